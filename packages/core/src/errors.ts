@@ -1,0 +1,51 @@
+/**
+ * The one error type the domain throws. `code` is stable and machine-readable; `message` is for
+ * people. The API maps codes to tRPC/HTTP statuses in one place (`@signoff/api`'s error mapping).
+ *
+ * @example
+ * throw new AppError('NOT_FOUND', `No review task ${id}`);
+ */
+export type AppErrorCode =
+  | 'BAD_INPUT'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'INVALID_WORKFLOW'
+  | 'AI_UNAVAILABLE'
+  | 'AI_INVALID_OUTPUT'
+  | 'INTERNAL';
+
+export interface FieldIssue {
+  /** Dotted path of the offending field, e.g. `input.customer.tier`. */
+  path: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  readonly code: AppErrorCode;
+  readonly issues: FieldIssue[] | undefined;
+
+  constructor(code: AppErrorCode, message: string, options?: { cause?: unknown; issues?: FieldIssue[] }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.issues = options?.issues;
+  }
+}
+
+export function isAppError(e: unknown, code?: AppErrorCode): e is AppError {
+  return e instanceof AppError && (code === undefined || e.code === code);
+}
+
+/** Turns zod-style issues into field paths a client can show next to the field. */
+export function toFieldIssues(
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
+  prefix?: string,
+): FieldIssue[] {
+  return issues.map((i) => {
+    const parts = i.path.map((p) => String(p));
+    const path = [prefix, ...parts].filter((p) => p !== undefined && p !== '').join('.');
+    return { path: path || '(root)', message: i.message };
+  });
+}

@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './routing';
+export * from './schemas';
+export * from './workflow';

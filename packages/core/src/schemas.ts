@@ -1,0 +1,81 @@
+// Schemas shared by the server and the console. No I/O and no Node built-ins: the console bundles this file.
+import { z } from 'zod';
+
+export const ROLES = ['reviewer', 'compliance', 'data_scientist', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/**
+ * Every permission an API procedure can require. `session` means any signed-in user; `public`
+ * means no sign-in (only login and health).
+ */
+export const PERMISSIONS = [
+  'public',
+  'session',
+  'task:work',
+  'queue:read',
+  'item:read',
+  'audit:read',
+  'label:export',
+  'item:submit',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  reviewer: ['session', 'task:work', 'queue:read', 'item:read'],
+  compliance: ['session', 'queue:read', 'item:read', 'audit:read'],
+  data_scientist: ['session', 'item:read', 'label:export'],
+  admin: ['session', 'task:work', 'queue:read', 'item:read', 'audit:read', 'label:export', 'item:submit'],
+};
+
+export function roleHas(role: Role, permission: Permission): boolean {
+  return permission === 'public' || ROLE_PERMISSIONS[role].includes(permission);
+}
+
+export const loginInput = z.object({
+  email: z.email('Enter a valid email address'),
+  password: z.string().min(1, 'Enter your password'),
+});
+export type LoginInput = z.infer<typeof loginInput>;
+
+export const uuid = z.uuid('Expected a UUID');
+
+export const claimNextInput = z.object({ queue: z.string().min(1).optional() });
+
+export const verdictInput = z
+  .object({
+    taskId: uuid,
+    verdict: z.enum(['confirm', 'correct']),
+    /** The label the reviewer chose; required to correct, ignored on confirm. */
+    label: z.string().min(1).optional(),
+    /** Why the reviewer overrode the AI; required to correct. */
+    reason: z.string().trim().max(2000).optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.verdict === 'correct') {
+      if (!v.label) ctx.addIssue({ code: 'custom', path: ['label'], message: 'Choose the correct label' });
+      if (!v.reason || v.reason.length < 3)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['reason'],
+          message: 'Say why you override the AI (at least 3 characters)',
+        });
+    }
+  });
+export type VerdictInput = z.infer<typeof verdictInput>;
+
+export const ITEM_STATUSES = ['running', 'waiting', 'succeeded', 'rejected', 'failed'] as const;
+export type ItemStatus = (typeof ITEM_STATUSES)[number];
+
+export const itemListInput = z.object({
+  status: z.enum(ITEM_STATUSES).optional(),
+  workflow: z.string().optional(),
+  limit: z.number().int().min(1).max(200).default(50),
+});
+
+/** Body of `POST /api/v1/items`. */
+export const itemSubmission = z.object({
+  workflow: z.string().min(1, 'Name the workflow'),
+  input: z.unknown(),
+  idempotencyKey: z.string().min(1).max(200).optional(),
+});
+export type ItemSubmission = z.infer<typeof itemSubmission>;

