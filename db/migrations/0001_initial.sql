@@ -119,6 +119,8 @@ CREATE TABLE review_tasks (
   labels            jsonb NOT NULL,
   reasons           jsonb NOT NULL DEFAULT '[]'::jsonb,
   instructions      text NOT NULL,
+  -- What the reviewer is shown besides the item's input (a review state's `show`).
+  summary           jsonb,
   priority          integer NOT NULL DEFAULT 0,
   due_at            timestamptz,
   created_at        timestamptz NOT NULL DEFAULT now(),
@@ -134,7 +136,7 @@ CREATE TABLE reviews (
   id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
   task_id      uuid NOT NULL UNIQUE REFERENCES review_tasks(id),
   reviewer_id  uuid NOT NULL REFERENCES users(id),
-  verdict      text NOT NULL CHECK (verdict IN ('confirm', 'correct')),
+  verdict      text NOT NULL CHECK (verdict IN ('confirm', 'correct', 'answer')),
   label        text NOT NULL,
   reason       text,
   created_at   timestamptz NOT NULL DEFAULT now()

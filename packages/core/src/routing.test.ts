@@ -2,31 +2,59 @@ import { describe, expect, it } from 'vitest';
 import { routeDecision } from './routing';
 
 type Ctx = { input: { refund: number; tier: string } };
+const bigRefund = {
+  name: 'big-refund',
+  when: (c: Ctx) => c.input.refund > 200,
+  reason: 'Refund above 200',
+  queue: 'refunds',
+};
 const policy = {
   autoAcceptAt: 0.8,
   queue: 'support',
   risks: [
-    { name: 'big-refund', when: (c: Ctx) => c.input.refund > 200, reason: 'Refund above 200', queue: 'refunds' },
-    { name: 'broken', when: (): boolean => { throw new Error('boom'); }, reason: 'never shown' },
+    bigRefund,
+    {
+      name: 'broken',
+      when: (): boolean => {
+        throw new Error('boom');
+      },
+      reason: 'never shown',
+    },
   ],
 };
 
 describe('routeDecision', () => {
   it('auto-accepts a confident answer with no risk', () => {
-    const r = routeDecision({ ...policy, risks: [policy.risks[0]!] }, { input: { refund: 0, tier: 'free' } }, { label: 'billing', confidence: 0.9 });
+    const r = routeDecision(
+      { ...policy, risks: [bigRefund] },
+      { input: { refund: 0, tier: 'free' } },
+      { label: 'billing', confidence: 0.9 },
+    );
     expect(r).toEqual({ route: 'auto', queue: null, reasons: [] });
   });
 
   it('sends a low-confidence answer to the default queue with the reason', () => {
-    const r = routeDecision({ ...policy, risks: [] }, { input: { refund: 0, tier: 'free' } }, { label: 'billing', confidence: 0.5 });
+    const r = routeDecision(
+      { ...policy, risks: [] },
+      { input: { refund: 0, tier: 'free' } },
+      { label: 'billing', confidence: 0.5 },
+    );
     expect(r.route).toBe('review');
     expect(r.queue).toBe('support');
     expect(r.reasons.map((x) => x.code)).toEqual(['low_confidence']);
   });
 
   it('a risk rule forces review into its own queue however confident the AI is', () => {
-    const r = routeDecision({ ...policy, risks: [policy.risks[0]!] }, { input: { refund: 500, tier: 'free' } }, { label: 'billing', confidence: 0.99 });
-    expect(r).toMatchObject({ route: 'review', queue: 'refunds', reasons: [{ code: 'risk_rule', rule: 'big-refund' }] });
+    const r = routeDecision(
+      { ...policy, risks: [bigRefund] },
+      { input: { refund: 500, tier: 'free' } },
+      { label: 'billing', confidence: 0.99 },
+    );
+    expect(r).toMatchObject({
+      route: 'review',
+      queue: 'refunds',
+      reasons: [{ code: 'risk_rule', rule: 'big-refund' }],
+    });
   });
 
   it('a risk rule that throws counts as a hit, never as a pass', () => {

@@ -41,25 +41,28 @@ export const uuid = z.uuid('Expected a UUID');
 
 export const claimNextInput = z.object({ queue: z.string().min(1).optional() });
 
+/**
+ * A reviewer's verdict. `confirm` accepts the AI's answer; `correct` replaces it and needs a reason;
+ * `answer` is for review steps with no AI answer (the reviewer simply chooses).
+ */
 export const verdictInput = z
   .object({
     taskId: uuid,
-    verdict: z.enum(['confirm', 'correct']),
-    /** The label the reviewer chose; required to correct, ignored on confirm. */
+    verdict: z.enum(['confirm', 'correct', 'answer']),
+    /** The label the reviewer chose; required to correct or answer, ignored on confirm. */
     label: z.string().min(1).optional(),
     /** Why the reviewer overrode the AI; required to correct. */
     reason: z.string().trim().max(2000).optional(),
   })
   .superRefine((v, ctx) => {
-    if (v.verdict === 'correct') {
-      if (!v.label) ctx.addIssue({ code: 'custom', path: ['label'], message: 'Choose the correct label' });
-      if (!v.reason || v.reason.length < 3)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['reason'],
-          message: 'Say why you override the AI (at least 3 characters)',
-        });
-    }
+    if (v.verdict !== 'confirm' && !v.label)
+      ctx.addIssue({ code: 'custom', path: ['label'], message: 'Choose a label' });
+    if (v.verdict === 'correct' && (!v.reason || v.reason.length < 3))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reason'],
+        message: 'Say why you override the AI (at least 3 characters)',
+      });
   });
 export type VerdictInput = z.infer<typeof verdictInput>;
 

@@ -110,7 +110,10 @@ export interface WorkflowSpec<S extends z.ZodType> {
   states: Record<string, StateDefinition<WorkflowContext<z.infer<S>>>>;
 }
 
-export interface WorkflowDefinition<S extends z.ZodType = z.ZodType> extends WorkflowSpec<S> {
+// biome-ignore lint/suspicious/noExplicitAny: a workflow of any input; its own functions are typed by their author.
+export type AnyInput = z.ZodType<any>;
+
+export interface WorkflowDefinition<S extends z.ZodType = AnyInput> extends WorkflowSpec<S> {
   readonly __brand: 'WorkflowDefinition';
 }
 
@@ -133,7 +136,7 @@ const STATE_NAME = /^[a-zA-Z][a-zA-Z0-9_]{0,62}$/;
  * });
  */
 export function defineWorkflow<S extends z.ZodType>(spec: WorkflowSpec<S>): WorkflowDefinition<S> {
-  const problems = validateWorkflow(spec);
+  const problems = validateWorkflow(spec as unknown as WorkflowSpec<AnyInput>);
   if (problems.length > 0) {
     throw new AppError('INVALID_WORKFLOW', `Workflow "${spec.name}" is invalid: ${problems.join('; ')}`, {
       issues: problems.map((message) => ({ path: spec.name, message })),
@@ -143,7 +146,7 @@ export function defineWorkflow<S extends z.ZodType>(spec: WorkflowSpec<S>): Work
 }
 
 /** Every structural problem of a workflow spec, as sentences; empty when it is sound. */
-export function validateWorkflow(spec: WorkflowSpec<z.ZodType>): string[] {
+export function validateWorkflow(spec: WorkflowSpec<AnyInput>): string[] {
   const problems: string[] = [];
   const names = Object.keys(spec.states);
   const exists = (n: string) => Object.hasOwn(spec.states, n);
@@ -220,7 +223,7 @@ export function successors(state: StateDefinition<unknown>): string[] {
  * The workflow as plain JSON: structure, policies and the source text of its functions, so that
  * any change to behaviour changes the serialisation (and so the version hash).
  */
-export function serializeWorkflow(def: WorkflowSpec<z.ZodType>): Record<string, unknown> {
+export function serializeWorkflow(def: WorkflowSpec<AnyInput>): Record<string, unknown> {
   const fn = (f: unknown) => (typeof f === 'function' ? f.toString() : undefined);
   const states: Record<string, unknown> = {};
   for (const name of Object.keys(def.states).sort()) {

@@ -16,8 +16,8 @@ export class SqlFileMigrationProvider implements MigrationProvider {
     for (const file of files) {
       const text = await readFile(`${this.dir}/${file}`, 'utf8');
       // Migrations take Kysely<any> so they never depend on today's types.
-      // biome-ignore lint/suspicious/noExplicitAny: see above.
       migrations[file.replace(/\.sql$/, '')] = {
+        // biome-ignore lint/suspicious/noExplicitAny: see above.
         up: async (db: Kysely<any>) => void (await sql.raw(text).execute(db)),
       };
     }

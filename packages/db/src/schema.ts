@@ -118,6 +118,7 @@ export interface ReviewTasksTable {
   labels: Json<string[]>;
   reasons: JsonDefault<RouteReasonRow[]>;
   instructions: string;
+  summary: Json<unknown> | null;
   priority: Generated<number>;
   due_at: Timestamp | null;
   created_at: TimestampDefault;
@@ -129,7 +130,7 @@ export interface ReviewsTable {
   id: Generated<string>;
   task_id: string;
   reviewer_id: string;
-  verdict: 'confirm' | 'correct';
+  verdict: 'confirm' | 'correct' | 'answer';
   label: string;
   reason: string | null;
   created_at: TimestampDefault;

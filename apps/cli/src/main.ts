@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+// `signoff`: the command line. Each command opens what it needs and closes it; exit codes are set here only.
+import { resolve } from 'node:path';
+import { exportLabels } from '@signoff/datasets';
+import { createDb, migrateToLatest, startEmbeddedPostgres } from '@signoff/db';
+import { verifyAuditStream } from '@signoff/governance';
+import { DEMO_API_KEY, DEMO_PASSWORD, DEMO_USERS, readEnv, startSignoff } from '@signoff/server';
+import { Command, InvalidArgumentError } from 'commander';
+
+const program = new Command()
+  .name('signoff')
+  .description('Human-in-the-loop review and governance for AI workflows')
+  .showHelpAfterError();
+
+function intOption(name: string, min: number, max: number) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+const log = (m: string) => console.log(`[signoff] ${m}`);
+
+/** A database connection for one-shot commands: DATABASE_URL, else the embedded cluster in the data dir. */
+async function openDatabase() {
+  const env = readEnv();
+  let url = env.DATABASE_URL;
+  let stop: () => Promise<void> = async () => {};
+  if (!url) {
+    const pg = await startEmbeddedPostgres({ dataDir: resolve(env.SIGNOFF_DATA_DIR, 'pg'), database: 'signoff' });
+    url = pg.url;
+    stop = pg.stop;
+  }
+  const db = createDb(url, { max: 4, applicationName: 'signoff-cli' });
+  return {
+    db,
+    close: async () => {
+      await db.destroy();
+      await stop();
+    },
+  };
+}
+
+program
+  .command('start')
+  .description('Start Signoff: database, migrations, workers, API and console')
+  .option('--demo', 'seed demo users and items')
+  .option('--items <n>', 'demo items to generate', intOption('--items', 0, 100_000), 300)
+  .option('--port <port>', 'HTTP port (default $PORT or 3000)', intOption('--port', 0, 65535))
+  .option('--no-workers', 'do not run workers in this process (API only)')
+  .option('--no-api', 'do not serve HTTP (workers only)')
+  .action(async (opts: { demo?: boolean; items: number; port?: number; workers: boolean; api: boolean }) => {
+    const env = readEnv();
+    if (opts.port !== undefined) env.PORT = opts.port;
+    const s = await startSignoff({
+      env,
+      api: opts.api,
+      workers: opts.workers,
+      demoItems: opts.demo ? opts.items : undefined,
+      log,
+    });
+    const lines = [
+      '',
+      `Signoff is running${s.url ? ` at ${s.url}` : ' (workers only)'}`,
+      `database: ${redact(s.databaseUrl)}`,
+    ];
+    if (opts.demo) {
+      lines.push('', `Demo logins (password: ${DEMO_PASSWORD}):`);
+      for (const u of DEMO_USERS) lines.push(`  ${u.role.padEnd(15)} ${u.email}`);
+      lines.push('', `Ingestion API key: ${DEMO_API_KEY}`);
+      if (s.url)
+        lines.push(
+          `  curl -X POST ${s.url}/api/v1/items -H 'authorization: Bearer ${DEMO_API_KEY}' -H 'content-type: application/json' -d '{"workflow":"support-triage","input":{...}}'`,
+        );
+    }
+    lines.push('', 'Press Ctrl+C to stop.');
+    console.log(lines.join('\n'));
+    const shutdown = async () => {
+      log('stopping...');
+      await s.stop();
+      process.exit(0);
+    };
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  });
+
+program
+  .command('migrate')
+  .description('Apply pending database migrations')
+  .action(async () => {
+    const { db, close } = await openDatabase();
+    try {
+      const { error, results } = await migrateToLatest(db);
+      for (const r of results ?? []) log(`${r.migrationName}: ${r.status}`);
+      if (error) {
+        console.error('Migration failed:', error);
+        process.exitCode = 1;
+      } else if (!results?.length) log('already up to date');
+    } finally {
+      await close();
+    }
+  });
+
+program
+  .command('export')
+  .description('Export human labels (with provenance) for training and analysis')
+  .option('--format <format>', 'output format: jsonl', 'jsonl')
+  .requiredOption('--out <file>', 'file to write')
+  .option('--workflow <name>', 'only labels of this workflow')
+  .option('--agent <name>', 'only labels of this agent')
+  .action(async (opts: { format: string; out: string; workflow?: string; agent?: string }) => {
+    if (opts.format !== 'jsonl') throw new InvalidArgumentError(`--format must be "jsonl" (got "${opts.format}")`);
+    const { db, close } = await openDatabase();
+    try {
+      const filter = {
+        ...(opts.workflow ? { workflow: opts.workflow } : {}),
+        ...(opts.agent ? { agent: opts.agent } : {}),
+      };
+      const { count, path } = await exportLabels(db, {
+        format: 'jsonl',
+        out: opts.out,
+        filter,
+        onProgress: (n) => process.stderr.write(`\r${n} labels`),
+      });
+      process.stderr.write('\n');
+      log(`wrote ${count} labels to ${path}`);
+    } finally {
+      await close();
+    }
+  });
+
+program
+  .command('audit')
+  .description('Audit trail tools')
+  .command('verify')
+  .description("Verify an item's audit hash chain (or the configuration stream)")
+  .argument('<stream>', 'an item id, or "config"')
+  .action(async (stream: string) => {
+    const { db, close } = await openDatabase();
+    try {
+      const v = await verifyAuditStream(db, stream);
+      if (v.ok) log(`${stream}: ${v.checked} events, chain intact`);
+      else {
+        console.error(`${stream}: chain broken at event ${v.broken?.seq}: ${v.broken?.reason}`);
+        process.exitCode = 1;
+      }
+    } finally {
+      await close();
+    }
+  });
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
+}
+
+program.parseAsync(process.argv).catch((e) => {
+  console.error(e instanceof Error ? `error: ${e.message}` : e);
+  if (e instanceof Error && e.cause) console.error('  cause:', e.cause instanceof Error ? e.cause.message : e.cause);
+  process.exit(1);
+});

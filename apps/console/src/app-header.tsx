@@ -1,0 +1,51 @@
+import { useMutation } from '@tanstack/react-query';
+import { BrandMark } from './login-screen';
+import { ROLE_NAMES } from './format';
+import { Link, paths, usePath } from './router';
+import { useCan, useSession, useUser } from './session';
+import { useTRPC } from './trpc';
+
+export function AppHeader() {
+  const trpc = useTRPC();
+  const user = useUser();
+  const { signOut } = useSession();
+  const path = usePath();
+  const canQueue = useCan('queue:read');
+  const canItems = useCan('item:read');
+  // Sign out locally whatever the server says: a dead session must not trap anyone.
+  const logout = useMutation(trpc.auth.logout.mutationOptions({ onSettled: () => signOut() }));
+  const onQueue = path === '/' || path.startsWith('/tasks/');
+  const onItems = path.startsWith('/items');
+
+  return (
+    <header className="app-header">
+      <div className="app-header-inner">
+        <Link href={paths.home()} className="brand" aria-label="Signoff home">
+          <BrandMark />
+          <span>Signoff</span>
+        </Link>
+        <nav aria-label="Main" className="main-nav">
+          {canQueue && (
+            <Link href={paths.home()} aria-current={onQueue ? 'page' : undefined}>
+              Queue
+            </Link>
+          )}
+          {canItems && (
+            <Link href={paths.items()} aria-current={onItems ? 'page' : undefined}>
+              Items
+            </Link>
+          )}
+        </nav>
+        <div className="user-menu">
+          <div className="user-identity">
+            <span className="user-name">{user.name}</span>
+            <span className="role-badge">{ROLE_NAMES[user.role] ?? user.role}</span>
+          </div>
+          <button type="button" className="button button-ghost" onClick={() => logout.mutate()} disabled={logout.isPending}>
+            Sign out
+          </button>
+        </div>
+      </div>
+    </header>
+  );
+}

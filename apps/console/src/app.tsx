@@ -1,0 +1,68 @@
+import type { ReactNode } from 'react';
+import { AppHeader } from './app-header';
+import { ItemsScreen } from './items-screen';
+import { LoginScreen } from './login-screen';
+import { QueueScreen } from './queue-screen';
+import { Link, parseRoute, paths, usePath } from './router';
+import { useCan, useSession } from './session';
+import { TaskScreen } from './task-screen';
+import { TimelineScreen } from './timeline-screen';
+
+export function App() {
+  const { session } = useSession();
+  if (!session) return <LoginScreen />;
+  return (
+    <div className="app">
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
+      <AppHeader />
+      <main id="main" className="app-main">
+        <CurrentScreen />
+      </main>
+    </div>
+  );
+}
+
+function CurrentScreen() {
+  const route = parseRoute(usePath());
+  const canQueue = useCan('queue:read');
+  const canItems = useCan('item:read');
+  const canWork = useCan('task:work');
+  switch (route.name) {
+    case 'home':
+      // People who do not review (data scientists) start from the items they analyse.
+      if (canQueue) return <QueueScreen />;
+      if (canItems) return <ItemsScreen />;
+      return <Message title="Nothing here for your role">Your role has no console screens yet.</Message>;
+    case 'items':
+      return canItems ? <ItemsScreen /> : <Forbidden />;
+    case 'task':
+      return canWork ? <TaskScreen key={route.taskId} taskId={route.taskId} /> : <Forbidden />;
+    case 'timeline':
+      return canItems ? <TimelineScreen key={route.itemId} itemId={route.itemId} /> : <Forbidden />;
+    case 'not-found':
+      return (
+        <Message title="Page not found">
+          There is nothing at <code>{route.path}</code>. <Link href={paths.home()}>Go to the start page</Link>.
+        </Message>
+      );
+  }
+}
+
+function Forbidden() {
+  return (
+    <Message title="Not available for your role">
+      Your role cannot open this page. <Link href={paths.home()}>Go to the start page</Link>.
+    </Message>
+  );
+}
+
+export function Message({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <section className="panel message-panel">
+      <h1>{title}</h1>
+      <p className="muted">{children}</p>
+    </section>
+  );
+}

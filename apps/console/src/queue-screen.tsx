@@ -1,0 +1,184 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Message } from './app';
+import { useFlash } from './flash';
+import { formatAge } from './format';
+import { useHotkeys } from './hotkeys';
+import { navigate, paths } from './router';
+import { useCan } from './session';
+import { messageOf, type TaskView, useTRPC } from './trpc';
+
+/** How often the queue counts refresh while the screen is open. */
+const REFRESH_MS = 4_000;
+
+export function QueueScreen() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const flash = useFlash();
+  const canWork = useCan('task:work');
+  const queues = useQuery({ ...trpc.tasks.queues.queryOptions(), refetchInterval: REFRESH_MS });
+  const [claimError, setClaimError] = useState<string | null>(null);
+  const claim = useMutation(
+    trpc.tasks.claimNext.mutationOptions({
+      onSuccess: (task: TaskView | null) => {
+        void queryClient.invalidateQueries({ queryKey: trpc.tasks.queues.queryKey() });
+        if (!task) {
+          flash('No tasks waiting in that queue right now.', 'info');
+          return;
+        }
+        // The claim already returned everything the task view shows: no second round trip.
+        queryClient.setQueryData(trpc.tasks.get.queryKey({ taskId: task.id }), task);
+        navigate(paths.task(task.id));
+      },
+      onError: (e) => setClaimError(messageOf(e)),
+    }),
+  );
+  const claimNext = (queue?: string) => {
+    if (claim.isPending) return;
+    setClaimError(null);
+    claim.mutate(queue ? { queue } : {});
+  };
+  useHotkeys({ n: () => claimNext() }, canWork);
+
+  const rows = queues.data ?? [];
+  const totals = rows.reduce(
+    (t, r) => ({ pending: t.pending + r.pending, claimed: t.claimed + r.claimed, overdue: t.overdue + r.overdue }),
+    { pending: 0, claimed: 0, overdue: 0 },
+  );
+  const oldest = rows.reduce<string | null>((o, r) => (r.oldest && (!o || r.oldest < o) ? String(r.oldest) : o), null);
+  const claimingQueue = claim.isPending ? (claim.variables?.queue ?? '*') : null;
+
+  if (queues.isError && !queues.data) return <Message title="Cannot load the queues">{messageOf(queues.error)}</Message>;
+
+  return (
+    <div className="screen">
+      <div className="screen-header">
+        <div>
+          <h1>Review queue</h1>
+          <p className="muted">AI decisions that need a person. Claim a task, check it, confirm or correct it.</p>
+        </div>
+        {canWork && (
+          <button
+            type="button"
+            className="button button-primary button-large"
+            onClick={() => claimNext()}
+            disabled={claim.isPending || totals.pending + totals.claimed === 0}
+            aria-keyshortcuts="n"
+          >
+            {claimingQueue === '*' ? 'Claiming…' : 'Claim next task'}
+            <kbd aria-hidden="true">N</kbd>
+          </button>
+        )}
+      </div>
+
+      {claimError && (
+        <div className="form-error" role="alert">
+          {claimError}
+        </div>
+      )}
+
+      <section className="stats" aria-label="Queue totals">
+        <Stat label="Pending" value={totals.pending} loading={queues.isPending} />
+        <Stat label="Claimed" value={totals.claimed} loading={queues.isPending} />
+        <Stat label="Overdue" value={totals.overdue} loading={queues.isPending} tone={totals.overdue ? 'warn' : undefined} />
+        <Stat label="Oldest task" value={oldest ? formatAge(oldest) : '–'} loading={queues.isPending} />
+      </section>
+
+      <section className="panel" aria-labelledby="queues-heading">
+        <div className="panel-header">
+          <h2 id="queues-heading">Queues</h2>
+          <span className="muted small" aria-live="off">
+            {queues.isFetching ? 'Refreshing…' : `Updates every ${REFRESH_MS / 1000} s`}
+          </span>
+        </div>
+        {queues.isPending ? (
+          <p className="empty">Loading queues…</p>
+        ) : rows.length === 0 ? (
+          <div className="empty">
+            <p className="empty-title">No tasks waiting</p>
+            <p className="muted">New tasks appear here as soon as the AI routes a decision to review.</p>
+          </div>
+        ) : (
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Queue</th>
+                <th scope="col" className="num">
+                  Pending
+                </th>
+                <th scope="col" className="num">
+                  Claimed
+                </th>
+                <th scope="col" className="num">
+                  Overdue
+                </th>
+                <th scope="col" className="num">
+                  Oldest
+                </th>
+                {canWork && (
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                )}
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr key={r.queue}>
+                  <th scope="row" className="queue-name">
+                    {r.queue}
+                  </th>
+                  <td className="num strong">{r.pending}</td>
+                  <td className="num">{r.claimed}</td>
+                  <td className={`num ${r.overdue ? 'text-warn strong' : ''}`}>{r.overdue}</td>
+                  <td className="num">{r.oldest ? formatAge(r.oldest) : '–'}</td>
+                  {canWork && (
+                    <td className="actions">
+                      <button
+                        type="button"
+                        className="button button-secondary button-small"
+                        onClick={() => claimNext(r.queue)}
+                        disabled={claim.isPending || r.pending + r.claimed === 0}
+                        aria-label={`Claim next task from ${r.queue}`}
+                      >
+                        {claimingQueue === r.queue ? 'Claiming…' : 'Claim'}
+                      </button>
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      {canWork && (
+        <p className="hint">
+          Shortcuts: <kbd>N</kbd> claim next task. On a task: <kbd>C</kbd> confirm, <kbd>1</kbd>–<kbd>9</kbd> choose a
+          label, <kbd>Ctrl</kbd>+<kbd>Enter</kbd> submit.
+        </p>
+      )}
+    </div>
+  );
+}
+
+function Stat({
+  label,
+  value,
+  loading,
+  tone,
+}: {
+  label: string;
+  value: number | string;
+  loading: boolean;
+  tone?: 'warn' | undefined;
+}) {
+  const id = `stat-${label.toLowerCase().replace(/\s+/g, '-')}`;
+  return (
+    <div className={`stat ${tone === 'warn' ? 'stat-warn' : ''}`} role="group" aria-labelledby={id}>
+      <span className="stat-label" id={id}>
+        {label}
+      </span>
+      <strong className="stat-value">{loading ? '…' : value}</strong>
+    </div>
+  );
+}

@@ -1,0 +1,62 @@
+import { type AnchorHTMLAttributes, type MouseEvent, useSyncExternalStore } from 'react';
+
+// A few screens do not need a routing library: the path is the state, history is the store.
+// The server answers every unknown path with index.html, so deep links and reloads work.
+
+export type Route =
+  | { name: 'home' }
+  | { name: 'items' }
+  | { name: 'task'; taskId: string }
+  | { name: 'timeline'; itemId: string }
+  | { name: 'not-found'; path: string };
+
+const NAVIGATE_EVENT = 'signoff:navigate';
+
+export function parseRoute(path: string): Route {
+  if (path === '/' || path === '') return { name: 'home' };
+  if (path === '/items' || path === '/items/') return { name: 'items' };
+  const task = path.match(/^\/tasks\/([0-9a-f-]{36})\/?$/i);
+  if (task?.[1]) return { name: 'task', taskId: task[1] };
+  const item = path.match(/^\/items\/([0-9a-f-]{36})\/?$/i);
+  if (item?.[1]) return { name: 'timeline', itemId: item[1] };
+  return { name: 'not-found', path };
+}
+
+export const paths = {
+  home: () => '/',
+  items: () => '/items',
+  task: (taskId: string) => `/tasks/${taskId}`,
+  timeline: (itemId: string) => `/items/${itemId}`,
+};
+
+export function navigate(to: string, options: { replace?: boolean } = {}): void {
+  if (to === window.location.pathname) return;
+  if (options.replace) window.history.replaceState(null, '', to);
+  else window.history.pushState(null, '', to);
+  window.dispatchEvent(new Event(NAVIGATE_EVENT));
+  window.scrollTo(0, 0);
+}
+
+function subscribe(onChange: () => void): () => void {
+  window.addEventListener('popstate', onChange);
+  window.addEventListener(NAVIGATE_EVENT, onChange);
+  return () => {
+    window.removeEventListener('popstate', onChange);
+    window.removeEventListener(NAVIGATE_EVENT, onChange);
+  };
+}
+
+export function usePath(): string {
+  return useSyncExternalStore(subscribe, () => window.location.pathname);
+}
+
+/** An ordinary link (open in new tab works) that navigates in place on a plain click. */
+export function Link({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {
+  const handle = (e: MouseEvent<HTMLAnchorElement>) => {
+    onClick?.(e);
+    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    navigate(href);
+  };
+  return <a href={href} onClick={handle} {...rest} />;
+}

@@ -1,0 +1,62 @@
+import type { AppRouter } from '@signoff/api';
+import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import type { inferRouterOutputs } from '@trpc/server';
+import { createTRPCContext } from '@trpc/tanstack-react-query';
+
+export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
+
+export type Outputs = inferRouterOutputs<AppRouter>;
+export type TaskView = NonNullable<Outputs['tasks']['get']>;
+export type QueueRow = Outputs['tasks']['queues'][number];
+export type TimelineEvent = Outputs['items']['timeline'][number];
+export type ItemDetail = Outputs['items']['get'];
+export type ItemRow = Outputs['items']['list'][number];
+
+/** A client that sends the current session token, read at request time so sign-in takes effect at once. */
+export function createApiClient(getToken: () => string | null) {
+  return createTRPCClient<AppRouter>({
+    links: [
+      httpBatchLink({
+        url: '/trpc',
+        headers() {
+          const token = getToken();
+          return token ? { authorization: `Bearer ${token}` } : {};
+        },
+      }),
+    ],
+  });
+}
+
+export type ApiError = TRPCClientError<AppRouter>;
+
+export function isApiError(e: unknown): e is ApiError {
+  return e instanceof TRPCClientError;
+}
+
+/** True when the server no longer accepts our session (expired, signed out elsewhere, user disabled). */
+export function isUnauthorized(e: unknown): boolean {
+  return isApiError(e) && e.data?.code === 'UNAUTHORIZED';
+}
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** The server's per-field messages (zod issues or an AppError's issues), empty when it sent none. */
+export function fieldErrorsOf(e: unknown): FieldError[] {
+  return isApiError(e) ? (e.data?.fieldErrors ?? []) : [];
+}
+
+/** A message fit for people: the server's own for domain errors, a plain one for network failures. */
+export function messageOf(e: unknown): string {
+  if (isApiError(e)) {
+    if (!e.data) return 'Cannot reach the Signoff server. Check your connection and try again.';
+    if (e.data.appCode === 'BAD_INPUT' || e.data.code === 'BAD_REQUEST') {
+      const fields = e.data.fieldErrors;
+      if (fields?.length && e.message.startsWith('Invalid input')) return 'Please fix the highlighted fields.';
+    }
+    return e.message;
+  }
+  return e instanceof Error ? e.message : String(e);
+}

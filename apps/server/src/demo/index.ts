@@ -1,0 +1,27 @@
+export { type CrmRecord, crmRecordFor } from './support-crm';
+export { type Handoff, type HandoffPriority, handoffFor, type SupportTeam, soundsUrgent } from './support-handoff';
+export {
+  generateLabelledSupportItems,
+  generateSupportItems,
+  type LabelledSupportItem,
+  mulberry32,
+  type SupportItem,
+} from './support-items';
+export { FALLBACK_ARTICLE, KNOWLEDGE_BASE, type KnowledgeBaseArticle, pickArticle } from './support-knowledge-base';
+export { supportSeedExamples } from './support-seed-examples';
+export {
+  ESCALATION_LABELS,
+  isEnglish,
+  REFUND_REVIEW_LIMIT_USD,
+  SUPPORT_CHANNELS,
+  SUPPORT_LABELS,
+  SUPPORT_TIERS,
+  type SupportChannel,
+  type SupportContext,
+  type SupportLabel,
+  type SupportTier,
+  type SupportTriageInput,
+  supportTriage,
+  supportTriageInput,
+  ticketText,
+} from './support-triage';

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+
+/** Every environment variable the server reads, validated once. */
+export const serverEnv = z.object({
+  DATABASE_URL: z.string().url('DATABASE_URL must be a postgres:// URL').optional(),
+  SIGNOFF_DATA_DIR: z.string().default('.signoff'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: z.string().url().optional(),
+  OPENAI_MODEL: z.string().optional(),
+  SIGNOFF_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+});
+export type ServerEnv = z.infer<typeof serverEnv>;
+
+export function readEnv(source: NodeJS.ProcessEnv = process.env): ServerEnv {
+  const parsed = serverEnv.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`Invalid environment:\n${lines}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,5 @@
+export * from './env';
+export * from './http';
+export * from './seed';
+export * from './start';
+export * from './workflows';

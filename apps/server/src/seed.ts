@@ -1,0 +1,59 @@
+import type { Role } from '@signoff/core';
+import type { DB } from '@signoff/db';
+import { submitItem, type WorkflowRegistry } from '@signoff/engine';
+import { createApiKey, findApiKey, SYSTEM, upsertUser } from '@signoff/governance';
+import type { Kysely } from 'kysely';
+import type { PgBoss } from 'pg-boss';
+import { generateSupportItems, supportSeedExamples, supportTriage } from './demo';
+
+export const DEMO_PASSWORD = 'signoff-demo';
+export const DEMO_API_KEY = 'sk_signoff_demo_key_for_local_use_only';
+
+export const DEMO_USERS: { email: string; name: string; role: Role }[] = [
+  { email: 'reviewer@demo.signoff', name: 'Riley Reviewer', role: 'reviewer' },
+  { email: 'reviewer2@demo.signoff', name: 'Sam Second', role: 'reviewer' },
+  { email: 'compliance@demo.signoff', name: 'Casey Compliance', role: 'compliance' },
+  { email: 'data@demo.signoff', name: 'Dana Data', role: 'data_scientist' },
+  { email: 'admin@demo.signoff', name: 'Alex Admin', role: 'admin' },
+];
+
+/** The examples the built-in support classifier starts from. Safe to run again. */
+export async function seedExamples(db: Kysely<DB>): Promise<void> {
+  const agent = (supportTriage.states.classify as { agent: { name: string } }).agent.name;
+  await db
+    .insertInto('seed_examples')
+    .values(supportSeedExamples.map((e) => ({ agent, text: e.text, label: e.label })))
+    .onConflict((oc) => oc.columns(['agent', 'text']).doNothing())
+    .execute();
+}
+
+/**
+ * Demo users, an API key, the classifier's seed examples and `items` generated support tickets.
+ * Idempotent: users are updated, items carry idempotency keys, so a restart adds nothing twice.
+ */
+export async function seedDemo(
+  db: Kysely<DB>,
+  deps: { registry: WorkflowRegistry; boss: PgBoss },
+  options: { items: number; onProgress?: (done: number, total: number) => void },
+): Promise<{ submitted: number }> {
+  for (const u of DEMO_USERS) await upsertUser(db, { ...u, password: DEMO_PASSWORD });
+  if (!(await findApiKey(db, DEMO_API_KEY))) await createApiKey(db, 'demo ingestion key', null, DEMO_API_KEY);
+  await seedExamples(db);
+  let submitted = 0;
+  const items = generateSupportItems(options.items);
+  for (const [i, it] of items.entries()) {
+    const r = await db
+      .transaction()
+      .execute((trx) =>
+        submitItem(
+          trx,
+          deps,
+          { workflow: supportTriage.name, input: it.input, idempotencyKey: it.idempotencyKey },
+          SYSTEM,
+        ),
+      );
+    if (r.created) submitted++;
+    if ((i + 1) % 50 === 0 || i + 1 === items.length) options.onProgress?.(i + 1, items.length);
+  }
+  return { submitted };
+}

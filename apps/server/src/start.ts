@@ -1,0 +1,123 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import { selectProvider } from '@signoff/ai';
+import type { WorkflowDefinition } from '@signoff/core';
+import { createDb, type DB, migrateToLatest, startEmbeddedPostgres } from '@signoff/db';
+import { createBoss, ensureQueues, startWorkers, WorkflowRegistry } from '@signoff/engine';
+import type { Kysely } from 'kysely';
+import type { PgBoss } from 'pg-boss';
+import type { ServerEnv } from './env';
+import { createHttpApp } from './http';
+import { seedDemo, seedExamples } from './seed';
+import { WORKFLOWS } from './workflows';
+
+export const CONSOLE_DIR = fileURLToPath(new URL('../../console/dist', import.meta.url));
+
+export interface StartOptions {
+  env: ServerEnv;
+  /** Serve HTTP (API and console). */
+  api?: boolean;
+  /** Run step workers in this process. */
+  workers?: boolean;
+  /** Seed demo users and this many demo items (0: users and examples only; undefined: no demo). */
+  demoItems?: number;
+  workflows?: WorkflowDefinition[];
+  log?: (message: string) => void;
+}
+
+export interface RunningSignoff {
+  /** Base URL of the HTTP server, when `api` is on. */
+  url: string | null;
+  databaseUrl: string;
+  db: Kysely<DB>;
+  boss: PgBoss;
+  registry: WorkflowRegistry;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Signoff in this process: the database (embedded unless DATABASE_URL is set), migrations,
+ * the workflows, optionally the demo data, the workers and the HTTP server.
+ *
+ * @example
+ * const s = await startSignoff({ env: readEnv(), api: true, workers: true, demoItems: 300 });
+ * console.log(`open ${s.url}`);
+ */
+export async function startSignoff(options: StartOptions): Promise<RunningSignoff> {
+  const log = options.log ?? (() => undefined);
+  const { env } = options;
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const s of stops.reverse()) await s().catch((e) => log(`stop: ${e instanceof Error ? e.message : e}`));
+  };
+  try {
+    let databaseUrl = env.DATABASE_URL;
+    if (!databaseUrl) {
+      const dataDir = resolve(env.SIGNOFF_DATA_DIR, 'pg');
+      log(`starting embedded PostgreSQL in ${dataDir}`);
+      const pg = await startEmbeddedPostgres({ dataDir, database: 'signoff' });
+      stops.push(pg.stop);
+      databaseUrl = pg.url;
+    }
+    const db = createDb(databaseUrl, { max: 20, applicationName: 'signoff' });
+    stops.push(() => db.destroy());
+    const { error, results } = await migrateToLatest(db);
+    for (const r of results ?? []) log(`migration ${r.migrationName}: ${r.status}`);
+    if (error) throw new Error('Database migration failed', { cause: error });
+
+    const boss = createBoss(databaseUrl, { max: 10 });
+    boss.on('error', (e) => log(`pg-boss: ${e instanceof Error ? e.message : String(e)}`));
+    await boss.start();
+    stops.push(() => boss.stop({ graceful: true, timeout: 10_000, close: true }));
+    await ensureQueues(boss);
+
+    const registry = new WorkflowRegistry();
+    for (const wf of options.workflows ?? WORKFLOWS) {
+      const r = await registry.register(db, wf);
+      log(`workflow ${wf.name} v${r.version}${r.created ? ' (new version)' : ''}`);
+    }
+    await seedExamples(db);
+    if (options.demoItems !== undefined) {
+      const { submitted } = await seedDemo(
+        db,
+        { registry, boss },
+        {
+          items: options.demoItems,
+          onProgress: (done, total) => log(`demo items ${done}/${total}`),
+        },
+      );
+      log(`demo: ${submitted} new items submitted`);
+    }
+
+    if (options.workers) {
+      const provider = selectProvider(env);
+      log(`AI provider: ${provider.name}`);
+      await startWorkers({
+        db,
+        boss,
+        registry,
+        provider,
+        concurrency: env.SIGNOFF_WORKER_CONCURRENCY,
+        onError: (e, job) => log(`step ${job.state} of ${job.itemId} failed: ${e instanceof Error ? e.message : e}`),
+      });
+    }
+
+    let url: string | null = null;
+    if (options.api) {
+      const app = createHttpApp({ db, boss, registry }, { consoleDir: CONSOLE_DIR });
+      const server = await new Promise<ReturnType<typeof serve>>((ok, fail) => {
+        const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => ok(s));
+        s.once('error', fail);
+      });
+      stops.push(() => new Promise<void>((ok) => server.close(() => ok())));
+      const addr = server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : env.PORT;
+      url = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${port}`;
+    }
+    return { url, databaseUrl, db, boss, registry, stop: stopAll };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}

@@ -1,0 +1,5 @@
+import type { WorkflowDefinition } from '@signoff/core';
+import { supportTriage } from './demo';
+
+/** The workflows this server registers at start. */
+export const WORKFLOWS: WorkflowDefinition[] = [supportTriage];

@@ -1,0 +1,62 @@
+import type { AgentSpec } from '@signoff/core';
+import type { DB } from '@signoff/db';
+import type { Kysely } from 'kysely';
+
+/** One classification asked of an AI agent. */
+export interface DecideRequest {
+  agent: AgentSpec;
+  /** The answers the agent may give; its answer is always one of these. */
+  labels: readonly string[];
+  /** The text the agent classifies. */
+  text: string;
+  /** Aborts the call; the provider then throws `AI_UNAVAILABLE`. */
+  signal?: AbortSignal;
+}
+
+/** How a raw confidence was obtained, recorded with every decision so calibration can tell them apart. */
+export type ConfidenceMethod = 'logprobs' | 'posterior' | 'verbalized';
+
+export type ProviderName = 'openai' | 'local';
+
+/**
+ * A validated answer with everything the decision record needs: who answered (provider, model and
+ * its version), to which prompt (`promptVersion`) and input (`inputHash`), how sure it was, at what
+ * cost.
+ */
+export interface DecideResult {
+  /** Always one of the request's `labels`. */
+  label: string;
+  rationale?: string;
+  /** Raw (uncalibrated) confidence in `label`, 0..1. */
+  confidence: number;
+  confidenceMethod: ConfidenceMethod;
+  provider: ProviderName;
+  model: string;
+  modelVersion: string;
+  /** First 12 hex digits of the SHA-256 of the instructions and labels: see `promptVersion()`. */
+  promptVersion: string;
+  /** SHA-256 hex of the text. */
+  inputHash: string;
+  latencyMs: number;
+  tokensIn?: number;
+  tokensOut?: number;
+}
+
+/**
+ * Something that answers `decide` states. Failures are `AppError`s: `AI_UNAVAILABLE` when the
+ * model could not be reached (after the provider's own retries), `AI_INVALID_OUTPUT` when it
+ * answered something unusable (not JSON, off-schema, a refusal, a label not offered).
+ *
+ * @example
+ * const provider: DecisionProvider = selectProvider(env);
+ * const result = await provider.decide(db, {
+ *   agent: { name: 'refunds', instructions: 'Is this a refund request?' },
+ *   labels: ['refund', 'other'],
+ *   text: 'I want my money back',
+ * });
+ * if (result.confidence < 0.8) routeToReview(result);
+ */
+export interface DecisionProvider {
+  readonly name: ProviderName;
+  decide(db: Kysely<DB>, req: DecideRequest): Promise<DecideResult>;
+}

@@ -1,0 +1,3 @@
+export * from './context';
+export * from './router';
+export { createCallerFactory, ERROR_STATUS, type Meta } from './trpc';

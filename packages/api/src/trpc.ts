@@ -1,0 +1,95 @@
+import { type AppError, type AppErrorCode, isAppError, type Permission, roleHas } from '@signoff/core';
+import { initTRPC, TRPCError } from '@trpc/server';
+import { ZodError } from 'zod';
+import type { Context } from './context';
+
+export interface Meta {
+  /** What a caller must be allowed to do. A procedure without one is refused to everybody. */
+  permission: Permission;
+}
+
+type TrpcCode = ConstructorParameters<typeof TRPCError>[0]['code'];
+
+/** The one place domain error codes become transport statuses. */
+export const ERROR_STATUS: Record<AppErrorCode, TrpcCode> = {
+  BAD_INPUT: 'BAD_REQUEST',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  UNAUTHENTICATED: 'UNAUTHORIZED',
+  FORBIDDEN: 'FORBIDDEN',
+  INVALID_WORKFLOW: 'BAD_REQUEST',
+  AI_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  AI_INVALID_OUTPUT: 'BAD_GATEWAY',
+  INTERNAL: 'INTERNAL_SERVER_ERROR',
+};
+
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    errorFormatter({ shape, error }) {
+      const cause = error.cause;
+      const fieldErrors =
+        cause instanceof ZodError
+          ? cause.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }))
+          : isAppError(cause)
+            ? (cause.issues ?? null)
+            : null;
+      return {
+        ...shape,
+        message:
+          cause instanceof ZodError
+            ? `Invalid input: ${fieldErrors?.map((f) => `${f.path}: ${f.message}`).join('; ')}`
+            : shape.message,
+        data: { ...shape.data, appCode: isAppError(cause) ? cause.code : null, fieldErrors, stack: undefined },
+      };
+    },
+  });
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Turns an AppError thrown by a service into the matching tRPC error, keeping it as the cause. */
+const mapErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && isAppError(result.error.cause)) {
+    const cause = result.error.cause as AppError;
+    throw new TRPCError({ code: ERROR_STATUS[cause.code], message: cause.message, cause });
+  }
+  return result;
+});
+
+/** Deny by default: the procedure's declared permission decides, and no declaration means no access. */
+const authorize = t.middleware(({ ctx, meta, next }) => {
+  const permission = meta?.permission;
+  if (!permission) throw new TRPCError({ code: 'FORBIDDEN', message: 'This procedure declares no permission' });
+  if (permission === 'public') return next({ ctx });
+  if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
+  if (!roleHas(ctx.user.role, permission))
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: `Your role (${ctx.user.role}) may not do this (needs ${permission})`,
+    });
+  return next({ ctx: { ...ctx, user: ctx.user } });
+});
+
+const base = t.procedure.use(mapErrors);
+
+/**
+ * A procedure that requires `permission`.
+ *
+ * @example
+ * const claimNext = requirePermission('task:work').input(claimNextInput).mutation(({ ctx, input }) => ...);
+ */
+export function requirePermission(permission: Exclude<Permission, 'public'>) {
+  return base
+    .meta({ permission })
+    .use(authorize)
+    .use(({ ctx, next }) => {
+      // authorize guarantees a user for every permission but `public`.
+      if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
+      return next({ ctx: { ...ctx, user: ctx.user } });
+    });
+}
+
+export const publicProcedure = base.meta({ permission: 'public' }).use(authorize);

@@ -1,0 +1,143 @@
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import type { DB } from '@signoff/db';
+import type { Kysely } from 'kysely';
+
+export interface LabelExportFilter {
+  workflow?: string;
+  agent?: string;
+  /** Only labels recorded at or after this time. */
+  since?: Date;
+}
+
+/** One exported label: the AI's answer, the human's, and where both came from. */
+export interface ExportedLabel {
+  id: string;
+  item_id: string;
+  workflow: string;
+  workflow_version: number;
+  state: string;
+  decision_id: string | null;
+  agent: string | null;
+  model: string | null;
+  model_version: string | null;
+  prompt_version: string | null;
+  input_text: string | null;
+  ai_output: { label: string | null; confidence: number | null };
+  human_output: { label: string };
+  is_correction: boolean;
+  reason: string | null;
+  reviewer: { id: string; email: string };
+  verdict: string;
+  created_at: string;
+}
+
+const PAGE = 1000;
+
+/**
+ * Streams labels in creation order, a page at a time (keyset pagination), so exports of any size run
+ * in constant memory.
+ */
+export async function* iterateLabels(db: Kysely<DB>, filter: LabelExportFilter = {}): AsyncGenerator<ExportedLabel> {
+  let after: { created_at: Date; id: string } | undefined;
+  for (;;) {
+    const rows = await db
+      .selectFrom('labels as l')
+      .innerJoin('workflow_versions as v', 'v.id', 'l.workflow_version_id')
+      .innerJoin('users as u', 'u.id', 'l.reviewer_id')
+      .innerJoin('reviews as r', 'r.id', 'l.review_id')
+      .select([
+        'l.id',
+        'l.item_id',
+        'l.workflow_name',
+        'v.version',
+        'l.state',
+        'l.decision_id',
+        'l.agent',
+        'l.model',
+        'l.model_version',
+        'l.prompt_version',
+        'l.input_text',
+        'l.ai_label',
+        'l.ai_confidence',
+        'l.human_label',
+        'l.is_correction',
+        'l.reason',
+        'l.reviewer_id',
+        'u.email',
+        'r.verdict',
+        'l.created_at',
+      ])
+      .$if(filter.workflow !== undefined, (q) => q.where('l.workflow_name', '=', filter.workflow as string))
+      .$if(filter.agent !== undefined, (q) => q.where('l.agent', '=', filter.agent as string))
+      .$if(filter.since !== undefined, (q) => q.where('l.created_at', '>=', filter.since as Date))
+      .$if(after !== undefined, (q) =>
+        q.where((eb) =>
+          eb.or([
+            eb('l.created_at', '>', (after as { created_at: Date }).created_at),
+            eb.and([
+              eb('l.created_at', '=', (after as { created_at: Date }).created_at),
+              eb('l.id', '>', (after as { id: string }).id),
+            ]),
+          ]),
+        ),
+      )
+      .orderBy('l.created_at')
+      .orderBy('l.id')
+      .limit(PAGE)
+      .execute();
+    for (const r of rows) {
+      yield {
+        id: r.id,
+        item_id: r.item_id,
+        workflow: r.workflow_name,
+        workflow_version: r.version,
+        state: r.state,
+        decision_id: r.decision_id,
+        agent: r.agent,
+        model: r.model,
+        model_version: r.model_version,
+        prompt_version: r.prompt_version,
+        input_text: r.input_text,
+        ai_output: { label: r.ai_label, confidence: r.ai_confidence },
+        human_output: { label: r.human_label },
+        is_correction: r.is_correction,
+        reason: r.reason,
+        reviewer: { id: r.reviewer_id, email: r.email },
+        verdict: r.verdict,
+        created_at: r.created_at.toISOString(),
+      };
+    }
+    const last = rows.at(-1);
+    if (!last || rows.length < PAGE) return;
+    after = { created_at: last.created_at, id: last.id };
+  }
+}
+
+export type ExportFormat = 'jsonl';
+
+/**
+ * Writes labels to a file, one JSON object per line, and returns how many were written.
+ *
+ * @example
+ * const { count } = await exportLabels(db, { format: 'jsonl', out: 'labels.jsonl' });
+ */
+export async function exportLabels(
+  db: Kysely<DB>,
+  options: { format: ExportFormat; out: string; filter?: LabelExportFilter; onProgress?: (count: number) => void },
+): Promise<{ count: number; path: string }> {
+  const stream = createWriteStream(options.out, { encoding: 'utf8' });
+  let count = 0;
+  try {
+    for await (const label of iterateLabels(db, options.filter)) {
+      if (!stream.write(`${JSON.stringify(label)}\n`)) await once(stream, 'drain');
+      count++;
+      if (count % 1000 === 0) options.onProgress?.(count);
+    }
+  } finally {
+    stream.end();
+    await once(stream, 'finish');
+  }
+  options.onProgress?.(count);
+  return { count, path: options.out };
+}

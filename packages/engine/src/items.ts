@@ -1,0 +1,163 @@
+import { AppError } from '@signoff/core';
+import type { DB } from '@signoff/db';
+import type { Kysely } from 'kysely';
+
+/**
+ * Everything a reviewer needs on one screen: the task, the item's input and context, the AI's answer
+ * with its confidence, model and prompt version, and why it was routed to a human.
+ */
+export async function getTaskView(db: Kysely<DB>, taskId: string) {
+  const task = await db
+    .selectFrom('review_tasks as t')
+    .innerJoin('items as i', 'i.id', 't.item_id')
+    .innerJoin('workflow_versions as v', 'v.id', 'i.workflow_version_id')
+    .leftJoin('users as u', 'u.id', 't.assignee_id')
+    .select([
+      't.id',
+      't.item_id',
+      't.state',
+      't.visit',
+      't.queue',
+      't.status',
+      't.labels',
+      't.reasons',
+      't.instructions',
+      't.summary',
+      't.due_at',
+      't.created_at',
+      't.claimed_at',
+      't.lease_expires_at',
+      't.decision_id',
+      'u.name as assignee_name',
+      't.assignee_id',
+      'i.input',
+      'i.context',
+      'i.status as item_status',
+      'i.workflow_name',
+      'v.version as workflow_version',
+    ])
+    .where('t.id', '=', taskId)
+    .executeTakeFirst();
+  if (!task) throw new AppError('NOT_FOUND', `No review task ${taskId}`);
+  const decision = task.decision_id
+    ? await db
+        .selectFrom('decisions')
+        .select([
+          'id',
+          'agent',
+          'provider',
+          'model',
+          'model_version',
+          'prompt_version',
+          'label',
+          'output',
+          'confidence',
+          'calibrated_confidence',
+          'confidence_method',
+          'input_text',
+          'created_at',
+        ])
+        .where('id', '=', task.decision_id)
+        .executeTakeFirst()
+    : undefined;
+  return { ...task, decision: decision ?? null };
+}
+
+/** An item with its workflow version, state runs and decisions. */
+export async function getItemDetail(db: Kysely<DB>, itemId: string) {
+  const item = await db
+    .selectFrom('items as i')
+    .innerJoin('workflow_versions as v', 'v.id', 'i.workflow_version_id')
+    .select([
+      'i.id',
+      'i.workflow_name',
+      'v.version as workflow_version',
+      'v.hash as workflow_hash',
+      'i.status',
+      'i.current_state',
+      'i.input',
+      'i.context',
+      'i.error',
+      'i.idempotency_key',
+      'i.created_at',
+      'i.updated_at',
+      'i.finished_at',
+    ])
+    .where('i.id', '=', itemId)
+    .executeTakeFirst();
+  if (!item) throw new AppError('NOT_FOUND', `No item ${itemId}`);
+  const [runs, decisions] = await Promise.all([
+    db
+      .selectFrom('state_runs')
+      .select(['state', 'visit', 'kind', 'status', 'output', 'next_state', 'attempts', 'started_at', 'finished_at'])
+      .where('item_id', '=', itemId)
+      .orderBy('started_at')
+      .execute(),
+    db
+      .selectFrom('decisions')
+      .select([
+        'id',
+        'state',
+        'agent',
+        'model',
+        'model_version',
+        'prompt_version',
+        'label',
+        'confidence',
+        'route',
+        'reasons',
+        'created_at',
+      ])
+      .where('item_id', '=', itemId)
+      .orderBy('created_at')
+      .execute(),
+  ]);
+  return { ...item, runs, decisions };
+}
+
+/** The item's audit trail in order, with the names of the people who acted. */
+export async function getItemTimeline(db: Kysely<DB>, itemId: string) {
+  const exists = await db.selectFrom('items').select('id').where('id', '=', itemId).executeTakeFirst();
+  if (!exists) throw new AppError('NOT_FOUND', `No item ${itemId}`);
+  return db
+    .selectFrom('audit_events as e')
+    .leftJoin('users as u', (j) =>
+      j.on('e.actor_type', '=', 'user').onRef('u.id', '=', (eb) => eb.cast('e.actor_id', 'uuid')),
+    )
+    .select([
+      'e.seq',
+      'e.action',
+      'e.actor_type',
+      'e.actor_id',
+      'u.name as actor_name',
+      'e.data',
+      'e.created_at',
+      'e.hash',
+    ])
+    .where('e.stream', '=', itemId)
+    .orderBy('e.seq')
+    .execute();
+}
+
+export async function listItems(
+  db: Kysely<DB>,
+  filter: { status?: string | undefined; workflow?: string | undefined; limit: number },
+) {
+  return db
+    .selectFrom('items as i')
+    .innerJoin('workflow_versions as v', 'v.id', 'i.workflow_version_id')
+    .select([
+      'i.id',
+      'i.workflow_name',
+      'v.version as workflow_version',
+      'i.status',
+      'i.current_state',
+      'i.created_at',
+      'i.updated_at',
+    ])
+    .$if(filter.status !== undefined, (q) => q.where('i.status', '=', filter.status as never))
+    .$if(filter.workflow !== undefined, (q) => q.where('i.workflow_name', '=', filter.workflow as string))
+    .orderBy('i.created_at', 'desc')
+    .limit(filter.limit)
+    .execute();
+}

@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import { AppError, canonicalJson, serializeWorkflow, type WorkflowDefinition } from '@signoff/core';
+import type { DB } from '@signoff/db';
+import { appendAudit, SYSTEM } from '@signoff/governance';
+import { type Kysely, sql } from 'kysely';
+
+export interface RegisteredWorkflow {
+  definition: WorkflowDefinition;
+  versionId: string;
+  version: number;
+  hash: string;
+}
+
+/** The content hash that identifies a workflow version. */
+export function workflowHash(def: WorkflowDefinition): string {
+  return createHash('sha256')
+    .update(canonicalJson(serializeWorkflow(def)))
+    .digest('hex');
+}
+
+/**
+ * The workflows this process can run. Registering stores the definition; a changed definition
+ * becomes a new version, and items keep running on the version they started with.
+ *
+ * @example
+ * const registry = new WorkflowRegistry();
+ * await registry.register(db, supportTriage);
+ * registry.latest('support-triage')?.version; // 1
+ */
+export class WorkflowRegistry {
+  private readonly byName = new Map<string, RegisteredWorkflow>();
+  private readonly byVersion = new Map<string, RegisteredWorkflow>();
+
+  async register(db: Kysely<DB>, definition: WorkflowDefinition): Promise<RegisteredWorkflow & { created: boolean }> {
+    const hash = workflowHash(definition);
+    const { row, created } = await db.transaction().execute(async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`workflow:${definition.name}`}, 727))`.execute(trx);
+      const existing = await trx
+        .selectFrom('workflow_versions')
+        .select(['id', 'version'])
+        .where('name', '=', definition.name)
+        .where('hash', '=', hash)
+        .executeTakeFirst();
+      if (existing) return { row: existing, created: false };
+      const { max } = await trx
+        .selectFrom('workflow_versions')
+        .select((eb) => eb.fn.max<number>('version').as('max'))
+        .where('name', '=', definition.name)
+        .executeTakeFirstOrThrow();
+      const inserted = await trx
+        .insertInto('workflow_versions')
+        .values({
+          name: definition.name,
+          version: (max ?? 0) + 1,
+          hash,
+          definition: JSON.stringify(serializeWorkflow(definition)),
+        })
+        .returning(['id', 'version'])
+        .executeTakeFirstOrThrow();
+      await appendAudit(trx, {
+        actor: SYSTEM,
+        action: 'workflow.registered',
+        data: { workflow: definition.name, version: inserted.version, versionId: inserted.id, hash },
+      });
+      return { row: inserted, created: true };
+    });
+    const entry: RegisteredWorkflow = { definition, versionId: row.id, version: row.version, hash };
+    this.byVersion.set(row.id, entry);
+    const current = this.byName.get(definition.name);
+    if (!current || current.version <= row.version) this.byName.set(definition.name, entry);
+    return { ...entry, created };
+  }
+
+  /** The newest registered version of a workflow, which new items start on. */
+  latest(name: string): RegisteredWorkflow | undefined {
+    return this.byName.get(name);
+  }
+
+  getLatest(name: string): RegisteredWorkflow {
+    const w = this.latest(name);
+    if (!w) {
+      const known = [...this.byName.keys()].join(', ') || 'none';
+      throw new AppError('NOT_FOUND', `Unknown workflow "${name}" (registered: ${known})`);
+    }
+    return w;
+  }
+
+  byVersionId(versionId: string): RegisteredWorkflow | undefined {
+    return this.byVersion.get(versionId);
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+}

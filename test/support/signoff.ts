@@ -1,0 +1,62 @@
+import type { WorkflowDefinition } from '@signoff/core';
+import { type RunningSignoff, readEnv, startSignoff } from '@signoff/server';
+import { createTestDatabase, type TestDatabase } from './database';
+
+export interface TestSignoff extends RunningSignoff {
+  url: string;
+  testDb: TestDatabase;
+  /** Stops everything and drops the test database. */
+  close(): Promise<void>;
+}
+
+/**
+ * A whole Signoff (HTTP on a free port, workers, the built-in local model) on a database of this
+ * test file's own.
+ *
+ * @example
+ * const s = await startTestSignoff({ demoItems: 0 });
+ * await fetch(`${s.url}/healthz`);
+ */
+export async function startTestSignoff(
+  options: {
+    demoItems?: number;
+    workers?: boolean;
+    workflows?: WorkflowDefinition[];
+    env?: Record<string, string>;
+  } = {},
+): Promise<TestSignoff> {
+  const testDb = await createTestDatabase();
+  const env = readEnv({ DATABASE_URL: testDb.url, PORT: '0', HOST: '127.0.0.1', ...options.env });
+  const s = await startSignoff({
+    env,
+    api: true,
+    workers: options.workers ?? true,
+    demoItems: options.demoItems ?? 0,
+    ...(options.workflows ? { workflows: options.workflows } : {}),
+  });
+  return {
+    ...s,
+    url: s.url as string,
+    testDb,
+    async close() {
+      await s.stop();
+      await testDb.drop();
+    },
+  };
+}
+
+/** Polls `check` until it returns a truthy value or the deadline passes (no fixed sleeps in tests). */
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | null | false>,
+  options: { timeoutMs?: number; message?: string } = {},
+): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  let delay = 25;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`Timed out: ${options.message ?? 'condition not met'}`);
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 250);
+  }
+}
