@@ -12,6 +12,7 @@ import {
 import type { DB, Item } from '@signoff/db';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
+import type { FaultHook } from './faults';
 import { idempotencyKeyOf, type StepJob } from './queue';
 import type { WorkflowRegistry } from './registry';
 import { commitStep, type DecisionRecord, isAtStep, type StepOutcome } from './transition';
@@ -21,6 +22,8 @@ export interface StepDeps {
   boss: PgBoss;
   registry: WorkflowRegistry;
   provider: DecisionProvider;
+  /** Test-only crash injection; see `FaultPoint`. */
+  faults?: FaultHook;
 }
 
 export type StepResult = 'committed' | 'stale';
@@ -46,9 +49,12 @@ export async function executeStep(deps: StepDeps, job: StepJob, attempts = 1): P
   const ctx: WorkflowContext = { ...item.context, input: item.input };
   const startedAt = new Date();
   const outcome = await runState(deps, job, item, state, ctx);
-  return deps.db
-    .transaction()
-    .execute((trx) => commitStep(trx, deps.boss, { job, stateKind: state.kind, startedAt, attempts }, outcome));
+  await deps.faults?.('after-effect', job);
+  return deps.db.transaction().execute(async (trx) => {
+    const result = await commitStep(trx, deps.boss, { job, stateKind: state.kind, startedAt, attempts }, outcome);
+    await deps.faults?.('before-commit', job);
+    return result;
+  });
 }
 
 async function runState(

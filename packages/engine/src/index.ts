@@ -1,4 +1,5 @@
 export * from './execute-step';
+export * from './faults';
 export * from './items';
 export * from './queue';
 export * from './registry';
