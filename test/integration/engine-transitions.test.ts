@@ -2,7 +2,16 @@
 // step by step (no background workers), with crashes injected at named fault points.
 import { createLocalProvider } from '@signoff/ai';
 import { defineWorkflow } from '@signoff/core';
-import { createBoss, ensureQueues, executeStep, type FaultPoint, STEP_QUEUE, type StepJob, submitItem, WorkflowRegistry } from '@signoff/engine';
+import {
+  createBoss,
+  ensureQueues,
+  executeStep,
+  type FaultPoint,
+  STEP_QUEUE,
+  type StepJob,
+  submitItem,
+  WorkflowRegistry,
+} from '@signoff/engine';
 import { SYSTEM } from '@signoff/governance';
 import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +32,11 @@ const flow = defineWorkflow({
       },
       next: 'check',
     },
-    check: { kind: 'choice', branches: [{ when: (ctx) => ctx.charge.charged > 10, next: 'big', label: 'big' }], otherwise: 'small' },
+    check: {
+      kind: 'choice',
+      branches: [{ when: (ctx) => ctx.charge.charged > 10, next: 'big', label: 'big' }],
+      otherwise: 'small',
+    },
     big: { kind: 'final', status: 'succeeded', output: (ctx) => ({ total: ctx.charge.charged }) },
     small: { kind: 'final', status: 'rejected' },
   },
@@ -47,12 +60,18 @@ afterAll(async () => {
 });
 
 async function submit(n: number) {
-  return t.db.transaction().execute((trx) => submitItem(trx, { registry, boss }, { workflow: 'engine-test', input: { n } }, SYSTEM));
+  return t.db
+    .transaction()
+    .execute((trx) => submitItem(trx, { registry, boss }, { workflow: 'engine-test', input: { n } }, SYSTEM));
 }
 
 async function snapshot(itemId: string) {
   const [item, runs, events, jobs] = await Promise.all([
-    t.db.selectFrom('items').select(['status', 'current_state', 'visits', 'context']).where('id', '=', itemId).executeTakeFirstOrThrow(),
+    t.db
+      .selectFrom('items')
+      .select(['status', 'current_state', 'visits', 'context'])
+      .where('id', '=', itemId)
+      .executeTakeFirstOrThrow(),
     t.db.selectFrom('state_runs').select(['state', 'visit']).where('item_id', '=', itemId).execute(),
     t.db.selectFrom('audit_events').select('action').where('stream', '=', itemId).execute(),
     boss.findJobs(STEP_QUEUE, { data: { itemId } }),
@@ -75,7 +94,11 @@ describe('engine transitions', () => {
     expect(await executeStep(deps, { itemId: id, state: 'big', visit: 1 })).toBe('committed');
     const s = await snapshot(id);
     expect(s.item.status).toBe('succeeded');
-    expect(s.item.context).toMatchObject({ charge: { charged: 14 }, check: { branch: 'big', next: 'big' }, big: { total: 14 } });
+    expect(s.item.context).toMatchObject({
+      charge: { charged: 14 },
+      check: { branch: 'big', next: 'big' },
+      big: { total: 14 },
+    });
   });
 
   it('a retried job whose state run exists does not run the state again', async () => {
@@ -92,7 +115,9 @@ describe('engine transitions', () => {
     const { id } = await submit(3);
     const job = { itemId: id, state: 'charge', visit: 1 };
     const before = await snapshot(id);
-    await expect(executeStep({ db: t.db, boss, registry, provider, faults: crashAt('before-commit') }, job)).rejects.toThrow(/injected/);
+    await expect(
+      executeStep({ db: t.db, boss, registry, provider, faults: crashAt('before-commit') }, job),
+    ).rejects.toThrow(/injected/);
     // Nothing of the transition is visible: no state run, no audit event, no next job, item unmoved.
     expect(await snapshot(id)).toEqual(before);
     expect(await executeStep({ db: t.db, boss, registry, provider }, job)).toBe('committed');
@@ -106,7 +131,9 @@ describe('engine transitions', () => {
   it('a crash after the effect re-runs the state with the same idempotency key', async () => {
     const { id } = await submit(4);
     const job = { itemId: id, state: 'charge', visit: 1 };
-    await expect(executeStep({ db: t.db, boss, registry, provider, faults: crashAt('after-effect') }, job)).rejects.toThrow(/injected/);
+    await expect(
+      executeStep({ db: t.db, boss, registry, provider, faults: crashAt('after-effect') }, job),
+    ).rejects.toThrow(/injected/);
     expect(await executeStep({ db: t.db, boss, registry, provider }, job)).toBe('committed');
     // The side effect saw one key twice: an idempotent receiver applies it once.
     expect(effects.get(`${id}:charge:1`)).toBe(2);
