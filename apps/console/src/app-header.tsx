@@ -1,6 +1,6 @@
 import { useMutation } from '@tanstack/react-query';
-import { BrandMark } from './login-screen';
 import { ROLE_NAMES } from './format';
+import { BrandMark } from './login-screen';
 import { Link, paths, usePath } from './router';
 import { useCan, useSession, useUser } from './session';
 import { useTRPC } from './trpc';
@@ -14,8 +14,9 @@ export function AppHeader() {
   const canItems = useCan('item:read');
   // Sign out locally whatever the server says: a dead session must not trap anyone.
   const logout = useMutation(trpc.auth.logout.mutationOptions({ onSettled: () => signOut() }));
-  const onQueue = path === '/' || path.startsWith('/tasks/');
-  const onItems = path.startsWith('/items');
+  // The start page is the queue for reviewers and the items list for everyone else.
+  const onQueue = canQueue && (path === '/' || path.startsWith('/tasks/'));
+  const onItems = path.startsWith('/items') || (path === '/' && !canQueue);
 
   return (
     <header className="app-header">
@@ -41,7 +42,12 @@ export function AppHeader() {
             <span className="user-name">{user.name}</span>
             <span className="role-badge">{ROLE_NAMES[user.role] ?? user.role}</span>
           </div>
-          <button type="button" className="button button-ghost" onClick={() => logout.mutate()} disabled={logout.isPending}>
+          <button
+            type="button"
+            className="button button-ghost"
+            onClick={() => logout.mutate()}
+            disabled={logout.isPending}
+          >
             Sign out
           </button>
         </div>

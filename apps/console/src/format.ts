@@ -1,5 +1,5 @@
 /** "45s", "12m", "3h 5m", "2d 4h": how long ago, compact enough for a table cell. */
-export function formatAge(since: string | Date, now: number = Date.now()): string {
+export function formatAge(since: string | Date | number, now: number = Date.now()): string {
   const seconds = Math.max(0, Math.floor((now - new Date(since).getTime()) / 1000));
   if (seconds < 60) return `${seconds}s`;
   const minutes = Math.floor(seconds / 60);

@@ -17,7 +17,10 @@ const TICKET_META: [key: string, label: string][] = [
  * one, otherwise the JSON, pretty-printed. Fields the message layout does not show stay visible.
  */
 export function ItemInput({ input }: { input: unknown }) {
-  if (!isObject(input) || (typeof input.subject !== 'string' && typeof input.body !== 'string' && !isObject(input.customer)))
+  if (
+    !isObject(input) ||
+    (typeof input.subject !== 'string' && typeof input.body !== 'string' && !isObject(input.customer))
+  )
     return <JsonBlock value={input} />;
   const shown = new Set(['subject', 'body', 'customer', 'refundAmount', ...TICKET_META.map(([k]) => k)]);
   const rest = Object.fromEntries(Object.entries(input).filter(([k]) => !shown.has(k)));

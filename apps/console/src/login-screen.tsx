@@ -69,6 +69,7 @@ export function LoginScreen() {
               id="login-email"
               type="email"
               autoComplete="username"
+              // biome-ignore lint/a11y/noAutofocus: the sign-in form is the only thing on this page
               autoFocus
               value={email}
               onChange={(e) => setEmail(e.target.value)}

@@ -48,7 +48,8 @@ export function QueueScreen() {
   const oldest = rows.reduce<string | null>((o, r) => (r.oldest && (!o || r.oldest < o) ? String(r.oldest) : o), null);
   const claimingQueue = claim.isPending ? (claim.variables?.queue ?? '*') : null;
 
-  if (queues.isError && !queues.data) return <Message title="Cannot load the queues">{messageOf(queues.error)}</Message>;
+  if (queues.isError && !queues.data)
+    return <Message title="Cannot load the queues">{messageOf(queues.error)}</Message>;
 
   return (
     <div className="screen">
@@ -66,7 +67,9 @@ export function QueueScreen() {
             aria-keyshortcuts="n"
           >
             {claimingQueue === '*' ? 'Claiming…' : 'Claim next task'}
-            <kbd aria-hidden="true">N</kbd>
+            <span className="kbd-group" aria-hidden="true">
+              <kbd>N</kbd>
+            </span>
           </button>
         )}
       </div>
@@ -80,7 +83,12 @@ export function QueueScreen() {
       <section className="stats" aria-label="Queue totals">
         <Stat label="Pending" value={totals.pending} loading={queues.isPending} />
         <Stat label="Claimed" value={totals.claimed} loading={queues.isPending} />
-        <Stat label="Overdue" value={totals.overdue} loading={queues.isPending} tone={totals.overdue ? 'warn' : undefined} />
+        <Stat
+          label="Overdue"
+          value={totals.overdue}
+          loading={queues.isPending}
+          tone={totals.overdue ? 'warn' : undefined}
+        />
         <Stat label="Oldest task" value={oldest ? formatAge(oldest) : '–'} loading={queues.isPending} />
       </section>
 
@@ -139,7 +147,7 @@ export function QueueScreen() {
                         className="button button-secondary button-small"
                         onClick={() => claimNext(r.queue)}
                         disabled={claim.isPending || r.pending + r.claimed === 0}
-                        aria-label={`Claim next task from ${r.queue}`}
+                        aria-label={`Claim from ${r.queue}`}
                       >
                         {claimingQueue === r.queue ? 'Claiming…' : 'Claim'}
                       </button>
@@ -174,6 +182,7 @@ function Stat({
 }) {
   const id = `stat-${label.toLowerCase().replace(/\s+/g, '-')}`;
   return (
+    // biome-ignore lint/a11y/useSemanticElements: a read-only figure, not a set of form controls (fieldset)
     <div className={`stat ${tone === 'warn' ? 'stat-warn' : ''}`} role="group" aria-labelledby={id}>
       <span className="stat-label" id={id}>
         {label}

@@ -50,7 +50,13 @@ interface SessionContextValue {
 
 const SessionContext = createContext<SessionContextValue | null>(null);
 
-export function SessionProvider({ children, onSignOut }: { children: ReactNode; onSignOut: (reason: SignOutReason) => void }) {
+export function SessionProvider({
+  children,
+  onSignOut,
+}: {
+  children: ReactNode;
+  onSignOut: (reason: SignOutReason) => void;
+}) {
   const [session, setSession] = useState<Session | null>(readStoredSession);
   const [notice, setNotice] = useState<string | null>(null);
   const signIn = useCallback((s: Session) => {

@@ -48,15 +48,8 @@ export function fieldErrorsOf(e: unknown): FieldError[] {
   return isApiError(e) ? (e.data?.fieldErrors ?? []) : [];
 }
 
-/** A message fit for people: the server's own for domain errors, a plain one for network failures. */
+/** A message fit for people: the server's own (domain errors carry user-facing ones), or a plain one offline. */
 export function messageOf(e: unknown): string {
-  if (isApiError(e)) {
-    if (!e.data) return 'Cannot reach the Signoff server. Check your connection and try again.';
-    if (e.data.appCode === 'BAD_INPUT' || e.data.code === 'BAD_REQUEST') {
-      const fields = e.data.fieldErrors;
-      if (fields?.length && e.message.startsWith('Invalid input')) return 'Please fix the highlighted fields.';
-    }
-    return e.message;
-  }
+  if (isApiError(e) && !e.data) return 'Cannot reach the Signoff server. Check your connection and try again.';
   return e instanceof Error ? e.message : String(e);
 }

@@ -29,17 +29,18 @@ export function VerdictForm({
   const [clientErrors, setClientErrors] = useState<Record<string, string>>({});
   const submit = useMutation(trpc.tasks.submit.mutationOptions());
 
+  // Field errors, the server's or our own pre-check's, sit next to their fields; anything else
+  // (or a refusal without field errors, such as a conflict) goes at the top of the form.
   const serverErrors = Object.fromEntries(fieldErrorsOf(submit.error).map((f) => [f.path, f.message]));
   const errors: Record<string, string | undefined> = { ...serverErrors, ...clientErrors };
-  const fieldPaths = new Set(['label', 'reason']);
-  const unplacedField = Object.entries(serverErrors).find(([path]) => !fieldPaths.has(path));
-  const formError = submit.error
-    ? Object.keys(serverErrors).length && !unplacedField
-      ? null
-      : unplacedField
-        ? unplacedField[1]
-        : messageOf(submit.error)
-    : null;
+  const unplaced = Object.entries(errors).filter(([path]) => path !== 'label' && path !== 'reason');
+  const placedServerErrors = Object.keys(serverErrors).some((path) => path === 'label' || path === 'reason');
+  const formError =
+    submit.error && !placedServerErrors
+      ? messageOf(submit.error)
+      : unplaced.length
+        ? unplaced.map(([, message]) => message).join(' ')
+        : null;
   const busy = disabled || submit.isPending;
 
   const send = (verdict: Verdict) => {
@@ -106,7 +107,7 @@ export function VerdictForm({
         <div className="confirm-block">
           <button
             type="button"
-            className="button button-primary button-large button-block"
+            className="button button-primary button-large button-block button-split"
             onClick={() => send('confirm')}
             disabled={busy}
             aria-keyshortcuts="c"
@@ -114,7 +115,9 @@ export function VerdictForm({
             <span>
               Confirm <span className="label-chip label-chip-inverse">{aiLabel}</span>
             </span>
-            <kbd aria-hidden="true">C</kbd>
+            <span className="kbd-group" aria-hidden="true">
+              <kbd>C</kbd>
+            </span>
           </button>
           <div className="divider">
             <span>or correct it</span>
@@ -129,12 +132,15 @@ export function VerdictForm({
           aria-describedby={errors.label ? `${id}-label-error` : undefined}
         >
           <legend>{mode === 'correct' ? 'Correct label' : 'Your answer'}</legend>
-          <div className="choice-grid">
+          <div className={`choice-grid ${task.labels.some((l) => l.length > 11) ? 'choice-grid-single' : ''}`}>
             {task.labels.map((value, i) => {
               const isAi = value === aiLabel;
               const inputId = `${id}-label-${i}`;
               return (
-                <div key={value} className={`choice ${label === value ? 'choice-selected' : ''} ${isAi ? 'choice-ai' : ''}`}>
+                <div
+                  key={value}
+                  className={`choice ${label === value ? 'choice-selected' : ''} ${isAi ? 'choice-ai' : ''}`}
+                >
                   <input
                     type="radio"
                     id={inputId}
@@ -148,7 +154,11 @@ export function VerdictForm({
                   {isAi && mode === 'correct' ? (
                     <span className="choice-tag">AI</span>
                   ) : (
-                    i < 9 && <kbd aria-hidden="true">{i + 1}</kbd>
+                    i < 9 && (
+                      <span className="choice-key" aria-hidden="true">
+                        <kbd>{i + 1}</kbd>
+                      </span>
+                    )
                   )}
                 </div>
               );
@@ -169,7 +179,9 @@ export function VerdictForm({
             value={reason}
             disabled={busy}
             placeholder={
-              mode === 'correct' ? 'What did the AI miss? The next person and the training data read this.' : 'Add context for the record'
+              mode === 'correct'
+                ? 'What did the AI miss? The next person and the training data read this.'
+                : 'Add context for the record'
             }
             onChange={(e) => {
               setReason(e.target.value);
@@ -186,7 +198,7 @@ export function VerdictForm({
         </div>
         <button
           type="submit"
-          className={`button button-block ${mode === 'answer' || label ? 'button-primary' : 'button-secondary'}`}
+          className={`button button-block button-split ${mode === 'answer' || label ? 'button-primary' : 'button-secondary'}`}
           disabled={busy}
           aria-keyshortcuts="Control+Enter"
         >

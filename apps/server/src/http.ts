@@ -95,12 +95,13 @@ export function createHttpApp(deps: ApiDeps, options: { consoleDir?: string } = 
   });
 
   const dir = options.consoleDir;
-  if (dir && existsSync(join(dir, 'index.html'))) {
-    const index = readFileSync(join(dir, 'index.html'), 'utf8');
-    app.use('/assets/*', serveStatic({ root: dir }));
-    app.get('*', (c) => c.html(index));
-  } else {
-    app.get('/', (c) => c.text('Signoff API is running. The console is not built: run `pnpm build`.', 200));
-  }
+  if (dir) app.use('/assets/*', serveStatic({ root: dir }));
+  // Read per request (it is small): a console rebuilt while the server runs is served at once.
+  app.get('*', (c) => {
+    const index = dir ? join(dir, 'index.html') : undefined;
+    if (!index || !existsSync(index))
+      return c.text('Signoff API is running. The console is not built: run `pnpm build`.', 503);
+    return c.html(readFileSync(index, 'utf8'));
+  });
   return app;
 }

@@ -1,0 +1,30 @@
+import { useId } from 'react';
+import { formatPercent } from './format';
+
+/** Confidence as a percentage with a bar; the colour says how far to trust it at a glance. */
+export function ConfidenceMeter({ value, raw, method }: { value: number; raw?: number; method?: string }) {
+  const id = useId();
+  const clamped = Math.min(1, Math.max(0, value));
+  const pct = Math.round(clamped * 100);
+  const tone = pct >= 85 ? 'high' : pct >= 60 ? 'medium' : 'low';
+  const showRaw = raw !== undefined && Math.round(raw * 100) !== pct;
+  return (
+    <div className="confidence">
+      <div className="confidence-row">
+        <label className="confidence-label" htmlFor={id}>
+          Confidence
+        </label>
+        <span className={`confidence-value confidence-${tone}`}>{formatPercent(clamped)}</span>
+      </div>
+      <meter id={id} className={`meter meter-${tone}`} min={0} max={1} value={clamped} aria-valuetext={`${pct}%`}>
+        {pct}%
+      </meter>
+      {(showRaw || method) && (
+        <p className="muted small">
+          {showRaw ? `Raw ${formatPercent(raw)} · ` : ''}
+          {method ? `method: ${method}` : ''}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,368 @@
+// The reviewer's path through the real console in a real browser: sign in, claim, read the AI's
+// answer and why it was routed, correct it, and see the queue and the label table agree.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEMO_PASSWORD, DEMO_USERS } from '@signoff/server';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { startTestSignoff, type TestSignoff, waitFor } from '../support/signoff';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CONSOLE_DIR = join(ROOT, 'apps/console');
+const SCREENSHOTS = join(ROOT, 'test-results/screenshots');
+
+const REVIEWER = demoUser('reviewer');
+const DATA_SCIENTIST = demoUser('data_scientist');
+
+let s: TestSignoff;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let pageErrors: string[] = [];
+
+beforeAll(async () => {
+  buildConsoleIfStale();
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  [s, browser] = await Promise.all([
+    startTestSignoff({ demoItems: 40 }),
+    chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    }),
+  ]);
+  // Let the workers finish the demo items, so the queue holds still while we read it.
+  await waitFor(
+    async () => {
+      const items = await s.db
+        .selectFrom('items')
+        .select((eb) => [
+          eb.fn.countAll<number>().as('all'),
+          eb.fn.countAll<number>().filterWhere('status', '=', 'running').as('running'),
+        ])
+        .executeTakeFirstOrThrow();
+      return Number(items.all) === 40 && Number(items.running) === 0 && (await pendingInDb()) >= 2;
+    },
+    { timeoutMs: 100_000, message: 'the 40 demo items settled with at least 2 pending review tasks' },
+  );
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await s?.close();
+});
+
+beforeEach(async () => {
+  // A fresh context per test: its own localStorage, so no session leaks between tests.
+  context = await browser.newContext({ viewport: { width: 1360, height: 900 }, baseURL: s.url });
+  page = await context.newPage();
+  pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+});
+
+afterEach(async () => {
+  await context.close();
+  expect(pageErrors).toEqual([]);
+});
+
+it('a reviewer claims a task, corrects the AI, and the queue and labels show it', async () => {
+  await signIn(page, REVIEWER.email, DEMO_PASSWORD);
+  await page.getByRole('heading', { name: 'Review queue' }).waitFor();
+  await page.getByText(REVIEWER.name).waitFor();
+
+  const before = await displayedPending(page);
+  expect(before).toBe(await pendingInDb());
+  expect(before).toBeGreaterThanOrEqual(2);
+  await screenshot(page, 'queue.png');
+
+  await page.getByRole('button', { name: 'Claim next task', exact: true }).click();
+  await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
+  const taskId = page.url().split('/').pop() as string;
+  const task = await s.db
+    .selectFrom('review_tasks as t')
+    .innerJoin('decisions as d', 'd.id', 't.decision_id')
+    .select(['t.item_id', 't.labels', 't.reasons', 't.status', 'd.label', 'd.calibrated_confidence', 'd.model_version'])
+    .where('t.id', '=', taskId)
+    .executeTakeFirstOrThrow();
+  expect(task.status).toBe('claimed');
+  const aiLabel = task.label as string;
+
+  // The task view shows the AI's answer, its confidence, and why a person is looking at it.
+  await page.getByRole('heading', { name: 'support-triage' }).waitFor();
+  const answer = page.getByRole('region', { name: 'AI answer' });
+  expect(await answer.textContent()).toContain(aiLabel);
+  expect(await answer.textContent()).toContain(task.model_version);
+  const meter = page.getByRole('meter', { name: 'Confidence' });
+  expect(await meter.isVisible()).toBe(true);
+  const percent = `${Math.round(task.calibrated_confidence * 100)}%`;
+  expect(await answer.textContent()).toContain(percent);
+  const reasons = page.getByRole('region', { name: 'Why you are seeing this' });
+  expect(task.reasons.length).toBeGreaterThan(0);
+  for (const r of task.reasons) expect(await reasons.textContent()).toContain(r.message);
+  expect(await page.getByRole('button', { name: `Confirm ${aiLabel}` }).isEnabled()).toBe(true);
+  await screenshot(page, 'task-view.png');
+
+  // Correct it, keyboard first: the label's number, a reason, Ctrl+Enter. Not "complaint", which
+  // would send the ticket on to another review and blur what the queue count shows.
+  const correction = task.labels.find((l) => l !== aiLabel && l !== 'complaint') as string;
+  await page.keyboard.press(String(task.labels.indexOf(correction) + 1));
+  expect(await page.getByRole('radio', { name: correction, exact: true }).isChecked()).toBe(true);
+  expect(await page.getByRole('radio', { name: aiLabel, exact: true }).isDisabled()).toBe(true);
+  const reason = page.getByLabel('Reason for the correction');
+  await page.keyboard.press('Control+Enter');
+  await page.getByText('Say why you override the AI').waitFor();
+  expect(await reason.getAttribute('aria-invalid')).toBe('true');
+  await reason.fill('The customer asks about something else than the AI read.');
+  await screenshot(page, 'task-correction.png');
+  await page.keyboard.press('Control+Enter');
+
+  // Back on the queue with a confirmation, and one task fewer waiting.
+  await page.getByRole('heading', { name: 'Review queue' }).waitFor();
+  await page
+    .getByRole('status')
+    .filter({ hasText: `Correction saved: “${aiLabel}” → “${correction}”` })
+    .waitFor();
+  expect(new URL(page.url()).pathname).toBe('/');
+
+  const label = await s.db
+    .selectFrom('labels')
+    .select(['is_correction', 'ai_label', 'human_label', 'reason', 'reviewer_id'])
+    .where('item_id', '=', task.item_id)
+    .executeTakeFirstOrThrow();
+  expect(label).toMatchObject({ is_correction: true, ai_label: aiLabel, human_label: correction });
+  expect(label.reason).toContain('something else');
+
+  // The item moves on after the verdict; an enterprise customer's ticket goes on to a support lead,
+  // which is a new pending task. Count it, then the console must show exactly the database's figure.
+  await waitFor(
+    async () =>
+      (await s.db.selectFrom('items').select('status').where('id', '=', task.item_id).executeTakeFirstOrThrow())
+        .status !== 'running',
+    { message: 'the corrected item to settle' },
+  );
+  const followUps = await s.db
+    .selectFrom('review_tasks')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('item_id', '=', task.item_id)
+    .where('status', '=', 'pending')
+    .executeTakeFirstOrThrow();
+  const expected = before - 1 + Number(followUps.n);
+  expect(await pendingInDb()).toBe(expected);
+  await waitFor(async () => (await displayedPending(page)) === expected, {
+    message: `the queue to show ${expected} pending (was ${before})`,
+  });
+  if (Number(followUps.n) === 0) expect(expected).toBeLessThan(before);
+  await screenshot(page, 'queue-after.png');
+});
+
+it('C confirms the AI answer, and a review step without one takes the label the reviewer picks', async () => {
+  const lead = DEMO_USERS.find((u) => u.email === 'reviewer2@demo.signoff') ?? REVIEWER;
+  // Complaints and enterprise customers reach a support lead: a review step with no AI answer.
+  const escalations = await waitFor(
+    async () => {
+      const r = await s.db
+        .selectFrom('review_tasks')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('queue', '=', 'priority')
+        .where('status', '=', 'pending')
+        .where('decision_id', 'is', null)
+        .executeTakeFirstOrThrow();
+      return Number(r.n) > 0 ? Number(r.n) : undefined;
+    },
+    { message: 'an escalation review in the priority queue' },
+  );
+  expect(escalations).toBeGreaterThan(0);
+  await signIn(page, lead.email, DEMO_PASSWORD);
+  await page.getByRole('heading', { name: 'Review queue' }).waitFor();
+
+  // The support queue holds AI decisions only: C confirms one and the console moves on.
+  const confirmedId = await claimFrom(page, 'support');
+  const aiLabel = (
+    await s.db
+      .selectFrom('review_tasks as t')
+      .innerJoin('decisions as d', 'd.id', 't.decision_id')
+      .select('d.label')
+      .where('t.id', '=', confirmedId)
+      .executeTakeFirstOrThrow()
+  ).label;
+  await page.keyboard.press('c');
+  await page
+    .getByRole('status')
+    .filter({ hasText: `Confirmed “${aiLabel}”` })
+    .waitFor();
+  const confirmedLabel = await s.db
+    .selectFrom('labels as l')
+    .innerJoin('reviews as r', 'r.id', 'l.review_id')
+    .select(['r.verdict', 'l.is_correction', 'l.human_label'])
+    .where('r.task_id', '=', confirmedId)
+    .executeTakeFirstOrThrow();
+  expect(confirmedLabel).toEqual({ verdict: 'confirm', is_correction: false, human_label: aiLabel });
+
+  // In the priority queue AI decisions may come first: confirm them until the review step comes up.
+  for (let round = 0; ; round++) {
+    expect(round).toBeLessThan(20);
+    const taskId = await claimFrom(page, 'priority');
+    const task = await s.db
+      .selectFrom('review_tasks')
+      .select(['decision_id', 'item_id', 'labels'])
+      .where('id', '=', taskId)
+      .executeTakeFirstOrThrow();
+    if (task.decision_id === null) {
+      const ai = page.getByRole('region', { name: 'AI answer' });
+      expect(await ai.textContent()).toContain('No AI answer');
+      expect(await page.getByRole('button', { name: /^Confirm/ }).count()).toBe(0);
+      await page.keyboard.press('1');
+      const choice = task.labels[0] as string;
+      expect(await page.getByRole('radio', { name: choice, exact: true }).isChecked()).toBe(true);
+      await page.getByLabel('Note (optional)').fill('Called the customer back; sorted.');
+      await screenshot(page, 'review-step.png');
+      await page.keyboard.press('Control+Enter');
+      await page
+        .getByRole('status')
+        .filter({ hasText: `Answer saved: “${choice}”` })
+        .waitFor();
+      const label = await s.db
+        .selectFrom('labels')
+        .select(['is_correction', 'ai_label', 'human_label'])
+        .where('item_id', '=', task.item_id)
+        .where('state', '=', 'escalationReview')
+        .executeTakeFirstOrThrow();
+      expect(label).toEqual({ is_correction: false, ai_label: null, human_label: choice });
+      break;
+    }
+    await page.keyboard.press('c');
+    await page.getByRole('heading', { name: 'Review queue' }).waitFor();
+    const review = await waitFor(() =>
+      s.db.selectFrom('reviews').select('verdict').where('task_id', '=', taskId).executeTakeFirst(),
+    );
+    expect(review.verdict).toBe('confirm');
+  }
+});
+
+it('a wrong password shows an error and keeps you on the login form', async () => {
+  await signIn(page, REVIEWER.email, 'not-the-password');
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  expect(await alert.textContent()).toContain('Email or password is incorrect');
+  expect(await page.getByRole('button', { name: 'Sign in' }).isVisible()).toBe(true);
+  expect(await page.evaluate(() => localStorage.getItem('signoff.session'))).toBeNull();
+  await screenshot(page, 'login-error.png');
+});
+
+it('a session the server no longer accepts sends you back to the login form', async () => {
+  await page.goto('/');
+  const stale = {
+    token: 'sess_revoked',
+    user: { id: 'x', email: REVIEWER.email, name: REVIEWER.name, role: 'reviewer' },
+  };
+  await page.evaluate((v) => localStorage.setItem('signoff.session', v), JSON.stringify(stale));
+  await page.reload();
+  await page.getByText('Your session has ended. Please sign in again.').waitFor();
+  expect(await page.getByLabel('Email').isVisible()).toBe(true);
+  expect(await page.evaluate(() => localStorage.getItem('signoff.session'))).toBeNull();
+});
+
+it('a data scientist lands on the items list and reads an item timeline', async () => {
+  await signIn(page, DATA_SCIENTIST.email, DEMO_PASSWORD);
+  await page.getByRole('heading', { name: 'Items' }).waitFor();
+  expect(await page.getByRole('button', { name: 'Claim next task' }).count()).toBe(0);
+  expect(await page.getByRole('link', { name: 'Queue' }).count()).toBe(0);
+  await screenshot(page, 'items.png');
+
+  const decided = await s.db
+    .selectFrom('decisions')
+    .select(['item_id', 'label'])
+    .where('label', 'is not', null)
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  await page.getByRole('link', { name: `Timeline of item ${decided.item_id.slice(0, 8)}` }).click();
+  await page.getByRole('heading', { name: 'Audit timeline' }).waitFor();
+  const timeline = page.getByRole('region', { name: 'Audit timeline' });
+  await timeline.getByRole('heading', { name: 'AI decision' }).waitFor();
+  const text = await timeline.textContent();
+  expect(text).toContain('item.submitted');
+  expect(text).toContain('decision.made');
+  expect(text).toContain(decided.label as string);
+  await screenshot(page, 'timeline.png');
+});
+
+/** Claims through a queue row's button; returns the task id from the task view's address. */
+async function claimFrom(p: Page, queue: string): Promise<string> {
+  await p.getByRole('button', { name: `Claim from ${queue}` }).click();
+  await p.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
+  await p.getByRole('heading', { name: 'Your verdict' }).waitFor();
+  return p.url().split('/').pop() as string;
+}
+
+/** A full-page screenshot from the top, so the sticky header sits where a person sees it. */
+async function screenshot(p: Page, name: string): Promise<void> {
+  await p.evaluate(() => window.scrollTo(0, 0));
+  await p.screenshot({ path: join(SCREENSHOTS, name), fullPage: true });
+}
+
+function demoUser(role: (typeof DEMO_USERS)[number]['role']) {
+  const user = DEMO_USERS.find((u) => u.role === role);
+  if (!user) throw new Error(`The demo users have no ${role}`);
+  return user;
+}
+
+async function signIn(p: Page, email: string, password: string): Promise<void> {
+  await p.goto('/');
+  await p.getByLabel('Email').fill(email);
+  await p.getByLabel('Password').fill(password);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** The "Pending" total on the queue screen, once it has loaded. */
+async function displayedPending(p: Page): Promise<number> {
+  const value = p.getByRole('group', { name: 'Pending' }).locator('strong');
+  const text = await waitFor(async () => {
+    const t = (await value.textContent())?.trim();
+    return t && /^\d+$/.test(t) ? t : undefined;
+  });
+  return Number(text);
+}
+
+async function pendingInDb(): Promise<number> {
+  const r = await s.db
+    .selectFrom('review_tasks')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', '=', 'pending')
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** Builds the console when dist/ is missing or older than its sources, so this file runs on its own. */
+function buildConsoleIfStale(): void {
+  const built = join(CONSOLE_DIR, 'dist/index.html');
+  const sources = [
+    join(CONSOLE_DIR, 'index.html'),
+    join(CONSOLE_DIR, 'vite.config.ts'),
+    join(CONSOLE_DIR, 'package.json'),
+    ...listFiles(join(CONSOLE_DIR, 'src')),
+    ...listFiles(join(ROOT, 'packages/core/src')),
+  ];
+  const newest = Math.max(...sources.map((f) => statSync(f).mtimeMs));
+  if (existsSync(built) && statSync(built).mtimeMs >= newest) return;
+  // The package's own build script, through vite's bin with this Node: no PATH lookups needed.
+  const vitePackage = createRequire(join(CONSOLE_DIR, 'package.json')).resolve('vite/package.json');
+  const vite = join(vitePackage, '..', 'bin/vite.js');
+  execFileSync(process.execPath, [vite, 'build'], { cwd: CONSOLE_DIR, stdio: 'pipe' });
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listFiles(join(dir, e.name)) : [join(dir, e.name)],
+  );
+}
