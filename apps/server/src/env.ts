@@ -9,6 +9,8 @@ export const serverEnv = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.string().url().optional(),
   OPENAI_MODEL: z.string().optional(),
+  /** Comma-separated workflow modules to load (as `signoff start --workflows`). */
+  SIGNOFF_WORKFLOWS: z.string().optional(),
   SIGNOFF_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
 });
 export type ServerEnv = z.infer<typeof serverEnv>;

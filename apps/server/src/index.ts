@@ -3,3 +3,4 @@ export * from './http';
 export * from './seed';
 export * from './start';
 export * from './workflows';
+export * from './workflow-modules';

@@ -14,6 +14,7 @@ export type AppErrorCode =
   | 'INVALID_WORKFLOW'
   | 'AI_UNAVAILABLE'
   | 'AI_INVALID_OUTPUT'
+  | 'TIMEOUT'
   | 'INTERNAL';
 
 export interface FieldIssue {

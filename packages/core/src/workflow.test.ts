@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isAppError } from './errors';
-import { canonicalJson, defineWorkflow, serializeWorkflow, validateWorkflow, type WorkflowContext } from './workflow';
+import { canonicalJson, defineWorkflow, retryDelayMs, serializeWorkflow, validateWorkflow, type WorkflowContext } from './workflow';
 
 type Ctx = WorkflowContext<{ text: string }>;
 
@@ -64,5 +64,37 @@ describe('defineWorkflow', () => {
     changed.states.route.branches[0] = { when: (c) => c.classify.label === 'friendly', next: 'flag' };
     expect(canonicalJson(serializeWorkflow(defineWorkflow(changed)))).not.toBe(a);
     expect(canonicalJson(serializeWorkflow(defineWorkflow(spec())))).toBe(a);
+  });
+});
+
+describe('retryDelayMs', () => {
+  it('grows exponentially, is capped, and varies by at most the jitter', () => {
+    const p = { maxAttempts: 5, initialDelayMs: 100, backoffFactor: 2, maxDelayMs: 350, jitter: 0.2 };
+    expect([1, 2, 3].map((a) => retryDelayMs(p, a, 0.5))).toEqual([100, 200, 350]);
+    expect(retryDelayMs(p, 1, 0)).toBe(80);
+    expect(retryDelayMs(p, 1, 0.999999)).toBe(120);
+  });
+});
+
+describe('validateWorkflow (engine features)', () => {
+  it('checks loops, parallel branches and waits', () => {
+    const base = spec();
+    const problems = validateWorkflow({
+      ...base,
+      states: {
+        ...base.states,
+        flag: { kind: 'task', run: () => null, next: 'done', maxVisits: 2 },
+        fan: { kind: 'parallel', branches: { only: { run: () => 1 } }, next: 'done' },
+        pause: { kind: 'wait', timeoutMs: 10, next: 'done' },
+      } as never,
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'state "flag" has maxVisits but no onMaxVisits',
+        'parallel state "fan" needs at least two branches',
+        'wait state "pause" needs an event to wait for or a durationMs',
+        'wait state "pause" has timeoutMs but no onTimeout',
+      ]),
+    );
   });
 });

@@ -34,8 +34,54 @@ export interface RoutingPolicy<C> {
   risks?: RiskRule<C>[];
   /** Default review queue. */
   queue: string;
-  /** Minutes a review task may wait before it is due. */
+  /** Minutes a review task may wait before it is due; an overdue task is escalated. */
   dueInMinutes?: number;
+  /** Queue an overdue task moves to (default `escalations`). */
+  escalateTo?: string;
+}
+
+/**
+ * How often a failing state is tried, and how long to wait between tries: exponential back-off
+ * `initialDelayMs * backoffFactor^(attempt-1)`, capped at `maxDelayMs`, each delay varied by up to
+ * ±`jitter` (a fraction) so that many items failing together do not retry in lockstep.
+ */
+export interface RetryPolicy {
+  /** Tries in all, the first included. 1 means no retry. */
+  maxAttempts: number;
+  initialDelayMs?: number;
+  backoffFactor?: number;
+  maxDelayMs?: number;
+  jitter?: number;
+}
+
+export const DEFAULT_RETRY: Required<RetryPolicy> = {
+  maxAttempts: 3,
+  initialDelayMs: 1000,
+  backoffFactor: 2,
+  maxDelayMs: 60_000,
+  jitter: 0.2,
+};
+
+/** The delay before attempt `attempt + 1`, after `attempt` failed. `random` is in [0, 1). */
+export function retryDelayMs(policy: RetryPolicy | undefined, attempt: number, random: number): number {
+  const p = { ...DEFAULT_RETRY, ...policy };
+  const base = Math.min(p.maxDelayMs, p.initialDelayMs * p.backoffFactor ** Math.max(0, attempt - 1));
+  return Math.max(0, Math.round(base * (1 + p.jitter * (2 * random - 1))));
+}
+
+/** What may happen to a state that fails: retries, a time limit per try, and where to go when it gives up. */
+export interface Resilience {
+  retry?: RetryPolicy;
+  /** Each try is abandoned (and counts as failed) after this long. */
+  timeoutMs?: number;
+  /** After the last try fails, go here (the error is in the context under this state's name) instead of failing the item. */
+  onError?: string;
+}
+
+/** A state entered more than `maxVisits` times goes to `onMaxVisits` instead: a bounded loop. */
+export interface VisitLimit {
+  maxVisits?: number;
+  onMaxVisits?: string;
 }
 
 /** Which AI agent answers a `decide` state. The prompt's version is the hash of `instructions`. */
@@ -46,7 +92,7 @@ export interface AgentSpec {
   model?: string;
 }
 
-export interface DecideState<C> {
+export interface DecideState<C> extends Resilience, VisitLimit {
   kind: 'decide';
   description?: string;
   agent: AgentSpec;
@@ -61,23 +107,27 @@ export interface TaskRunMeta {
   itemId: string;
   /** Stable across retries of the same state visit: pass it to any external side effect. */
   idempotencyKey: string;
+  /** 1 for the first try. */
+  attempt: number;
+  /** Aborted when the state's `timeoutMs` passes. */
+  signal: AbortSignal;
 }
 
-export interface TaskState<C> {
+export interface TaskState<C> extends Resilience, VisitLimit {
   kind: 'task';
   description?: string;
   run: (ctx: C, meta: TaskRunMeta) => unknown | Promise<unknown>;
   next: string;
 }
 
-export interface ChoiceState<C> {
+export interface ChoiceState<C> extends VisitLimit {
   kind: 'choice';
   description?: string;
   branches: { when: (ctx: C) => boolean; next: string; label?: string }[];
   otherwise: string;
 }
 
-export interface ReviewState<C> {
+export interface ReviewState<C> extends VisitLimit {
   kind: 'review';
   description?: string;
   queue: string;
@@ -87,6 +137,43 @@ export interface ReviewState<C> {
   /** Optional summary shown to the reviewer (defaults to the item's input). */
   show?: (ctx: C) => unknown;
   dueInMinutes?: number;
+  /** Queue an overdue task moves to (default `escalations`). */
+  escalateTo?: string;
+  next: string;
+}
+
+/** One branch of a `parallel` state: its own work, retries and time limit. */
+export interface ParallelBranch<C> {
+  run: (ctx: C, meta: TaskRunMeta) => unknown | Promise<unknown>;
+  retry?: RetryPolicy;
+  timeoutMs?: number;
+}
+
+/**
+ * Runs its branches at the same time and continues when all have finished; each branch's output
+ * lands in the context under the branch's name. A branch that fails for good fails the state,
+ * which then follows `onError` (the other branches are cancelled) or fails the item.
+ */
+export interface ParallelState<C> extends VisitLimit {
+  kind: 'parallel';
+  description?: string;
+  branches: Record<string, ParallelBranch<C>>;
+  next: string;
+  onError?: string;
+}
+
+/**
+ * Pauses the item: until an event `{name, key}` arrives (`POST /api/v1/events`), with an optional
+ * time limit after which it goes to `onTimeout`; or, with `durationMs` alone, for a fixed time.
+ * The event's payload lands in the context under the state's name.
+ */
+export interface WaitState<C> extends VisitLimit {
+  kind: 'wait';
+  description?: string;
+  event?: { name: string; key: (ctx: C) => string };
+  timeoutMs?: number;
+  onTimeout?: string;
+  durationMs?: number;
   next: string;
 }
 
@@ -99,7 +186,14 @@ export interface FinalState<C> {
   output?: (ctx: C) => unknown;
 }
 
-export type StateDefinition<C> = DecideState<C> | TaskState<C> | ChoiceState<C> | ReviewState<C> | FinalState<C>;
+export type StateDefinition<C> =
+  | DecideState<C>
+  | TaskState<C>
+  | ChoiceState<C>
+  | ReviewState<C>
+  | ParallelState<C>
+  | WaitState<C>
+  | FinalState<C>;
 export type StateKind = StateDefinition<unknown>['kind'];
 
 export interface WorkflowSpec<S extends z.ZodType> {
@@ -158,7 +252,20 @@ export function validateWorkflow(spec: WorkflowSpec<AnyInput>): string[] {
   const target = (from: string, to: string) => {
     if (!exists(to)) problems.push(`state "${from}" goes to "${to}", which is not defined`);
   };
+  const branchNames = new Set<string>();
   for (const [name, state] of Object.entries(spec.states)) {
+    const limits = state as VisitLimit & Resilience;
+    if (limits.maxVisits !== undefined) {
+      if (!(Number.isInteger(limits.maxVisits) && limits.maxVisits >= 1))
+        problems.push(`state "${name}": maxVisits must be a whole number >= 1 (got ${limits.maxVisits})`);
+      if (!limits.onMaxVisits) problems.push(`state "${name}" has maxVisits but no onMaxVisits`);
+      else if (limits.onMaxVisits === name) problems.push(`state "${name}": onMaxVisits cannot be the state itself`);
+    }
+    if (limits.onMaxVisits) target(name, limits.onMaxVisits);
+    if (limits.onError) target(name, limits.onError);
+    if (limits.timeoutMs !== undefined && !(limits.timeoutMs > 0))
+      problems.push(`state "${name}": timeoutMs must be positive (got ${limits.timeoutMs})`);
+    if (limits.retry) problems.push(...retryProblems(`state "${name}"`, limits.retry));
     switch (state.kind) {
       case 'decide': {
         target(name, state.next);
@@ -185,6 +292,33 @@ export function validateWorkflow(spec: WorkflowSpec<AnyInput>): string[] {
         if (state.labels.length < 1) problems.push(`review state "${name}" needs at least one label`);
         if (!state.queue) problems.push(`review state "${name}" needs a queue`);
         break;
+      case 'parallel': {
+        target(name, state.next);
+        const branches = Object.keys(state.branches);
+        if (branches.length < 2) problems.push(`parallel state "${name}" needs at least two branches`);
+        for (const b of branches) {
+          if (!STATE_NAME.test(b) || b === 'input') problems.push(`branch name "${b}" is not allowed`);
+          if (exists(b) || branchNames.has(b))
+            problems.push(`branch "${b}" of "${name}" clashes with another state or branch (its output is stored under that name)`);
+          branchNames.add(b);
+          const br = state.branches[b];
+          if (br?.retry) problems.push(...retryProblems(`branch "${b}"`, br.retry));
+          if (br?.timeoutMs !== undefined && !(br.timeoutMs > 0)) problems.push(`branch "${b}": timeoutMs must be positive`);
+        }
+        break;
+      }
+      case 'wait':
+        target(name, state.next);
+        if (!state.event && state.durationMs === undefined)
+          problems.push(`wait state "${name}" needs an event to wait for or a durationMs`);
+        if (state.event && state.durationMs !== undefined)
+          problems.push(`wait state "${name}": use timeoutMs (not durationMs) to limit a wait for an event`);
+        if (state.durationMs !== undefined && !(state.durationMs >= 0))
+          problems.push(`wait state "${name}": durationMs must be >= 0`);
+        if (state.timeoutMs !== undefined && !state.onTimeout)
+          problems.push(`wait state "${name}" has timeoutMs but no onTimeout`);
+        if (state.onTimeout) target(name, state.onTimeout);
+        break;
       case 'final':
         break;
       default:
@@ -207,15 +341,29 @@ export function validateWorkflow(spec: WorkflowSpec<AnyInput>): string[] {
   return problems;
 }
 
-/** The states a state can move to next. */
+function retryProblems(where: string, r: RetryPolicy): string[] {
+  const p: string[] = [];
+  if (!(Number.isInteger(r.maxAttempts) && r.maxAttempts >= 1)) p.push(`${where}: retry.maxAttempts must be a whole number >= 1`);
+  if (r.initialDelayMs !== undefined && !(r.initialDelayMs >= 0)) p.push(`${where}: retry.initialDelayMs must be >= 0`);
+  if (r.backoffFactor !== undefined && !(r.backoffFactor >= 1)) p.push(`${where}: retry.backoffFactor must be >= 1`);
+  if (r.jitter !== undefined && !(r.jitter >= 0 && r.jitter <= 1)) p.push(`${where}: retry.jitter must be within 0..1`);
+  return p;
+}
+
+/** The states a state can move to next, error and limit paths included. */
 export function successors(state: StateDefinition<unknown>): string[] {
+  const extra = [
+    (state as VisitLimit).onMaxVisits,
+    (state as Resilience).onError,
+    state.kind === 'wait' ? state.onTimeout : undefined,
+  ].filter((s): s is string => typeof s === 'string');
   switch (state.kind) {
     case 'choice':
-      return [...state.branches.map((b) => b.next), state.otherwise];
+      return [...state.branches.map((b) => b.next), state.otherwise, ...extra];
     case 'final':
       return [];
     default:
-      return [state.next];
+      return [state.next, ...extra];
   }
 }
 
@@ -228,9 +376,18 @@ export function serializeWorkflow(def: WorkflowSpec<AnyInput>): Record<string, u
   const states: Record<string, unknown> = {};
   for (const name of Object.keys(def.states).sort()) {
     const s = def.states[name] as StateDefinition<unknown>;
+    const common = {
+      maxVisits: (s as VisitLimit).maxVisits,
+      onMaxVisits: (s as VisitLimit).onMaxVisits,
+      retry: (s as Resilience).retry,
+      timeoutMs: (s as Resilience).timeoutMs,
+      onError: (s as Resilience).onError,
+    };
+    states[name] = common;
     switch (s.kind) {
       case 'decide':
         states[name] = {
+          ...common,
           kind: s.kind,
           description: s.description,
           agent: s.agent,
@@ -240,6 +397,7 @@ export function serializeWorkflow(def: WorkflowSpec<AnyInput>): Record<string, u
             autoAcceptAt: s.policy.autoAcceptAt,
             queue: s.policy.queue,
             dueInMinutes: s.policy.dueInMinutes,
+            escalateTo: s.policy.escalateTo,
             risks: (s.policy.risks ?? []).map((r) => ({
               name: r.name,
               reason: r.reason,
@@ -251,10 +409,11 @@ export function serializeWorkflow(def: WorkflowSpec<AnyInput>): Record<string, u
         };
         break;
       case 'task':
-        states[name] = { kind: s.kind, description: s.description, run: fn(s.run), next: s.next };
+        states[name] = { ...common, kind: s.kind, description: s.description, run: fn(s.run), next: s.next };
         break;
       case 'choice':
         states[name] = {
+          ...common,
           kind: s.kind,
           description: s.description,
           branches: s.branches.map((b) => ({ label: b.label, when: fn(b.when), next: b.next })),
@@ -263,13 +422,38 @@ export function serializeWorkflow(def: WorkflowSpec<AnyInput>): Record<string, u
         break;
       case 'review':
         states[name] = {
+          ...common,
           kind: s.kind,
           description: s.description,
           queue: s.queue,
+          escalateTo: s.escalateTo,
           labels: s.labels,
           instructions: s.instructions,
           show: fn(s.show),
           dueInMinutes: s.dueInMinutes,
+          next: s.next,
+        };
+        break;
+      case 'parallel':
+        states[name] = {
+          ...common,
+          kind: s.kind,
+          description: s.description,
+          branches: Object.fromEntries(
+            Object.entries(s.branches).map(([b, br]) => [b, { run: fn(br.run), retry: br.retry, timeoutMs: br.timeoutMs }]),
+          ),
+          next: s.next,
+        };
+        break;
+      case 'wait':
+        states[name] = {
+          ...common,
+          kind: s.kind,
+          description: s.description,
+          event: s.event ? { name: s.event.name, key: fn(s.event.key) } : undefined,
+          timeoutMs: s.timeoutMs,
+          onTimeout: s.onTimeout,
+          durationMs: s.durationMs,
           next: s.next,
         };
         break;

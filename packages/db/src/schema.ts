@@ -55,6 +55,7 @@ export interface ItemsTable {
   current_state: string | null;
   visits: JsonDefault<Record<string, number>>;
   error: Json<{ state?: string; message: string; code?: string } | null> | null;
+  attempt: Generated<number>;
   created_at: TimestampDefault;
   updated_at: TimestampDefault;
   finished_at: Timestamp | null;
@@ -119,7 +120,10 @@ export interface ReviewTasksTable {
   reasons: JsonDefault<RouteReasonRow[]>;
   instructions: string;
   summary: Json<unknown> | null;
-  priority: Generated<number>;
+  kind: ColumnType<'decision' | 'review' | 'stuck', 'decision' | 'review' | 'stuck' | undefined, 'decision' | 'review' | 'stuck'>;
+  escalate_to: ColumnType<string, string | undefined, string>;
+  escalated_at: Timestamp | null;
+  priority: ColumnType<number, number | undefined, number>;
   due_at: Timestamp | null;
   created_at: TimestampDefault;
   claimed_at: Timestamp | null;
@@ -191,6 +195,42 @@ export interface AuditEventsTable {
   hash: string;
 }
 
+export interface BranchRunsTable {
+  item_id: string;
+  state: string;
+  visit: number;
+  branch: string;
+  status: 'running' | 'done' | 'failed' | 'cancelled';
+  attempt: Generated<number>;
+  output: Json<unknown> | null;
+  error: Json<{ message: string; code?: string }> | null;
+  started_at: TimestampDefault;
+  finished_at: Timestamp | null;
+}
+
+export interface EventsTable {
+  id: Generated<string>;
+  name: string;
+  key: string;
+  payload: JsonDefault<unknown>;
+  dedupe_key: string | null;
+  received_at: TimestampDefault;
+  consumed_at: Timestamp | null;
+}
+
+export interface EventWaitsTable {
+  item_id: string;
+  state: string;
+  visit: number;
+  event_name: string;
+  event_key: string;
+  deadline: Timestamp | null;
+  created_at: TimestampDefault;
+  resolved_at: Timestamp | null;
+  resolution: 'event' | 'timeout' | null;
+  event_id: string | null;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -205,6 +245,9 @@ export interface DB {
   seed_examples: SeedExamplesTable;
   local_models: LocalModelsTable;
   audit_events: AuditEventsTable;
+  branch_runs: BranchRunsTable;
+  events: EventsTable;
+  event_waits: EventWaitsTable;
 }
 
 export type Item = Selectable<ItemsTable>;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { DecisionProvider } from '@signoff/ai';
 import {
   type DecideState,
@@ -7,15 +6,21 @@ import {
   type RouteReason,
   routeDecision,
   type StateDefinition,
+  type WaitState,
   type WorkflowContext,
 } from '@signoff/core';
 import type { DB, Item } from '@signoff/db';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
+import { createHash } from 'node:crypto';
+import { handleStateFailure } from './failure';
 import type { FaultHook } from './faults';
-import { idempotencyKeyOf, type StepJob } from './queue';
+import { executeBranch } from './parallel';
+import { idempotencyKeyOf, type ParsedStepJob, type StepJob, stepJob } from './queue';
 import type { WorkflowRegistry } from './registry';
-import { commitStep, type DecisionRecord, isAtStep, type StepOutcome } from './transition';
+import { withTimeLimit } from './time-limit';
+import { commitStep, type DecisionRecord, isAtStep, type ReviewRequest, type StepOutcome } from './transition';
+import { consumeEarlyEvent, resumeWait } from './waits';
 
 export interface StepDeps {
   db: Kysely<DB>;
@@ -24,34 +29,55 @@ export interface StepDeps {
   provider: DecisionProvider;
   /** Test-only crash injection; see `FaultPoint`. */
   faults?: FaultHook;
+  /** Source of randomness for back-off jitter (tests fix it). */
+  random?: () => number;
 }
 
-export type StepResult = 'committed' | 'stale';
+export type StepResult = 'committed' | 'stale' | 'retrying' | 'fallback' | 'failed';
 
 /**
- * Runs one state of one item and commits its transition. Idempotent: a job for a state visit the
- * item has already left (a retry after a crash, a duplicate) returns `stale` without running the
- * state again. The state's work runs outside the transaction (an AI call must not hold row locks);
- * its result is committed atomically, after re-checking under the item's lock.
+ * Runs one job of one item and commits its transition. Idempotent: a job for a state visit (or
+ * attempt) the item has already left returns `stale` without running anything. The state's work
+ * runs outside the transaction (an AI call must not hold row locks); its result is committed
+ * atomically after re-checking under the item's lock. A state whose work throws is retried, sent
+ * down its `onError` path or failed, per its policy; only errors of our own (the database) escape,
+ * so that pg-boss retries the job.
  */
-export async function executeStep(deps: StepDeps, job: StepJob, attempts = 1): Promise<StepResult> {
+export async function executeStep(deps: StepDeps, input: StepJob): Promise<StepResult> {
+  const job = stepJob.parse(input);
   const item = await deps.db.selectFrom('items').selectAll().where('id', '=', job.itemId).executeTakeFirst();
   if (!item || !isAtStep(item, job)) return 'stale';
   const wf = deps.registry.byVersionId(item.workflow_version_id);
   if (!wf) {
     // Another worker process may have this version loaded; fail the job so it is retried there.
-    throw new Error(
-      `Workflow version ${item.workflow_version_id} of "${item.workflow_name}" is not loaded by this worker`,
-    );
+    throw new Error(`Workflow version ${item.workflow_version_id} of "${item.workflow_name}" is not loaded by this worker`);
   }
-  const state = wf.definition.states[job.state] as StateDefinition<WorkflowContext> | undefined;
+  const definition = wf.definition;
+  const state = definition.states[job.state] as StateDefinition<WorkflowContext> | undefined;
   if (!state) throw new Error(`State "${job.state}" does not exist in workflow "${item.workflow_name}" v${wf.version}`);
+  if (job.branch !== undefined) {
+    if (state.kind !== 'parallel') throw new Error(`State "${job.state}" has no branches`);
+    return executeBranch(deps, job, item, definition, state);
+  }
+  if (job.kind !== 'run') {
+    if (state.kind !== 'wait') throw new Error(`State "${job.state}" is not a wait`);
+    return resumeWait(deps.db, deps.boss, job, definition, state);
+  }
+
   const ctx: WorkflowContext = { ...item.context, input: item.input };
   const startedAt = new Date();
-  const outcome = await runState(deps, job, item, state, ctx);
+  let outcome: StepOutcome;
+  try {
+    outcome = await runState(deps, job, item, state, ctx);
+  } catch (error) {
+    const policy = state.kind === 'task' || state.kind === 'decide' ? state : {};
+    return handleStateFailure(deps, job, definition, policy, error, startedAt);
+  }
   await deps.faults?.('after-effect', job);
   return deps.db.transaction().execute(async (trx) => {
-    const result = await commitStep(trx, deps.boss, { job, stateKind: state.kind, startedAt, attempts }, outcome);
+    const result = await commitStep(trx, deps.boss, { job, definition, startedAt }, outcome);
+    if (result === 'committed' && outcome.kind === 'await-event')
+      await consumeEarlyEvent(trx, deps, { item_id: job.itemId, state: job.state, visit: job.visit, name: outcome.name, key: outcome.key });
     await deps.faults?.('before-commit', job);
     return result;
   });
@@ -59,16 +85,18 @@ export async function executeStep(deps: StepDeps, job: StepJob, attempts = 1): P
 
 async function runState(
   deps: StepDeps,
-  job: StepJob,
+  job: ParsedStepJob,
   item: Item,
   state: StateDefinition<WorkflowContext>,
   ctx: WorkflowContext,
 ): Promise<StepOutcome> {
   switch (state.kind) {
     case 'decide':
-      return decide(deps, state, ctx);
+      return decide(deps, job, state, ctx);
     case 'task': {
-      const output = await state.run(ctx, { itemId: item.id, idempotencyKey: idempotencyKeyOf(job) });
+      const output = await withTimeLimit(state.timeoutMs, `state "${job.state}"`, (signal) =>
+        state.run(ctx, { itemId: item.id, idempotencyKey: idempotencyKeyOf(job), attempt: job.attempt, signal }),
+      );
       return { kind: 'advance', output: output ?? null, next: state.next };
     }
     case 'choice': {
@@ -78,62 +106,73 @@ async function runState(
     }
     case 'review':
       return { kind: 'await-review', review: reviewRequest(state, ctx) };
+    case 'parallel':
+      return { kind: 'fan-out', branches: Object.keys(state.branches) };
+    case 'wait':
+      return waitOutcome(state, ctx);
     case 'final':
       return { kind: 'finish', status: state.status, output: state.output ? state.output(ctx) : null };
   }
 }
 
-function reviewRequest(state: ReviewState<WorkflowContext>, ctx: WorkflowContext) {
+function waitOutcome(state: WaitState<WorkflowContext>, ctx: WorkflowContext): StepOutcome {
+  const now = Date.now();
+  if (!state.event) return { kind: 'await-timer', until: new Date(now + (state.durationMs ?? 0)) };
+  const key = state.event.key(ctx);
+  return { kind: 'await-event', name: state.event.name, key, deadline: state.timeoutMs !== undefined ? new Date(now + state.timeoutMs) : null };
+}
+
+function reviewRequest(state: ReviewState<WorkflowContext>, ctx: WorkflowContext): ReviewRequest {
   return {
+    kind: 'review',
     queue: state.queue,
     labels: state.labels,
-    reasons: [
-      { code: 'risk_rule', rule: 'review-step', message: state.description ?? 'This step always needs a human' },
-    ] as RouteReason[],
+    reasons: [{ code: 'risk_rule', rule: 'review-step', message: state.description ?? 'This step always needs a human' }],
     instructions: state.instructions,
     summary: state.show ? state.show(ctx) : null,
     dueInMinutes: state.dueInMinutes,
+    escalateTo: state.escalateTo,
   };
 }
 
-async function decide(deps: StepDeps, state: DecideState<WorkflowContext>, ctx: WorkflowContext): Promise<StepOutcome> {
+async function decide(
+  deps: StepDeps,
+  job: ParsedStepJob,
+  state: DecideState<WorkflowContext>,
+  ctx: WorkflowContext,
+): Promise<StepOutcome> {
   const text = state.text(ctx);
   const inputHash = createHash('sha256').update(text).digest('hex');
   const base = { agent: state.agent.name, provider: deps.provider.name, inputText: text, inputHash };
-  const review = (reasons: RouteReason[], queue: string) => ({
+  const review = (reasons: RouteReason[], queue: string): ReviewRequest => ({
+    kind: 'decision',
     queue,
     labels: state.labels,
     reasons,
     instructions: state.agent.instructions,
     summary: null,
     dueInMinutes: state.policy.dueInMinutes,
+    escalateTo: state.policy.escalateTo,
   });
   let result: Awaited<ReturnType<DecisionProvider['decide']>>;
   try {
-    result = await deps.provider.decide(deps.db, { agent: state.agent, labels: state.labels, text });
+    result = await withTimeLimit(state.timeoutMs, `decision at "${job.state}"`, (signal) =>
+      deps.provider.decide(deps.db, { agent: state.agent, labels: state.labels, text, signal }),
+    );
   } catch (e) {
-    // A provider that cannot answer sends the item to a human instead of failing it.
-    if (isAppError(e, 'AI_UNAVAILABLE') || isAppError(e, 'AI_INVALID_OUTPUT')) {
-      const code = e.code === 'AI_UNAVAILABLE' ? 'ai_unavailable' : 'ai_invalid_output';
-      const reasons: RouteReason[] = [{ code, message: e.message }];
-      const decision: DecisionRecord = { ...base, result: null, route: 'review', reasons, calibratedConfidence: 0 };
-      return { kind: 'await-review', review: review(reasons, state.policy.queue), decision };
-    }
-    throw e;
+    const aiFailure = isAppError(e, 'AI_UNAVAILABLE') || isAppError(e, 'AI_INVALID_OUTPUT') || isAppError(e, 'TIMEOUT');
+    // With tries left, the failure goes through the state's retry policy; without, to a human.
+    if (!aiFailure || job.attempt < (state.retry?.maxAttempts ?? 1)) throw e;
+    const code = isAppError(e, 'AI_INVALID_OUTPUT') ? 'ai_invalid_output' : 'ai_unavailable';
+    const reasons: RouteReason[] = [{ code, message: (e as Error).message }];
+    const decision: DecisionRecord = { ...base, result: null, route: 'review', reasons, calibratedConfidence: 0 };
+    return { kind: 'await-review', review: review(reasons, state.policy.queue), decision };
   }
   // Calibration arrives with the AI decision layer; until then the calibrated value is the raw one.
   const confidence = result.confidence;
   const routing = routeDecision(state.policy, ctx, { label: result.label, confidence });
-  const decision: DecisionRecord = {
-    ...base,
-    result,
-    route: routing.route,
-    reasons: routing.reasons,
-    calibratedConfidence: confidence,
-  };
-  if (routing.route === 'review') {
-    return { kind: 'await-review', review: review(routing.reasons, routing.queue ?? state.policy.queue), decision };
-  }
+  const decision: DecisionRecord = { ...base, result, route: routing.route, reasons: routing.reasons, calibratedConfidence: confidence };
+  if (routing.route === 'review') return { kind: 'await-review', review: review(routing.reasons, routing.queue ?? state.policy.queue), decision };
   const output = { label: result.label, confidence, decidedBy: 'ai', rationale: result.rationale ?? null };
   return { kind: 'advance', output, next: state.next, decision };
 }

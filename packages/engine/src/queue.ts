@@ -6,23 +6,36 @@ import { z } from 'zod';
 /** The one queue every state execution goes through. */
 export const STEP_QUEUE = 'signoff-step';
 
-/** A state run's key: the job that runs state `state` of item `itemId` for the `visit`-th time. */
+/**
+ * A job of the step queue. `(itemId, state, visit)` names a state run; `attempt` which try of it;
+ * `branch` a branch of a parallel state; `kind` is `run` for work, `timer` for the end of a timed
+ * wait and `timeout` for the deadline of a wait for an event.
+ */
 export const stepJob = z.object({
   itemId: z.uuid(),
   state: z.string().min(1),
   visit: z.number().int().min(1),
+  attempt: z.number().int().min(1).default(1),
+  branch: z.string().min(1).optional(),
+  kind: z.enum(['run', 'timer', 'timeout']).default('run'),
 });
-export type StepJob = z.infer<typeof stepJob>;
+export type StepJob = z.input<typeof stepJob>;
+export type ParsedStepJob = z.output<typeof stepJob>;
 
 /** Idempotency key handed to side effects of a state run; stable across retries of that run. */
 export function idempotencyKeyOf(job: StepJob): string {
-  return `${job.itemId}:${job.state}:${job.visit}`;
+  return `${job.itemId}:${job.state}:${job.visit}${job.branch ? `:${job.branch}` : ''}`;
 }
 
 /**
- * Enqueues the next state's job inside the caller's transaction: it exists exactly when the
- * transition that caused it commits.
+ * Enqueues a job inside the caller's transaction: it exists exactly when the transition that
+ * caused it commits. `startAfter` delays it (retry back-off, timers, deadlines).
  */
-export async function enqueueStep(trx: Transaction<DB>, boss: PgBoss, job: StepJob): Promise<void> {
-  await boss.send(STEP_QUEUE, job, { db: fromKysely(trx) });
+export async function enqueueStep(
+  trx: Transaction<DB>,
+  boss: PgBoss,
+  job: StepJob,
+  options: { startAfter?: Date } = {},
+): Promise<void> {
+  await boss.send(STEP_QUEUE, job, { db: fromKysely(trx), ...(options.startAfter ? { startAfter: options.startAfter } : {}) });
 }

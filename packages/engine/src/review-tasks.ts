@@ -4,6 +4,7 @@ import { type Actor, appendAudit } from '@signoff/governance';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { WorkflowRegistry } from './registry';
+import { enqueueStep } from './queue';
 import { moveItem } from './transition';
 
 /** How long a claim holds before an unfinished task returns to the queue. */
@@ -91,7 +92,7 @@ export async function submitVerdict(
   deps: { boss: PgBoss; registry: WorkflowRegistry },
   userId: string,
   v: VerdictInput,
-): Promise<{ reviewId: string; labelId: string; label: string; itemId: string }> {
+): Promise<{ reviewId: string; labelId: string | null; label: string; itemId: string }> {
   const task = await lockTask(trx, v.taskId);
   if (task.status === 'done') throw new AppError('CONFLICT', 'This task has already been reviewed; a verdict is final');
   if (task.status !== 'claimed') throw new AppError('CONFLICT', 'Claim this task before you submit a verdict');
@@ -124,6 +125,7 @@ export async function submitVerdict(
         },
       );
   }
+  if (task.kind === 'stuck') return resolveStuckItem(trx, deps, userId, task, label, v.reason?.trim() || null);
   const item = await trx
     .selectFrom('items')
     .select(['id', 'status', 'current_state', 'visits', 'workflow_name', 'workflow_version_id'])
@@ -134,7 +136,7 @@ export async function submitVerdict(
     throw new AppError('CONFLICT', `Item is ${item.status} at "${item.current_state}", not waiting on this review`);
   const wf = deps.registry.byVersionId(item.workflow_version_id);
   const state = wf?.definition.states[task.state];
-  if (!state || (state.kind !== 'decide' && state.kind !== 'review'))
+  if (!wf || !state || (state.kind !== 'decide' && state.kind !== 'review'))
     throw new AppError(
       'INTERNAL',
       `Workflow version of item ${item.id} is not loaded here, or "${task.state}" is not a review point`,
@@ -203,8 +205,53 @@ export async function submitVerdict(
       leaseExpired: expired,
     },
   });
-  await moveItem(trx, deps.boss, item.id, item.visits, task.state, output, state.next, actor);
+  await moveItem(trx, deps.boss, wf.definition, { id: item.id, visits: item.visits }, task.state, output, state.next, actor);
   return { reviewId: review.id, labelId: labelRow.id, label, itemId: item.id };
+}
+
+/**
+ * The operator's answer to a stuck item (see `escalateOverdue`): `retry` runs its current state
+ * again as a new attempt (any lost or hung job of the old attempt becomes stale); `fail` ends it.
+ */
+async function resolveStuckItem(
+  trx: Transaction<DB>,
+  deps: { boss: PgBoss },
+  userId: string,
+  task: ReviewTask,
+  label: string,
+  reason: string | null,
+): Promise<{ reviewId: string; labelId: null; label: string; itemId: string }> {
+  const item = await trx
+    .selectFrom('items')
+    .select(['status', 'current_state', 'visits', 'attempt'])
+    .where('id', '=', task.item_id)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  const actor: Actor = { type: 'user', id: userId };
+  const review = await trx
+    .insertInto('reviews')
+    .values({ task_id: task.id, reviewer_id: userId, verdict: 'answer', label, reason })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await trx.updateTable('review_tasks').set({ status: 'done', completed_at: sql`now()`, lease_expires_at: null }).where('id', '=', task.id).execute();
+  await appendAudit(trx, { itemId: task.item_id, actor, action: 'review.submitted', data: { taskId: task.id, reviewId: review.id, verdict: 'answer', humanLabel: label, reason, kind: 'stuck' } });
+  const stillStuck = item.status === 'running' && item.current_state === task.state && (item.visits[task.state] ?? 0) === task.visit;
+  if (stillStuck) {
+    const job = { itemId: task.item_id, state: task.state, visit: task.visit, attempt: item.attempt + 1 };
+    if (label === 'retry') {
+      await trx.updateTable('items').set({ attempt: item.attempt + 1, updated_at: sql`now()` }).where('id', '=', task.item_id).execute();
+      await appendAudit(trx, { itemId: task.item_id, actor, action: 'state.retry_scheduled', data: { state: task.state, visit: task.visit, attempt: item.attempt, nextAttempt: job.attempt, manual: true } });
+      await enqueueStep(trx, deps.boss, job);
+    } else {
+      await trx
+        .updateTable('items')
+        .set({ status: 'failed', error: JSON.stringify({ state: task.state, message: `Failed by an operator: ${reason ?? 'stuck'}` }), finished_at: sql`now()`, updated_at: sql`now()` })
+        .where('id', '=', task.item_id)
+        .execute();
+      await appendAudit(trx, { itemId: task.item_id, actor, action: 'item.failed', data: { state: task.state, visit: task.visit, error: { message: 'failed by an operator', reason } } });
+    }
+  }
+  return { reviewId: review.id, labelId: null, label, itemId: task.item_id };
 }
 
 /** Open work per queue: what a reviewer sees before claiming. */

@@ -1,17 +1,40 @@
 import type { DecideResult } from '@signoff/ai';
-import type { FinalStatus, RouteReason } from '@signoff/core';
+import type { FinalStatus, RouteReason, StateDefinition, WorkflowDefinition } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import { type Actor, appendAudit, SYSTEM } from '@signoff/governance';
 import { sql, type Transaction } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { enqueueStep, type StepJob } from './queue';
 
-/** Whether the item is running and positioned at exactly this state visit (else the job is stale). */
-export function isAtStep(
-  item: { status: string; current_state: string | null; visits: Record<string, number> } | undefined,
-  job: StepJob,
-): item is { status: 'running'; current_state: string; visits: Record<string, number> } {
-  return item?.status === 'running' && item.current_state === job.state && (item.visits[job.state] ?? 0) === job.visit;
+export interface ItemPosition {
+  status: string;
+  current_state: string | null;
+  visits: Record<string, number>;
+  attempt: number;
+}
+
+/**
+ * Whether the item is where this job expects it: at the job's state visit (and, for work on the
+ * main line, at the job's attempt) and running, or waiting for the timer/deadline jobs of a wait.
+ * Anything else means the job is stale (a duplicate, or a retry after the transition committed).
+ */
+export function isAtStep(item: ItemPosition | undefined, job: StepJob): item is ItemPosition {
+  if (!item || item.current_state !== job.state || (item.visits[job.state] ?? 0) !== job.visit) return false;
+  const kind = job.kind ?? 'run';
+  if (kind !== 'run') return item.status === 'waiting';
+  if (item.status !== 'running') return false;
+  return job.branch !== undefined || item.attempt === (job.attempt ?? 1);
+}
+
+/** Locks the item row and returns its position, or undefined when the job is stale. */
+export async function lockItemAt(trx: Transaction<DB>, job: StepJob): Promise<(ItemPosition & { id: string }) | undefined> {
+  const item = await trx
+    .selectFrom('items')
+    .select(['id', 'status', 'current_state', 'visits', 'attempt'])
+    .where('id', '=', job.itemId)
+    .forUpdate()
+    .executeTakeFirst();
+  return isAtStep(item, job) ? item : undefined;
 }
 
 /** What an AI answered at a decide state (or failed to), as recorded. */
@@ -28,30 +51,34 @@ export interface DecisionRecord {
 }
 
 export interface ReviewRequest {
+  kind: 'decision' | 'review';
   queue: string;
   labels: readonly string[];
   reasons: RouteReason[];
   instructions: string;
   summary: unknown;
   dueInMinutes: number | undefined;
+  escalateTo: string | undefined;
 }
 
 /** The result of executing one state, to be committed as one transition. */
 export type StepOutcome =
   | { kind: 'advance'; output: unknown; next: string; decision?: DecisionRecord }
   | { kind: 'await-review'; review: ReviewRequest; decision?: DecisionRecord }
-  | { kind: 'finish'; status: FinalStatus; output: unknown };
+  | { kind: 'finish'; status: FinalStatus; output: unknown }
+  | { kind: 'fan-out'; branches: string[] }
+  | { kind: 'await-event'; name: string; key: string; deadline: Date | null }
+  | { kind: 'await-timer'; until: Date };
 
 export interface CommitContext {
   job: StepJob;
-  stateKind: string;
+  definition: WorkflowDefinition;
   startedAt: Date;
-  attempts: number;
 }
 
 /**
- * Commits one state's outcome in the caller's transaction: the state run, its decision, the
- * review task or the next job, the item's new context and position, and their audit events.
+ * Commits one state's outcome in the caller's transaction: the state run, its decision, the review
+ * task, branches, wait or next job, the item's new context and position, and their audit events.
  * Re-checks, under the item's row lock, that the item is still at this state visit; if another
  * run got there first it writes nothing and returns `stale`.
  */
@@ -62,41 +89,43 @@ export async function commitStep(
   outcome: StepOutcome,
 ): Promise<'committed' | 'stale'> {
   const { job } = ctx;
-  const item = await trx
-    .selectFrom('items')
-    .select(['status', 'current_state', 'visits'])
-    .where('id', '=', job.itemId)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!isAtStep(item, job)) return 'stale';
+  const item = await lockItemAt(trx, job);
+  if (!item) return 'stale';
+  const state = ctx.definition.states[job.state] as StateDefinition<unknown>;
 
-  const waiting = outcome.kind === 'await-review';
-  const run = await trx
-    .insertInto('state_runs')
-    .values({
-      item_id: job.itemId,
-      state: job.state,
-      visit: job.visit,
-      kind: ctx.stateKind,
-      status: waiting ? 'waiting' : 'done',
-      output: waiting ? null : JSON.stringify(outcome.output ?? null),
-      next_state: outcome.kind === 'advance' ? outcome.next : null,
-      attempts: ctx.attempts,
-      started_at: ctx.startedAt,
-    })
-    .onConflict((oc) => oc.columns(['item_id', 'state', 'visit']).doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (!run) return 'stale';
+  // A fan-out records its state run when the branches join.
+  let runId: string | null = null;
+  if (outcome.kind !== 'fan-out') {
+    const waiting = outcome.kind === 'await-review' || outcome.kind === 'await-event' || outcome.kind === 'await-timer';
+    const run = await trx
+      .insertInto('state_runs')
+      .values({
+        item_id: job.itemId,
+        state: job.state,
+        visit: job.visit,
+        kind: state.kind,
+        status: waiting ? 'waiting' : 'done',
+        output: waiting ? null : JSON.stringify((outcome as { output?: unknown }).output ?? null),
+        next_state: outcome.kind === 'advance' ? outcome.next : null,
+        attempts: item.attempt,
+        started_at: ctx.startedAt,
+      })
+      .onConflict((oc) => oc.columns(['item_id', 'state', 'visit']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!run) return 'stale';
+    runId = run.id;
+  }
 
   const decisionId =
-    outcome.kind !== 'finish' && outcome.decision ? await insertDecision(trx, job, run.id, outcome.decision) : null;
+    runId && (outcome.kind === 'advance' || outcome.kind === 'await-review') && outcome.decision
+      ? await insertDecision(trx, job, runId, outcome.decision)
+      : null;
 
   switch (outcome.kind) {
-    case 'advance': {
-      await moveItem(trx, boss, job.itemId, item.visits, job.state, outcome.output, outcome.next, SYSTEM);
+    case 'advance':
+      await moveItem(trx, boss, ctx.definition, { id: job.itemId, visits: item.visits }, job.state, outcome.output, outcome.next, SYSTEM);
       break;
-    }
     case 'await-review': {
       const r = outcome.review;
       const task = await trx
@@ -106,6 +135,7 @@ export async function commitStep(
           state: job.state,
           visit: job.visit,
           decision_id: decisionId,
+          kind: r.kind,
           queue: r.queue,
           status: 'pending',
           labels: JSON.stringify(r.labels),
@@ -113,14 +143,11 @@ export async function commitStep(
           instructions: r.instructions,
           summary: JSON.stringify(r.summary ?? null),
           due_at: r.dueInMinutes ? new Date(Date.now() + r.dueInMinutes * 60_000) : null,
+          ...(r.escalateTo ? { escalate_to: r.escalateTo } : {}),
         })
         .returning('id')
         .executeTakeFirstOrThrow();
-      await trx
-        .updateTable('items')
-        .set({ status: 'waiting', updated_at: sql`now()` })
-        .where('id', '=', job.itemId)
-        .execute();
+      await setStatus(trx, job.itemId, 'waiting');
       await appendAudit(trx, {
         itemId: job.itemId,
         actor: SYSTEM,
@@ -129,7 +156,7 @@ export async function commitStep(
       });
       break;
     }
-    case 'finish': {
+    case 'finish':
       await trx
         .updateTable('items')
         .set({
@@ -147,52 +174,104 @@ export async function commitStep(
         data: { state: job.state, status: outcome.status, output: outcome.output ?? null },
       });
       break;
-    }
+    case 'fan-out':
+      await trx
+        .insertInto('branch_runs')
+        .values(outcome.branches.map((branch) => ({ item_id: job.itemId, state: job.state, visit: job.visit, branch, status: 'running' as const })))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+      for (const branch of outcome.branches) await enqueueStep(trx, boss, { itemId: job.itemId, state: job.state, visit: job.visit, branch });
+      await appendAudit(trx, {
+        itemId: job.itemId,
+        actor: SYSTEM,
+        action: 'parallel.started',
+        data: { state: job.state, visit: job.visit, branches: outcome.branches },
+      });
+      break;
+    case 'await-event':
+      await trx
+        .insertInto('event_waits')
+        .values({ item_id: job.itemId, state: job.state, visit: job.visit, event_name: outcome.name, event_key: outcome.key, deadline: outcome.deadline })
+        .execute();
+      await setStatus(trx, job.itemId, 'waiting');
+      await appendAudit(trx, {
+        itemId: job.itemId,
+        actor: SYSTEM,
+        action: 'wait.started',
+        data: { state: job.state, visit: job.visit, event: outcome.name, key: outcome.key, deadline: outcome.deadline?.toISOString() ?? null },
+      });
+      if (outcome.deadline)
+        await enqueueStep(trx, boss, { itemId: job.itemId, state: job.state, visit: job.visit, kind: 'timeout' }, { startAfter: outcome.deadline });
+      break;
+    case 'await-timer':
+      await setStatus(trx, job.itemId, 'waiting');
+      await appendAudit(trx, {
+        itemId: job.itemId,
+        actor: SYSTEM,
+        action: 'timer.started',
+        data: { state: job.state, visit: job.visit, until: outcome.until.toISOString() },
+      });
+      await enqueueStep(trx, boss, { itemId: job.itemId, state: job.state, visit: job.visit, kind: 'timer' }, { startAfter: outcome.until });
+      break;
   }
   return 'committed';
 }
 
+async function setStatus(trx: Transaction<DB>, itemId: string, status: 'waiting' | 'running'): Promise<void> {
+  await trx.updateTable('items').set({ status, updated_at: sql`now()` }).where('id', '=', itemId).execute();
+}
+
 /**
- * Records a state's output in the context and moves the item to `next` (one more visit there),
- * enqueueing its job. Used by automatic transitions and by human verdicts alike.
+ * Records a state's output in the context and moves the item to `next`, enqueueing its job. A
+ * state entered more often than its `maxVisits` sends the item to its `onMaxVisits` instead. Used
+ * by automatic transitions, human verdicts, events and timers alike.
  */
 export async function moveItem(
   trx: Transaction<DB>,
   boss: PgBoss,
-  itemId: string,
-  visits: Record<string, number>,
+  definition: WorkflowDefinition,
+  item: { id: string; visits: Record<string, number> },
   from: string,
   output: unknown,
   next: string,
   actor: Actor,
+  extraContext: Record<string, unknown> = {},
 ): Promise<void> {
-  const visit = (visits[next] ?? 0) + 1;
+  let target = next;
+  const limit = definition.states[target] as { maxVisits?: number; onMaxVisits?: string } | undefined;
+  if (limit?.maxVisits !== undefined && (item.visits[target] ?? 0) + 1 > limit.maxVisits && limit.onMaxVisits) {
+    await appendAudit(trx, {
+      itemId: item.id,
+      actor: SYSTEM,
+      action: 'state.max_visits_reached',
+      data: { state: target, maxVisits: limit.maxVisits, redirectedTo: limit.onMaxVisits },
+    });
+    target = limit.onMaxVisits;
+  }
+  const visit = (item.visits[target] ?? 0) + 1;
+  const context = { ...extraContext, [from]: output ?? null };
   await trx
     .updateTable('items')
     .set({
       status: 'running',
-      current_state: next,
-      visits: JSON.stringify({ ...visits, [next]: visit }),
-      context: sql`context || jsonb_build_object(${from}::text, ${JSON.stringify(output ?? null)}::jsonb)`,
+      current_state: target,
+      attempt: 1,
+      visits: JSON.stringify({ ...item.visits, [target]: visit }),
+      context: sql`context || ${JSON.stringify(context)}::jsonb`,
       updated_at: sql`now()`,
     })
-    .where('id', '=', itemId)
+    .where('id', '=', item.id)
     .execute();
   await appendAudit(trx, {
-    itemId,
+    itemId: item.id,
     actor,
     action: 'state.completed',
-    data: { state: from, output: output ?? null, next, nextVisit: visit },
+    data: { state: from, output: output ?? null, next: target, nextVisit: visit },
   });
-  await enqueueStep(trx, boss, { itemId, state: next, visit });
+  await enqueueStep(trx, boss, { itemId: item.id, state: target, visit });
 }
 
-async function insertDecision(
-  trx: Transaction<DB>,
-  job: StepJob,
-  stateRunId: string,
-  d: DecisionRecord,
-): Promise<string> {
+async function insertDecision(trx: Transaction<DB>, job: StepJob, stateRunId: string, d: DecisionRecord): Promise<string> {
   const r = d.result;
   const row = await trx
     .insertInto('decisions')
@@ -247,29 +326,19 @@ export async function failItem(
   trx: Transaction<DB>,
   job: StepJob,
   error: { message: string; code?: string },
+  options: { locked?: boolean } = {},
 ): Promise<boolean> {
-  const item = await trx
-    .selectFrom('items')
-    .select(['status', 'current_state', 'visits'])
-    .where('id', '=', job.itemId)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!isAtStep(item, job)) return false;
+  if (!options.locked && !(await lockItemAt(trx, job))) return false;
   await trx
     .updateTable('items')
-    .set({
-      status: 'failed',
-      error: JSON.stringify({ state: job.state, ...error }),
-      finished_at: sql`now()`,
-      updated_at: sql`now()`,
-    })
+    .set({ status: 'failed', error: JSON.stringify({ state: job.state, ...error }), finished_at: sql`now()`, updated_at: sql`now()` })
     .where('id', '=', job.itemId)
     .execute();
   await appendAudit(trx, {
     itemId: job.itemId,
     actor: SYSTEM,
     action: 'item.failed',
-    data: { state: job.state, visit: job.visit, error },
+    data: { state: job.state, visit: job.visit, ...(job.branch ? { branch: job.branch } : {}), error },
   });
   return true;
 }

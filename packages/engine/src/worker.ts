@@ -5,6 +5,7 @@ import { type JobResult, type JobWithMetadata, PgBoss } from 'pg-boss';
 import { executeStep } from './execute-step';
 import { STEP_QUEUE, type StepJob, stepJob } from './queue';
 import type { WorkflowRegistry } from './registry';
+import { type EscalationOptions, escalateOverdue } from './escalation';
 import { failItem } from './transition';
 
 export interface BossOptions {
@@ -35,9 +36,13 @@ export const STEP_QUEUE_OPTIONS = {
   notify: true,
 } as const;
 
+/** The escalation sweep's queue: one job a minute, cluster-wide (a pg-boss schedule). */
+export const ESCALATION_QUEUE = 'signoff-escalate';
+
 export async function ensureQueues(boss: PgBoss): Promise<void> {
-  const existing = await boss.getQueue(STEP_QUEUE);
-  if (!existing) await boss.createQueue(STEP_QUEUE, STEP_QUEUE_OPTIONS);
+  if (!(await boss.getQueue(STEP_QUEUE))) await boss.createQueue(STEP_QUEUE, STEP_QUEUE_OPTIONS);
+  if (!(await boss.getQueue(ESCALATION_QUEUE)))
+    await boss.createQueue(ESCALATION_QUEUE, { retryLimit: 1, expireInSeconds: 120, policy: 'singleton' });
 }
 
 export interface WorkerOptions {
@@ -50,6 +55,8 @@ export interface WorkerOptions {
   /** Independent fetch loops in this process. */
   concurrency?: number;
   onError?: (error: unknown, job: StepJob) => void;
+  /** Run the escalation sweep every minute (default on). */
+  escalation?: boolean | EscalationOptions;
 }
 
 /**
@@ -59,12 +66,23 @@ export interface WorkerOptions {
 export async function startWorkers(opts: WorkerOptions): Promise<string> {
   await ensureQueues(opts.boss);
   const deps = { db: opts.db, boss: opts.boss, registry: opts.registry, provider: opts.provider };
+  if (opts.escalation !== false) {
+    const options = typeof opts.escalation === 'object' ? opts.escalation : {};
+    await opts.boss.schedule(ESCALATION_QUEUE, '* * * * *');
+    await opts.boss.work(ESCALATION_QUEUE, async () => {
+      const r = await opts.db.transaction().execute((trx) => escalateOverdue(trx, options));
+      return r;
+    });
+  }
   return opts.boss.work(
     STEP_QUEUE,
     {
       batchSize: opts.batchSize ?? 10,
       localConcurrency: opts.concurrency ?? 2,
       pollingIntervalSeconds: 0.5,
+      // NOTIFY fires when a job is inserted, not when a delayed one (retry back-off, timer, deadline)
+      // becomes due: without this, due jobs would wait for pg-boss's 30 s notify-mode poll.
+      notifyPollingIntervalSeconds: 0.5,
       burstWhenBatchFull: true,
       includeMetadata: true,
       perJobResults: true,
@@ -75,7 +93,7 @@ export async function startWorkers(opts: WorkerOptions): Promise<string> {
           const data = stepJob.safeParse(job.data);
           if (!data.success) return { id: job.id, status: 'deadletter', output: { error: 'malformed step job' } };
           try {
-            await executeStep(deps, data.data, job.retryCount + 1);
+            await executeStep(deps, data.data);
             return { id: job.id, status: 'completed' };
           } catch (error) {
             opts.onError?.(error, data.data);

@@ -114,7 +114,7 @@ describe('supportTriage workflow', () => {
   });
 
   it('runs its tasks without I/O and deterministically', async () => {
-    const meta = { itemId: 'item-1', idempotencyKey: 'k-1' };
+    const meta = { itemId: 'item-1', idempotencyKey: 'k-1', attempt: 1, signal: new AbortController().signal };
     const lookup = supportTriage.states.lookupCustomer;
     const answer = supportTriage.states.autoAnswer;
     if (lookup?.kind !== 'task' || answer?.kind !== 'task') throw new Error('expected tasks');
