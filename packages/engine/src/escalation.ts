@@ -20,10 +20,20 @@ export interface EscalationOptions {
  *   where an operator chooses to retry the state or fail the item.
  * Every move is audited on the item's trail.
  */
-export async function escalateOverdue(trx: Transaction<DB>, options: EscalationOptions = {}): Promise<{ tasks: number; items: number }> {
+export async function escalateOverdue(
+  trx: Transaction<DB>,
+  options: EscalationOptions = {},
+): Promise<{ tasks: number; items: number }> {
   const now = options.now ?? new Date();
   const limit = options.limit ?? 500;
-  const moved = await sql<{ id: string; item_id: string; from_queue: string; to_queue: string; due_at: Date; assignee_id: string | null }>`
+  const moved = await sql<{
+    id: string;
+    item_id: string;
+    from_queue: string;
+    to_queue: string;
+    due_at: Date;
+    assignee_id: string | null;
+  }>`
     WITH due AS (
       SELECT id, queue, assignee_id FROM review_tasks
       WHERE status <> 'done' AND escalated_at IS NULL AND due_at < ${now}
@@ -40,7 +50,13 @@ export async function escalateOverdue(trx: Transaction<DB>, options: EscalationO
       itemId: t.item_id,
       actor: SYSTEM,
       action: 'task.escalated',
-      data: { taskId: t.id, from: t.from_queue, to: t.to_queue, dueAt: new Date(t.due_at).toISOString(), unclaimedFrom: t.assignee_id },
+      data: {
+        taskId: t.id,
+        from: t.from_queue,
+        to: t.to_queue,
+        dueAt: new Date(t.due_at).toISOString(),
+        unclaimedFrom: t.assignee_id,
+      },
     });
   }
   const stuckAfter = new Date(now.getTime() - (options.stuckAfterMinutes ?? 30) * 60_000);
@@ -50,7 +66,15 @@ export async function escalateOverdue(trx: Transaction<DB>, options: EscalationO
     .where('i.status', '=', 'running')
     .where('i.updated_at', '<', stuckAfter)
     .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom('review_tasks as t').select('t.id').whereRef('t.item_id', '=', 'i.id').where('t.kind', '=', 'stuck').where('t.status', '<>', 'done'))),
+      not(
+        exists(
+          selectFrom('review_tasks as t')
+            .select('t.id')
+            .whereRef('t.item_id', '=', 'i.id')
+            .where('t.kind', '=', 'stuck')
+            .where('t.status', '<>', 'done'),
+        ),
+      ),
     )
     .orderBy('i.updated_at')
     .limit(limit)
@@ -73,14 +97,21 @@ export async function escalateOverdue(trx: Transaction<DB>, options: EscalationO
         status: 'pending',
         labels: JSON.stringify(['retry', 'fail']),
         reasons: JSON.stringify([{ code: 'stuck', message: reason }]),
-        instructions: 'This item stopped making progress. Retry runs its current step again; fail ends it with this reason.',
+        instructions:
+          'This item stopped making progress. Retry runs its current step again; fail ends it with this reason.',
         summary: JSON.stringify({ state, minutes, attempt: item.attempt }),
         priority: 20,
       })
       .onConflict((oc) => oc.doNothing())
       .returning('id')
       .executeTakeFirst();
-    if (task) await appendAudit(trx, { itemId: item.id, actor: SYSTEM, action: 'item.stuck', data: { taskId: task.id, state, visit, minutes } });
+    if (task)
+      await appendAudit(trx, {
+        itemId: item.id,
+        actor: SYSTEM,
+        action: 'item.stuck',
+        data: { taskId: task.id, state, visit, minutes },
+      });
   }
   return { tasks: moved.rows.length, items: stuck.length };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DecisionProvider } from '@signoff/ai';
 import {
   type DecideState,
@@ -12,7 +13,6 @@ import {
 import type { DB, Item } from '@signoff/db';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
-import { createHash } from 'node:crypto';
 import { handleStateFailure } from './failure';
 import type { FaultHook } from './faults';
 import { executeBranch } from './parallel';
@@ -50,7 +50,9 @@ export async function executeStep(deps: StepDeps, input: StepJob): Promise<StepR
   const wf = deps.registry.byVersionId(item.workflow_version_id);
   if (!wf) {
     // Another worker process may have this version loaded; fail the job so it is retried there.
-    throw new Error(`Workflow version ${item.workflow_version_id} of "${item.workflow_name}" is not loaded by this worker`);
+    throw new Error(
+      `Workflow version ${item.workflow_version_id} of "${item.workflow_name}" is not loaded by this worker`,
+    );
   }
   const definition = wf.definition;
   const state = definition.states[job.state] as StateDefinition<WorkflowContext> | undefined;
@@ -77,7 +79,13 @@ export async function executeStep(deps: StepDeps, input: StepJob): Promise<StepR
   return deps.db.transaction().execute(async (trx) => {
     const result = await commitStep(trx, deps.boss, { job, definition, startedAt }, outcome);
     if (result === 'committed' && outcome.kind === 'await-event')
-      await consumeEarlyEvent(trx, deps, { item_id: job.itemId, state: job.state, visit: job.visit, name: outcome.name, key: outcome.key });
+      await consumeEarlyEvent(trx, deps, {
+        item_id: job.itemId,
+        state: job.state,
+        visit: job.visit,
+        name: outcome.name,
+        key: outcome.key,
+      });
     await deps.faults?.('before-commit', job);
     return result;
   });
@@ -119,7 +127,12 @@ function waitOutcome(state: WaitState<WorkflowContext>, ctx: WorkflowContext): S
   const now = Date.now();
   if (!state.event) return { kind: 'await-timer', until: new Date(now + (state.durationMs ?? 0)) };
   const key = state.event.key(ctx);
-  return { kind: 'await-event', name: state.event.name, key, deadline: state.timeoutMs !== undefined ? new Date(now + state.timeoutMs) : null };
+  return {
+    kind: 'await-event',
+    name: state.event.name,
+    key,
+    deadline: state.timeoutMs !== undefined ? new Date(now + state.timeoutMs) : null,
+  };
 }
 
 function reviewRequest(state: ReviewState<WorkflowContext>, ctx: WorkflowContext): ReviewRequest {
@@ -127,7 +140,9 @@ function reviewRequest(state: ReviewState<WorkflowContext>, ctx: WorkflowContext
     kind: 'review',
     queue: state.queue,
     labels: state.labels,
-    reasons: [{ code: 'risk_rule', rule: 'review-step', message: state.description ?? 'This step always needs a human' }],
+    reasons: [
+      { code: 'risk_rule', rule: 'review-step', message: state.description ?? 'This step always needs a human' },
+    ],
     instructions: state.instructions,
     summary: state.show ? state.show(ctx) : null,
     dueInMinutes: state.dueInMinutes,
@@ -171,8 +186,15 @@ async function decide(
   // Calibration arrives with the AI decision layer; until then the calibrated value is the raw one.
   const confidence = result.confidence;
   const routing = routeDecision(state.policy, ctx, { label: result.label, confidence });
-  const decision: DecisionRecord = { ...base, result, route: routing.route, reasons: routing.reasons, calibratedConfidence: confidence };
-  if (routing.route === 'review') return { kind: 'await-review', review: review(routing.reasons, routing.queue ?? state.policy.queue), decision };
+  const decision: DecisionRecord = {
+    ...base,
+    result,
+    route: routing.route,
+    reasons: routing.reasons,
+    calibratedConfidence: confidence,
+  };
+  if (routing.route === 'review')
+    return { kind: 'await-review', review: review(routing.reasons, routing.queue ?? state.policy.queue), decision };
   const output = { label: result.label, confidence, decidedBy: 'ai', rationale: result.rationale ?? null };
   return { kind: 'advance', output, next: state.next, decision };
 }

@@ -6,6 +6,7 @@ import type { PgBoss } from 'pg-boss';
 import { enqueueStep, type ParsedStepJob } from './queue';
 import { errorInfo } from './time-limit';
 import { commitStep, failItem, lockItemAt } from './transition';
+import { isPermanent } from './webhook';
 
 export type FailureResult = 'retrying' | 'fallback' | 'failed' | 'stale';
 
@@ -24,7 +25,7 @@ export async function handleStateFailure(
 ): Promise<FailureResult> {
   const err = errorInfo(error);
   const maxAttempts = policy.retry?.maxAttempts ?? DEFAULT_RETRY.maxAttempts;
-  if (job.attempt < maxAttempts) {
+  if (job.attempt < maxAttempts && !isPermanent(error)) {
     const delayMs = retryDelayMs(policy.retry, job.attempt, (deps.random ?? Math.random)());
     return deps.db.transaction().execute(async (trx) => {
       if (!(await lockItemAt(trx, job))) return 'stale';
@@ -37,16 +38,33 @@ export async function handleStateFailure(
         itemId: job.itemId,
         actor: SYSTEM,
         action: 'state.retry_scheduled',
-        data: { state: job.state, visit: job.visit, attempt: job.attempt, nextAttempt: job.attempt + 1, delayMs, error: err },
+        data: {
+          state: job.state,
+          visit: job.visit,
+          attempt: job.attempt,
+          nextAttempt: job.attempt + 1,
+          delayMs,
+          error: err,
+        },
       });
-      await enqueueStep(trx, deps.boss, { ...job, attempt: job.attempt + 1 }, { startAfter: new Date(Date.now() + delayMs) });
+      await enqueueStep(
+        trx,
+        deps.boss,
+        { ...job, attempt: job.attempt + 1 },
+        { startAfter: new Date(Date.now() + delayMs) },
+      );
       return 'retrying';
     });
   }
   return deps.db.transaction().execute(async (trx) => {
     if (policy.onError) {
       const output = { error: err, attempts: job.attempt, failed: true };
-      const r = await commitStep(trx, deps.boss, { job, definition, startedAt }, { kind: 'advance', output, next: policy.onError });
+      const r = await commitStep(
+        trx,
+        deps.boss,
+        { job, definition, startedAt },
+        { kind: 'advance', output, next: policy.onError },
+      );
       if (r === 'stale') return 'stale';
       await appendAudit(trx, {
         itemId: job.itemId,
@@ -56,7 +74,10 @@ export async function handleStateFailure(
       });
       return 'fallback';
     }
-    return (await failItem(trx, job, { ...err, message: `${err.message} (after ${job.attempt} attempt${job.attempt === 1 ? '' : 's'})` }))
+    return (await failItem(trx, job, {
+      ...err,
+      message: `${err.message} (after ${job.attempt} attempt${job.attempt === 1 ? '' : 's'})`,
+    }))
       ? 'failed'
       : 'stale';
   });

@@ -1,4 +1,10 @@
-import { DEFAULT_RETRY, type ParallelState, retryDelayMs, type WorkflowContext, type WorkflowDefinition } from '@signoff/core';
+import {
+  DEFAULT_RETRY,
+  type ParallelState,
+  retryDelayMs,
+  type WorkflowContext,
+  type WorkflowDefinition,
+} from '@signoff/core';
 import type { DB, Item } from '@signoff/db';
 import { appendAudit, SYSTEM } from '@signoff/governance';
 import { type Kysely, sql, type Transaction } from 'kysely';
@@ -7,6 +13,7 @@ import type { FaultHook } from './faults';
 import { enqueueStep, idempotencyKeyOf, type ParsedStepJob } from './queue';
 import { errorInfo, withTimeLimit } from './time-limit';
 import { failItem, lockItemAt, moveItem } from './transition';
+import { isPermanent } from './webhook';
 
 export interface BranchDeps {
   db: Kysely<DB>;
@@ -103,7 +110,17 @@ export async function executeBranch(
           started_at: startedAt,
         })
         .execute();
-      await moveItem(trx, deps.boss, definition, { id: job.itemId, visits: at.visits }, job.state, { branches: Object.keys(outputs) }, state.next, SYSTEM, outputs);
+      await moveItem(
+        trx,
+        deps.boss,
+        definition,
+        { id: job.itemId, visits: at.visits },
+        job.state,
+        { branches: Object.keys(outputs) },
+        state.next,
+        SYSTEM,
+        outputs,
+      );
     }
     await deps.faults?.('before-commit', job);
     return 'committed';
@@ -130,19 +147,37 @@ async function branchFailure(
         .where('item_id', '=', job.itemId)
         .where('state', '=', job.state)
         .where('visit', '=', job.visit);
-    if (job.attempt < (policy?.maxAttempts ?? DEFAULT_RETRY.maxAttempts)) {
+    if (job.attempt < (policy?.maxAttempts ?? DEFAULT_RETRY.maxAttempts) && !isPermanent(error)) {
       const delayMs = retryDelayMs(policy, job.attempt, (deps.random ?? Math.random)());
-      await where(trx).set({ attempt: job.attempt + 1 }).where('branch', '=', name).execute();
+      await where(trx)
+        .set({ attempt: job.attempt + 1 })
+        .where('branch', '=', name)
+        .execute();
       await appendAudit(trx, {
         itemId: job.itemId,
         actor: SYSTEM,
         action: 'branch.retry_scheduled',
-        data: { state: job.state, branch: name, attempt: job.attempt, nextAttempt: job.attempt + 1, delayMs, error: err },
+        data: {
+          state: job.state,
+          branch: name,
+          attempt: job.attempt,
+          nextAttempt: job.attempt + 1,
+          delayMs,
+          error: err,
+        },
       });
-      await enqueueStep(trx, deps.boss, { ...job, attempt: job.attempt + 1 }, { startAfter: new Date(Date.now() + delayMs) });
+      await enqueueStep(
+        trx,
+        deps.boss,
+        { ...job, attempt: job.attempt + 1 },
+        { startAfter: new Date(Date.now() + delayMs) },
+      );
       return 'retrying';
     }
-    await where(trx).set({ status: 'failed', error: JSON.stringify(err), finished_at: sql`now()` }).where('branch', '=', name).execute();
+    await where(trx)
+      .set({ status: 'failed', error: JSON.stringify(err), finished_at: sql`now()` })
+      .where('branch', '=', name)
+      .execute();
     await where(trx).set({ status: 'cancelled', finished_at: sql`now()` }).where('status', '=', 'running').execute();
     await appendAudit(trx, {
       itemId: job.itemId,
@@ -168,7 +203,16 @@ async function branchFailure(
         started_at: new Date(),
       })
       .execute();
-    await moveItem(trx, deps.boss, definition, { id: job.itemId, visits: at.visits }, job.state, output, state.onError, SYSTEM);
+    await moveItem(
+      trx,
+      deps.boss,
+      definition,
+      { id: job.itemId, visits: at.visits },
+      job.state,
+      output,
+      state.onError,
+      SYSTEM,
+    );
     return 'fallback';
   });
 }

@@ -37,5 +37,8 @@ export async function enqueueStep(
   job: StepJob,
   options: { startAfter?: Date } = {},
 ): Promise<void> {
-  await boss.send(STEP_QUEUE, job, { db: fromKysely(trx), ...(options.startAfter ? { startAfter: options.startAfter } : {}) });
+  await boss.send(STEP_QUEUE, job, {
+    db: fromKysely(trx),
+    ...(options.startAfter ? { startAfter: options.startAfter } : {}),
+  });
 }

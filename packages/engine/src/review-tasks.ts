@@ -3,8 +3,8 @@ import type { DB, ReviewTask } from '@signoff/db';
 import { type Actor, appendAudit } from '@signoff/governance';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { PgBoss } from 'pg-boss';
-import type { WorkflowRegistry } from './registry';
 import { enqueueStep } from './queue';
+import type { WorkflowRegistry } from './registry';
 import { moveItem } from './transition';
 
 /** How long a claim holds before an unfinished task returns to the queue. */
@@ -205,7 +205,16 @@ export async function submitVerdict(
       leaseExpired: expired,
     },
   });
-  await moveItem(trx, deps.boss, wf.definition, { id: item.id, visits: item.visits }, task.state, output, state.next, actor);
+  await moveItem(
+    trx,
+    deps.boss,
+    wf.definition,
+    { id: item.id, visits: item.visits },
+    task.state,
+    output,
+    state.next,
+    actor,
+  );
   return { reviewId: review.id, labelId: labelRow.id, label, itemId: item.id };
 }
 
@@ -233,22 +242,51 @@ async function resolveStuckItem(
     .values({ task_id: task.id, reviewer_id: userId, verdict: 'answer', label, reason })
     .returning('id')
     .executeTakeFirstOrThrow();
-  await trx.updateTable('review_tasks').set({ status: 'done', completed_at: sql`now()`, lease_expires_at: null }).where('id', '=', task.id).execute();
-  await appendAudit(trx, { itemId: task.item_id, actor, action: 'review.submitted', data: { taskId: task.id, reviewId: review.id, verdict: 'answer', humanLabel: label, reason, kind: 'stuck' } });
-  const stillStuck = item.status === 'running' && item.current_state === task.state && (item.visits[task.state] ?? 0) === task.visit;
+  await trx
+    .updateTable('review_tasks')
+    .set({ status: 'done', completed_at: sql`now()`, lease_expires_at: null })
+    .where('id', '=', task.id)
+    .execute();
+  await appendAudit(trx, {
+    itemId: task.item_id,
+    actor,
+    action: 'review.submitted',
+    data: { taskId: task.id, reviewId: review.id, verdict: 'answer', humanLabel: label, reason, kind: 'stuck' },
+  });
+  const stillStuck =
+    item.status === 'running' && item.current_state === task.state && (item.visits[task.state] ?? 0) === task.visit;
   if (stillStuck) {
     const job = { itemId: task.item_id, state: task.state, visit: task.visit, attempt: item.attempt + 1 };
     if (label === 'retry') {
-      await trx.updateTable('items').set({ attempt: item.attempt + 1, updated_at: sql`now()` }).where('id', '=', task.item_id).execute();
-      await appendAudit(trx, { itemId: task.item_id, actor, action: 'state.retry_scheduled', data: { state: task.state, visit: task.visit, attempt: item.attempt, nextAttempt: job.attempt, manual: true } });
+      await trx
+        .updateTable('items')
+        .set({ attempt: item.attempt + 1, updated_at: sql`now()` })
+        .where('id', '=', task.item_id)
+        .execute();
+      await appendAudit(trx, {
+        itemId: task.item_id,
+        actor,
+        action: 'state.retry_scheduled',
+        data: { state: task.state, visit: task.visit, attempt: item.attempt, nextAttempt: job.attempt, manual: true },
+      });
       await enqueueStep(trx, deps.boss, job);
     } else {
       await trx
         .updateTable('items')
-        .set({ status: 'failed', error: JSON.stringify({ state: task.state, message: `Failed by an operator: ${reason ?? 'stuck'}` }), finished_at: sql`now()`, updated_at: sql`now()` })
+        .set({
+          status: 'failed',
+          error: JSON.stringify({ state: task.state, message: `Failed by an operator: ${reason ?? 'stuck'}` }),
+          finished_at: sql`now()`,
+          updated_at: sql`now()`,
+        })
         .where('id', '=', task.item_id)
         .execute();
-      await appendAudit(trx, { itemId: task.item_id, actor, action: 'item.failed', data: { state: task.state, visit: task.visit, error: { message: 'failed by an operator', reason } } });
+      await appendAudit(trx, {
+        itemId: task.item_id,
+        actor,
+        action: 'item.failed',
+        data: { state: task.state, visit: task.visit, error: { message: 'failed by an operator', reason } },
+      });
     }
   }
   return { reviewId: review.id, labelId: null, label, itemId: task.item_id };

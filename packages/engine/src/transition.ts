@@ -27,7 +27,10 @@ export function isAtStep(item: ItemPosition | undefined, job: StepJob): item is 
 }
 
 /** Locks the item row and returns its position, or undefined when the job is stale. */
-export async function lockItemAt(trx: Transaction<DB>, job: StepJob): Promise<(ItemPosition & { id: string }) | undefined> {
+export async function lockItemAt(
+  trx: Transaction<DB>,
+  job: StepJob,
+): Promise<(ItemPosition & { id: string }) | undefined> {
   const item = await trx
     .selectFrom('items')
     .select(['id', 'status', 'current_state', 'visits', 'attempt'])
@@ -124,7 +127,16 @@ export async function commitStep(
 
   switch (outcome.kind) {
     case 'advance':
-      await moveItem(trx, boss, ctx.definition, { id: job.itemId, visits: item.visits }, job.state, outcome.output, outcome.next, SYSTEM);
+      await moveItem(
+        trx,
+        boss,
+        ctx.definition,
+        { id: job.itemId, visits: item.visits },
+        job.state,
+        outcome.output,
+        outcome.next,
+        SYSTEM,
+      );
       break;
     case 'await-review': {
       const r = outcome.review;
@@ -177,10 +189,19 @@ export async function commitStep(
     case 'fan-out':
       await trx
         .insertInto('branch_runs')
-        .values(outcome.branches.map((branch) => ({ item_id: job.itemId, state: job.state, visit: job.visit, branch, status: 'running' as const })))
+        .values(
+          outcome.branches.map((branch) => ({
+            item_id: job.itemId,
+            state: job.state,
+            visit: job.visit,
+            branch,
+            status: 'running' as const,
+          })),
+        )
         .onConflict((oc) => oc.doNothing())
         .execute();
-      for (const branch of outcome.branches) await enqueueStep(trx, boss, { itemId: job.itemId, state: job.state, visit: job.visit, branch });
+      for (const branch of outcome.branches)
+        await enqueueStep(trx, boss, { itemId: job.itemId, state: job.state, visit: job.visit, branch });
       await appendAudit(trx, {
         itemId: job.itemId,
         actor: SYSTEM,
@@ -191,17 +212,35 @@ export async function commitStep(
     case 'await-event':
       await trx
         .insertInto('event_waits')
-        .values({ item_id: job.itemId, state: job.state, visit: job.visit, event_name: outcome.name, event_key: outcome.key, deadline: outcome.deadline })
+        .values({
+          item_id: job.itemId,
+          state: job.state,
+          visit: job.visit,
+          event_name: outcome.name,
+          event_key: outcome.key,
+          deadline: outcome.deadline,
+        })
         .execute();
       await setStatus(trx, job.itemId, 'waiting');
       await appendAudit(trx, {
         itemId: job.itemId,
         actor: SYSTEM,
         action: 'wait.started',
-        data: { state: job.state, visit: job.visit, event: outcome.name, key: outcome.key, deadline: outcome.deadline?.toISOString() ?? null },
+        data: {
+          state: job.state,
+          visit: job.visit,
+          event: outcome.name,
+          key: outcome.key,
+          deadline: outcome.deadline?.toISOString() ?? null,
+        },
       });
       if (outcome.deadline)
-        await enqueueStep(trx, boss, { itemId: job.itemId, state: job.state, visit: job.visit, kind: 'timeout' }, { startAfter: outcome.deadline });
+        await enqueueStep(
+          trx,
+          boss,
+          { itemId: job.itemId, state: job.state, visit: job.visit, kind: 'timeout' },
+          { startAfter: outcome.deadline },
+        );
       break;
     case 'await-timer':
       await setStatus(trx, job.itemId, 'waiting');
@@ -211,7 +250,12 @@ export async function commitStep(
         action: 'timer.started',
         data: { state: job.state, visit: job.visit, until: outcome.until.toISOString() },
       });
-      await enqueueStep(trx, boss, { itemId: job.itemId, state: job.state, visit: job.visit, kind: 'timer' }, { startAfter: outcome.until });
+      await enqueueStep(
+        trx,
+        boss,
+        { itemId: job.itemId, state: job.state, visit: job.visit, kind: 'timer' },
+        { startAfter: outcome.until },
+      );
       break;
   }
   return 'committed';
@@ -271,7 +315,12 @@ export async function moveItem(
   await enqueueStep(trx, boss, { itemId: item.id, state: target, visit });
 }
 
-async function insertDecision(trx: Transaction<DB>, job: StepJob, stateRunId: string, d: DecisionRecord): Promise<string> {
+async function insertDecision(
+  trx: Transaction<DB>,
+  job: StepJob,
+  stateRunId: string,
+  d: DecisionRecord,
+): Promise<string> {
   const r = d.result;
   const row = await trx
     .insertInto('decisions')
@@ -331,7 +380,12 @@ export async function failItem(
   if (!options.locked && !(await lockItemAt(trx, job))) return false;
   await trx
     .updateTable('items')
-    .set({ status: 'failed', error: JSON.stringify({ state: job.state, ...error }), finished_at: sql`now()`, updated_at: sql`now()` })
+    .set({
+      status: 'failed',
+      error: JSON.stringify({ state: job.state, ...error }),
+      finished_at: sql`now()`,
+      updated_at: sql`now()`,
+    })
     .where('id', '=', job.itemId)
     .execute();
   await appendAudit(trx, {

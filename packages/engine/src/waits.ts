@@ -8,7 +8,14 @@ import type { ParsedStepJob } from './queue';
 import type { WorkflowRegistry } from './registry';
 import { lockItemAt, moveItem } from './transition';
 
-async function finishWaitRun(trx: Transaction<DB>, item: string, state: string, visit: number, output: unknown, next: string) {
+async function finishWaitRun(
+  trx: Transaction<DB>,
+  item: string,
+  state: string,
+  visit: number,
+  output: unknown,
+  next: string,
+) {
   await trx
     .updateTable('state_runs')
     .set({ status: 'done', output: JSON.stringify(output ?? null), next_state: next, finished_at: sql`now()` })
@@ -32,7 +39,16 @@ export async function resumeWait(
     if (job.kind === 'timer') {
       const output = { waitedMs: state.durationMs ?? 0, firedAt: new Date().toISOString() };
       await finishWaitRun(trx, job.itemId, job.state, job.visit, output, state.next);
-      await moveItem(trx, boss, definition, { id: job.itemId, visits: item.visits }, job.state, output, state.next, SYSTEM);
+      await moveItem(
+        trx,
+        boss,
+        definition,
+        { id: job.itemId, visits: item.visits },
+        job.state,
+        output,
+        state.next,
+        SYSTEM,
+      );
       return 'committed';
     }
     const closed = await trx
@@ -45,10 +61,29 @@ export async function resumeWait(
       .returning(['event_name', 'event_key', 'deadline'])
       .executeTakeFirst();
     if (!closed || !state.onTimeout) return 'stale';
-    const output = { timedOut: true, event: closed.event_name, key: closed.event_key, deadline: closed.deadline?.toISOString() ?? null };
+    const output = {
+      timedOut: true,
+      event: closed.event_name,
+      key: closed.event_key,
+      deadline: closed.deadline?.toISOString() ?? null,
+    };
     await finishWaitRun(trx, job.itemId, job.state, job.visit, output, state.onTimeout);
-    await appendAudit(trx, { itemId: job.itemId, actor: SYSTEM, action: 'wait.timed_out', data: { state: job.state, visit: job.visit, ...output } });
-    await moveItem(trx, boss, definition, { id: job.itemId, visits: item.visits }, job.state, output, state.onTimeout, SYSTEM);
+    await appendAudit(trx, {
+      itemId: job.itemId,
+      actor: SYSTEM,
+      action: 'wait.timed_out',
+      data: { state: job.state, visit: job.visit, ...output },
+    });
+    await moveItem(
+      trx,
+      boss,
+      definition,
+      { id: job.itemId, visits: item.visits },
+      job.state,
+      output,
+      state.onTimeout,
+      SYSTEM,
+    );
     return 'committed';
   });
 }
@@ -68,7 +103,13 @@ async function resolveWithEvent(
   event: { id: string; name: string; key: string; payload: unknown },
   actor: Actor,
 ): Promise<boolean> {
-  const item = await lockItemAt(trx, { itemId: wait.item_id, state: wait.state, visit: wait.visit, attempt: 1, kind: 'timeout' });
+  const item = await lockItemAt(trx, {
+    itemId: wait.item_id,
+    state: wait.state,
+    visit: wait.visit,
+    attempt: 1,
+    kind: 'timeout',
+  });
   if (!item) return false;
   const versionId = (
     await trx.selectFrom('items').select('workflow_version_id').where('id', '=', wait.item_id).executeTakeFirstOrThrow()
@@ -85,8 +126,22 @@ async function resolveWithEvent(
     .execute();
   const output = { event: event.name, key: event.key, eventId: event.id, payload: event.payload ?? null };
   await finishWaitRun(trx, wait.item_id, wait.state, wait.visit, output, state.next);
-  await appendAudit(trx, { itemId: wait.item_id, actor, action: 'event.received', data: { state: wait.state, visit: wait.visit, ...output } });
-  await moveItem(trx, boss, definition, { id: wait.item_id, visits: item.visits }, wait.state, output, state.next, actor);
+  await appendAudit(trx, {
+    itemId: wait.item_id,
+    actor,
+    action: 'event.received',
+    data: { state: wait.state, visit: wait.visit, ...output },
+  });
+  await moveItem(
+    trx,
+    boss,
+    definition,
+    { id: wait.item_id, visits: item.visits },
+    wait.state,
+    output,
+    state.next,
+    actor,
+  );
   return true;
 }
 
@@ -115,12 +170,21 @@ export async function deliverEvent(
 ): Promise<{ eventId: string; duplicate: boolean; resumed: string[] }> {
   const inserted = await trx
     .insertInto('events')
-    .values({ name: event.name, key: event.key, payload: JSON.stringify(event.payload ?? null), dedupe_key: event.dedupeKey ?? null })
+    .values({
+      name: event.name,
+      key: event.key,
+      payload: JSON.stringify(event.payload ?? null),
+      dedupe_key: event.dedupeKey ?? null,
+    })
     .onConflict((oc) => oc.column('dedupe_key').doNothing())
     .returning('id')
     .executeTakeFirst();
   if (!inserted) {
-    const existing = await trx.selectFrom('events').select('id').where('dedupe_key', '=', event.dedupeKey as string).executeTakeFirstOrThrow();
+    const existing = await trx
+      .selectFrom('events')
+      .select('id')
+      .where('dedupe_key', '=', event.dedupeKey as string)
+      .executeTakeFirstOrThrow();
     return { eventId: existing.id, duplicate: true, resumed: [] };
   }
   const waits = await trx
@@ -134,8 +198,10 @@ export async function deliverEvent(
     .execute();
   const resumed: string[] = [];
   const full = { id: inserted.id, name: event.name, key: event.key, payload: event.payload ?? null };
-  for (const w of waits) if (await resolveWithEvent(trx, deps.boss, deps.registry, w, full, actor)) resumed.push(w.item_id);
-  if (resumed.length > 0) await trx.updateTable('events').set({ consumed_at: sql`now()` }).where('id', '=', inserted.id).execute();
+  for (const w of waits)
+    if (await resolveWithEvent(trx, deps.boss, deps.registry, w, full, actor)) resumed.push(w.item_id);
+  if (resumed.length > 0)
+    await trx.updateTable('events').set({ consumed_at: sql`now()` }).where('id', '=', inserted.id).execute();
   return { eventId: inserted.id, duplicate: false, resumed };
 }
 

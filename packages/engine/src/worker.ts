@@ -2,10 +2,10 @@ import type { DecisionProvider } from '@signoff/ai';
 import type { DB } from '@signoff/db';
 import type { Kysely } from 'kysely';
 import { type JobResult, type JobWithMetadata, PgBoss } from 'pg-boss';
+import { type EscalationOptions, escalateOverdue } from './escalation';
 import { executeStep } from './execute-step';
 import { STEP_QUEUE, type StepJob, stepJob } from './queue';
 import type { WorkflowRegistry } from './registry';
-import { type EscalationOptions, escalateOverdue } from './escalation';
 import { failItem } from './transition';
 
 export interface BossOptions {
