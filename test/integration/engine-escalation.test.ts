@@ -74,16 +74,14 @@ describe('escalation', () => {
     expect(await t.db.transaction().execute((trx) => escalateOverdue(trx))).toMatchObject({ items: 0 });
     const stuck = await t.db.transaction().execute((trx) => claimNextTask(trx, operator.id, 'escalations'));
     expect(stuck).toMatchObject({ item_id: id, kind: 'stuck', state: 'work' });
-    await t.db
-      .transaction()
-      .execute((trx) =>
-        submitVerdict(trx, e, operator.id, {
-          taskId: stuck?.id as string,
-          verdict: 'answer',
-          label: 'retry',
-          reason: 'job lost in an outage',
-        }),
-      );
+    await t.db.transaction().execute((trx) =>
+      submitVerdict(trx, e, operator.id, {
+        taskId: stuck?.id as string,
+        verdict: 'answer',
+        label: 'retry',
+        reason: 'job lost in an outage',
+      }),
+    );
     // The old attempt's job is stale now; the new attempt runs.
     expect(await executeStep(deps(), { itemId: id, state: 'work', visit: 1, attempt: 1 })).toBe('stale');
     const jobs = await e.boss.findJobs(STEP_QUEUE, { data: { itemId: id, attempt: 2 } });
@@ -107,16 +105,14 @@ describe('escalation', () => {
     await sql`UPDATE items SET updated_at = now() - interval '2 hours' WHERE id = ${id}`.execute(t.db);
     await t.db.transaction().execute((trx) => escalateOverdue(trx));
     const stuck = await t.db.transaction().execute((trx) => claimNextTask(trx, operator.id, 'escalations'));
-    await t.db
-      .transaction()
-      .execute((trx) =>
-        submitVerdict(trx, e, operator.id, {
-          taskId: stuck?.id as string,
-          verdict: 'answer',
-          label: 'fail',
-          reason: 'duplicate order',
-        }),
-      );
+    await t.db.transaction().execute((trx) =>
+      submitVerdict(trx, e, operator.id, {
+        taskId: stuck?.id as string,
+        verdict: 'answer',
+        label: 'fail',
+        reason: 'duplicate order',
+      }),
+    );
     const item = await t.db
       .selectFrom('items')
       .select(['status', 'error'])

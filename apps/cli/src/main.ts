@@ -4,8 +4,17 @@ import { resolve } from 'node:path';
 import { exportLabels } from '@signoff/datasets';
 import { createDb, migrateToLatest, startEmbeddedPostgres } from '@signoff/db';
 import { verifyAuditStream } from '@signoff/governance';
-import { DEMO_API_KEY, DEMO_PASSWORD, DEMO_USERS, readEnv, startSignoff } from '@signoff/server';
+import {
+  DEMO_API_KEY,
+  DEMO_PASSWORD,
+  DEMO_USERS,
+  loadWorkflowModules,
+  readEnv,
+  startSignoff,
+  WORKFLOWS,
+} from '@signoff/server';
 import { Command, InvalidArgumentError } from 'commander';
+import { formatSubmitSummary, readSubmitEnv, submitFile } from './submit';
 
 const program = new Command()
   .name('signoff')
@@ -51,40 +60,60 @@ program
   .option('--port <port>', 'HTTP port (default $PORT or 3000)', intOption('--port', 0, 65535))
   .option('--no-workers', 'do not run workers in this process (API only)')
   .option('--no-api', 'do not serve HTTP (workers only)')
-  .action(async (opts: { demo?: boolean; items: number; port?: number; workers: boolean; api: boolean }) => {
-    const env = readEnv();
-    if (opts.port !== undefined) env.PORT = opts.port;
-    const s = await startSignoff({
-      env,
-      api: opts.api,
-      workers: opts.workers,
-      demoItems: opts.demo ? opts.items : undefined,
-      log,
-    });
-    const lines = [
-      '',
-      `Signoff is running${s.url ? ` at ${s.url}` : ' (workers only)'}`,
-      `database: ${redact(s.databaseUrl)}`,
-    ];
-    if (opts.demo) {
-      lines.push('', `Demo logins (password: ${DEMO_PASSWORD}):`);
-      for (const u of DEMO_USERS) lines.push(`  ${u.role.padEnd(15)} ${u.email}`);
-      lines.push('', `Ingestion API key: ${DEMO_API_KEY}`);
-      if (s.url)
-        lines.push(
-          `  curl -X POST ${s.url}/api/v1/items -H 'authorization: Bearer ${DEMO_API_KEY}' -H 'content-type: application/json' -d '{"workflow":"support-triage","input":{...}}'`,
-        );
-    }
-    lines.push('', 'Press Ctrl+C to stop.');
-    console.log(lines.join('\n'));
-    const shutdown = async () => {
-      log('stopping...');
-      await s.stop();
-      process.exit(0);
-    };
-    process.once('SIGINT', shutdown);
-    process.once('SIGTERM', shutdown);
-  });
+  .option(
+    '--workflows <modules...>',
+    'TypeScript/JavaScript modules exporting workflows (default $SIGNOFF_WORKFLOWS, else the demo)',
+  )
+  .action(
+    async (opts: {
+      demo?: boolean;
+      items: number;
+      port?: number;
+      workers: boolean;
+      api: boolean;
+      workflows?: string[];
+    }) => {
+      const env = readEnv();
+      if (opts.port !== undefined) env.PORT = opts.port;
+      const modules = opts.workflows ?? env.SIGNOFF_WORKFLOWS?.split(',').filter(Boolean) ?? [];
+      // The demo workflow is always there with --demo, and when nothing else is given.
+      const workflows = [
+        ...(opts.demo || modules.length === 0 ? WORKFLOWS : []),
+        ...(await loadWorkflowModules(modules)),
+      ];
+      const s = await startSignoff({
+        env,
+        api: opts.api,
+        workers: opts.workers,
+        demoItems: opts.demo ? opts.items : undefined,
+        workflows,
+        log,
+      });
+      const lines = [
+        '',
+        `Signoff is running${s.url ? ` at ${s.url}` : ' (workers only)'}`,
+        `database: ${redact(s.databaseUrl)}`,
+      ];
+      if (opts.demo) {
+        lines.push('', `Demo logins (password: ${DEMO_PASSWORD}):`);
+        for (const u of DEMO_USERS) lines.push(`  ${u.role.padEnd(15)} ${u.email}`);
+        lines.push('', `Ingestion API key: ${DEMO_API_KEY}`);
+        if (s.url)
+          lines.push(
+            `  curl -X POST ${s.url}/api/v1/items -H 'authorization: Bearer ${DEMO_API_KEY}' -H 'content-type: application/json' -d '{"workflow":"support-triage","input":{...}}'`,
+          );
+      }
+      lines.push('', 'Press Ctrl+C to stop.');
+      console.log(lines.join('\n'));
+      const shutdown = async () => {
+        log('stopping...');
+        await s.stop();
+        process.exit(0);
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    },
+  );
 
 program
   .command('migrate')
@@ -150,6 +179,65 @@ program
       await close();
     }
   });
+
+program
+  .command('submit')
+  .description("Submit items from a JSON-lines file to a server's ingestion API, in batches")
+  .argument('<file>', 'JSON lines, one {workflow?, input, idempotencyKey?} per line')
+  .option('--workflow <name>', 'workflow of the lines that name none')
+  .option('--url <url>', 'server URL (default $SIGNOFF_URL or http://127.0.0.1:3000)')
+  .option('--api-key <key>', 'ingestion API key (default $SIGNOFF_API_KEY)')
+  .option('--batch-size <n>', 'items per request', intOption('--batch-size', 1, 1000), 500)
+  .option('--concurrency <n>', 'requests in flight', intOption('--concurrency', 1, 16), 2)
+  .option(
+    '--idempotency-prefix <prefix>',
+    "keys for lines without one are PREFIX:LINE (default: the file's name, size and mtime)",
+  )
+  .option('--errors <file>', 'write rejected lines (line number, error) here as JSON lines')
+  .action(
+    async (
+      file: string,
+      opts: {
+        workflow?: string;
+        url?: string;
+        apiKey?: string;
+        batchSize: number;
+        concurrency: number;
+        idempotencyPrefix?: string;
+        errors?: string;
+      },
+    ) => {
+      const env = readSubmitEnv();
+      const apiKey = opts.apiKey ?? env.SIGNOFF_API_KEY;
+      if (!apiKey) throw new InvalidArgumentError('Pass --api-key or set SIGNOFF_API_KEY');
+      if (
+        opts.idempotencyPrefix !== undefined &&
+        (opts.idempotencyPrefix === '' || opts.idempotencyPrefix.length > 180)
+      )
+        throw new InvalidArgumentError('--idempotency-prefix must be 1 to 180 characters');
+      const summary = await submitFile({
+        file,
+        url: opts.url ?? env.SIGNOFF_URL,
+        apiKey,
+        workflow: opts.workflow,
+        batchSize: opts.batchSize,
+        concurrency: opts.concurrency,
+        idempotencyPrefix: opts.idempotencyPrefix,
+        errorsFile: opts.errors,
+      });
+      log(`submit ${file}: ${formatSubmitSummary(summary)}`);
+      if (summary.fatal)
+        console.error(
+          `error: stopped early: ${summary.fatal}\n  run the same command again to go on: lines already submitted are not created twice`,
+        );
+      const rejected = summary.invalid + summary.failed;
+      if (rejected > 0)
+        console.error(
+          `${rejected} lines were not submitted${opts.errors ? `; see ${opts.errors}` : ' (pass --errors FILE to keep them)'}`,
+        );
+      if (summary.fatal || rejected > 0) process.exitCode = 1;
+    },
+  );
 
 function redact(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');

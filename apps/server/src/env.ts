@@ -11,6 +11,20 @@ export const serverEnv = z.object({
   OPENAI_MODEL: z.string().optional(),
   /** Comma-separated workflow modules to load (as `signoff start --workflows`). */
   SIGNOFF_WORKFLOWS: z.string().optional(),
+  /** Seconds without a heartbeat before a step job's worker counts as dead (>= 10). */
+  SIGNOFF_STEP_HEARTBEAT_SECONDS: z.coerce.number().int().min(10).max(3600).default(30),
+  /** How often pg-boss looks for dead workers' jobs. */
+  SIGNOFF_SUPERVISE_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
+  /** Step jobs fetched per poll. */
+  SIGNOFF_WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  /**
+   * Test only: `POINT@N` kills this process with SIGKILL the N-th time a worker reaches the named
+   * fault point (`after-effect` or `before-commit`), to prove crash safety at that exact instant.
+   */
+  SIGNOFF_TEST_CRASH_AT: z
+    .string()
+    .regex(/^(after-effect|before-commit)@\d+$/, 'expected POINT@N, e.g. before-commit@100')
+    .optional(),
   SIGNOFF_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
 });
 export type ServerEnv = z.infer<typeof serverEnv>;

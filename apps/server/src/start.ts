@@ -4,7 +4,14 @@ import { serve } from '@hono/node-server';
 import { selectProvider } from '@signoff/ai';
 import type { WorkflowDefinition } from '@signoff/core';
 import { createDb, type DB, migrateToLatest, startEmbeddedPostgres } from '@signoff/db';
-import { createBoss, ensureQueues, startWorkers, WorkflowRegistry } from '@signoff/engine';
+import {
+  createBoss,
+  ensureQueues,
+  type FaultHook,
+  type FaultPoint,
+  startWorkers,
+  WorkflowRegistry,
+} from '@signoff/engine';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { ServerEnv } from './env';
@@ -34,6 +41,18 @@ export interface RunningSignoff {
   boss: PgBoss;
   registry: WorkflowRegistry;
   stop(): Promise<void>;
+}
+
+/** A fault hook that kills this process outright the N-th time it reaches the named point. */
+function crashAt(spec: string, log: (m: string) => void): FaultHook {
+  const [point, n] = spec.split('@') as [FaultPoint, string];
+  let seen = 0;
+  return (p) => {
+    if (p === point && ++seen === Number(n)) {
+      log(`test fault: SIGKILL at ${point} #${n}`);
+      process.kill(process.pid, 'SIGKILL');
+    }
+  };
 }
 
 /**
@@ -66,11 +85,11 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
     for (const r of results ?? []) log(`migration ${r.migrationName}: ${r.status}`);
     if (error) throw new Error('Database migration failed', { cause: error });
 
-    const boss = createBoss(databaseUrl, { max: 10 });
+    const boss = createBoss(databaseUrl, { max: 10, superviseIntervalSeconds: env.SIGNOFF_SUPERVISE_SECONDS });
     boss.on('error', (e) => log(`pg-boss: ${e instanceof Error ? e.message : String(e)}`));
     await boss.start();
     stops.push(() => boss.stop({ graceful: true, timeout: 10_000, close: true }));
-    await ensureQueues(boss);
+    await ensureQueues(boss, { heartbeatSeconds: env.SIGNOFF_STEP_HEARTBEAT_SECONDS });
 
     const registry = new WorkflowRegistry();
     for (const wf of options.workflows ?? WORKFLOWS) {
@@ -99,6 +118,9 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
         registry,
         provider,
         concurrency: env.SIGNOFF_WORKER_CONCURRENCY,
+        batchSize: env.SIGNOFF_WORKER_BATCH_SIZE,
+        queue: { heartbeatSeconds: env.SIGNOFF_STEP_HEARTBEAT_SECONDS },
+        ...(env.SIGNOFF_TEST_CRASH_AT ? { faults: crashAt(env.SIGNOFF_TEST_CRASH_AT, log) } : {}),
         onError: (e, job) => log(`step ${job.state} of ${job.itemId} failed: ${e instanceof Error ? e.message : e}`),
       });
     }

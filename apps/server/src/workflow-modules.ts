@@ -3,7 +3,9 @@ import { pathToFileURL } from 'node:url';
 import type { WorkflowDefinition } from '@signoff/core';
 
 function isWorkflow(value: unknown): value is WorkflowDefinition {
-  return typeof value === 'object' && value !== null && (value as { __brand?: unknown }).__brand === 'WorkflowDefinition';
+  return (
+    typeof value === 'object' && value !== null && (value as { __brand?: unknown }).__brand === 'WorkflowDefinition'
+  );
 }
 
 /**
@@ -31,6 +33,5 @@ export async function loadWorkflowModules(paths: string[]): Promise<WorkflowDefi
     if (found.length === before) throw new Error(`Workflow module ${p} exports no workflow made with defineWorkflow`);
   }
   // Several versions of one workflow may be exported: keep them all, in order (the last is the newest).
-  const seen = new Set<WorkflowDefinition>();
-  return found.filter((w) => (seen.has(w) ? false : (seen.add(w), true)));
+  return [...new Set(found)];
 }

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isAppError } from './errors';
-import { canonicalJson, defineWorkflow, retryDelayMs, serializeWorkflow, validateWorkflow, type WorkflowContext } from './workflow';
+import {
+  canonicalJson,
+  defineWorkflow,
+  normalizeSource,
+  retryDelayMs,
+  serializeWorkflow,
+  validateWorkflow,
+  type WorkflowContext,
+} from './workflow';
 
 type Ctx = WorkflowContext<{ text: string }>;
 
@@ -96,5 +104,27 @@ describe('validateWorkflow (engine features)', () => {
         'wait state "pause" has timeoutMs but no onTimeout',
       ]),
     );
+  });
+});
+
+describe('normalizeSource', () => {
+  it('prints the same code from different compilers the same way', () => {
+    const tsx =
+      '(ctx,m)=>{if(ctx.input.poison)throw new Error(`card ${ctx.input.order}`);return effect("charge",m.idempotencyKey)}';
+    const oxc =
+      '(ctx, m) => {\n\t\tif (ctx.input.poison) throw new Error(`card ${ctx.input.order}`);\n\t\treturn effect("charge", m.idempotencyKey);\n\t}';
+    expect(normalizeSource(oxc)).toBe(normalizeSource(tsx));
+    expect(normalizeSource('(ctx) => ctx.charge')).toBe(normalizeSource('ctx=>ctx.charge'));
+    expect(normalizeSource("(c) => c.x === 'a b'")).toBe(normalizeSource('c=>c.x==="a b"'));
+    expect(normalizeSource('() => `a\nb`')).toBe(normalizeSource('()=>`a\\nb`'));
+    expect(normalizeSource('(ctx) => (0, __vite_ssr_import_2__.crmRecordFor)(ctx.input)')).toBe(
+      normalizeSource('ctx=>crmRecordFor(ctx.input)'),
+    );
+  });
+
+  it('keeps differences that change behaviour', () => {
+    expect(normalizeSource('(c) => c.amount > 200')).not.toBe(normalizeSource('(c) => c.amount > 500'));
+    expect(normalizeSource('(c) => "a  b"')).not.toBe(normalizeSource('(c) => "a b"'));
+    expect(normalizeSource('(a, b) => a')).not.toBe(normalizeSource('(a) => a'));
   });
 });

@@ -299,11 +299,14 @@ export function validateWorkflow(spec: WorkflowSpec<AnyInput>): string[] {
         for (const b of branches) {
           if (!STATE_NAME.test(b) || b === 'input') problems.push(`branch name "${b}" is not allowed`);
           if (exists(b) || branchNames.has(b))
-            problems.push(`branch "${b}" of "${name}" clashes with another state or branch (its output is stored under that name)`);
+            problems.push(
+              `branch "${b}" of "${name}" clashes with another state or branch (its output is stored under that name)`,
+            );
           branchNames.add(b);
           const br = state.branches[b];
           if (br?.retry) problems.push(...retryProblems(`branch "${b}"`, br.retry));
-          if (br?.timeoutMs !== undefined && !(br.timeoutMs > 0)) problems.push(`branch "${b}": timeoutMs must be positive`);
+          if (br?.timeoutMs !== undefined && !(br.timeoutMs > 0))
+            problems.push(`branch "${b}": timeoutMs must be positive`);
         }
         break;
       }
@@ -343,7 +346,8 @@ export function validateWorkflow(spec: WorkflowSpec<AnyInput>): string[] {
 
 function retryProblems(where: string, r: RetryPolicy): string[] {
   const p: string[] = [];
-  if (!(Number.isInteger(r.maxAttempts) && r.maxAttempts >= 1)) p.push(`${where}: retry.maxAttempts must be a whole number >= 1`);
+  if (!(Number.isInteger(r.maxAttempts) && r.maxAttempts >= 1))
+    p.push(`${where}: retry.maxAttempts must be a whole number >= 1`);
   if (r.initialDelayMs !== undefined && !(r.initialDelayMs >= 0)) p.push(`${where}: retry.initialDelayMs must be >= 0`);
   if (r.backoffFactor !== undefined && !(r.backoffFactor >= 1)) p.push(`${where}: retry.backoffFactor must be >= 1`);
   if (r.jitter !== undefined && !(r.jitter >= 0 && r.jitter <= 1)) p.push(`${where}: retry.jitter must be within 0..1`);
@@ -372,7 +376,7 @@ export function successors(state: StateDefinition<unknown>): string[] {
  * any change to behaviour changes the serialisation (and so the version hash).
  */
 export function serializeWorkflow(def: WorkflowSpec<AnyInput>): Record<string, unknown> {
-  const fn = (f: unknown) => (typeof f === 'function' ? f.toString() : undefined);
+  const fn = (f: unknown) => (typeof f === 'function' ? normalizeSource(f.toString()) : undefined);
   const states: Record<string, unknown> = {};
   for (const name of Object.keys(def.states).sort()) {
     const s = def.states[name] as StateDefinition<unknown>;
@@ -440,7 +444,10 @@ export function serializeWorkflow(def: WorkflowSpec<AnyInput>): Record<string, u
           kind: s.kind,
           description: s.description,
           branches: Object.fromEntries(
-            Object.entries(s.branches).map(([b, br]) => [b, { run: fn(br.run), retry: br.retry, timeoutMs: br.timeoutMs }]),
+            Object.entries(s.branches).map(([b, br]) => [
+              b,
+              { run: fn(br.run), retry: br.retry, timeoutMs: br.timeoutMs },
+            ]),
           ),
           next: s.next,
         };
@@ -463,6 +470,50 @@ export function serializeWorkflow(def: WorkflowSpec<AnyInput>): Record<string, u
     }
   }
   return { name: def.name, description: def.description, start: def.start, states };
+}
+
+const IDENT = /[A-Za-z0-9_$]/;
+
+/**
+ * A function's source text in a form that does not depend on the compiler that printed it (tsx's
+ * esbuild and vitest's oxc print the same code with different spacing, optional parentheses around
+ * a lone arrow parameter and optional semicolons), so the same code hashes to the same version
+ * whatever runs it. String and template literals are kept verbatim.
+ */
+export function normalizeSource(src: string): string {
+  let out = '';
+  let pendingSpace = false;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i] as string;
+    if (c === '"' || c === "'" || c === '`') {
+      let j = i + 1;
+      while (j < src.length && src[j] !== c) j += src[j] === '\\' ? 2 : 1;
+      const body = src.slice(i + 1, j);
+      // Both printers use double quotes for plain strings; a quote style is not behaviour.
+      // A template's raw newline and its `\n` escape are the same string.
+      const template = () => `\`${body.replaceAll('\r', '\\r').replaceAll('\n', '\\n').replaceAll('\t', '\\t')}\``;
+      out += c === '`' ? template() : `"${c === "'" ? body.replaceAll('"', '\\"') : body}"`;
+      i = j;
+      pendingSpace = false;
+      continue;
+    }
+    if (/\s/.test(c)) {
+      pendingSpace = true;
+      continue;
+    }
+    if (pendingSpace && IDENT.test(out.at(-1) ?? '') && IDENT.test(c)) out += ' ';
+    pendingSpace = false;
+    out += c;
+  }
+  return (
+    out
+      // Module interop: `(0,mod.fn)(x)` (CommonJS, vite SSR) and `__vite_ssr_import_2__.fn` are `fn`.
+      .replace(/\(0,[A-Za-z_$][A-Za-z0-9_$]*\.([A-Za-z_$][A-Za-z0-9_$]*)\)/g, '$1')
+      .replace(/__vite_ssr_import_\d+__\./g, '')
+      .replace(/(^|[^A-Za-z0-9_$.])\(([A-Za-z_$][A-Za-z0-9_$]*)\)=>/g, '$1$2=>')
+      .replace(/;}/g, '}')
+      .replace(/,([}\])])/g, '$1')
+  );
 }
 
 /** JSON with object keys sorted, so equal definitions serialise to equal strings. */

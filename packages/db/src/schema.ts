@@ -120,7 +120,11 @@ export interface ReviewTasksTable {
   reasons: JsonDefault<RouteReasonRow[]>;
   instructions: string;
   summary: Json<unknown> | null;
-  kind: ColumnType<'decision' | 'review' | 'stuck', 'decision' | 'review' | 'stuck' | undefined, 'decision' | 'review' | 'stuck'>;
+  kind: ColumnType<
+    'decision' | 'review' | 'stuck',
+    'decision' | 'review' | 'stuck' | undefined,
+    'decision' | 'review' | 'stuck'
+  >;
   escalate_to: ColumnType<string, string | undefined, string>;
   escalated_at: Timestamp | null;
   priority: ColumnType<number, number | undefined, number>;

@@ -58,7 +58,7 @@ export async function executeBranch(
     .where('visit', '=', job.visit)
     .where('branch', '=', name)
     .executeTakeFirst();
-  if (!row || row.status !== 'running' || row.attempt !== job.attempt) return 'stale';
+  if (row?.status !== 'running' || row.attempt !== job.attempt) return 'stale';
   const ctx: WorkflowContext = { ...item.context, input: item.input };
   const startedAt = new Date();
   let output: unknown;

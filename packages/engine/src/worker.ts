@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import { type JobResult, type JobWithMetadata, PgBoss } from 'pg-boss';
 import { type EscalationOptions, escalateOverdue } from './escalation';
 import { executeStep } from './execute-step';
+import type { FaultHook } from './faults';
 import { STEP_QUEUE, type StepJob, stepJob } from './queue';
 import type { WorkflowRegistry } from './registry';
 import { failItem } from './transition';
@@ -12,6 +13,11 @@ export interface BossOptions {
   /** Connections pg-boss may hold in this process. */
   max?: number;
   applicationName?: string;
+  /**
+   * How often pg-boss's supervisor looks for jobs whose worker died (stale heartbeat, expired).
+   * With the step queue's heartbeat this bounds how long a crashed worker's jobs wait.
+   */
+  superviseIntervalSeconds?: number;
 }
 
 /** pg-boss on the same database, in its own `pgboss` schema, with LISTEN/NOTIFY wake-ups. */
@@ -22,25 +28,43 @@ export function createBoss(connectionString: string, options: BossOptions = {}):
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'signoff-boss',
     useListenNotify: true,
+    superviseIntervalSeconds: options.superviseIntervalSeconds ?? 15,
   });
   return boss;
 }
 
-/** Step jobs are retried with exponential back-off; the last failure marks the item failed. */
+/**
+ * The step queue. A job of a worker that died (no heartbeat for `heartbeatSeconds`) is retried;
+ * infrastructure errors (the database went away) are retried with back-off; the last failure marks
+ * the item failed. State errors never reach this level: the engine's retry policies handle them.
+ */
 export const STEP_QUEUE_OPTIONS = {
-  retryLimit: 4,
+  retryLimit: 8,
   retryDelay: 1,
   retryBackoff: true,
   retryDelayMax: 60,
-  expireInSeconds: 300,
+  expireInSeconds: 900,
+  heartbeatSeconds: 30,
   notify: true,
 } as const;
+
+export interface QueueSettings {
+  /** Seconds without a heartbeat after which a job's worker counts as dead (>= 10). */
+  heartbeatSeconds?: number;
+}
 
 /** The escalation sweep's queue: one job a minute, cluster-wide (a pg-boss schedule). */
 export const ESCALATION_QUEUE = 'signoff-escalate';
 
-export async function ensureQueues(boss: PgBoss): Promise<void> {
-  if (!(await boss.getQueue(STEP_QUEUE))) await boss.createQueue(STEP_QUEUE, STEP_QUEUE_OPTIONS);
+export async function ensureQueues(boss: PgBoss, settings: QueueSettings = {}): Promise<void> {
+  const step = {
+    ...STEP_QUEUE_OPTIONS,
+    ...(settings.heartbeatSeconds ? { heartbeatSeconds: settings.heartbeatSeconds } : {}),
+  };
+  const existing = await boss.getQueue(STEP_QUEUE);
+  if (!existing) await boss.createQueue(STEP_QUEUE, step);
+  else if (existing.heartbeatSeconds !== step.heartbeatSeconds)
+    await boss.updateQueue(STEP_QUEUE, { heartbeatSeconds: step.heartbeatSeconds });
   if (!(await boss.getQueue(ESCALATION_QUEUE)))
     await boss.createQueue(ESCALATION_QUEUE, { retryLimit: 1, expireInSeconds: 120, policy: 'singleton' });
 }
@@ -57,6 +81,9 @@ export interface WorkerOptions {
   onError?: (error: unknown, job: StepJob) => void;
   /** Run the escalation sweep every minute (default on). */
   escalation?: boolean | EscalationOptions;
+  queue?: QueueSettings;
+  /** Test-only crash injection (see `FaultPoint`). */
+  faults?: FaultHook;
 }
 
 /**
@@ -64,8 +91,14 @@ export interface WorkerOptions {
  * last attempt the item is marked `failed` with the error, so nothing is silently dropped.
  */
 export async function startWorkers(opts: WorkerOptions): Promise<string> {
-  await ensureQueues(opts.boss);
-  const deps = { db: opts.db, boss: opts.boss, registry: opts.registry, provider: opts.provider };
+  await ensureQueues(opts.boss, opts.queue);
+  const deps = {
+    db: opts.db,
+    boss: opts.boss,
+    registry: opts.registry,
+    provider: opts.provider,
+    ...(opts.faults ? { faults: opts.faults } : {}),
+  };
   if (opts.escalation !== false) {
     const options = typeof opts.escalation === 'object' ? opts.escalation : {};
     await opts.boss.schedule(ESCALATION_QUEUE, '* * * * *');
