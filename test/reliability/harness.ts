@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { RELIABILITY_TABLES, reliableOrder } from '../fixtures/reliability-workflow';
+import { patientOrder, RELIABILITY_TABLES, reliableOrder } from '../fixtures/reliability-workflow';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startTestEngine, type TestEngine } from '../support/engine';
 import { waitFor } from '../support/signoff';
@@ -11,7 +11,10 @@ export interface Rig {
   t: TestDatabase;
   engine: TestEngine;
   /** Submits `count` orders (those whose index is in `poison` fail every charge), in batches. */
-  submitOrders(count: number, options?: { poison?: Set<number>; prefix?: string }): Promise<string[]>;
+  submitOrders(
+    count: number,
+    options?: { poison?: Set<number>; prefix?: string; workflow?: string },
+  ): Promise<string[]>;
   /** Waits until no item is running or waiting; returns counts by status. */
   settled(timeoutMs: number): Promise<Record<string, number>>;
   progress(): Promise<number>;
@@ -22,7 +25,7 @@ export interface Rig {
 export async function startRig(): Promise<Rig> {
   const t = await createTestDatabase();
   await sql.raw(RELIABILITY_TABLES).execute(t.db);
-  const engine = await startTestEngine(t, [reliableOrder], { workers: false });
+  const engine = await startTestEngine(t, [reliableOrder, patientOrder], { workers: false });
   return {
     t,
     engine,
@@ -30,7 +33,7 @@ export async function startRig(): Promise<Rig> {
       const ids: string[] = [];
       for (let i = 0; i < count; i++)
         ids.push(
-          await engine.submit('reliable-order', {
+          await engine.submit(options.workflow ?? 'reliable-order', {
             order: `${options.prefix ?? 'o'}-${i}`,
             amount: (i * 37) % 2000,
             poison: options.poison?.has(i) ?? false,

@@ -6,6 +6,7 @@ import { isAppError } from '@signoff/core';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { Hono } from 'hono';
 import { sql } from 'kysely';
+import { deliverEvents } from './events-route';
 import { httpStatusOf, ingestItems } from './ingest';
 import { errorBody } from './ingest-schema';
 
@@ -45,6 +46,7 @@ export function createHttpApp(deps: ApiDeps, options: { consoleDir?: string } = 
   );
 
   app.post('/api/v1/items', ingestItems(deps));
+  app.post('/api/v1/events', deliverEvents(deps));
 
   app.onError((e, c) => {
     if (isAppError(e)) return c.json(errorBody(e.code, e.message, e.issues), httpStatusOf(e));

@@ -36,7 +36,7 @@ export function httpStatusOf(e: AppError): HttpStatus {
 type Authentication = { ok: true; actor: Actor } | { ok: false; message: string };
 
 /** An ingestion caller is an API key, or a signed-in admin (for trying the API from a session). */
-async function authenticate(db: Kysely<DB>, header: string | undefined): Promise<Authentication> {
+export async function authenticate(db: Kysely<DB>, header: string | undefined): Promise<Authentication> {
   const token = bearerToken(header);
   if (!token) return { ok: false, message: 'Send an API key as "Authorization: Bearer <key>"' };
   const key = await findApiKey(db, token);

@@ -28,9 +28,14 @@ export function createDb(connectionString: string, options: DbOptions = {}): Kys
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'signoff',
   });
-  // An idle client that loses its connection (database restart) must not crash the process;
-  // the pool drops it and the next query opens a fresh one.
+  // A client that loses its connection (database restart, pg_terminate_backend) emits 'error'.
+  // For an idle client the pool's listener takes it; a client that is checked out (inside a
+  // transaction, between statements) has no listener and would crash the process. Its in-flight
+  // query is rejected anyway, and the pool drops the broken client when it is released.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
 }
 
