@@ -56,6 +56,9 @@ export interface ItemsTable {
   visits: JsonDefault<Record<string, number>>;
   error: Json<{ state?: string; message: string; code?: string } | null> | null;
   attempt: Generated<number>;
+  /** Head of the item's audit chain (see `appendAudit`). */
+  audit_seq: Generated<number>;
+  audit_hash: Generated<string>;
   created_at: TimestampDefault;
   updated_at: TimestampDefault;
   finished_at: Timestamp | null;

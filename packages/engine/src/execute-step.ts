@@ -91,7 +91,8 @@ export async function executeStep(deps: StepDeps, input: StepJob): Promise<StepR
   });
 }
 
-async function runState(
+/** Runs a state's own work (outside any transaction) and returns what to commit. */
+export async function runState(
   deps: StepDeps,
   job: ParsedStepJob,
   item: Item,

@@ -1,3 +1,4 @@
+export * from './batch';
 export * from './escalation';
 export * from './execute-step';
 export * from './failure';

@@ -315,57 +315,68 @@ export async function moveItem(
   await enqueueStep(trx, boss, { itemId: item.id, state: target, visit });
 }
 
+/** The `decisions` row of a decision recorded at a state run. */
+export function decisionRow(job: StepJob, stateRunId: string, d: DecisionRecord) {
+  const r = d.result;
+  return {
+    item_id: job.itemId,
+    state_run_id: stateRunId,
+    state: job.state,
+    agent: d.agent,
+    provider: r?.provider ?? d.provider,
+    model: r?.model ?? 'unavailable',
+    model_version: r?.modelVersion ?? 'unavailable',
+    prompt_version: r?.promptVersion ?? 'unavailable',
+    input_hash: r?.inputHash ?? d.inputHash,
+    input_text: d.inputText,
+    output: JSON.stringify(r ? { label: r.label, rationale: r.rationale ?? null } : {}),
+    label: r?.label ?? null,
+    confidence: r?.confidence ?? 0,
+    confidence_method: r?.confidenceMethod ?? 'none',
+    calibrated_confidence: d.calibratedConfidence,
+    route: d.route,
+    reasons: JSON.stringify(d.reasons),
+    latency_ms: Math.round(r?.latencyMs ?? 0),
+    tokens_in: r?.tokensIn ?? null,
+    tokens_out: r?.tokensOut ?? null,
+  };
+}
+
+/** The data of a `decision.made` audit event. */
+export function decisionEventData(job: StepJob, decisionId: string, d: DecisionRecord): Record<string, unknown> {
+  const r = d.result;
+  return {
+    state: job.state,
+    decisionId,
+    agent: d.agent,
+    provider: r?.provider ?? d.provider,
+    model: r?.model ?? null,
+    modelVersion: r?.modelVersion ?? null,
+    promptVersion: r?.promptVersion ?? null,
+    label: r?.label ?? null,
+    confidence: r?.confidence ?? null,
+    confidenceMethod: r?.confidenceMethod ?? null,
+    route: d.route,
+    reasons: d.reasons,
+  };
+}
+
 async function insertDecision(
   trx: Transaction<DB>,
   job: StepJob,
   stateRunId: string,
   d: DecisionRecord,
 ): Promise<string> {
-  const r = d.result;
   const row = await trx
     .insertInto('decisions')
-    .values({
-      item_id: job.itemId,
-      state_run_id: stateRunId,
-      state: job.state,
-      agent: d.agent,
-      provider: r?.provider ?? d.provider,
-      model: r?.model ?? 'unavailable',
-      model_version: r?.modelVersion ?? 'unavailable',
-      prompt_version: r?.promptVersion ?? 'unavailable',
-      input_hash: r?.inputHash ?? d.inputHash,
-      input_text: d.inputText,
-      output: JSON.stringify(r ? { label: r.label, rationale: r.rationale ?? null } : {}),
-      label: r?.label ?? null,
-      confidence: r?.confidence ?? 0,
-      confidence_method: r?.confidenceMethod ?? 'none',
-      calibrated_confidence: d.calibratedConfidence,
-      route: d.route,
-      reasons: JSON.stringify(d.reasons),
-      latency_ms: Math.round(r?.latencyMs ?? 0),
-      tokens_in: r?.tokensIn ?? null,
-      tokens_out: r?.tokensOut ?? null,
-    })
+    .values(decisionRow(job, stateRunId, d))
     .returning('id')
     .executeTakeFirstOrThrow();
   await appendAudit(trx, {
     itemId: job.itemId,
     actor: SYSTEM,
     action: 'decision.made',
-    data: {
-      state: job.state,
-      decisionId: row.id,
-      agent: d.agent,
-      provider: r?.provider ?? d.provider,
-      model: r?.model ?? null,
-      modelVersion: r?.modelVersion ?? null,
-      promptVersion: r?.promptVersion ?? null,
-      label: r?.label ?? null,
-      confidence: r?.confidence ?? null,
-      confidenceMethod: r?.confidenceMethod ?? null,
-      route: d.route,
-      reasons: d.reasons,
-    },
+    data: decisionEventData(job, row.id, d),
   });
   return row.id;
 }

@@ -2,10 +2,10 @@ import type { DecisionProvider } from '@signoff/ai';
 import type { DB } from '@signoff/db';
 import type { Kysely } from 'kysely';
 import { type JobResult, type JobWithMetadata, PgBoss } from 'pg-boss';
+import { executeBatch } from './batch';
 import { type EscalationOptions, escalateOverdue } from './escalation';
-import { executeStep } from './execute-step';
 import type { FaultHook } from './faults';
-import { STEP_QUEUE, type StepJob, stepJob } from './queue';
+import { type ParsedStepJob, STEP_QUEUE, type StepJob, stepJob } from './queue';
 import type { WorkflowRegistry } from './registry';
 import { failItem } from './transition';
 
@@ -120,28 +120,29 @@ export async function startWorkers(opts: WorkerOptions): Promise<string> {
       includeMetadata: true,
       perJobResults: true,
     },
-    async (jobs: JobWithMetadata<unknown>[]) =>
-      Promise.all(
-        jobs.map(async (job): Promise<JobResult> => {
-          const data = stepJob.safeParse(job.data);
+    async (jobs: JobWithMetadata<unknown>[]): Promise<JobResult[]> => {
+      const parsed = jobs.map((job) => ({ job, data: stepJob.safeParse(job.data) }));
+      const valid = parsed.filter((p) => p.data.success);
+      const outcomes = await executeBatch(
+        deps,
+        valid.map((p) => p.data.data as ParsedStepJob),
+      );
+      const byId = new Map(valid.map((p, i) => [p.job.id, outcomes[i]]));
+      return Promise.all(
+        parsed.map(async ({ job, data }): Promise<JobResult> => {
           if (!data.success) return { id: job.id, status: 'deadletter', output: { error: 'malformed step job' } };
-          try {
-            await executeStep(deps, data.data);
+          const outcome = byId.get(job.id);
+          if (!outcome || outcome.ok) return { id: job.id, status: 'completed' };
+          opts.onError?.(outcome.error, data.data);
+          const message = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+          // Errors of our own (the database) are retried by pg-boss; after the last, the item fails visibly.
+          if (job.retryCount >= job.retryLimit) {
+            await opts.db.transaction().execute((trx) => failItem(trx, data.data, { message }));
             return { id: job.id, status: 'completed' };
-          } catch (error) {
-            opts.onError?.(error, data.data);
-            if (job.retryCount >= job.retryLimit) {
-              const message = error instanceof Error ? error.message : String(error);
-              await opts.db.transaction().execute((trx) => failItem(trx, data.data, { message }));
-              return { id: job.id, status: 'completed' };
-            }
-            return {
-              id: job.id,
-              status: 'failed',
-              output: { error: error instanceof Error ? error.message : String(error) },
-            };
           }
+          return { id: job.id, status: 'failed', output: { error: message } };
         }),
-      ),
+      );
+    },
   );
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '@signoff/core';
-import type { AuditEvent, DB } from '@signoff/db';
+import type { AuditEvent, DB, NewAuditEvent } from '@signoff/db';
 import { type Kysely, sql, type Transaction } from 'kysely';
 
 export type Actor =
@@ -49,35 +49,61 @@ export function auditHash(
  */
 export async function appendAudit(trx: Transaction<DB>, input: AuditInput): Promise<AuditEvent> {
   const stream = input.itemId ?? 'config';
-  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${stream}, 727))`.execute(trx);
-  const last = await trx
-    .selectFrom('audit_events')
-    .select(['seq', 'hash'])
-    .where('stream', '=', stream)
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  const seq = (last?.seq ?? 0) + 1;
-  const prevHash = last?.hash ?? GENESIS_HASH;
-  const createdAt = new Date().toISOString();
-  const data = normaliseData(input.data ?? {});
-  const actorId = input.actor.id ?? null;
-  const hash = auditHash(prevHash, {
-    stream,
-    seq,
-    itemId: input.itemId ?? null,
-    actorType: input.actor.type,
-    actorId,
-    action: input.action,
-    data,
-    createdAt,
-  });
-  return trx
+  let head: { seq: number; hash: string };
+  if (input.itemId) {
+    // An item's chain head is on its row: the row lock orders appends to the stream.
+    const row = await trx
+      .selectFrom('items')
+      .select(['audit_seq', 'audit_hash'])
+      .where('id', '=', input.itemId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    head = { seq: row.audit_seq, hash: row.audit_hash };
+  } else {
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${stream}, 727))`.execute(trx);
+    const last = await trx
+      .selectFrom('audit_events')
+      .select(['seq', 'hash'])
+      .where('stream', '=', stream)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    head = { seq: last?.seq ?? 0, hash: last?.hash ?? GENESIS_HASH };
+  }
+  const [row] = chainEvents(stream, input.itemId ?? null, head, [input]);
+  const event = await trx
     .insertInto('audit_events')
-    .values({
+    .values(row as NewAuditEvent)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  if (input.itemId)
+    await trx.updateTable('items').set({ audit_seq: event.seq, audit_hash: event.hash }).where('id', '=', input.itemId).execute();
+  return event;
+}
+
+/**
+ * Builds the rows of consecutive events of one stream from its current head, hashes chained.
+ * Callers that hold the stream's head (an item's locked row) insert them in one statement and
+ * store the returned head.
+ */
+export function chainEvents(
+  stream: string,
+  itemId: string | null,
+  head: { seq: number; hash: string },
+  inputs: Omit<AuditInput, 'itemId'>[],
+): NewAuditEvent[] {
+  let { seq, hash } = head;
+  return inputs.map((input) => {
+    seq += 1;
+    const createdAt = new Date().toISOString();
+    const data = normaliseData(input.data ?? {});
+    const actorId = input.actor.id ?? null;
+    const prevHash = hash;
+    hash = auditHash(prevHash, { stream, seq, itemId, actorType: input.actor.type, actorId, action: input.action, data, createdAt });
+    return {
       stream,
       seq,
-      item_id: input.itemId ?? null,
+      item_id: itemId,
       actor_type: input.actor.type,
       actor_id: actorId,
       action: input.action,
@@ -85,9 +111,8 @@ export async function appendAudit(trx: Transaction<DB>, input: AuditInput): Prom
       created_at: createdAt,
       prev_hash: prevHash,
       hash,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+    };
+  });
 }
 
 // What PostgreSQL's jsonb gives back must hash like what we wrote: drop undefined, dates as ISO strings.
