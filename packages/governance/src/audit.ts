@@ -77,7 +77,11 @@ export async function appendAudit(trx: Transaction<DB>, input: AuditInput): Prom
     .returningAll()
     .executeTakeFirstOrThrow();
   if (input.itemId)
-    await trx.updateTable('items').set({ audit_seq: event.seq, audit_hash: event.hash }).where('id', '=', input.itemId).execute();
+    await trx
+      .updateTable('items')
+      .set({ audit_seq: event.seq, audit_hash: event.hash })
+      .where('id', '=', input.itemId)
+      .execute();
   return event;
 }
 
@@ -99,7 +103,16 @@ export function chainEvents(
     const data = normaliseData(input.data ?? {});
     const actorId = input.actor.id ?? null;
     const prevHash = hash;
-    hash = auditHash(prevHash, { stream, seq, itemId, actorType: input.actor.type, actorId, action: input.action, data, createdAt });
+    hash = auditHash(prevHash, {
+      stream,
+      seq,
+      itemId,
+      actorType: input.actor.type,
+      actorId,
+      action: input.action,
+      data,
+      createdAt,
+    });
     return {
       stream,
       seq,
