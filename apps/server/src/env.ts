@@ -16,7 +16,7 @@ export const serverEnv = z.object({
   /** How often pg-boss looks for dead workers' jobs. */
   SIGNOFF_SUPERVISE_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
   /** Step jobs fetched per poll. */
-  SIGNOFF_WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  SIGNOFF_WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
   /**
    * Test only: `POINT@N` kills this process with SIGKILL the N-th time a worker reaches the named
    * fault point (`after-effect` or `before-commit`), to prove crash safety at that exact instant.

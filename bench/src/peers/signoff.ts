@@ -22,7 +22,7 @@ import { soloLatency } from './signoff-solo';
 import { benchWorkflow, itemText, seedExamples } from './signoff-workflow';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const BATCH_SIZE = env('BENCH_SIGNOFF_BATCH', 100);
+const BATCH_SIZE = env('BENCH_SIGNOFF_BATCH', 200);
 const CONCURRENCY = env('BENCH_SIGNOFF_CONCURRENCY', 4);
 const POOL = env('BENCH_SIGNOFF_POOL', 20);
 const BOSS_POOL = 10;
