@@ -99,6 +99,8 @@ it('a reviewer claims a task, corrects the AI, and the queue and labels show it'
 
   // The task view shows the AI's answer, its confidence, and why a person is looking at it.
   await page.getByRole('heading', { name: 'support-triage' }).waitFor();
+  // Which version of the workflow this item runs.
+  expect(await page.getByRole('heading', { name: 'support-triage' }).textContent()).toContain('v1');
   const answer = page.getByRole('region', { name: 'AI answer' });
   expect(await answer.textContent()).toContain(aiLabel);
   expect(await answer.textContent()).toContain(task.model_version);
@@ -286,6 +288,10 @@ it('a data scientist lands on the items list and reads an item timeline', async 
     .orderBy('created_at', 'desc')
     .limit(1)
     .executeTakeFirstOrThrow();
+  const row = page
+    .getByRole('row')
+    .filter({ has: page.getByRole('link', { name: `Timeline of item ${decided.item_id.slice(0, 8)}` }) });
+  expect(await row.textContent()).toContain('support-triage v1');
   await page.getByRole('link', { name: `Timeline of item ${decided.item_id.slice(0, 8)}` }).click();
   await page.getByRole('heading', { name: 'Audit timeline' }).waitFor();
   const timeline = page.getByRole('region', { name: 'Audit timeline' });
