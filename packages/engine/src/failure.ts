@@ -3,9 +3,9 @@ import type { DB } from '@signoff/db';
 import { appendAudit, SYSTEM } from '@signoff/governance';
 import { type Kysely, sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
-import { enqueueStep, type ParsedStepJob } from './queue';
+import type { ParsedStepJob } from './queue';
 import { errorInfo } from './time-limit';
-import { commitStep, failItem, lockItemAt } from './transition';
+import { commitStep, failItem, lockItemAt, scheduleRetry } from './transition';
 import { isPermanent } from './webhook';
 
 export type FailureResult = 'retrying' | 'fallback' | 'failed' | 'stale';
@@ -34,25 +34,10 @@ export async function handleStateFailure(
         .set({ attempt: job.attempt + 1, updated_at: sql`now()` })
         .where('id', '=', job.itemId)
         .execute();
-      await appendAudit(trx, {
-        itemId: job.itemId,
-        actor: SYSTEM,
+      await scheduleRetry(trx, deps.boss, job, delayMs, {
         action: 'state.retry_scheduled',
-        data: {
-          state: job.state,
-          visit: job.visit,
-          attempt: job.attempt,
-          nextAttempt: job.attempt + 1,
-          delayMs,
-          error: err,
-        },
+        data: { state: job.state, visit: job.visit, error: err },
       });
-      await enqueueStep(
-        trx,
-        deps.boss,
-        { ...job, attempt: job.attempt + 1 },
-        { startAfter: new Date(Date.now() + delayMs) },
-      );
       return 'retrying';
     });
   }

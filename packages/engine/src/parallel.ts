@@ -10,9 +10,9 @@ import { appendAudit, SYSTEM } from '@signoff/governance';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { FaultHook } from './faults';
-import { enqueueStep, idempotencyKeyOf, type ParsedStepJob } from './queue';
+import { idempotencyKeyOf, type ParsedStepJob } from './queue';
 import { errorInfo, withTimeLimit } from './time-limit';
-import { failItem, lockItemAt, moveItem } from './transition';
+import { failItem, lockItemAt, moveItem, scheduleRetry } from './transition';
 import { isPermanent } from './webhook';
 
 export interface BranchDeps {
@@ -153,25 +153,10 @@ async function branchFailure(
         .set({ attempt: job.attempt + 1 })
         .where('branch', '=', name)
         .execute();
-      await appendAudit(trx, {
-        itemId: job.itemId,
-        actor: SYSTEM,
+      await scheduleRetry(trx, deps.boss, job, delayMs, {
         action: 'branch.retry_scheduled',
-        data: {
-          state: job.state,
-          branch: name,
-          attempt: job.attempt,
-          nextAttempt: job.attempt + 1,
-          delayMs,
-          error: err,
-        },
+        data: { state: job.state, branch: name, error: err },
       });
-      await enqueueStep(
-        trx,
-        deps.boss,
-        { ...job, attempt: job.attempt + 1 },
-        { startAfter: new Date(Date.now() + delayMs) },
-      );
       return 'retrying';
     }
     await where(trx)

@@ -5,7 +5,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { enqueueStep } from './queue';
 import type { WorkflowRegistry } from './registry';
-import { moveItem } from './transition';
+import { failItem, moveItem } from './transition';
 
 /** How long a claim holds before an unfinished task returns to the queue. */
 export const LEASE_MINUTES = 15;
@@ -173,11 +173,7 @@ export async function submitVerdict(
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  await trx
-    .updateTable('review_tasks')
-    .set({ status: 'done', completed_at: sql`now()`, lease_expires_at: null })
-    .where('id', '=', task.id)
-    .execute();
+  await completeTask(trx, task.id);
   const output =
     state.kind === 'decide'
       ? { label, confidence: decision?.calibrated_confidence ?? 0, decidedBy: 'human', rationale: reason }
@@ -242,11 +238,7 @@ async function resolveStuckItem(
     .values({ task_id: task.id, reviewer_id: userId, verdict: 'answer', label, reason })
     .returning('id')
     .executeTakeFirstOrThrow();
-  await trx
-    .updateTable('review_tasks')
-    .set({ status: 'done', completed_at: sql`now()`, lease_expires_at: null })
-    .where('id', '=', task.id)
-    .execute();
+  await completeTask(trx, task.id);
   await appendAudit(trx, {
     itemId: task.item_id,
     actor,
@@ -271,25 +263,23 @@ async function resolveStuckItem(
       });
       await enqueueStep(trx, deps.boss, job);
     } else {
-      await trx
-        .updateTable('items')
-        .set({
-          status: 'failed',
-          error: JSON.stringify({ state: task.state, message: `Failed by an operator: ${reason ?? 'stuck'}` }),
-          finished_at: sql`now()`,
-          updated_at: sql`now()`,
-        })
-        .where('id', '=', task.item_id)
-        .execute();
-      await appendAudit(trx, {
-        itemId: task.item_id,
-        actor,
-        action: 'item.failed',
-        data: { state: task.state, visit: task.visit, error: { message: 'failed by an operator', reason } },
-      });
+      await failItem(
+        trx,
+        job,
+        { message: `Failed by an operator: ${reason ?? 'stuck'}`, reason },
+        { locked: true, actor },
+      );
     }
   }
   return { reviewId: review.id, labelId: null, label, itemId: task.item_id };
+}
+
+async function completeTask(trx: Transaction<DB>, taskId: string): Promise<void> {
+  await trx
+    .updateTable('review_tasks')
+    .set({ status: 'done', completed_at: sql`now()`, lease_expires_at: null })
+    .where('id', '=', taskId)
+    .execute();
 }
 
 /** Open work per queue: what a reviewer sees before claiming. */

@@ -381,12 +381,29 @@ async function insertDecision(
   return row.id;
 }
 
+/** Schedules the next try of a failed state run (or branch) as a delayed job, audited. */
+export async function scheduleRetry(
+  trx: Transaction<DB>,
+  boss: PgBoss,
+  job: StepJob & { attempt: number },
+  delayMs: number,
+  audit: { action: string; data: Record<string, unknown> },
+): Promise<void> {
+  await appendAudit(trx, {
+    itemId: job.itemId,
+    actor: SYSTEM,
+    action: audit.action,
+    data: { ...audit.data, attempt: job.attempt, nextAttempt: job.attempt + 1, delayMs },
+  });
+  await enqueueStep(trx, boss, { ...job, attempt: job.attempt + 1 }, { startAfter: new Date(Date.now() + delayMs) });
+}
+
 /** Marks an item failed with its error, visibly and audited: the end of a state that kept failing. */
 export async function failItem(
   trx: Transaction<DB>,
   job: StepJob,
-  error: { message: string; code?: string },
-  options: { locked?: boolean } = {},
+  error: { message: string; code?: string; reason?: string | null },
+  options: { locked?: boolean; actor?: Actor } = {},
 ): Promise<boolean> {
   if (!options.locked && !(await lockItemAt(trx, job))) return false;
   await trx
@@ -401,7 +418,7 @@ export async function failItem(
     .execute();
   await appendAudit(trx, {
     itemId: job.itemId,
-    actor: SYSTEM,
+    actor: options.actor ?? SYSTEM,
     action: 'item.failed',
     data: { state: job.state, visit: job.visit, ...(job.branch ? { branch: job.branch } : {}), error },
   });
