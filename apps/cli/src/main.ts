@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `signoff`: the command line. Each command opens what it needs and closes it; exit codes are set here only.
-import { resolve } from 'node:path';
+import { fitCalibration } from '@signoff/ai';
 import { exportLabels } from '@signoff/datasets';
-import { createDb, migrateToLatest, startEmbeddedPostgres } from '@signoff/db';
+import { migrateToLatest } from '@signoff/db';
 import { verifyAuditStream } from '@signoff/governance';
 import {
   DEMO_API_KEY,
@@ -14,6 +14,8 @@ import {
   WORKFLOWS,
 } from '@signoff/server';
 import { Command, InvalidArgumentError } from 'commander';
+import { registerTrainCommand } from './commands/train';
+import { openDatabase } from './open-database';
 import { formatSubmitSummary, readSubmitEnv, submitFile } from './submit';
 
 const program = new Command()
@@ -31,26 +33,6 @@ function intOption(name: string, min: number, max: number) {
 }
 
 const log = (m: string) => console.log(`[signoff] ${m}`);
-
-/** A database connection for one-shot commands: DATABASE_URL, else the embedded cluster in the data dir. */
-async function openDatabase() {
-  const env = readEnv();
-  let url = env.DATABASE_URL;
-  let stop: () => Promise<void> = async () => {};
-  if (!url) {
-    const pg = await startEmbeddedPostgres({ dataDir: resolve(env.SIGNOFF_DATA_DIR, 'pg'), database: 'signoff' });
-    url = pg.url;
-    stop = pg.stop;
-  }
-  const db = createDb(url, { max: 4, applicationName: 'signoff-cli' });
-  return {
-    db,
-    close: async () => {
-      await db.destroy();
-      await stop();
-    },
-  };
-}
 
 program
   .command('start')
@@ -161,6 +143,40 @@ program
   });
 
 program
+  .command('calibrate')
+  .description("Fit a confidence calibrator from the human labels of an agent's model version")
+  .requiredOption('--agent <name>', 'the agent whose decisions to calibrate')
+  .option('--model-version <version>', 'default: the version with the newest labels')
+  .option('--method <method>', 'isotonic or platt', 'isotonic')
+  .option('--min-labels <n>', 'refuse with fewer labels', intOption('--min-labels', 20, 1_000_000), 50)
+  .action(async (opts: { agent: string; modelVersion?: string; method: string; minLabels: number }) => {
+    if (opts.method !== 'isotonic' && opts.method !== 'platt')
+      throw new InvalidArgumentError(`--method must be "isotonic" or "platt" (got "${opts.method}")`);
+    const { db, close } = await openDatabase();
+    try {
+      const r = await fitCalibration(db, {
+        agent: opts.agent,
+        method: opts.method,
+        minLabels: opts.minLabels,
+        actor: { type: 'system', id: 'cli' },
+        ...(opts.modelVersion ? { modelVersion: opts.modelVersion } : {}),
+      });
+      const row = (name: string, q: { ece: number; brier: number }) =>
+        `  ${name.padEnd(12)} ECE ${q.ece.toFixed(4)}   Brier ${q.brier.toFixed(4)}`;
+      console.log(
+        [
+          `${r.agent} ${r.modelVersion}: ${r.method}, fitted on ${r.trainSize} labels, judged on ${r.heldOutSize} held out`,
+          row('before', r.before),
+          row('after', r.after),
+          `${r.activated ? 'activated' : 'stored, not activated'}: ${r.reason} (calibrator ${r.calibratorId})`,
+        ].join('\n'),
+      );
+    } finally {
+      await close();
+    }
+  });
+
+program
   .command('audit')
   .description('Audit trail tools')
   .command('verify')
@@ -242,6 +258,8 @@ program
 function redact(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
 }
+
+registerTrainCommand(program);
 
 program.parseAsync(process.argv).catch((e) => {
   console.error(e instanceof Error ? `error: ${e.message}` : e);

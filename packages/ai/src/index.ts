@@ -1,3 +1,5 @@
+export * from './calibration';
+export * from './calibration-store';
 export * from './decision-output';
 export * from './label-confidence';
 export * from './local-model';

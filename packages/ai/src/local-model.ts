@@ -1,16 +1,18 @@
-import { createHash } from 'node:crypto';
 import { AppError } from '@signoff/core';
 import type { DB } from '@signoff/db';
+import { type Actor, appendAudit, SYSTEM } from '@signoff/governance';
 import { type Kysely, sql, type Transaction } from 'kysely';
+import {
+  countCorrect,
+  decidePromotion,
+  type LocalModelCandidate,
+  type LocalModelMetrics,
+  type PromotionBaseline,
+  trainCandidate,
+} from './local-training';
 import { type LabelledExample, NaiveBayesClassifier } from './naive-bayes';
 
-export interface LocalModelMetrics {
-  /** Share of held-out examples the model trained on the rest got right; null with no holdout. */
-  holdoutAccuracy: number | null;
-  holdoutSize: number;
-  /** Examples the evaluated model was trained on (the final model uses all of them). */
-  trainSize: number;
-}
+export * from './local-training';
 
 /** A version of an agent's built-in model, as stored in `local_models`. */
 export interface TrainedLocalModel {
@@ -19,10 +21,20 @@ export interface TrainedLocalModel {
   version: number;
   exampleCount: number;
   metrics: LocalModelMetrics;
+  /** Whether this is the version that answers the agent's decisions. */
+  active: boolean;
 }
 
 export interface StoredLocalModel extends TrainedLocalModel {
   classifier: NaiveBayesClassifier;
+}
+
+/** The outcome of training a candidate: the version stored and the one it was compared with. */
+export interface LocalModelTraining {
+  /** The new version; `candidate.active` and `candidate.metrics.promoted` say whether it won. */
+  candidate: TrainedLocalModel;
+  /** The version that was active when the candidate was compared with it (metrics as it was stored). */
+  baseline: TrainedLocalModel | undefined;
 }
 
 export interface TrainLocalModelOptions {
@@ -31,6 +43,15 @@ export interface TrainLocalModelOptions {
    * first use", where several processes may race to be first.
    */
   onlyIfNone?: boolean;
+  /** Who trained it, for the audit event. Default: the system. */
+  actor?: Actor;
+}
+
+export interface TrainLocalModelCandidateOptions {
+  /** Promote the candidate even if it does not beat the active version (recorded as forced). */
+  force?: boolean;
+  /** Who trained it, for the audit event. Default: the system. */
+  actor?: Actor;
 }
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -47,20 +68,7 @@ export async function loadTrainingExamples(
   agent: string,
   labels: readonly string[],
 ): Promise<LabelledExample[]> {
-  const seeds = await db
-    .selectFrom('seed_examples')
-    .select(['text', 'label'])
-    .where('agent', '=', agent)
-    .orderBy('id')
-    .execute();
-  const human = await db
-    .selectFrom('labels')
-    .select(['input_text', 'human_label'])
-    .where('agent', '=', agent)
-    .where('input_text', 'is not', null)
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
+  const { seeds, human } = await loadLabelledRows(db, agent);
   const allowed = new Set(labels);
   const byText = new Map<string, string>();
   for (const s of seeds) if (allowed.has(s.label)) byText.set(s.text, s.label);
@@ -70,35 +78,26 @@ export async function loadTrainingExamples(
 }
 
 /**
- * Whether an example belongs to the holdout set: SHA-256 of its text mod 5 is 0 (about 20%). Keyed
- * on the text, so an example stays on the same side from one training run to the next.
- */
-export function isHoldout(text: string): boolean {
-  return createHash('sha256').update(text, 'utf8').digest().readUInt32BE(0) % 5 === 0;
-}
-
-/**
- * Trains on the non-holdout examples and measures accuracy on the holdout. Pure.
+ * The labels to train an agent on when none are given: those its active model knows, else every
+ * label of its seed examples and human labels, in order of first appearance. Empty when the agent
+ * has neither.
  *
  * @example
- * evaluateOnHoldout(examples, ['refund', 'other']); // { holdoutAccuracy: 0.9, holdoutSize: 20, trainSize: 80 }
+ * await trainingLabels(db, 'refunds'); // ['refund', 'shipping', 'other']
  */
-export function evaluateOnHoldout(examples: readonly LabelledExample[], labels: readonly string[]): LocalModelMetrics {
-  const holdout = examples.filter((e) => isHoldout(e.text));
-  const train = examples.filter((e) => !isHoldout(e.text));
-  if (holdout.length === 0 || train.length === 0) {
-    return { holdoutAccuracy: null, holdoutSize: holdout.length, trainSize: train.length };
-  }
-  const nb = NaiveBayesClassifier.train(train, labels);
-  const correct = holdout.filter((e) => nb.predict(e.text).label === e.label).length;
-  return { holdoutAccuracy: correct / holdout.length, holdoutSize: holdout.length, trainSize: train.length };
+export async function trainingLabels(db: Db, agent: string): Promise<string[]> {
+  const active = await findActiveLocalModel(db, agent);
+  if (active) return [...active.classifier.labels];
+  const { seeds, human } = await loadLabelledRows(db, agent);
+  return [...new Set([...seeds.map((s) => s.label), ...human.map((h) => h.human_label)])];
 }
 
 /**
- * Trains the agent's built-in model on all its examples (see `loadTrainingExamples`), evaluates it
- * on a deterministic holdout, and stores it as the agent's next version, the only active one.
- * Concurrent trainers of one agent are serialised by a transaction-scoped advisory lock, so each
- * gets its own version. Throws `AI_UNAVAILABLE` when the agent has no examples at all.
+ * Trains a new version of the agent's built-in model and makes it the active one, whatever its
+ * holdout accuracy: for first use and for a request offering labels the active model does not know,
+ * where the active model cannot serve. The comparison with the previous version is recorded all the
+ * same (`metrics`, audit event `model.trained`). `trainLocalModelCandidate` promotes only a better
+ * model. Throws `AI_UNAVAILABLE` when the agent has no examples at all.
  *
  * @example
  * const { version, metrics } = await trainLocalModel(db, 'refunds', ['refund', 'other']);
@@ -110,51 +109,169 @@ export async function trainLocalModel(
   labels: readonly string[],
   options: TrainLocalModelOptions = {},
 ): Promise<TrainedLocalModel> {
+  const { candidate } = await trainVersion(db, agent, labels, {
+    force: true,
+    forceReason: 'trainLocalModel activates every version it trains',
+    onlyIfNone: options.onlyIfNone ?? false,
+    actor: options.actor ?? SYSTEM,
+  });
+  return candidate;
+}
+
+/**
+ * Trains a candidate version on the agent's current examples (see `loadTrainingExamples`) and
+ * promotes it only if it beats the active version: both are evaluated on the candidate's
+ * deterministic holdout (`isHoldout`), each with its model trained without that holdout, and the
+ * candidate must get strictly more of it right (`decidePromotion`). The candidate is stored either
+ * way, its `metrics` recording the comparison, and the audit event `model.trained` goes to the
+ * `config` stream in the same transaction. Trainers of one agent are serialised by an advisory lock,
+ * so each compares with whatever the previous one left active. Throws `AI_UNAVAILABLE` when the
+ * agent has no examples with these labels.
+ *
+ * @example
+ * const { candidate, baseline } = await trainLocalModelCandidate(db, 'refunds', ['refund', 'other']);
+ * candidate.metrics; // { holdoutAccuracy: 0.91, baselineVersion: 3, baselineAccuracy: 0.87, promoted: true, reason: 'beats v3 ...', ... }
+ */
+export async function trainLocalModelCandidate(
+  db: Db,
+  agent: string,
+  labels: readonly string[],
+  options: TrainLocalModelCandidateOptions = {},
+): Promise<LocalModelTraining> {
+  return trainVersion(db, agent, labels, {
+    force: options.force ?? false,
+    forceReason: 'force',
+    onlyIfNone: false,
+    actor: options.actor ?? SYSTEM,
+  });
+}
+
+async function trainVersion(
+  db: Db,
+  agent: string,
+  labels: readonly string[],
+  options: { force: boolean; forceReason: string; onlyIfNone: boolean; actor: Actor },
+): Promise<LocalModelTraining> {
   const examples = await loadTrainingExamples(db, agent, labels);
   if (examples.length === 0) {
     throw new AppError('AI_UNAVAILABLE', `no training examples for agent "${agent}" with labels ${labels.join(', ')}`);
   }
-  const metrics = evaluateOnHoldout(examples, labels);
-  const params = NaiveBayesClassifier.train(examples, labels).toJSON();
+  // Training is the slow part and needs no lock; the comparison must see what is active now.
+  const candidate = trainCandidate(examples, labels);
   return inTransaction(db, async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`signoff.local_models:${agent}`}, 0))`.execute(trx);
-    if (options.onlyIfNone) {
-      const active = await findActiveLocalModel(trx, agent);
-      if (active) return withoutClassifier(active);
-    }
-    // The lock makes a conflict impossible among trainers; a writer that bypasses it only costs a retry.
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const { max } = await trx
-        .selectFrom('local_models')
-        .select((eb) => eb.fn.max('version').as('max'))
-        .where('agent', '=', agent)
-        .executeTakeFirstOrThrow();
-      const version = (max ?? 0) + 1;
-      const row = await trx
-        .insertInto('local_models')
-        .values({
-          agent,
-          version,
-          params: JSON.stringify(params),
-          example_count: examples.length,
-          metrics: JSON.stringify(metrics),
-          active: true,
-        })
-        .onConflict((oc) => oc.columns(['agent', 'version']).doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (!row) continue;
-      await trx
-        .updateTable('local_models')
-        .set({ active: false })
-        .where('agent', '=', agent)
-        .where('id', '!=', row.id)
-        .where('active', '=', true)
-        .execute();
-      return { id: row.id, agent, version, exampleCount: examples.length, metrics };
-    }
-    throw new AppError('CONFLICT', `could not allocate a new local model version for agent "${agent}"`);
+    const active = await findActiveForComparison(trx, agent);
+    if (options.onlyIfNone && active) return { candidate: active.model, baseline: undefined };
+    const baseline = active && evaluateBaseline(active, candidate);
+    const decision = decidePromotion({ correct: candidate.correct, holdoutSize: candidate.holdout.length }, baseline, {
+      force: options.force,
+      forceReason: options.forceReason,
+    });
+    const metrics: LocalModelMetrics = {
+      ...candidate.metrics,
+      baselineVersion: baseline?.version ?? null,
+      baselineAccuracy: decision.baselineAccuracy,
+      promoted: decision.promoted,
+      forced: decision.forced,
+      reason: decision.reason,
+    };
+    const stored = await storeVersion(trx, agent, candidate, metrics);
+    await appendAudit(trx, {
+      actor: options.actor,
+      action: 'model.trained',
+      data: {
+        agent,
+        modelId: stored.id,
+        version: stored.version,
+        labels: [...labels],
+        exampleCount: candidate.exampleCount,
+        ...metrics,
+        activeVersion: decision.promoted ? stored.version : (active?.model.version ?? null),
+      },
+    });
+    return {
+      candidate: stored,
+      baseline: active && { ...active.model, active: !decision.promoted },
+    };
   });
+}
+
+interface ComparableModel {
+  model: TrainedLocalModel;
+  classifier: NaiveBayesClassifier;
+  holdoutFree: boolean;
+}
+
+function evaluateBaseline(active: ComparableModel, candidate: LocalModelCandidate): PromotionBaseline {
+  return {
+    version: active.model.version,
+    correct: countCorrect(active.classifier, candidate.holdout, candidate.labels),
+    holdoutFree: active.holdoutFree,
+  };
+}
+
+/** The active version with the classifier to compare: its holdout-free one when stored. */
+async function findActiveForComparison(trx: Transaction<DB>, agent: string): Promise<ComparableModel | undefined> {
+  const row = await trx
+    .selectFrom('local_models')
+    .select(['id', 'agent', 'version', 'example_count', 'metrics', 'active', 'params', 'eval_params'])
+    .where('agent', '=', agent)
+    .where('active', '=', true)
+    .orderBy('version', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    model: toTrainedLocalModel(row),
+    classifier: NaiveBayesClassifier.fromJSON(row.eval_params ?? row.params),
+    holdoutFree: row.eval_params !== null,
+  };
+}
+
+async function storeVersion(
+  trx: Transaction<DB>,
+  agent: string,
+  candidate: LocalModelCandidate,
+  metrics: LocalModelMetrics,
+): Promise<TrainedLocalModel> {
+  // At most one active version per agent (a unique index): step down before the new one steps up.
+  if (metrics.promoted) {
+    await trx
+      .updateTable('local_models')
+      .set({ active: false })
+      .where('agent', '=', agent)
+      .where('active', '=', true)
+      .execute();
+  }
+  const params = JSON.stringify(candidate.final.toJSON());
+  const evalParams = candidate.evaluation ? JSON.stringify(candidate.evaluation.toJSON()) : null;
+  // The lock makes a conflict impossible among trainers; a writer that bypasses it only costs a retry.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const { max } = await trx
+      .selectFrom('local_models')
+      .select((eb) => eb.fn.max('version').as('max'))
+      .where('agent', '=', agent)
+      .executeTakeFirstOrThrow();
+    const version = (max ?? 0) + 1;
+    const row = await trx
+      .insertInto('local_models')
+      .values({
+        agent,
+        version,
+        params,
+        eval_params: evalParams,
+        example_count: candidate.exampleCount,
+        metrics: JSON.stringify(metrics),
+        active: metrics.promoted,
+      })
+      .onConflict((oc) => oc.columns(['agent', 'version']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (row) {
+      return { id: row.id, agent, version, exampleCount: candidate.exampleCount, metrics, active: metrics.promoted };
+    }
+  }
+  throw new AppError('CONFLICT', `could not allocate a new local model version for agent "${agent}"`);
 }
 
 /**
@@ -198,22 +315,55 @@ export async function findActiveLocalModel(db: Db, agent: string): Promise<Store
 export async function findLocalModel(db: Db, id: string): Promise<StoredLocalModel | undefined> {
   const row = await db
     .selectFrom('local_models')
-    .select(['id', 'agent', 'version', 'params', 'example_count', 'metrics'])
+    .select(['id', 'agent', 'version', 'params', 'example_count', 'metrics', 'active'])
     .where('id', '=', id)
     .executeTakeFirst();
   if (!row) return undefined;
+  return { ...toTrainedLocalModel(row), classifier: NaiveBayesClassifier.fromJSON(row.params) };
+}
+
+function toTrainedLocalModel(row: {
+  id: string;
+  agent: string;
+  version: number;
+  example_count: number;
+  metrics: Record<string, unknown>;
+  active: boolean;
+}): TrainedLocalModel {
   return {
     id: row.id,
     agent: row.agent,
     version: row.version,
     exampleCount: row.example_count,
-    metrics: row.metrics as unknown as LocalModelMetrics,
-    classifier: NaiveBayesClassifier.fromJSON(row.params),
+    // Versions stored before promotion existed were all activated when trained.
+    metrics: {
+      baselineVersion: null,
+      baselineAccuracy: null,
+      promoted: true,
+      forced: false,
+      reason: 'trained before promotions were recorded',
+      ...row.metrics,
+    } as LocalModelMetrics,
+    active: row.active,
   };
 }
 
-function withoutClassifier({ classifier: _, ...model }: StoredLocalModel): TrainedLocalModel {
-  return model;
+async function loadLabelledRows(db: Db, agent: string) {
+  const seeds = await db
+    .selectFrom('seed_examples')
+    .select(['text', 'label'])
+    .where('agent', '=', agent)
+    .orderBy('id')
+    .execute();
+  const human = await db
+    .selectFrom('labels')
+    .select(['input_text', 'human_label'])
+    .where('agent', '=', agent)
+    .where('input_text', 'is not', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return { seeds, human };
 }
 
 async function inTransaction<T>(db: Db, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {

@@ -1,4 +1,5 @@
-import { claimNextInput, itemListInput, loginInput, uuid, verdictInput } from '@signoff/core';
+import { fitCalibration, listCalibrations } from '@signoff/ai';
+import { calibrateInput, claimNextInput, itemListInput, loginInput, uuid, verdictInput } from '@signoff/core';
 import {
   claimNextTask,
   getItemDetail,
@@ -67,7 +68,18 @@ const audit = router({
     .query(({ ctx, input }) => verifyAuditStream(ctx.db, input.itemId)),
 });
 
-export const appRouter = router({ auth, tasks, items, audit });
+const models = router({
+  /** Every calibrator with its held-out ECE and Brier score before and after, newest first. */
+  calibrations: requirePermission('metrics:read')
+    .input(z.object({ agent: z.string().min(1).optional() }))
+    .query(({ ctx, input }) => listCalibrations(ctx.db, input.agent)),
+  /** Fits a calibrator from the human labels of an agent's model version; activates it if it helps. */
+  calibrate: requirePermission('model:train')
+    .input(calibrateInput)
+    .mutation(({ ctx, input }) => fitCalibration(ctx.db, { ...input, actor: { type: 'user', id: ctx.user.id } })),
+});
+
+export const appRouter = router({ auth, tasks, items, audit, models });
 
 /** All the console imports from the server: a type. */
 export type AppRouter = typeof appRouter;

@@ -17,14 +17,26 @@ export const PERMISSIONS = [
   'audit:read',
   'label:export',
   'item:submit',
+  'metrics:read',
+  'model:train',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   reviewer: ['session', 'task:work', 'queue:read', 'item:read'],
-  compliance: ['session', 'queue:read', 'item:read', 'audit:read'],
-  data_scientist: ['session', 'item:read', 'label:export'],
-  admin: ['session', 'task:work', 'queue:read', 'item:read', 'audit:read', 'label:export', 'item:submit'],
+  compliance: ['session', 'queue:read', 'item:read', 'audit:read', 'metrics:read'],
+  data_scientist: ['session', 'item:read', 'label:export', 'metrics:read', 'model:train'],
+  admin: [
+    'session',
+    'task:work',
+    'queue:read',
+    'item:read',
+    'audit:read',
+    'label:export',
+    'item:submit',
+    'metrics:read',
+    'model:train',
+  ],
 };
 
 export function roleHas(role: Role, permission: Permission): boolean {
@@ -82,3 +94,10 @@ export const itemSubmission = z.object({
   idempotencyKey: z.string().min(1).max(200).optional(),
 });
 export type ItemSubmission = z.infer<typeof itemSubmission>;
+
+export const calibrateInput = z.object({
+  agent: z.string().min(1, 'Name the agent'),
+  modelVersion: z.string().min(1).optional(),
+  method: z.enum(['isotonic', 'platt']).default('isotonic'),
+  minLabels: z.number().int().min(20).max(1_000_000).default(50),
+});

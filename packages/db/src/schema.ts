@@ -106,6 +106,19 @@ export interface DecisionsTable {
   latency_ms: number;
   tokens_in: number | null;
   tokens_out: number | null;
+  calibrator_id: ColumnType<string | null, string | null | undefined, string | null>;
+  created_at: TimestampDefault;
+}
+
+export interface CalibratorsTable {
+  id: Generated<string>;
+  agent: string;
+  model_version: string;
+  method: 'isotonic' | 'platt';
+  params: Json<unknown>;
+  label_count: number;
+  metrics: Json<Record<string, unknown>>;
+  active: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: TimestampDefault;
 }
 
@@ -182,6 +195,8 @@ export interface LocalModelsTable {
   agent: string;
   version: number;
   params: Json<unknown>;
+  /** The classifier trained without the holdout split, which comparisons evaluate; null before 0005. */
+  eval_params: ColumnType<unknown, string | null | undefined, string | null>;
   example_count: number;
   metrics: JsonDefault<Record<string, unknown>>;
   active: Generated<boolean>;
@@ -255,6 +270,7 @@ export interface DB {
   branch_runs: BranchRunsTable;
   events: EventsTable;
   event_waits: EventWaitsTable;
+  calibrators: CalibratorsTable;
 }
 
 export type Item = Selectable<ItemsTable>;

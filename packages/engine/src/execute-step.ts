@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DecisionProvider } from '@signoff/ai';
+import type { CalibrationSource, DecisionProvider } from '@signoff/ai';
 import {
   type DecideState,
   isAppError,
@@ -31,6 +31,8 @@ export interface StepDeps {
   faults?: FaultHook;
   /** Source of randomness for back-off jitter (tests fix it). */
   random?: () => number;
+  /** Calibrates each decision's confidence before routing; without it, calibrated = raw. */
+  calibration?: CalibrationSource;
 }
 
 export type StepResult = 'committed' | 'stale' | 'retrying' | 'fallback' | 'failed';
@@ -184,8 +186,12 @@ async function decide(
     const decision: DecisionRecord = { ...base, result: null, route: 'review', reasons, calibratedConfidence: 0 };
     return { kind: 'await-review', review: review(reasons, state.policy.queue), decision };
   }
-  // Calibration arrives with the AI decision layer; until then the calibrated value is the raw one.
-  const confidence = result.confidence;
+  // Routing trusts the calibrated confidence: the probability, learnt from human labels, that an
+  // answer given with this raw confidence by this model version is right.
+  const calibrated = deps.calibration
+    ? await deps.calibration.calibrate(deps.db, state.agent.name, result.modelVersion, result.confidence)
+    : { value: result.confidence, calibratorId: null };
+  const confidence = calibrated.value;
   const routing = routeDecision(state.policy, ctx, { label: result.label, confidence });
   const decision: DecisionRecord = {
     ...base,
@@ -193,6 +199,7 @@ async function decide(
     route: routing.route,
     reasons: routing.reasons,
     calibratedConfidence: confidence,
+    calibratorId: calibrated.calibratorId,
   };
   if (routing.route === 'review')
     return { kind: 'await-review', review: review(routing.reasons, routing.queue ?? state.policy.queue), decision };

@@ -51,6 +51,7 @@ export interface DecisionRecord {
   route: 'auto' | 'review';
   reasons: RouteReason[];
   calibratedConfidence: number;
+  calibratorId?: string | null;
 }
 
 export interface ReviewRequest {
@@ -334,6 +335,7 @@ export function decisionRow(job: StepJob, stateRunId: string, d: DecisionRecord)
     confidence: r?.confidence ?? 0,
     confidence_method: r?.confidenceMethod ?? 'none',
     calibrated_confidence: d.calibratedConfidence,
+    calibrator_id: d.calibratorId ?? null,
     route: d.route,
     reasons: JSON.stringify(d.reasons),
     latency_ms: Math.round(r?.latencyMs ?? 0),
@@ -355,6 +357,8 @@ export function decisionEventData(job: StepJob, decisionId: string, d: DecisionR
     promptVersion: r?.promptVersion ?? null,
     label: r?.label ?? null,
     confidence: r?.confidence ?? null,
+    calibratedConfidence: d.calibratedConfidence,
+    calibratorId: d.calibratorId ?? null,
     confidenceMethod: r?.confidenceMethod ?? null,
     route: d.route,
     reasons: d.reasons,

@@ -1,4 +1,4 @@
-import type { DecisionProvider } from '@signoff/ai';
+import { type CalibrationSource, createCalibrationSource, type DecisionProvider } from '@signoff/ai';
 import type { DB } from '@signoff/db';
 import type { Kysely } from 'kysely';
 import { type JobResult, type JobWithMetadata, PgBoss } from 'pg-boss';
@@ -84,6 +84,8 @@ export interface WorkerOptions {
   queue?: QueueSettings;
   /** Test-only crash injection (see `FaultPoint`). */
   faults?: FaultHook;
+  /** Active calibrators (default: read from the database, cached 30 s). */
+  calibration?: CalibrationSource;
 }
 
 /**
@@ -97,6 +99,7 @@ export async function startWorkers(opts: WorkerOptions): Promise<string> {
     boss: opts.boss,
     registry: opts.registry,
     provider: opts.provider,
+    calibration: opts.calibration ?? createCalibrationSource(),
     ...(opts.faults ? { faults: opts.faults } : {}),
   };
   if (opts.escalation !== false) {

@@ -1,0 +1,87 @@
+// `signoff train`: a candidate of an agent's built-in model, promoted only if it beats the active one.
+import { type LocalModelTraining, loadTrainingExamples, trainingLabels, trainLocalModelCandidate } from '@signoff/ai';
+import type { Actor } from '@signoff/governance';
+import { type Command, InvalidArgumentError } from 'commander';
+import { openDatabase } from '../open-database';
+
+const CLI_ACTOR: Actor = { type: 'system', id: 'cli:train' };
+
+/**
+ * Adds `signoff train --agent NAME [--labels a,b,c] [--force]` to the program. It prints the
+ * candidate against the active version on the candidate's holdout and exits 0 whether or not the
+ * candidate was promoted; 1 when the agent has no examples to train on.
+ *
+ * @example
+ * registerTrainCommand(program);
+ * // $ signoff train --agent support-classifier
+ */
+export function registerTrainCommand(program: Command): Command {
+  return program
+    .command('train')
+    .description(
+      "Train a candidate of an agent's built-in model on its seed examples and human labels; it becomes active only if it beats the active version on the same held-out examples",
+    )
+    .requiredOption('--agent <name>', "the agent (a decide state's agent name)")
+    .option(
+      '--labels <labels>',
+      "comma-separated labels (default: the active model's, else those in the examples)",
+      parseLabels,
+    )
+    .option('--force', 'make the candidate active even if it does not beat the active version')
+    .action(async (opts: { agent: string; labels?: string[]; force?: boolean }) => {
+      const { db, close } = await openDatabase();
+      try {
+        const labels = opts.labels ?? (await trainingLabels(db, opts.agent));
+        const examples = labels.length > 0 ? await loadTrainingExamples(db, opts.agent, labels) : [];
+        if (examples.length === 0) {
+          console.error(
+            `error: agent "${opts.agent}" has no training examples${opts.labels ? ` with labels ${labels.join(', ')}` : ''}` +
+              ' (seed examples, or human labels of its decisions): nothing to train',
+          );
+          process.exitCode = 1;
+          return;
+        }
+        const training = await trainLocalModelCandidate(db, opts.agent, labels, {
+          force: opts.force ?? false,
+          actor: CLI_ACTOR,
+        });
+        console.log(formatTraining(opts.agent, labels, training));
+      } finally {
+        await close();
+      }
+    });
+}
+
+function parseLabels(value: string): string[] {
+  const labels = [...new Set(value.split(',').map((l) => l.trim()))].filter(Boolean);
+  if (labels.length === 0) throw new InvalidArgumentError('--labels needs at least one label, e.g. refund,other');
+  return labels;
+}
+
+/** The comparison as a small table, then the decision and why. */
+function formatTraining(agent: string, labels: readonly string[], { candidate, baseline }: LocalModelTraining): string {
+  const m = candidate.metrics;
+  const score = (accuracy: number | null) =>
+    accuracy === null ? 'n/a' : `${accuracy.toFixed(3)} (${Math.round(accuracy * m.holdoutSize)}/${m.holdoutSize})`;
+  const rows: [string, string, string][] = [
+    ['', `candidate v${candidate.version}`, baseline ? `current v${baseline.version}` : 'current'],
+    ['holdout accuracy', score(m.holdoutAccuracy), baseline ? score(m.baselineAccuracy) : 'none active'],
+    ['holdout size', String(m.holdoutSize), baseline ? String(m.holdoutSize) : '-'],
+    [
+      'examples',
+      `${candidate.exampleCount} (${m.trainSize} trained on)`,
+      baseline ? String(baseline.exampleCount) : '-',
+    ],
+  ];
+  const widths = [0, 1].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)));
+  const table = rows.map(([a, b, c]) => `  ${a.padEnd(widths[0] ?? 0)}  ${b.padEnd(widths[1] ?? 0)}  ${c}`.trimEnd());
+  const verdict = m.promoted ? (m.forced ? 'yes (forced)' : 'yes') : 'no';
+  const active = m.promoted ? candidate.version : baseline?.version;
+  return [
+    `[signoff] train ${agent} on ${labels.join(', ')}`,
+    ...table,
+    `  promoted: ${verdict}`,
+    `  why: ${m.reason}`,
+    `  active: ${active === undefined ? 'none' : `v${active}`}`,
+  ].join('\n');
+}

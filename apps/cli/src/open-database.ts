@@ -1,0 +1,30 @@
+import { resolve } from 'node:path';
+import { createDb, startEmbeddedPostgres } from '@signoff/db';
+import { readEnv } from '@signoff/server';
+
+/**
+ * A database connection for one-shot commands: DATABASE_URL, else the embedded cluster in the data
+ * dir. `close` ends the connection and stops the embedded cluster if this opened it.
+ *
+ * @example
+ * const { db, close } = await openDatabase();
+ * try { await verifyAuditStream(db, 'config'); } finally { await close(); }
+ */
+export async function openDatabase() {
+  const env = readEnv();
+  let url = env.DATABASE_URL;
+  let stop: () => Promise<void> = async () => {};
+  if (!url) {
+    const pg = await startEmbeddedPostgres({ dataDir: resolve(env.SIGNOFF_DATA_DIR, 'pg'), database: 'signoff' });
+    url = pg.url;
+    stop = pg.stop;
+  }
+  const db = createDb(url, { max: 4, applicationName: 'signoff-cli' });
+  return {
+    db,
+    close: async () => {
+      await db.destroy();
+      await stop();
+    },
+  };
+}
