@@ -97,19 +97,7 @@ export async function executeBranch(
       .execute();
     if (rows.every((r) => r.status === 'done')) {
       const outputs = Object.fromEntries(rows.map((r) => [r.branch, r.output]));
-      await trx
-        .insertInto('state_runs')
-        .values({
-          item_id: job.itemId,
-          state: job.state,
-          visit: job.visit,
-          kind: 'parallel',
-          status: 'done',
-          output: JSON.stringify({ branches: outputs }),
-          next_state: state.next,
-          started_at: startedAt,
-        })
-        .execute();
+      await recordParallelRun(trx, job, { branches: outputs }, state.next, startedAt);
       await moveItem(
         trx,
         deps.boss,
@@ -125,6 +113,29 @@ export async function executeBranch(
     await deps.faults?.('before-commit', job);
     return 'committed';
   });
+}
+
+/** The parallel state's own run, written when its branches join or one of them fails for good. */
+async function recordParallelRun(
+  trx: Transaction<DB>,
+  job: ParsedStepJob,
+  output: unknown,
+  next: string,
+  startedAt: Date,
+) {
+  await trx
+    .insertInto('state_runs')
+    .values({
+      item_id: job.itemId,
+      state: job.state,
+      visit: job.visit,
+      kind: 'parallel',
+      status: 'done',
+      output: JSON.stringify(output),
+      next_state: next,
+      started_at: startedAt,
+    })
+    .execute();
 }
 
 async function branchFailure(
@@ -175,19 +186,7 @@ async function branchFailure(
       return 'failed';
     }
     const output = { error: err, failedBranch: name, failed: true };
-    await trx
-      .insertInto('state_runs')
-      .values({
-        item_id: job.itemId,
-        state: job.state,
-        visit: job.visit,
-        kind: 'parallel',
-        status: 'done',
-        output: JSON.stringify(output),
-        next_state: state.onError,
-        started_at: new Date(),
-      })
-      .execute();
+    await recordParallelRun(trx, job, output, state.onError, new Date());
     await moveItem(
       trx,
       deps.boss,

@@ -8,21 +8,24 @@ import type { ParsedStepJob } from './queue';
 import type { WorkflowRegistry } from './registry';
 import { lockItemAt, moveItem } from './transition';
 
-async function finishWaitRun(
+/** Closes a wait's state run with its output and moves the item on to `next`. */
+async function completeWait(
   trx: Transaction<DB>,
-  item: string,
-  state: string,
-  visit: number,
+  boss: PgBoss,
+  definition: WorkflowDefinition,
+  at: { itemId: string; state: string; visit: number; visits: Record<string, number> },
   output: unknown,
   next: string,
+  actor: Actor,
 ) {
   await trx
     .updateTable('state_runs')
     .set({ status: 'done', output: JSON.stringify(output ?? null), next_state: next, finished_at: sql`now()` })
-    .where('item_id', '=', item)
-    .where('state', '=', state)
-    .where('visit', '=', visit)
+    .where('item_id', '=', at.itemId)
+    .where('state', '=', at.state)
+    .where('visit', '=', at.visit)
     .execute();
+  await moveItem(trx, boss, definition, { id: at.itemId, visits: at.visits }, at.state, output, next, actor);
 }
 
 /** The end of a timed wait (`durationMs`), or the deadline of a wait for an event. */
@@ -38,17 +41,7 @@ export async function resumeWait(
     if (!item) return 'stale';
     if (job.kind === 'timer') {
       const output = { waitedMs: state.durationMs ?? 0, firedAt: new Date().toISOString() };
-      await finishWaitRun(trx, job.itemId, job.state, job.visit, output, state.next);
-      await moveItem(
-        trx,
-        boss,
-        definition,
-        { id: job.itemId, visits: item.visits },
-        job.state,
-        output,
-        state.next,
-        SYSTEM,
-      );
+      await completeWait(trx, boss, definition, { ...job, visits: item.visits }, output, state.next, SYSTEM);
       return 'committed';
     }
     const closed = await trx
@@ -67,23 +60,13 @@ export async function resumeWait(
       key: closed.event_key,
       deadline: closed.deadline?.toISOString() ?? null,
     };
-    await finishWaitRun(trx, job.itemId, job.state, job.visit, output, state.onTimeout);
     await appendAudit(trx, {
       itemId: job.itemId,
       actor: SYSTEM,
       action: 'wait.timed_out',
       data: { state: job.state, visit: job.visit, ...output },
     });
-    await moveItem(
-      trx,
-      boss,
-      definition,
-      { id: job.itemId, visits: item.visits },
-      job.state,
-      output,
-      state.onTimeout,
-      SYSTEM,
-    );
+    await completeWait(trx, boss, definition, { ...job, visits: item.visits }, output, state.onTimeout, SYSTEM);
     return 'committed';
   });
 }
@@ -125,19 +108,17 @@ async function resolveWithEvent(
     .where('visit', '=', wait.visit)
     .execute();
   const output = { event: event.name, key: event.key, eventId: event.id, payload: event.payload ?? null };
-  await finishWaitRun(trx, wait.item_id, wait.state, wait.visit, output, state.next);
   await appendAudit(trx, {
     itemId: wait.item_id,
     actor,
     action: 'event.received',
     data: { state: wait.state, visit: wait.visit, ...output },
   });
-  await moveItem(
+  await completeWait(
     trx,
     boss,
     definition,
-    { id: wait.item_id, visits: item.visits },
-    wait.state,
+    { itemId: wait.item_id, state: wait.state, visit: wait.visit, visits: item.visits },
     output,
     state.next,
     actor,
