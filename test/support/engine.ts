@@ -1,4 +1,4 @@
-import { createLocalProvider } from '@signoff/ai';
+import { createLocalProvider, type DecisionProvider } from '@signoff/ai';
 import type { WorkflowDefinition } from '@signoff/core';
 import { createBoss, ensureQueues, startWorkers, submitItem, WorkflowRegistry } from '@signoff/engine';
 import { SYSTEM } from '@signoff/governance';
@@ -30,7 +30,7 @@ export interface TestEngine {
 export async function startTestEngine(
   t: TestDatabase,
   workflows: WorkflowDefinition[],
-  options: { workers?: boolean } = {},
+  options: { workers?: boolean; provider?: DecisionProvider } = {},
 ): Promise<TestEngine> {
   const boss = createBoss(t.url, { max: 4 });
   boss.on('error', () => undefined);
@@ -43,7 +43,7 @@ export async function startTestEngine(
       db: t.db,
       boss,
       registry,
-      provider: createLocalProvider(),
+      provider: options.provider ?? createLocalProvider(),
       batchSize: 10,
       concurrency: 2,
       escalation: false,

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
-import { selectProvider } from '@signoff/ai';
+import { selectProvider, withCircuitBreaker } from '@signoff/ai';
 import type { WorkflowDefinition } from '@signoff/core';
 import { createDb, type DB, migrateToLatest, startEmbeddedPostgres } from '@signoff/db';
 import {
@@ -110,7 +110,12 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
     }
 
     if (options.workers) {
-      const provider = selectProvider(env);
+      const selected = selectProvider(env);
+      // A remote endpoint that keeps failing is left alone for a while instead of being hammered.
+      const provider =
+        selected.name === 'openai'
+          ? withCircuitBreaker(selected, { onStateChange: (state, why) => log(`AI endpoint circuit ${state}: ${why}`) })
+          : selected;
       log(`AI provider: ${provider.name}`);
       await startWorkers({
         db,

@@ -9,3 +9,4 @@ export * from './openai-provider';
 export * from './prompt-version';
 export * from './provider';
 export * from './select-provider';
+export * from './circuit-breaker';

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { CalibrationSource, DecisionProvider } from '@signoff/ai';
 import {
   type DecideState,
+  DEFAULT_RETRY,
   isAppError,
   type ReviewState,
   type RouteReason,
@@ -179,8 +180,9 @@ async function decide(
     );
   } catch (e) {
     const aiFailure = isAppError(e, 'AI_UNAVAILABLE') || isAppError(e, 'AI_INVALID_OUTPUT') || isAppError(e, 'TIMEOUT');
-    // With tries left, the failure goes through the state's retry policy; without, to a human.
-    if (!aiFailure || job.attempt < (state.retry?.maxAttempts ?? 1)) throw e;
+    // With tries left (the state's retry budget, 3 by default), the failure goes through its retry
+    // policy: another try after a back-off. Past the budget, to a human, with the reason.
+    if (!aiFailure || job.attempt < (state.retry?.maxAttempts ?? DEFAULT_RETRY.maxAttempts)) throw e;
     const code = isAppError(e, 'AI_INVALID_OUTPUT') ? 'ai_invalid_output' : 'ai_unavailable';
     const reasons: RouteReason[] = [{ code, message: (e as Error).message }];
     const decision: DecisionRecord = { ...base, result: null, route: 'review', reasons, calibratedConfidence: 0 };
