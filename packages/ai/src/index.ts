@@ -1,5 +1,6 @@
 export * from './calibration';
 export * from './calibration-store';
+export * from './circuit-breaker';
 export * from './decision-output';
 export * from './label-confidence';
 export * from './local-model';
@@ -9,4 +10,3 @@ export * from './openai-provider';
 export * from './prompt-version';
 export * from './provider';
 export * from './select-provider';
-export * from './circuit-breaker';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { CalibrationSource, DecisionProvider } from '@signoff/ai';
 import {
-  type DecideState,
   DEFAULT_RETRY,
+  type DecideState,
   isAppError,
   type ReviewState,
   type RouteReason,
