@@ -121,9 +121,9 @@ describe('a normal answer', () => {
     expect(r).toMatchObject({ model: 'my-vllm-model', modelVersion: 'my-vllm-model-2024-07-18' });
   });
 
-  it("falls back to the model's own confidence when there are no logprobs", async () => {
+  it("falls back to the model's own confidence when there are no logprobs (verbalized fallback chosen)", async () => {
     fake.setFaults([{ kind: 'no-logprobs' }]);
-    const r = await decide();
+    const r = await decide({ confidenceFallback: 'verbalized' });
     expect(r).toMatchObject({ label: 'refund', confidence: 0.95, confidenceMethod: 'verbalized' });
   });
 });

@@ -77,7 +77,8 @@ export function withCircuitBreaker(provider: DecisionProvider, options: CircuitB
         move('closed', probe ? 'probe succeeded' : 'call succeeded');
         return result;
       } catch (e) {
-        if (isOutage(e)) {
+        // A caller that gave up (its own signal) says nothing about the endpoint.
+        if (isOutage(e) && !req.signal?.aborted) {
           failures += 1;
           if (probe || failures >= threshold) {
             openedAt = now();

@@ -31,6 +31,101 @@ export function decisionJsonSchema(labels: readonly string[]) {
 }
 
 /**
+ * How the decision schema is imposed on the model, from best to last resort:
+ *
+ * - `json_schema`: `response_format: { type: 'json_schema', strict: true }` (OpenAI, recent vLLM,
+ *   llama.cpp, Ollama);
+ * - `tool_call`: one forced function call whose parameters are the schema, for servers that
+ *   constrain tool arguments but not `response_format` (older vLLM and TGI);
+ * - `json_object`: JSON mode, with the schema in the system message.
+ *
+ * The answer is validated by `parseDecisionOutput` in every mode.
+ */
+export type OutputMode = 'json_schema' | 'tool_call' | 'json_object';
+
+export const OUTPUT_MODES: readonly OutputMode[] = ['json_schema', 'tool_call', 'json_object'];
+
+/** Name of the structured output format and of the forced function. */
+export const DECISION_FUNCTION = 'decision';
+
+/**
+ * The parts of a chat completion request that ask for a decision in `mode`: the messages (the
+ * agent's instructions as the system message, the text as the user's) and `response_format` or
+ * `tools` + `tool_choice`.
+ *
+ * @example
+ * const body = { model, temperature: 0, ...decisionRequest('tool_call', instructions, text, labels) };
+ */
+export function decisionRequest(mode: OutputMode, instructions: string, text: string, labels: readonly string[]) {
+  const schema = decisionJsonSchema(labels);
+  const user = { role: 'user' as const, content: text };
+  switch (mode) {
+    case 'json_schema':
+      return {
+        messages: [{ role: 'system' as const, content: instructions }, user],
+        response_format: {
+          type: 'json_schema' as const,
+          json_schema: { name: DECISION_FUNCTION, strict: true, schema },
+        },
+      };
+    case 'tool_call':
+      return {
+        messages: [{ role: 'system' as const, content: instructions }, user],
+        tools: [
+          {
+            type: 'function' as const,
+            function: {
+              name: DECISION_FUNCTION,
+              description: 'Records the decision: one of the allowed labels, a short rationale and a confidence.',
+              strict: true,
+              parameters: schema,
+            },
+          },
+        ],
+        tool_choice: { type: 'function' as const, function: { name: DECISION_FUNCTION } },
+      };
+    case 'json_object':
+      return {
+        // JSON mode constrains the syntax only; the schema travels in the prompt (which must
+        // mention JSON for OpenAI to accept the mode) and the answer is validated as always.
+        messages: [
+          {
+            role: 'system' as const,
+            content:
+              `${instructions}\n\nAnswer with one JSON object and nothing else. It must match this JSON Schema ` +
+              `(give "label" first; it must be one of the enum values):\n${JSON.stringify(schema)}`,
+          },
+          user,
+        ],
+        response_format: { type: 'json_object' as const },
+      };
+  }
+}
+
+/** A choice's message as far as the decision is concerned. */
+export interface DecisionMessage {
+  content?: string | null;
+  refusal?: string | null;
+  tool_calls?: ReadonlyArray<{ type: string; function?: { name: string; arguments: string } }> | null;
+}
+
+/**
+ * The decision JSON text of an answer in `mode`: the message content, or in `tool_call` mode the
+ * arguments of the call to the decision function (some servers put the JSON in the content
+ * instead, which is accepted too). `undefined` when there is none.
+ *
+ * @example
+ * const json = decisionText('tool_call', completion.choices[0].message);
+ */
+export function decisionText(mode: OutputMode, message: DecisionMessage): string | undefined {
+  if (mode === 'tool_call') {
+    const call = message.tool_calls?.find((c) => c.type === 'function' && c.function?.name === DECISION_FUNCTION);
+    if (call?.function && call.function.arguments.trim() !== '') return call.function.arguments;
+  }
+  return typeof message.content === 'string' && message.content.trim() !== '' ? message.content : undefined;
+}
+
+/**
  * Parses and validates a model's message content against the decision schema. Throws
  * `AI_INVALID_OUTPUT` saying exactly what was wrong (not JSON, which field, a label not offered).
  *

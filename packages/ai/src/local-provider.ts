@@ -120,6 +120,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Decisio
           (evidence.length > 0 ? `; words for it: ${evidence.map((w) => `"${w}"`).join(', ')}` : ''),
         confidence,
         confidenceMethod: 'posterior',
+        costUsd: 0,
         provider: 'local',
         model: LOCAL_MODEL_NAME,
         modelVersion: `nb-v${model.version}`,

@@ -2,14 +2,28 @@ import { AppError } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import type { Kysely } from 'kysely';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import type { ChatCompletion } from 'openai/resources/chat/completions';
-import { decisionJsonSchema, excerpt, parseDecisionOutput } from './decision-output';
+import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import {
+  decisionRequest,
+  decisionText,
+  excerpt,
+  type ModelDecision,
+  OUTPUT_MODES,
+  type OutputMode,
+  parseDecisionOutput,
+} from './decision-output';
 import { labelConfidenceFromLogprobs } from './label-confidence';
+import { costUsd, type PriceTable, priceOf } from './pricing';
 import { inputHash, promptVersion } from './prompt-version';
-import type { DecideRequest, DecideResult, DecisionProvider } from './provider';
+import type { ConfidenceMethod, DecideRequest, DecideResult, DecisionProvider } from './provider';
+import { createRequestLimiter, type LimiterState, LimiterWaitAborted } from './rate-limit';
+import { drawSamples, majorityVote, type SamplingSupport } from './self-consistency';
 
 export const DEFAULT_OPENAI_MODEL = 'gpt-4o-mini';
 export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
+/** Where the confidence comes from when the endpoint returns no usable log probabilities. */
+export type ConfidenceFallback = 'self-consistency' | 'verbalized';
 
 export interface OpenAIProviderOptions {
   apiKey: string;
@@ -21,15 +35,55 @@ export interface OpenAIProviderOptions {
   timeoutMs?: number;
   /** Retries of connection errors, timeouts, 408, 409, 429 and 5xx (the SDK's policy). Default 2. */
   maxRetries?: number;
+  /**
+   * Without log probabilities: `self-consistency` (default) draws `samples` more answers at
+   * `sampleTemperature` and uses their agreement; `verbalized` takes the model's own `confidence`.
+   */
+  confidenceFallback?: ConfidenceFallback;
+  /** Answers drawn for self-consistency. Default 5. */
+  samples?: number;
+  /** Temperature of the self-consistency samples. Default 0.7. */
+  sampleTemperature?: number;
+  /** Requests in flight at once from this provider instance. Default 8. */
+  maxConcurrency?: number;
+  /** Token budget per minute of this provider instance (input + output). Default unlimited. */
+  tokensPerMinute?: number;
+  /**
+   * Output tokens the tokens-per-minute budget reserves per answer until the actual usage is
+   * known (not sent to the endpoint). Default 512.
+   */
+  maxOutputTokens?: number;
+  /** Prices by model name, consulted before `DEFAULT_PRICES`; see `priceOf`. */
+  pricing?: PriceTable;
+}
+
+/** The OpenAI-compatible provider, with a view of its limiter (for tests and metrics). */
+export interface OpenAIDecisionProvider extends DecisionProvider {
+  limiterState(): LimiterState;
+}
+
+/** What this provider instance has learnt about an endpoint's model from its answers. */
+interface ModelTraits {
+  output: OutputMode;
+  sampling: SamplingSupport;
+}
+
+interface Answer {
+  decision: ModelDecision;
+  /** The decision JSON as generated (content or tool-call arguments). */
+  text: string;
 }
 
 /**
  * A provider for any OpenAI-compatible chat completions endpoint, through the `openai` SDK:
- * structured output (strict JSON schema whose `label` is an enum of the allowed labels), the
- * agent's instructions as the system message, temperature 0, and token log probabilities from
- * which the label's confidence is computed (`labelConfidenceFromLogprobs`, method `logprobs`).
- * Endpoints that return no log probabilities get the model's own `confidence` (method
- * `verbalized`). Retries and timeouts are the SDK's; what still fails is `AI_UNAVAILABLE`.
+ * structured output (strict JSON schema whose `label` is an enum of the allowed labels; a forced
+ * tool call, then JSON mode, for endpoints that refuse it), the agent's instructions as the system
+ * message, temperature 0, and token log probabilities from which the label's confidence is
+ * computed (`labelConfidenceFromLogprobs`, method `logprobs`). Without log probabilities, the
+ * agreement of `samples` sampled answers (method `self-consistency`) or, if so configured, the
+ * model's own `confidence` (method `verbalized`). Requests pass an in-process limiter
+ * (`maxConcurrency`, `tokensPerMinute`); each result carries its token usage and estimated cost.
+ * Retries and timeouts are the SDK's; what still fails is `AI_UNAVAILABLE`.
  *
  * @example
  * const openai = createOpenAIProvider({ apiKey: env.OPENAI_API_KEY, model: 'gpt-4o-mini' });
@@ -39,11 +93,16 @@ export interface OpenAIProviderOptions {
  *   text: 'I want my money back',
  * });
  * r.confidenceMethod; // 'logprobs'
+ * r.costUsd; // e.g. 0.0000312
  */
-export function createOpenAIProvider(options: OpenAIProviderOptions): DecisionProvider {
+export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDecisionProvider {
   const baseURL = options.baseURL ?? DEFAULT_OPENAI_BASE_URL;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxRetries = options.maxRetries ?? 2;
+  const fallback = options.confidenceFallback ?? 'self-consistency';
+  const samples = Math.max(1, Math.floor(options.samples ?? 5));
+  const sampleTemperature = options.sampleTemperature ?? 0.7;
+  const maxOutputTokens = options.maxOutputTokens ?? 512;
   const client = new OpenAI({
     apiKey: options.apiKey,
     // Explicit values everywhere: otherwise the SDK reads OPENAI_BASE_URL, OPENAI_ORG_ID,
@@ -56,91 +115,223 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): DecisionPr
     maxRetries,
   });
   const endpoint = redact(baseURL);
+  const limiter = createRequestLimiter({
+    maxConcurrency: options.maxConcurrency ?? 8,
+    ...(options.tokensPerMinute !== undefined ? { tokensPerMinute: options.tokensPerMinute } : {}),
+  });
+  const traitsByModel = new Map<string, ModelTraits>();
+  const traitsOf = (model: string): ModelTraits => {
+    let t = traitsByModel.get(model);
+    if (!t) {
+      t = { output: 'json_schema', sampling: 'n' };
+      traitsByModel.set(model, t);
+    }
+    return t;
+  };
+
+  /** One chat completion through the limiter; SDK errors are left to the caller. */
+  function complete(body: ChatCompletionCreateParamsNonStreaming, signal: AbortSignal | undefined) {
+    const estimate = {
+      inputTokens: Math.ceil(JSON.stringify(body).length / 4),
+      outputTokens: maxOutputTokens * (body.n ?? 1),
+    };
+    return limiter.run(
+      estimate,
+      signal,
+      () => client.chat.completions.create(body, { signal: signal ?? null }),
+      (c) => (c.usage ? c.usage.prompt_tokens + c.usage.completion_tokens : undefined),
+    );
+  }
 
   return {
     name: 'openai',
+    limiterState: () => limiter.state(),
     async decide(_db: Kysely<DB>, req: DecideRequest): Promise<DecideResult> {
       const model = req.agent.model ?? options.model ?? DEFAULT_OPENAI_MODEL;
+      const target = `${endpoint} (model ${model})`;
+      const traits = traitsOf(model);
       const started = performance.now();
-      let completion: ChatCompletion;
-      try {
-        completion = await client.chat.completions.create(
-          {
-            model,
-            messages: [
-              { role: 'system', content: req.agent.instructions },
-              { role: 'user', content: req.text },
-            ],
-            response_format: {
-              type: 'json_schema',
-              json_schema: { name: 'decision', strict: true, schema: decisionJsonSchema(req.labels) },
-            },
-            temperature: 0,
-            logprobs: true,
-            top_logprobs: 5,
-          },
-          { signal: req.signal ?? null },
-        );
-      } catch (e) {
-        throw unavailable(e, `${endpoint} (model ${model})`, { timeoutMs, attempts: maxRetries + 1 });
-      }
-      const latencyMs = Math.round(performance.now() - started);
+      const completions: ChatCompletion[] = [];
+      const body = (mode: OutputMode, extra: Partial<ChatCompletionCreateParamsNonStreaming>) =>
+        ({
+          model,
+          ...decisionRequest(mode, req.agent.instructions, req.text, req.labels),
+          ...extra,
+        }) as ChatCompletionCreateParamsNonStreaming;
+      const fail = (e: unknown, note = '') => {
+        if (e instanceof AppError) return e;
+        return unavailable(e, target, { timeoutMs, attempts: maxRetries + 1 }, note);
+      };
 
-      const choice = completion?.choices?.[0];
+      // The first answer, at temperature 0 with log probabilities, in the best output mode the
+      // endpoint accepts: a mode it refuses (HTTP 400 naming it) is not tried again by this instance.
+      let mode = traits.output;
+      let completion: ChatCompletion | undefined;
+      const refused: string[] = [];
+      while (!completion) {
+        try {
+          completion = await complete(body(mode, { temperature: 0, logprobs: true, top_logprobs: 5 }), req.signal);
+        } catch (e) {
+          const next = OUTPUT_MODES[OUTPUT_MODES.indexOf(mode) + 1];
+          if (!next || !refusesMode(e, mode)) {
+            throw fail(e, refused.length > 0 ? ` (after the endpoint refused ${refused.join(' and ')})` : '');
+          }
+          refused.push(mode);
+          if (OUTPUT_MODES.indexOf(traits.output) < OUTPUT_MODES.indexOf(next)) traits.output = next;
+          mode = next;
+        }
+      }
+      completions.push(completion);
+      const choice = completion.choices?.[0];
       if (!choice?.message) {
         throw new AppError(
           'AI_UNAVAILABLE',
           `${endpoint} answered HTTP 200 without a chat completion choice: ${excerpt(JSON.stringify(completion) ?? '')}`,
         );
       }
-      const { message } = choice;
-      if (message.refusal) {
-        throw new AppError('AI_INVALID_OUTPUT', `model ${model} refused to answer: ${excerpt(message.refusal)}`);
-      }
-      if (choice.finish_reason === 'length' || choice.finish_reason === 'content_filter') {
-        throw new AppError(
-          'AI_INVALID_OUTPUT',
-          `model ${model} stopped early (finish_reason "${choice.finish_reason}"): ${excerpt(message.content ?? '')}`,
-        );
-      }
-      if (typeof message.content !== 'string' || message.content.trim() === '') {
-        throw new AppError(
-          'AI_INVALID_OUTPUT',
-          `model ${model} answered no content (finish_reason "${choice.finish_reason}")`,
-        );
-      }
-      const output = parseDecisionOutput(message.content, req.labels);
+      const first = readAnswer(choice, mode, model, req.labels);
 
+      let label = first.decision.label;
+      let rationale = first.decision.rationale;
+      let confidence: number;
+      let confidenceMethod: ConfidenceMethod;
       const tokens = choice.logprobs?.content;
       const fromLogprobs =
         tokens && tokens.length > 0
-          ? labelConfidenceFromLogprobs(message.content, tokens, output.label, req.labels)
+          ? labelConfidenceFromLogprobs(first.text, tokens, first.decision.label, req.labels)
           : undefined;
+      if (fromLogprobs) {
+        confidence = fromLogprobs.confidence;
+        confidenceMethod = 'logprobs';
+      } else if (fallback === 'verbalized') {
+        confidence = first.decision.confidence;
+        confidenceMethod = 'verbalized';
+      } else {
+        let drawn: Awaited<ReturnType<typeof drawSamples<Answer | undefined>>>;
+        try {
+          drawn = await drawSamples(
+            samples,
+            traits.sampling,
+            async (n) => {
+              const c = await complete(
+                body(mode, { temperature: sampleTemperature, ...(n === undefined ? {} : { n }) }),
+                req.signal,
+              );
+              completions.push(c);
+              return (c.choices ?? []).map((ch) => {
+                try {
+                  return readAnswer(ch, mode, model, req.labels);
+                } catch {
+                  return undefined; // an unusable sample counts as disagreeing
+                }
+              });
+            },
+            refusesN,
+          );
+        } catch (e) {
+          throw fail(e, ' (drawing self-consistency samples)');
+        }
+        traits.sampling = drawn.support;
+        const vote = majorityVote(
+          first.decision.label,
+          drawn.answers.map((a) => a?.decision.label),
+        );
+        label = vote.label;
+        confidence = vote.confidence;
+        confidenceMethod = 'self-consistency';
+        if (label !== first.decision.label) {
+          rationale = drawn.answers.find((a) => a?.decision.label === label)?.decision.rationale ?? rationale;
+        }
+      }
+      const latencyMs = Math.round(performance.now() - started);
+
+      // The endpoint names the snapshot that answered (gpt-4o-mini -> gpt-4o-mini-2024-07-18).
+      const modelVersion = completion.model || model;
+      const usage = sumUsage(completions);
       return {
-        label: output.label,
-        rationale: output.rationale,
-        confidence: fromLogprobs ? fromLogprobs.confidence : output.confidence,
-        confidenceMethod: fromLogprobs ? 'logprobs' : 'verbalized',
+        label,
+        rationale,
+        confidence,
+        confidenceMethod,
         provider: 'openai',
         model,
-        // The endpoint names the snapshot that answered (gpt-4o-mini -> gpt-4o-mini-2024-07-18).
-        modelVersion: completion.model || model,
+        modelVersion,
         promptVersion: promptVersion(req.agent.instructions, req.labels),
         inputHash: inputHash(req.text),
         latencyMs,
-        tokensIn: completion.usage?.prompt_tokens,
-        tokensOut: completion.usage?.completion_tokens,
+        tokensIn: usage?.tokensIn,
+        tokensOut: usage?.tokensOut,
+        costUsd: costUsd(priceOf(model, modelVersion, options.pricing), usage?.tokensIn, usage?.tokensOut),
+        outputMode: mode,
       };
     },
   };
 }
 
+/** Validates one choice's answer, or throws `AI_INVALID_OUTPUT` saying what was wrong with it. */
+function readAnswer(
+  choice: ChatCompletion['choices'][number],
+  mode: OutputMode,
+  model: string,
+  labels: readonly string[],
+): Answer {
+  const { message } = choice;
+  if (message.refusal) {
+    throw new AppError('AI_INVALID_OUTPUT', `model ${model} refused to answer: ${excerpt(message.refusal)}`);
+  }
+  if (choice.finish_reason === 'length' || choice.finish_reason === 'content_filter') {
+    throw new AppError(
+      'AI_INVALID_OUTPUT',
+      `model ${model} stopped early (finish_reason "${choice.finish_reason}"): ${excerpt(message.content ?? '')}`,
+    );
+  }
+  const text = decisionText(mode, message);
+  if (text === undefined) {
+    throw new AppError(
+      'AI_INVALID_OUTPUT',
+      mode === 'tool_call'
+        ? `model ${model} did not call the decision function (finish_reason "${choice.finish_reason}")`
+        : `model ${model} answered no content (finish_reason "${choice.finish_reason}")`,
+    );
+  }
+  return { decision: parseDecisionOutput(text, labels), text };
+}
+
+/** Token usage over every completion of one decision; `undefined` if any went unreported. */
+function sumUsage(completions: readonly ChatCompletion[]): { tokensIn: number; tokensOut: number } | undefined {
+  let tokensIn = 0;
+  let tokensOut = 0;
+  for (const c of completions) {
+    if (!c.usage) return undefined;
+    tokensIn += c.usage.prompt_tokens;
+    tokensOut += c.usage.completion_tokens;
+  }
+  return { tokensIn, tokensOut };
+}
+
+/** Whether an error is the endpoint refusing an output mode (vLLM, TGI and older servers answer 400). */
+function refusesMode(e: unknown, mode: OutputMode): boolean {
+  if (!(e instanceof APIError) || (e.status !== 400 && e.status !== 422)) return false;
+  const said = `${e.param ?? ''} ${e.message}`;
+  if (mode === 'json_schema') return /response_format|json_schema/i.test(said);
+  if (mode === 'tool_call') return /\btools?\b|tool_choice|function/i.test(said);
+  return false;
+}
+
+/** Whether an error is the endpoint refusing `n` > 1 (llama.cpp: "Only one completion choice is allowed"). */
+function refusesN(e: unknown): boolean {
+  if (!(e instanceof APIError) || (e.status !== 400 && e.status !== 422)) return false;
+  return e.param === 'n' || /\bn\b|\bchoices?\b/i.test(e.message.replace(/^\d{3}\s/, ''));
+}
+
 /** Turns what the SDK throws after its retries into an `AI_UNAVAILABLE` that says what happened. */
-function unavailable(e: unknown, target: string, limits: { timeoutMs: number; attempts: number }): AppError {
+function unavailable(e: unknown, target: string, limits: { timeoutMs: number; attempts: number }, note = ''): AppError {
   const tries = `${limits.attempts} attempt${limits.attempts === 1 ? '' : 's'}`;
   let message: string;
   if (e instanceof APIUserAbortError) {
     message = `request to ${target} aborted by the caller`;
+  } else if (e instanceof LimiterWaitAborted) {
+    message = `request to ${target} aborted by the caller while it waited for the provider's request limits`;
   } else if (e instanceof APIConnectionTimeoutError) {
     message = `request to ${target} timed out after ${limits.timeoutMs} ms per attempt (${tries})`;
   } else if (e instanceof APIConnectionError) {
@@ -152,7 +343,7 @@ function unavailable(e: unknown, target: string, limits: { timeoutMs: number; at
   } else {
     message = `calling ${target} failed: ${e instanceof Error ? e.message : String(e)}`;
   }
-  return new AppError('AI_UNAVAILABLE', message, { cause: e });
+  return new AppError('AI_UNAVAILABLE', `${message}${note}`, { cause: e });
 }
 
 /** undici hides the interesting part ("other side closed", ECONNREFUSED) one level deeper. */

@@ -1,6 +1,7 @@
 import type { AgentSpec } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import type { Kysely } from 'kysely';
+import type { OutputMode } from './decision-output';
 
 /** One classification asked of an AI agent. */
 export interface DecideRequest {
@@ -13,8 +14,12 @@ export interface DecideRequest {
   signal?: AbortSignal;
 }
 
-/** How a raw confidence was obtained, recorded with every decision so calibration can tell them apart. */
-export type ConfidenceMethod = 'logprobs' | 'posterior' | 'verbalized';
+/**
+ * How a raw confidence was obtained, recorded with every decision so calibration can tell them apart:
+ * `logprobs` (token log probabilities of the label), `self-consistency` (share of sampled answers
+ * that agree), `verbalized` (the model's own rating: the last resort), `posterior` (the local model).
+ */
+export type ConfidenceMethod = 'logprobs' | 'self-consistency' | 'verbalized' | 'posterior';
 
 export type ProviderName = 'openai' | 'local';
 
@@ -38,8 +43,17 @@ export interface DecideResult {
   /** SHA-256 hex of the text. */
   inputHash: string;
   latencyMs: number;
+  /** Input tokens of every request the decision took (self-consistency samples included). */
   tokensIn?: number;
   tokensOut?: number;
+  /**
+   * Estimated cost in US dollars of those tokens at the model's list price (`priceOf`);
+   * `undefined` when the price or the usage is unknown. Decisions of the local model are recorded
+   * at 0.
+   */
+  costUsd?: number;
+  /** How the OpenAI-compatible provider imposed the output schema (see `OutputMode`). */
+  outputMode?: OutputMode;
 }
 
 /**

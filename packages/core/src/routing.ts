@@ -1,13 +1,14 @@
 import type { RiskRule, RoutingPolicy } from './workflow';
 
-export type Route = 'auto' | 'review';
+export type Route = 'auto' | 'review' | 'sampled';
 
 export type RouteReasonCode =
   | 'low_confidence'
   | 'risk_rule'
   | 'risk_rule_error'
   | 'ai_unavailable'
-  | 'ai_invalid_output';
+  | 'ai_invalid_output'
+  | 'qa_sample';
 
 export interface RouteReason {
   code: RouteReasonCode;
@@ -74,4 +75,13 @@ function evaluateRule<C>(rule: RiskRule<C>, ctx: C, answer: { label: string; con
 
 export function formatPercent(x: number): string {
   return `${(x * 100).toFixed(1)}%`;
+}
+
+/**
+ * Whether an auto-accepted decision is sampled for QA review: a deterministic draw from a hash
+ * of its key (item, state, visit), so a retried decision is sampled the same way. `hash` is any
+ * 32-bit unsigned hash of the key (the engine passes the first bytes of its SHA-256).
+ */
+export function isSampled(hash: number, rate: number | undefined): boolean {
+  return rate !== undefined && rate > 0 && hash / 2 ** 32 < rate;
 }

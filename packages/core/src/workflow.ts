@@ -38,6 +38,13 @@ export interface RoutingPolicy<C> {
   dueInMinutes?: number;
   /** Queue an overdue task moves to (default `escalations`). */
   escalateTo?: string;
+  /**
+   * Share (0..1) of auto-accepted decisions also sent to a person for a QA review that does not hold
+   * the item. Chosen deterministically from the item and state, so a retry samples the same way.
+   */
+  sampleRate?: number;
+  /** Queue for QA reviews (default: the policy's queue). */
+  sampleQueue?: string;
 }
 
 /**
@@ -275,6 +282,9 @@ export function validateWorkflow(spec: WorkflowSpec<AnyInput>): string[] {
         const t = state.policy.autoAcceptAt;
         if (!(t >= 0 && t <= 1)) problems.push(`decide state "${name}": autoAcceptAt must be within 0..1 (got ${t})`);
         if (!state.policy.queue) problems.push(`decide state "${name}" needs a review queue`);
+        const rate = state.policy.sampleRate;
+        if (rate !== undefined && !(rate >= 0 && rate <= 1))
+          problems.push(`decide state "${name}": sampleRate must be within 0..1 (got ${rate})`);
         const ruleNames = (state.policy.risks ?? []).map((r) => r.name);
         if (new Set(ruleNames).size !== ruleNames.length)
           problems.push(`decide state "${name}" has risk rules with the same name`);
@@ -402,6 +412,8 @@ export function serializeWorkflow(def: WorkflowSpec<AnyInput>): Record<string, u
             queue: s.policy.queue,
             dueInMinutes: s.policy.dueInMinutes,
             escalateTo: s.policy.escalateTo,
+            sampleRate: s.policy.sampleRate,
+            sampleQueue: s.policy.sampleQueue,
             risks: (s.policy.risks ?? []).map((r) => ({
               name: r.name,
               reason: r.reason,

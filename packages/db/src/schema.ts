@@ -101,12 +101,14 @@ export interface DecisionsTable {
   confidence: number;
   confidence_method: string;
   calibrated_confidence: number;
-  route: 'auto' | 'review';
+  route: 'auto' | 'review' | 'sampled';
   reasons: JsonDefault<RouteReasonRow[]>;
   latency_ms: number;
   tokens_in: number | null;
   tokens_out: number | null;
   calibrator_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Estimated USD of the decision's tokens; null when unknown (migration 0006). */
+  cost_usd: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: TimestampDefault;
 }
 
@@ -122,6 +124,9 @@ export interface CalibratorsTable {
   created_at: TimestampDefault;
 }
 
+/** decision: an AI answer routed to a person; review: a review state; stuck: an operator's call; qa: a sampled auto-accepted decision. */
+export type ReviewTaskKind = 'decision' | 'review' | 'stuck' | 'qa';
+
 export interface ReviewTasksTable {
   id: Generated<string>;
   item_id: string;
@@ -136,11 +141,7 @@ export interface ReviewTasksTable {
   reasons: JsonDefault<RouteReasonRow[]>;
   instructions: string;
   summary: Json<unknown> | null;
-  kind: ColumnType<
-    'decision' | 'review' | 'stuck',
-    'decision' | 'review' | 'stuck' | undefined,
-    'decision' | 'review' | 'stuck'
-  >;
+  kind: ColumnType<ReviewTaskKind, ReviewTaskKind | undefined, ReviewTaskKind>;
   escalate_to: ColumnType<string, string | undefined, string>;
   escalated_at: Timestamp | null;
   priority: ColumnType<number, number | undefined, number>;

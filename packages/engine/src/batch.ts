@@ -338,6 +338,16 @@ function plan(e: Entry, item: Locked): Plan {
     p.decision = outcome.decision;
     p.events.push({ actor: SYSTEM, action: 'decision.made', fill: 'decision' });
   }
+  if (outcome.kind === 'advance' && outcome.qa) {
+    // A QA sample: the item goes on, and a person reviews the decision alongside.
+    p.review = outcome.qa;
+    p.events.push({
+      actor: SYSTEM,
+      action: 'review.requested',
+      fill: 'review',
+      data: { state: job.state, visit: job.visit, queue: outcome.qa.queue, reasons: outcome.qa.reasons, qa: true },
+    });
+  }
   if (outcome.kind === 'await-review') {
     p.runs.push(run(job.state, job.visit, e.state.kind, null, null, 'waiting'));
     p.review = outcome.review;

@@ -4,6 +4,7 @@ import {
   DEFAULT_RETRY,
   type DecideState,
   isAppError,
+  isSampled,
   type ReviewState,
   type RouteReason,
   routeDecision,
@@ -206,5 +207,20 @@ async function decide(
   if (routing.route === 'review')
     return { kind: 'await-review', review: review(routing.reasons, routing.queue ?? state.policy.queue), decision };
   const output = { label: result.label, confidence, decidedBy: 'ai', rationale: result.rationale ?? null };
+  const rate = state.policy.sampleRate;
+  if (isSampled(createHash('sha256').update(idempotencyKeyOf(job)).digest().readUInt32BE(0), rate)) {
+    const reasons: RouteReason[] = [
+      {
+        code: 'qa_sample',
+        message: `Auto-accepted, and sampled for quality review (${Math.round((rate ?? 0) * 100)}% of auto-accepted decisions)`,
+      },
+    ];
+    const qa = {
+      ...review(reasons, state.policy.sampleQueue ?? state.policy.queue),
+      kind: 'qa' as const,
+      dueInMinutes: undefined,
+    };
+    return { kind: 'advance', output, next: state.next, decision: { ...decision, route: 'sampled', reasons }, qa };
+  }
   return { kind: 'advance', output, next: state.next, decision };
 }

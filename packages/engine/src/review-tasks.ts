@@ -1,6 +1,7 @@
 import { AppError, type VerdictInput } from '@signoff/core';
-import type { DB, ReviewTask } from '@signoff/db';
+import type { DB, DecisionsTable, ReviewTask } from '@signoff/db';
 import { type Actor, appendAudit } from '@signoff/governance';
+import type { Selectable } from 'kysely';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { enqueueStep } from './queue';
@@ -126,6 +127,7 @@ export async function submitVerdict(
       );
   }
   if (task.kind === 'stuck') return resolveStuckItem(trx, deps, userId, task, label, v.reason?.trim() || null);
+  if (task.kind === 'qa') return recordQaVerdict(trx, userId, task, decision, v, label);
   const item = await trx
     .selectFrom('items')
     .select(['id', 'status', 'current_state', 'visits', 'workflow_name', 'workflow_version_id'])
@@ -272,6 +274,73 @@ async function resolveStuckItem(
     }
   }
   return { reviewId: review.id, labelId: null, label, itemId: task.item_id };
+}
+
+/**
+ * A QA review of a sampled, auto-accepted decision: the verdict becomes a label (with provenance,
+ * a correction if the person disagrees) and is audited, but the item, which went on, is not moved.
+ */
+async function recordQaVerdict(
+  trx: Transaction<DB>,
+  userId: string,
+  task: ReviewTask,
+  decision: Selectable<DecisionsTable> | undefined,
+  v: VerdictInput,
+  label: string,
+): Promise<{ reviewId: string; labelId: string; label: string; itemId: string }> {
+  const item = await trx
+    .selectFrom('items')
+    .select(['workflow_name', 'workflow_version_id'])
+    .where('id', '=', task.item_id)
+    .executeTakeFirstOrThrow();
+  const reason = v.reason?.trim() || null;
+  const review = await trx
+    .insertInto('reviews')
+    .values({ task_id: task.id, reviewer_id: userId, verdict: v.verdict, label, reason })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const isCorrection = decision?.label != null && decision.label !== label;
+  const labelRow = await trx
+    .insertInto('labels')
+    .values({
+      item_id: task.item_id,
+      state: task.state,
+      decision_id: decision?.id ?? null,
+      review_id: review.id,
+      workflow_name: item.workflow_name,
+      workflow_version_id: item.workflow_version_id,
+      agent: decision?.agent ?? null,
+      model: decision?.model ?? null,
+      model_version: decision?.model_version ?? null,
+      prompt_version: decision?.prompt_version ?? null,
+      input_text: decision?.input_text ?? null,
+      ai_label: decision?.label ?? null,
+      ai_confidence: decision ? decision.confidence : null,
+      human_label: label,
+      is_correction: isCorrection,
+      reason,
+      reviewer_id: userId,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await completeTask(trx, task.id);
+  await appendAudit(trx, {
+    itemId: task.item_id,
+    actor: { type: 'user', id: userId },
+    action: 'review.submitted',
+    data: {
+      taskId: task.id,
+      reviewId: review.id,
+      labelId: labelRow.id,
+      verdict: v.verdict,
+      aiLabel: decision?.label ?? null,
+      humanLabel: label,
+      override: isCorrection,
+      reason,
+      qa: true,
+    },
+  });
+  return { reviewId: review.id, labelId: labelRow.id, label, itemId: task.item_id };
 }
 
 async function completeTask(trx: Transaction<DB>, taskId: string): Promise<void> {

@@ -48,14 +48,14 @@ export interface DecisionRecord {
   provider: string;
   inputText: string;
   inputHash: string;
-  route: 'auto' | 'review';
+  route: 'auto' | 'review' | 'sampled';
   reasons: RouteReason[];
   calibratedConfidence: number;
   calibratorId?: string | null;
 }
 
 export interface ReviewRequest {
-  kind: 'decision' | 'review';
+  kind: 'decision' | 'review' | 'qa';
   queue: string;
   labels: readonly string[];
   reasons: RouteReason[];
@@ -67,7 +67,7 @@ export interface ReviewRequest {
 
 /** The result of executing one state, to be committed as one transition. */
 export type StepOutcome =
-  | { kind: 'advance'; output: unknown; next: string; decision?: DecisionRecord }
+  | { kind: 'advance'; output: unknown; next: string; decision?: DecisionRecord; qa?: ReviewRequest }
   | { kind: 'await-review'; review: ReviewRequest; decision?: DecisionRecord }
   | { kind: 'finish'; status: FinalStatus; output: unknown }
   | { kind: 'fan-out'; branches: string[] }
@@ -128,6 +128,7 @@ export async function commitStep(
 
   switch (outcome.kind) {
     case 'advance':
+      if (outcome.qa) await requestReview(trx, job, outcome.qa, decisionId);
       await moveItem(
         trx,
         boss,
@@ -140,33 +141,8 @@ export async function commitStep(
       );
       break;
     case 'await-review': {
-      const r = outcome.review;
-      const task = await trx
-        .insertInto('review_tasks')
-        .values({
-          item_id: job.itemId,
-          state: job.state,
-          visit: job.visit,
-          decision_id: decisionId,
-          kind: r.kind,
-          queue: r.queue,
-          status: 'pending',
-          labels: JSON.stringify(r.labels),
-          reasons: JSON.stringify(r.reasons),
-          instructions: r.instructions,
-          summary: JSON.stringify(r.summary ?? null),
-          due_at: r.dueInMinutes ? new Date(Date.now() + r.dueInMinutes * 60_000) : null,
-          ...(r.escalateTo ? { escalate_to: r.escalateTo } : {}),
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+      await requestReview(trx, job, outcome.review, decisionId);
       await setStatus(trx, job.itemId, 'waiting');
-      await appendAudit(trx, {
-        itemId: job.itemId,
-        actor: SYSTEM,
-        action: 'review.requested',
-        data: { state: job.state, visit: job.visit, taskId: task.id, queue: r.queue, reasons: r.reasons, decisionId },
-      });
       break;
     }
     case 'finish':
@@ -262,6 +238,48 @@ export async function commitStep(
   return 'committed';
 }
 
+/** Creates a review task for a state visit, audited. A QA review (`kind: 'qa'`) does not hold the item. */
+async function requestReview(
+  trx: Transaction<DB>,
+  job: StepJob,
+  r: ReviewRequest,
+  decisionId: string | null,
+): Promise<void> {
+  const task = await trx
+    .insertInto('review_tasks')
+    .values({
+      item_id: job.itemId,
+      state: job.state,
+      visit: job.visit,
+      decision_id: decisionId,
+      kind: r.kind,
+      queue: r.queue,
+      status: 'pending',
+      labels: JSON.stringify(r.labels),
+      reasons: JSON.stringify(r.reasons),
+      instructions: r.instructions,
+      summary: JSON.stringify(r.summary ?? null),
+      due_at: r.dueInMinutes ? new Date(Date.now() + r.dueInMinutes * 60_000) : null,
+      ...(r.escalateTo ? { escalate_to: r.escalateTo } : {}),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await appendAudit(trx, {
+    itemId: job.itemId,
+    actor: SYSTEM,
+    action: 'review.requested',
+    data: {
+      state: job.state,
+      visit: job.visit,
+      taskId: task.id,
+      queue: r.queue,
+      reasons: r.reasons,
+      decisionId,
+      ...(r.kind === 'qa' ? { qa: true } : {}),
+    },
+  });
+}
+
 async function setStatus(trx: Transaction<DB>, itemId: string, status: 'waiting' | 'running'): Promise<void> {
   await trx.updateTable('items').set({ status, updated_at: sql`now()` }).where('id', '=', itemId).execute();
 }
@@ -341,6 +359,8 @@ export function decisionRow(job: StepJob, stateRunId: string, d: DecisionRecord)
     latency_ms: Math.round(r?.latencyMs ?? 0),
     tokens_in: r?.tokensIn ?? null,
     tokens_out: r?.tokensOut ?? null,
+    // The local model runs in-process: free, whether or not its result says so.
+    cost_usd: r?.costUsd ?? (r?.provider === 'local' ? 0 : null),
   };
 }
 

@@ -1,0 +1,73 @@
+/** The outcome of a self-consistency vote. */
+export interface SelfConsistencyVote {
+  label: string;
+  /** Samples that answered `label` / samples drawn (invalid answers count as disagreeing). */
+  confidence: number;
+  /** Valid samples per label, in order of first appearance. */
+  votes: Record<string, number>;
+  samples: number;
+}
+
+/**
+ * Self-consistency: the label most samples agree on, and the share of samples that gave it. A
+ * sample whose answer was unusable (`undefined`) has no vote but still counts in the denominator,
+ * so a model that often answers off-schema is not credited with agreement. Ties go to the first
+ * answer's label (the temperature-0 answer) when it is among them, else to the tied label sampled
+ * first.
+ *
+ * @example
+ * majorityVote('refund', ['refund', 'other', 'refund', undefined, 'refund']);
+ * // { label: 'refund', confidence: 0.6, votes: { refund: 3, other: 1 }, samples: 5 }
+ */
+export function majorityVote(firstLabel: string, samples: ReadonlyArray<string | undefined>): SelfConsistencyVote {
+  const votes: Record<string, number> = {};
+  for (const label of samples) {
+    if (label !== undefined) votes[label] = (votes[label] ?? 0) + 1;
+  }
+  const most = Math.max(0, ...Object.values(votes));
+  const tied = Object.keys(votes).filter((l) => votes[l] === most);
+  const label = most === 0 || tied.includes(firstLabel) ? firstLabel : (tied[0] as string);
+  return {
+    label,
+    confidence: samples.length === 0 ? 0 : (votes[label] ?? 0) / samples.length,
+    votes,
+    samples: samples.length,
+  };
+}
+
+/** What an endpoint has shown about the `n` parameter. */
+export type SamplingSupport = 'n' | 'ignores-n' | 'rejects-n';
+
+/**
+ * Draws `count` answers: one request with `n: count` where the endpoint honours `n` (OpenAI,
+ * vLLM), else (`n` ignored, as by Ollama, or refused, as by llama.cpp's server) `count` separate
+ * requests, sent together (the provider's limiter paces them). `request(n)` returns the answers of
+ * one completion, one per choice; `rejectsN(e)` recognises a refusal of `n`. Returns the answers
+ * and what was learnt about `n`, for the caller to remember.
+ *
+ * @example
+ * const { answers, support } = await drawSamples(5, known, (n) => sampleOnce(n), isNRefusal);
+ */
+export async function drawSamples<A>(
+  count: number,
+  support: SamplingSupport,
+  request: (n: number | undefined) => Promise<A[]>,
+  rejectsN: (e: unknown) => boolean,
+): Promise<{ answers: A[]; support: SamplingSupport }> {
+  const singles = async (k: number) =>
+    (await Promise.all(Array.from({ length: k }, () => request(undefined)))).flat().slice(0, k);
+  if (count <= 1 || support !== 'n') {
+    return { answers: await singles(count), support };
+  }
+  let first: A[];
+  try {
+    first = await request(count);
+  } catch (e) {
+    if (!rejectsN(e)) throw e;
+    return { answers: await singles(count), support: 'rejects-n' };
+  }
+  if (first.length >= count) return { answers: first.slice(0, count), support: 'n' };
+  // Fewer choices than asked: `n` was ignored. Top up with separate requests.
+  const rest = await singles(count - first.length);
+  return { answers: [...first, ...rest], support: first.length <= 1 ? 'ignores-n' : 'n' };
+}
