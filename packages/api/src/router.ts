@@ -1,4 +1,4 @@
-import { fitCalibration, listCalibrations } from '@signoff/ai';
+import { fitCalibration, listCalibrations, usageByWorkflowAndDay } from '@signoff/ai';
 import { calibrateInput, claimNextInput, itemListInput, loginInput, uuid, verdictInput } from '@signoff/core';
 import {
   claimNextTask,
@@ -73,6 +73,14 @@ const models = router({
   calibrations: requirePermission('metrics:read')
     .input(z.object({ agent: z.string().min(1).optional() }))
     .query(({ ctx, input }) => listCalibrations(ctx.db, input.agent)),
+  /** AI calls, tokens and estimated cost per workflow and UTC day, over [from, to) (default: the last 30 days). */
+  usage: requirePermission('metrics:read')
+    .input(z.object({ from: z.coerce.date().optional(), to: z.coerce.date().optional() }))
+    .query(({ ctx, input }) => {
+      const to = input.to ?? new Date();
+      const from = input.from ?? new Date(to.getTime() - 30 * 86_400_000);
+      return usageByWorkflowAndDay(ctx.db, { from, to });
+    }),
   /** Fits a calibrator from the human labels of an agent's model version; activates it if it helps. */
   calibrate: requirePermission('model:train')
     .input(calibrateInput)
