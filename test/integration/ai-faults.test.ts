@@ -100,7 +100,6 @@ describe('AI endpoint faults', () => {
     const codes = new Set(tasks.flatMap((task) => task.reasons.map((r) => r.code)));
     for (const task of tasks) expect(task.reasons.length).toBeGreaterThan(0);
     expect([...codes].every((c) => ['ai_unavailable', 'ai_invalid_output', 'low_confidence'].includes(c))).toBe(true);
-    expect(codes.has('ai_unavailable') || codes.has('ai_invalid_output')).toBe(true);
     // Failures were retried with back-off within the budget (audited).
     const retries = await t.db
       .selectFrom('audit_events')
@@ -110,6 +109,42 @@ describe('AI endpoint faults', () => {
     expect(Number(retries.n)).toBeGreaterThan(10);
     const faults = fake.requests.length - ITEMS;
     expect(faults).toBeGreaterThan(ITEMS * 0.2);
+  });
+
+  it('past the retry budget an unusable or unreachable endpoint sends the item to review with the reason', {
+    timeout: 60_000,
+  }, async () => {
+    for (const [fault, code] of [
+      [{ kind: 'schema' } as const, 'ai_invalid_output'],
+      [{ kind: 'status', status: 503 } as const, 'ai_unavailable'],
+    ] as const) {
+      fake.setFaults([fault]);
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) ids.push(await e.submit('faulty-triage', { text: `billing ${code} ${i}` }));
+      for (const id of ids) await e.settle(id, ['waiting'], 30_000);
+      const tasks = await t.db
+        .selectFrom('review_tasks')
+        .select(['item_id', 'reasons'])
+        .where('item_id', 'in', ids)
+        .execute();
+      expect(tasks).toHaveLength(4);
+      for (const task of tasks) expect(task.reasons.map((r) => r.code)).toEqual([code]);
+      const decisions = await t.db
+        .selectFrom('decisions')
+        .select(['label', 'route'])
+        .where('item_id', 'in', ids)
+        .execute();
+      expect(decisions).toEqual(Array(4).fill({ label: null, route: 'review' }));
+      const retries = await t.db
+        .selectFrom('audit_events')
+        .select('stream')
+        .where('action', '=', 'state.retry_scheduled')
+        .where('stream', 'in', ids)
+        .execute();
+      // Three tries each: two retries scheduled before giving the item to a person.
+      expect(retries).toHaveLength(8);
+    }
+    fake.setFaults([]);
   });
 });
 
