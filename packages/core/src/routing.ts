@@ -8,7 +8,8 @@ export type RouteReasonCode =
   | 'risk_rule_error'
   | 'ai_unavailable'
   | 'ai_invalid_output'
-  | 'qa_sample';
+  | 'qa_sample'
+  | 'checker_disagrees';
 
 export interface RouteReason {
   code: RouteReasonCode;

@@ -97,6 +97,22 @@ export interface AgentSpec {
   instructions: string;
   /** Model name for an OpenAI-compatible endpoint; the local model ignores it. */
   model?: string;
+  /**
+   * Functions the model may call before it decides (OpenAI-compatible provider only; the local
+   * model ignores them). Part of the version hash.
+   */
+  tools?: readonly AgentTool[];
+}
+
+/** A function an agent may call while deciding, its arguments validated by `parameters`. */
+export interface AgentTool {
+  /** `^[a-zA-Z0-9_-]{1,64}$`, unique within the agent, not `decision`. */
+  name: string;
+  description: string;
+  parameters: z.ZodType;
+  /** Its result must be JSON-serialisable; `signal` aborts when the tool's time limit passes. */
+  // biome-ignore lint/suspicious/noExplicitAny: the arguments are what `parameters` parsed; the author types them.
+  run: (args: any, meta: { signal: AbortSignal }) => unknown | Promise<unknown>;
 }
 
 export interface DecideState<C> extends Resilience, VisitLimit {
@@ -107,7 +123,21 @@ export interface DecideState<C> extends Resilience, VisitLimit {
   /** The text the agent classifies. */
   text: (ctx: C) => string;
   policy: RoutingPolicy<C>;
+  /**
+   * A second agent that answers the same question independently (another prompt, another model).
+   * When it disagrees, the decision goes to review (`onDisagree: 'review'`, the default) or its
+   * confidence is multiplied by `penalty` (default 0.5) before routing (`'lower'`).
+   */
+  checker?: CheckerSpec<C>;
   next: string;
+}
+
+export interface CheckerSpec<C> {
+  agent: AgentSpec;
+  /** What the checker reads (default: the same text as the first agent). */
+  text?: (ctx: C) => string;
+  onDisagree?: 'review' | 'lower';
+  penalty?: number;
 }
 
 export interface TaskRunMeta {
@@ -282,6 +312,9 @@ export function validateWorkflow(spec: WorkflowSpec<AnyInput>): string[] {
         const t = state.policy.autoAcceptAt;
         if (!(t >= 0 && t <= 1)) problems.push(`decide state "${name}": autoAcceptAt must be within 0..1 (got ${t})`);
         if (!state.policy.queue) problems.push(`decide state "${name}" needs a review queue`);
+        const penalty = state.checker?.penalty;
+        if (penalty !== undefined && !(penalty >= 0 && penalty <= 1))
+          problems.push(`decide state "${name}": checker.penalty must be within 0..1 (got ${penalty})`);
         const rate = state.policy.sampleRate;
         if (rate !== undefined && !(rate >= 0 && rate <= 1))
           problems.push(`decide state "${name}": sampleRate must be within 0..1 (got ${rate})`);
@@ -404,9 +437,20 @@ export function serializeWorkflow(def: WorkflowSpec<AnyInput>): Record<string, u
           ...common,
           kind: s.kind,
           description: s.description,
-          agent: s.agent,
+          agent: {
+            ...s.agent,
+            tools: s.agent.tools?.map((t) => ({ name: t.name, description: t.description, run: fn(t.run) })),
+          },
           labels: s.labels,
           text: fn(s.text),
+          checker: s.checker
+            ? {
+                agent: s.checker.agent,
+                text: fn(s.checker.text),
+                onDisagree: s.checker.onDisagree,
+                penalty: s.checker.penalty,
+              }
+            : undefined,
           policy: {
             autoAcceptAt: s.policy.autoAcceptAt,
             queue: s.policy.queue,

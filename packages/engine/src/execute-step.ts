@@ -128,6 +128,68 @@ export async function runState(
   }
 }
 
+/** What the checker agent answered, and whether it agrees with the first agent. */
+export interface CheckerResult {
+  agent: string;
+  agrees: boolean;
+  label: string | null;
+  confidence: number | null;
+  model: string | null;
+  modelVersion: string | null;
+  promptVersion: string | null;
+  error?: string;
+  message: string;
+}
+
+async function runChecker(
+  deps: StepDeps,
+  job: ParsedStepJob,
+  state: DecideState<WorkflowContext>,
+  ctx: WorkflowContext,
+  text: string,
+  label: string,
+): Promise<CheckerResult> {
+  const spec = state.checker as NonNullable<DecideState<WorkflowContext>['checker']>;
+  try {
+    const r = await withTimeLimit(state.timeoutMs, `checker at "${job.state}"`, (signal) =>
+      deps.provider.decide(deps.db, {
+        agent: spec.agent,
+        labels: state.labels,
+        text: spec.text ? spec.text(ctx) : text,
+        signal,
+      }),
+    );
+    const agrees = r.label === label;
+    return {
+      agent: spec.agent.name,
+      agrees,
+      label: r.label,
+      confidence: r.confidence,
+      model: r.model,
+      modelVersion: r.modelVersion,
+      promptVersion: r.promptVersion,
+      message: agrees
+        ? `Checker agent "${spec.agent.name}" agrees`
+        : `Checker agent "${spec.agent.name}" answered "${r.label}" (${Math.round(r.confidence * 100)}%), not "${label}"`,
+    };
+  } catch (e) {
+    // A checker that cannot answer has not confirmed anything: the answer is unverified.
+    if (!(isAppError(e, 'AI_UNAVAILABLE') || isAppError(e, 'AI_INVALID_OUTPUT') || isAppError(e, 'TIMEOUT'))) throw e;
+    const error = (e as Error).message;
+    return {
+      agent: spec.agent.name,
+      agrees: false,
+      label: null,
+      confidence: null,
+      model: null,
+      modelVersion: null,
+      promptVersion: null,
+      error,
+      message: `Checker agent "${spec.agent.name}" could not answer, so the answer is unverified: ${error}`,
+    };
+  }
+}
+
 function waitOutcome(state: WaitState<WorkflowContext>, ctx: WorkflowContext): StepOutcome {
   const now = Date.now();
   if (!state.event) return { kind: 'await-timer', until: new Date(now + (state.durationMs ?? 0)) };
@@ -194,8 +256,16 @@ async function decide(
   const calibrated = deps.calibration
     ? await deps.calibration.calibrate(deps.db, state.agent.name, result.modelVersion, result.confidence)
     : { value: result.confidence, calibratorId: null };
-  const confidence = calibrated.value;
-  const routing = routeDecision(state.policy, ctx, { label: result.label, confidence });
+  const check = state.checker ? await runChecker(deps, job, state, ctx, text, result.label) : undefined;
+  let confidence = calibrated.value;
+  const checkerReasons: RouteReason[] = [];
+  if (check && !check.agrees) {
+    if ((state.checker?.onDisagree ?? 'review') === 'lower') confidence *= state.checker?.penalty ?? 0.5;
+    else checkerReasons.push({ code: check.error ? 'ai_unavailable' : 'checker_disagrees', message: check.message });
+  }
+  const routed = routeDecision(state.policy, ctx, { label: result.label, confidence });
+  const reasons = [...checkerReasons, ...routed.reasons];
+  const routing = { ...routed, reasons, route: reasons.length > 0 ? ('review' as const) : routed.route };
   const decision: DecisionRecord = {
     ...base,
     result,
@@ -203,6 +273,7 @@ async function decide(
     reasons: routing.reasons,
     calibratedConfidence: confidence,
     calibratorId: calibrated.calibratorId,
+    ...(check ? { checker: check } : {}),
   };
   if (routing.route === 'review')
     return { kind: 'await-review', review: review(routing.reasons, routing.queue ?? state.policy.queue), decision };

@@ -52,6 +52,8 @@ export interface DecisionRecord {
   reasons: RouteReason[];
   calibratedConfidence: number;
   calibratorId?: string | null;
+  /** The checker agent's independent answer, when the state has one. */
+  checker?: { agent: string; agrees: boolean; label: string | null; confidence: number | null; message: string };
 }
 
 export interface ReviewRequest {
@@ -348,7 +350,11 @@ export function decisionRow(job: StepJob, stateRunId: string, d: DecisionRecord)
     prompt_version: r?.promptVersion ?? 'unavailable',
     input_hash: r?.inputHash ?? d.inputHash,
     input_text: d.inputText,
-    output: JSON.stringify(r ? { label: r.label, rationale: r.rationale ?? null } : {}),
+    output: JSON.stringify({
+      ...(r ? { label: r.label, rationale: r.rationale ?? null } : {}),
+      ...(d.checker ? { checker: d.checker } : {}),
+      ...(toolCallsOf(r) ? { toolCalls: toolCallsOf(r) } : {}),
+    }),
     label: r?.label ?? null,
     confidence: r?.confidence ?? 0,
     confidence_method: r?.confidenceMethod ?? 'none',
@@ -382,7 +388,15 @@ export function decisionEventData(job: StepJob, decisionId: string, d: DecisionR
     confidenceMethod: r?.confidenceMethod ?? null,
     route: d.route,
     reasons: d.reasons,
+    ...(d.checker ? { checker: d.checker } : {}),
+    ...(toolCallsOf(r) ? { toolCalls: toolCallsOf(r) } : {}),
   };
+}
+
+/** The tools the model called while deciding, if the provider reports them. */
+function toolCallsOf(r: DecideResult | null): unknown[] | undefined {
+  const calls = (r as { toolCalls?: unknown[] } | null)?.toolCalls;
+  return calls && calls.length > 0 ? calls : undefined;
 }
 
 async function insertDecision(
