@@ -13,4 +13,5 @@ export * from './provider';
 export * from './rate-limit';
 export * from './select-provider';
 export * from './self-consistency';
+export * from './tools';
 export * from './usage';

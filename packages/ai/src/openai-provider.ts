@@ -2,7 +2,11 @@ import { AppError } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import type { Kysely } from 'kysely';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import type {
+  ChatCompletion,
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionMessageParam,
+} from 'openai/resources/chat/completions';
 import {
   decisionRequest,
   decisionText,
@@ -15,9 +19,10 @@ import {
 import { labelConfidenceFromLogprobs } from './label-confidence';
 import { costUsd, type PriceTable, priceOf } from './pricing';
 import { inputHash, promptVersion } from './prompt-version';
-import type { ConfidenceMethod, DecideRequest, DecideResult, DecisionProvider } from './provider';
+import type { ConfidenceMethod, DecideRequest, DecideResult, DecisionProvider, ToolCallRecord } from './provider';
 import { createRequestLimiter, type LimiterState, LimiterWaitAborted } from './rate-limit';
 import { drawSamples, majorityVote, type SamplingSupport } from './self-consistency';
+import { DEFAULT_TOOL_TIMEOUT_MS, MAX_TOOL_ROUNDS, runToolCall, toolDefinitions } from './tools';
 
 export const DEFAULT_OPENAI_MODEL = 'gpt-4o-mini';
 export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
@@ -55,6 +60,8 @@ export interface OpenAIProviderOptions {
   maxOutputTokens?: number;
   /** Prices by model name, consulted before `DEFAULT_PRICES`; see `priceOf`. */
   pricing?: PriceTable;
+  /** Time limit of one call of an agent's tool. Default 10000. */
+  toolTimeoutMs?: number;
 }
 
 /** The OpenAI-compatible provider, with a view of its limiter (for tests and metrics). */
@@ -103,6 +110,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
   const samples = Math.max(1, Math.floor(options.samples ?? 5));
   const sampleTemperature = options.sampleTemperature ?? 0.7;
   const maxOutputTokens = options.maxOutputTokens ?? 512;
+  const toolTimeoutMs = options.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS;
   const client = new OpenAI({
     apiKey: options.apiKey,
     // Explicit values everywhere: otherwise the SDK reads OPENAI_BASE_URL, OPENAI_ORG_ID,
@@ -152,12 +160,23 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
       const traits = traitsOf(model);
       const started = performance.now();
       const completions: ChatCompletion[] = [];
-      const body = (mode: OutputMode, extra: Partial<ChatCompletionCreateParamsNonStreaming>) =>
-        ({
+      // The agent's tools ride along with the structured output; the forced decision call of
+      // `tool_call` mode would collide with them, so with tools that mode is skipped.
+      const agentTools = req.agent.tools ?? [];
+      const tools = agentTools.length > 0 ? toolDefinitions(agentTools) : undefined;
+      const modes = tools ? OUTPUT_MODES.filter((m) => m !== 'tool_call') : OUTPUT_MODES;
+      /** The tool rounds so far: assistant messages with their calls and the `role: 'tool'` results. */
+      const conversation: ChatCompletionMessageParam[] = [];
+      const toolCalls: ToolCallRecord[] = [];
+      const body = (mode: OutputMode, extra: Partial<ChatCompletionCreateParamsNonStreaming>) => {
+        const request = decisionRequest(mode, req.agent.instructions, req.text, req.labels);
+        return {
           model,
-          ...decisionRequest(mode, req.agent.instructions, req.text, req.labels),
+          ...request,
+          ...(tools ? { messages: [...request.messages, ...conversation], tools, tool_choice: 'auto' } : {}),
           ...extra,
-        }) as ChatCompletionCreateParamsNonStreaming;
+        } as ChatCompletionCreateParamsNonStreaming;
+      };
       const fail = (e: unknown, note = '') => {
         if (e instanceof AppError) return e;
         return unavailable(e, target, { timeoutMs, attempts: maxRetries + 1 }, note);
@@ -165,29 +184,63 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
 
       // The first answer, at temperature 0 with log probabilities, in the best output mode the
       // endpoint accepts: a mode it refuses (HTTP 400 naming it) is not tried again by this instance.
-      let mode = traits.output;
-      let completion: ChatCompletion | undefined;
+      let mode = modes.includes(traits.output) ? traits.output : (modes.at(-1) as OutputMode);
       const refused: string[] = [];
-      while (!completion) {
-        try {
-          completion = await complete(body(mode, { temperature: 0, logprobs: true, top_logprobs: 5 }), req.signal);
-        } catch (e) {
-          const next = OUTPUT_MODES[OUTPUT_MODES.indexOf(mode) + 1];
-          if (!next || !refusesMode(e, mode)) {
-            throw fail(e, refused.length > 0 ? ` (after the endpoint refused ${refused.join(' and ')})` : '');
+      const ask = async (): Promise<ChatCompletion> => {
+        for (;;) {
+          try {
+            return await complete(body(mode, { temperature: 0, logprobs: true, top_logprobs: 5 }), req.signal);
+          } catch (e) {
+            const next = modes[modes.indexOf(mode) + 1];
+            if (!next || !refusesMode(e, mode)) {
+              throw fail(e, refused.length > 0 ? ` (after the endpoint refused ${refused.join(' and ')})` : '');
+            }
+            refused.push(mode);
+            // What the refusal teaches about the model, with or without tools: the next mode at least.
+            const learnt = OUTPUT_MODES[OUTPUT_MODES.indexOf(mode) + 1] as OutputMode;
+            if (OUTPUT_MODES.indexOf(traits.output) < OUTPUT_MODES.indexOf(learnt)) traits.output = learnt;
+            mode = next;
           }
-          refused.push(mode);
-          if (OUTPUT_MODES.indexOf(traits.output) < OUTPUT_MODES.indexOf(next)) traits.output = next;
-          mode = next;
         }
-      }
-      completions.push(completion);
-      const choice = completion.choices?.[0];
-      if (!choice?.message) {
-        throw new AppError(
-          'AI_UNAVAILABLE',
-          `${endpoint} answered HTTP 200 without a chat completion choice: ${excerpt(JSON.stringify(completion) ?? '')}`,
-        );
+      };
+      let completion: ChatCompletion;
+      let choice: ChatCompletion['choices'][number] | undefined;
+      for (let round = 0; ; round++) {
+        completion = await ask();
+        completions.push(completion);
+        choice = completion.choices?.[0];
+        if (!choice?.message) {
+          throw new AppError(
+            'AI_UNAVAILABLE',
+            `${endpoint} answered HTTP 200 without a chat completion choice: ${excerpt(JSON.stringify(completion) ?? '')}`,
+          );
+        }
+        const calls = tools ? (choice.message.tool_calls ?? []) : [];
+        if (calls.length === 0) break;
+        if (round >= MAX_TOOL_ROUNDS) {
+          throw new AppError(
+            'AI_INVALID_OUTPUT',
+            `model ${model} kept calling tools: still calling ${calls.map((c) => (c.type === 'function' ? c.function.name : c.type)).join(', ')} after ${MAX_TOOL_ROUNDS} rounds`,
+          );
+        }
+        conversation.push({ role: 'assistant', content: choice.message.content ?? null, tool_calls: calls });
+        for (const call of calls) {
+          const { record, content } =
+            call.type === 'function'
+              ? await runToolCall(agentTools, call.function, { timeoutMs: toolTimeoutMs, signal: req.signal })
+              : {
+                  record: {
+                    name: call.custom.name,
+                    arguments: call.custom.input,
+                    ok: false,
+                    error: 'not a function tool',
+                    latencyMs: 0,
+                  },
+                  content: JSON.stringify({ error: 'only function tools are available' }),
+                };
+          toolCalls.push(record);
+          conversation.push({ role: 'tool', tool_call_id: call.id, content });
+        }
       }
       const first = readAnswer(choice, mode, model, req.labels);
 
@@ -214,7 +267,12 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
             traits.sampling,
             async (n) => {
               const c = await complete(
-                body(mode, { temperature: sampleTemperature, ...(n === undefined ? {} : { n }) }),
+                body(mode, {
+                  temperature: sampleTemperature,
+                  ...(n === undefined ? {} : { n }),
+                  // Samples answer from the same tool results; they call no tools themselves.
+                  ...(tools ? { tool_choice: 'none' as const } : {}),
+                }),
                 req.signal,
               );
               completions.push(c);
@@ -263,6 +321,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
         tokensOut: usage?.tokensOut,
         costUsd: costUsd(priceOf(model, modelVersion, options.pricing), usage?.tokensIn, usage?.tokensOut),
         outputMode: mode,
+        ...(tools ? { toolCalls } : {}),
       };
     },
   };

@@ -54,6 +54,24 @@ export interface DecideResult {
   costUsd?: number;
   /** How the OpenAI-compatible provider imposed the output schema (see `OutputMode`). */
   outputMode?: OutputMode;
+  /**
+   * The calls the model made to the agent's tools before it answered, in order (OpenAI-compatible
+   * provider, agents with `tools` only; absent otherwise).
+   */
+  toolCalls?: ToolCallRecord[];
+}
+
+/** One call of an agent's tool, as fed back to the model and recorded with the decision. */
+export interface ToolCallRecord {
+  name: string;
+  /** The arguments as the model sent them: parsed JSON, or the raw text when it was not JSON. */
+  arguments: unknown;
+  ok: boolean;
+  /** The result as fed back to the model (JSON; a string ending in `…[truncated: ...]` when cut). */
+  result?: unknown;
+  /** Why the call failed: unknown tool, arguments not JSON or off-schema, the tool threw or timed out. */
+  error?: string;
+  latencyMs: number;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { AppError } from './errors';
 
 /**
@@ -312,6 +312,16 @@ export function validateWorkflow(spec: WorkflowSpec<AnyInput>): string[] {
         const t = state.policy.autoAcceptAt;
         if (!(t >= 0 && t <= 1)) problems.push(`decide state "${name}": autoAcceptAt must be within 0..1 (got ${t})`);
         if (!state.policy.queue) problems.push(`decide state "${name}" needs a review queue`);
+        for (const agent of [state.agent, ...(state.checker ? [state.checker.agent] : [])]) {
+          const toolNames = (agent.tools ?? []).map((t) => t.name);
+          for (const n of toolNames)
+            if (!/^[a-zA-Z0-9_-]{1,64}$/.test(n) || n === 'decision')
+              problems.push(
+                `agent "${agent.name}": tool name "${n}" is not allowed (letters, digits, _ and -, at most 64; not "decision")`,
+              );
+          if (new Set(toolNames).size !== toolNames.length)
+            problems.push(`agent "${agent.name}" has two tools with the same name`);
+        }
         const penalty = state.checker?.penalty;
         if (penalty !== undefined && !(penalty >= 0 && penalty <= 1))
           problems.push(`decide state "${name}": checker.penalty must be within 0..1 (got ${penalty})`);
@@ -437,15 +447,12 @@ export function serializeWorkflow(def: WorkflowSpec<AnyInput>): Record<string, u
           ...common,
           kind: s.kind,
           description: s.description,
-          agent: {
-            ...s.agent,
-            tools: s.agent.tools?.map((t) => ({ name: t.name, description: t.description, run: fn(t.run) })),
-          },
+          agent: agentJson(s.agent),
           labels: s.labels,
           text: fn(s.text),
           checker: s.checker
             ? {
-                agent: s.checker.agent,
+                agent: agentJson(s.checker.agent),
                 text: fn(s.checker.text),
                 onDisagree: s.checker.onDisagree,
                 penalty: s.checker.penalty,
@@ -570,6 +577,28 @@ export function normalizeSource(src: string): string {
       .replace(/;}/g, '}')
       .replace(/,([}\])])/g, '$1')
   );
+}
+
+/** An agent as JSON: its tools by name, description, argument schema and code, so a change to any is a new version. */
+function agentJson(agent: AgentSpec): Record<string, unknown> {
+  if (!agent.tools) return { ...agent };
+  return {
+    ...agent,
+    tools: agent.tools.map((t) => ({
+      name: t.name,
+      description: t.description,
+      parameters: parametersJson(t.parameters),
+      run: normalizeSource(String(t.run)),
+    })),
+  };
+}
+
+function parametersJson(schema: z.ZodType): unknown {
+  try {
+    return z.toJSONSchema(schema, { io: 'input' });
+  } catch {
+    return null;
+  }
 }
 
 /** JSON with object keys sorted, so equal definitions serialise to equal strings. */
