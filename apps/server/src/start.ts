@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
-import { selectProvider, withCircuitBreaker } from '@signoff/ai';
+import { createLocalProvider, routeProviders, selectProvider, withCircuitBreaker } from '@signoff/ai';
 import type { WorkflowDefinition } from '@signoff/core';
 import { createDb, type DB, migrateToLatest, startEmbeddedPostgres } from '@signoff/db';
 import {
@@ -111,11 +111,14 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
 
     if (options.workers) {
       const selected = selectProvider(env);
+      // Each agent may name its provider; the built-in model is always there, the endpoint when configured.
       // A remote endpoint that keeps failing is left alone for a while instead of being hammered.
-      const provider =
+      const local = selected.name === 'local' ? selected : createLocalProvider();
+      const openai =
         selected.name === 'openai'
           ? withCircuitBreaker(selected, { onStateChange: (state, why) => log(`AI endpoint circuit ${state}: ${why}`) })
-          : selected;
+          : undefined;
+      const provider = routeProviders({ local, ...(openai ? { openai } : {}) }, selected.name);
       log(`AI provider: ${provider.name}`);
       await startWorkers({
         db,

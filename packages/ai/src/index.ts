@@ -10,6 +10,7 @@ export * from './openai-provider';
 export * from './pricing';
 export * from './prompt-version';
 export * from './provider';
+export * from './provider-router';
 export * from './rate-limit';
 export * from './select-provider';
 export * from './self-consistency';

@@ -97,6 +97,8 @@ export interface AgentSpec {
   instructions: string;
   /** Model name for an OpenAI-compatible endpoint; the local model ignores it. */
   model?: string;
+  /** Which provider answers for this agent (default: the process's, OpenAI-compatible when configured). */
+  provider?: 'openai' | 'local';
   /**
    * Functions the model may call before it decides (OpenAI-compatible provider only; the local
    * model ignores them). Part of the version hash.
