@@ -104,3 +104,46 @@ it('with onDisagree "lower", disagreement halves the confidence before routing',
   expect(decision.route).toBe('review');
   expect(decision.reasons.map((r) => r.code)).toEqual(['low_confidence']);
 });
+
+it('different agents decide at different states of one workflow, each with its own prompt version', async () => {
+  const twoStep = defineWorkflow({
+    name: 'two-agents',
+    input: z.object({ text: z.string() }),
+    start: 'first',
+    states: {
+      first: {
+        kind: 'decide',
+        agent: { name: 'primary', instructions: 'Refund request or not?' },
+        labels: ['refund', 'other'],
+        text: (ctx) => ctx.input.text,
+        policy: { autoAcceptAt: 0, queue: 'q' },
+        next: 'second',
+      },
+      second: {
+        kind: 'decide',
+        agent: { name: 'agreeing', instructions: 'Second opinion: refund request or not?' },
+        labels: ['refund', 'other'],
+        text: (ctx) => `${ctx.input.text} (first said ${ctx.first.label})`,
+        policy: { autoAcceptAt: 0, queue: 'q' },
+        next: 'done',
+      },
+      done: { kind: 'final', status: 'succeeded' },
+    },
+  });
+  await e.registry.register(t.db, twoStep);
+  const id = await e.submit('two-agents', { text: 'refund my order please' });
+  const deps = { db: t.db, boss: e.boss, registry: e.registry, provider };
+  await executeStep(deps, { itemId: id, state: 'first', visit: 1 });
+  await executeStep(deps, { itemId: id, state: 'second', visit: 1 });
+  const decisions = await t.db
+    .selectFrom('decisions')
+    .select(['state', 'agent', 'prompt_version', 'model_version'])
+    .where('item_id', '=', id)
+    .orderBy('created_at')
+    .execute();
+  expect(decisions.map((d) => [d.state, d.agent])).toEqual([
+    ['first', 'primary'],
+    ['second', 'agreeing'],
+  ]);
+  expect(decisions[0]?.prompt_version).not.toBe(decisions[1]?.prompt_version);
+});
