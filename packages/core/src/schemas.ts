@@ -26,17 +26,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   reviewer: ['session', 'task:work', 'queue:read', 'item:read'],
   compliance: ['session', 'queue:read', 'item:read', 'audit:read', 'metrics:read'],
   data_scientist: ['session', 'item:read', 'label:export', 'metrics:read', 'model:train'],
-  admin: [
-    'session',
-    'task:work',
-    'queue:read',
-    'item:read',
-    'audit:read',
-    'label:export',
-    'item:submit',
-    'metrics:read',
-    'model:train',
-  ],
+  // Admins may do everything a signed-in user can be allowed to.
+  admin: PERMISSIONS.filter((p) => p !== 'public'),
 };
 
 export function roleHas(role: Role, permission: Permission): boolean {

@@ -146,36 +146,7 @@ export async function submitVerdict(
 
   const actor: Actor = { type: 'user', id: userId };
   const reason = v.reason?.trim() || null;
-  const review = await trx
-    .insertInto('reviews')
-    .values({ task_id: task.id, reviewer_id: userId, verdict: v.verdict, label, reason })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  const isCorrection = decision?.label != null && decision.label !== label;
-  const labelRow = await trx
-    .insertInto('labels')
-    .values({
-      item_id: item.id,
-      state: task.state,
-      decision_id: decision?.id ?? null,
-      review_id: review.id,
-      workflow_name: item.workflow_name,
-      workflow_version_id: item.workflow_version_id,
-      agent: decision?.agent ?? null,
-      model: decision?.model ?? null,
-      model_version: decision?.model_version ?? null,
-      prompt_version: decision?.prompt_version ?? null,
-      input_text: decision?.input_text ?? null,
-      ai_label: decision?.label ?? null,
-      ai_confidence: decision ? decision.confidence : null,
-      human_label: label,
-      is_correction: isCorrection,
-      reason,
-      reviewer_id: userId,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await completeTask(trx, task.id);
+  const { review, labelRow, isCorrection } = await recordVerdict(trx, userId, task, item, decision, v, label, reason);
   const output =
     state.kind === 'decide'
       ? { label, confidence: decision?.calibrated_confidence ?? 0, decidedBy: 'human', rationale: reason }
@@ -294,6 +265,40 @@ async function recordQaVerdict(
     .where('id', '=', task.item_id)
     .executeTakeFirstOrThrow();
   const reason = v.reason?.trim() || null;
+  const { review, labelRow, isCorrection } = await recordVerdict(trx, userId, task, item, decision, v, label, reason);
+  await appendAudit(trx, {
+    itemId: task.item_id,
+    actor: { type: 'user', id: userId },
+    action: 'review.submitted',
+    data: {
+      taskId: task.id,
+      reviewId: review.id,
+      labelId: labelRow.id,
+      verdict: v.verdict,
+      aiLabel: decision?.label ?? null,
+      humanLabel: label,
+      override: isCorrection,
+      reason,
+      qa: true,
+    },
+  });
+  return { reviewId: review.id, labelId: labelRow.id, label, itemId: task.item_id };
+}
+
+/**
+ * The rows every verdict on an AI decision writes: the review, the label with its provenance (a
+ * correction when the person disagrees with the AI), and the task marked done.
+ */
+async function recordVerdict(
+  trx: Transaction<DB>,
+  userId: string,
+  task: ReviewTask,
+  item: { workflow_name: string; workflow_version_id: string },
+  decision: Selectable<DecisionsTable> | undefined,
+  v: VerdictInput,
+  label: string,
+  reason: string | null,
+) {
   const review = await trx
     .insertInto('reviews')
     .values({ task_id: task.id, reviewer_id: userId, verdict: v.verdict, label, reason })
@@ -324,23 +329,7 @@ async function recordQaVerdict(
     .returning('id')
     .executeTakeFirstOrThrow();
   await completeTask(trx, task.id);
-  await appendAudit(trx, {
-    itemId: task.item_id,
-    actor: { type: 'user', id: userId },
-    action: 'review.submitted',
-    data: {
-      taskId: task.id,
-      reviewId: review.id,
-      labelId: labelRow.id,
-      verdict: v.verdict,
-      aiLabel: decision?.label ?? null,
-      humanLabel: label,
-      override: isCorrection,
-      reason,
-      qa: true,
-    },
-  });
-  return { reviewId: review.id, labelId: labelRow.id, label, itemId: task.item_id };
+  return { review, labelRow, isCorrection };
 }
 
 async function completeTask(trx: Transaction<DB>, taskId: string): Promise<void> {
