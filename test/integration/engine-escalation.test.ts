@@ -51,9 +51,11 @@ describe('escalation', () => {
     const task = await t.db.selectFrom('review_tasks').selectAll().where('item_id', '=', id).executeTakeFirstOrThrow();
     expect(task).toMatchObject({ queue: 'approvals', kind: 'review', escalated_at: null });
     // Claimed by someone who never answers.
-    await t.db.transaction().execute((trx) => claimNextTask(trx, operator.id, 'approvals'));
+    await t.db.transaction().execute((trx) => claimNextTask(trx, e, operator.id, 'approvals'));
     const later = new Date(Date.now() + 61 * 60_000);
-    expect(await t.db.transaction().execute((trx) => escalateOverdue(trx, { now: later }))).toMatchObject({ tasks: 1 });
+    expect(await t.db.transaction().execute((trx) => escalateOverdue(trx, e, { now: later }))).toMatchObject({
+      tasks: 1,
+    });
     const moved = await t.db.selectFrom('review_tasks').selectAll().where('id', '=', task.id).executeTakeFirstOrThrow();
     expect(moved).toMatchObject({ queue: 'leads', status: 'pending', assignee_id: null });
     expect(moved.priority).toBeGreaterThan(task.priority);
@@ -64,15 +66,17 @@ describe('escalation', () => {
       .where('action', '=', 'task.escalated')
       .execute();
     expect(audit[0]?.data).toMatchObject({ from: 'approvals', to: 'leads', unclaimedFrom: operator.id });
-    expect(await t.db.transaction().execute((trx) => escalateOverdue(trx, { now: later }))).toMatchObject({ tasks: 0 });
+    expect(await t.db.transaction().execute((trx) => escalateOverdue(trx, e, { now: later }))).toMatchObject({
+      tasks: 0,
+    });
   });
 
   it('turns an item without progress into an operator task; retry runs its step again as a new attempt', async () => {
     const id = await e.submit('esc-flow', { n: 5 });
     await sql`UPDATE items SET updated_at = now() - interval '2 hours' WHERE id = ${id}`.execute(t.db);
-    expect(await t.db.transaction().execute((trx) => escalateOverdue(trx))).toMatchObject({ items: 1 });
-    expect(await t.db.transaction().execute((trx) => escalateOverdue(trx))).toMatchObject({ items: 0 });
-    const stuck = await t.db.transaction().execute((trx) => claimNextTask(trx, operator.id, 'escalations'));
+    expect(await t.db.transaction().execute((trx) => escalateOverdue(trx, e))).toMatchObject({ items: 1 });
+    expect(await t.db.transaction().execute((trx) => escalateOverdue(trx, e))).toMatchObject({ items: 0 });
+    const stuck = await t.db.transaction().execute((trx) => claimNextTask(trx, e, operator.id, 'escalations'));
     expect(stuck).toMatchObject({ item_id: id, kind: 'stuck', state: 'work' });
     await t.db.transaction().execute((trx) =>
       submitVerdict(trx, e, operator.id, {
@@ -103,8 +107,8 @@ describe('escalation', () => {
   it('an operator can fail a stuck item with a reason', async () => {
     const id = await e.submit('esc-flow', { n: 7 });
     await sql`UPDATE items SET updated_at = now() - interval '2 hours' WHERE id = ${id}`.execute(t.db);
-    await t.db.transaction().execute((trx) => escalateOverdue(trx));
-    const stuck = await t.db.transaction().execute((trx) => claimNextTask(trx, operator.id, 'escalations'));
+    await t.db.transaction().execute((trx) => escalateOverdue(trx, e));
+    const stuck = await t.db.transaction().execute((trx) => claimNextTask(trx, e, operator.id, 'escalations'));
     await t.db.transaction().execute((trx) =>
       submitVerdict(trx, e, operator.id, {
         taskId: stuck?.id as string,

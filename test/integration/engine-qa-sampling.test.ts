@@ -86,7 +86,7 @@ it('samples auto-accepted decisions for QA review without holding the items, and
 
   // A reviewer disagrees with one: a correction label, and the finished item is left as it is.
   const reviewer = await upsertUser(t.db, { email: 'qa@test', name: 'Quinn QA', role: 'reviewer', password: 'x' });
-  const task = await t.db.transaction().execute((trx) => claimNextTask(trx, reviewer.id, 'qa'));
+  const task = await t.db.transaction().execute((trx) => claimNextTask(trx, e, reviewer.id, 'qa'));
   const decision = await t.db
     .selectFrom('decisions')
     .selectAll()

@@ -86,12 +86,10 @@ function crashAt(point: FaultPoint) {
 }
 
 describe('engine transitions', () => {
-  it('runs a workflow to its final state, accumulating context', async () => {
+  it('runs a workflow to its final state, evaluating the choice and final states on the way', async () => {
     const { id } = await submit(7);
     const deps = { db: t.db, boss, registry, provider };
     expect(await executeStep(deps, { itemId: id, state: 'charge', visit: 1 })).toBe('committed');
-    expect(await executeStep(deps, { itemId: id, state: 'check', visit: 1 })).toBe('committed');
-    expect(await executeStep(deps, { itemId: id, state: 'big', visit: 1 })).toBe('committed');
     const s = await snapshot(id);
     expect(s.item.status).toBe('succeeded');
     expect(s.item.context).toMatchObject({
@@ -99,6 +97,10 @@ describe('engine transitions', () => {
       check: { branch: 'big', next: 'big' },
       big: { total: 14 },
     });
+    // charge, check and big each have their state run; no job is left for check or big.
+    expect(s.runs).toBe(3);
+    expect(s.jobs).toEqual(['charge']);
+    expect(await executeStep(deps, { itemId: id, state: 'check', visit: 1 })).toBe('stale');
   });
 
   it('a retried job whose state run exists does not run the state again', async () => {
@@ -108,7 +110,7 @@ describe('engine transitions', () => {
     expect(await executeStep(deps, job)).toBe('committed');
     expect(await executeStep(deps, job)).toBe('stale');
     expect(effects.get(`${id}:charge:1`)).toBe(1);
-    expect((await snapshot(id)).runs).toBe(1);
+    expect((await snapshot(id)).runs).toBe(3);
   });
 
   it('a crash before COMMIT leaves the old state whole; the retry commits the new one whole', async () => {
@@ -122,10 +124,12 @@ describe('engine transitions', () => {
     expect(await snapshot(id)).toEqual(before);
     expect(await executeStep({ db: t.db, boss, registry, provider }, job)).toBe('committed');
     const after = await snapshot(id);
-    expect(after.item.current_state).toBe('check');
-    expect(after.runs).toBe(1);
-    expect(after.events).toBe(before.events + 1);
-    expect(after.jobs).toEqual(['charge', 'check']);
+    // 3 * 2 = 6 is not above 10: charge -> check -> small, rejected.
+    expect(after.item).toMatchObject({ status: 'rejected', current_state: 'small' });
+    expect(after.runs).toBe(3);
+    // state.completed (charge), state.completed (check), item.finished.
+    expect(after.events).toBe(before.events + 3);
+    expect(after.jobs).toEqual(['charge']);
   });
 
   it('a crash after the effect re-runs the state with the same idempotency key', async () => {
@@ -137,6 +141,6 @@ describe('engine transitions', () => {
     expect(await executeStep({ db: t.db, boss, registry, provider }, job)).toBe('committed');
     // The side effect saw one key twice: an idempotent receiver applies it once.
     expect(effects.get(`${id}:charge:1`)).toBe(2);
-    expect((await snapshot(id)).runs).toBe(1);
+    expect((await snapshot(id)).runs).toBe(3);
   });
 });

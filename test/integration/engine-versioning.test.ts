@@ -65,7 +65,7 @@ it('registers a changed definition as a new version and runs each item on its ow
   expect((await getItemDetail(t.db, fresh)).workflow_version).toBe(2);
 
   // The old item resumes after its review on v1's path.
-  const task = await t.db.transaction().execute((trx) => claimNextTask(trx, reviewer.id));
+  const task = await t.db.transaction().execute((trx) => claimNextTask(trx, e, reviewer.id));
   await t.db
     .transaction()
     .execute((trx) =>

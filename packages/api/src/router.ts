@@ -32,7 +32,7 @@ const tasks = router({
   claimNext: requirePermission('task:work')
     .input(claimNextInput)
     .mutation(async ({ ctx, input }) => {
-      const task = await ctx.db.transaction().execute((trx) => claimNextTask(trx, ctx.user.id, input.queue));
+      const task = await ctx.db.transaction().execute((trx) => claimNextTask(trx, ctx, ctx.user.id, input.queue));
       return task ? getTaskView(ctx.db, task.id) : null;
     }),
   get: requirePermission('task:work')
@@ -44,7 +44,7 @@ const tasks = router({
   release: requirePermission('task:work')
     .input(taskRef)
     .mutation(async ({ ctx, input }) => {
-      await ctx.db.transaction().execute((trx) => releaseTask(trx, ctx.user.id, input.taskId));
+      await ctx.db.transaction().execute((trx) => releaseTask(trx, ctx, ctx.user.id, input.taskId));
       return { ok: true };
     }),
 });

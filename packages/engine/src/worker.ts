@@ -2,12 +2,12 @@ import { type CalibrationSource, createCalibrationSource, type DecisionProvider 
 import type { DB } from '@signoff/db';
 import type { Kysely } from 'kysely';
 import { type JobResult, type JobWithMetadata, PgBoss } from 'pg-boss';
-import { executeBatch } from './batch';
 import { type EscalationOptions, escalateOverdue } from './escalation';
+import { executeJobs } from './execute-step';
 import type { FaultHook } from './faults';
 import { type ParsedStepJob, STEP_QUEUE, type StepJob, stepJob } from './queue';
 import type { WorkflowRegistry } from './registry';
-import { failItem } from './transition';
+import { commitTransitions } from './transitions';
 
 export interface BossOptions {
   /** Connections pg-boss may hold in this process. */
@@ -106,7 +106,7 @@ export async function startWorkers(opts: WorkerOptions): Promise<string> {
     const options = typeof opts.escalation === 'object' ? opts.escalation : {};
     await opts.boss.schedule(ESCALATION_QUEUE, '* * * * *');
     await opts.boss.work(ESCALATION_QUEUE, async () => {
-      const r = await opts.db.transaction().execute((trx) => escalateOverdue(trx, options));
+      const r = await opts.db.transaction().execute((trx) => escalateOverdue(trx, deps, options));
       return r;
     });
   }
@@ -126,7 +126,7 @@ export async function startWorkers(opts: WorkerOptions): Promise<string> {
     async (jobs: JobWithMetadata<unknown>[]): Promise<JobResult[]> => {
       const parsed = jobs.map((job) => ({ job, data: stepJob.safeParse(job.data) }));
       const valid = parsed.filter((p) => p.data.success);
-      const outcomes = await executeBatch(
+      const outcomes = await executeJobs(
         deps,
         valid.map((p) => p.data.data as ParsedStepJob),
       );
@@ -140,8 +140,10 @@ export async function startWorkers(opts: WorkerOptions): Promise<string> {
           const message = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
           // Errors of our own (the database) are retried by pg-boss; after the last, the item fails visibly.
           if (job.retryCount >= job.retryLimit) {
-            await opts.db.transaction().execute((trx) => failItem(trx, data.data, { message }));
-            return { id: job.id, status: 'completed' };
+            const [failed] = await commitTransitions(opts.db, deps, [
+              { itemId: data.data.itemId, outcome: { kind: 'job-failed', job: data.data, message } },
+            ]);
+            if (failed?.ok) return { id: job.id, status: 'completed' };
           }
           return { id: job.id, status: 'failed', output: { error: message } };
         }),

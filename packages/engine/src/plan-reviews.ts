@@ -1,0 +1,251 @@
+// Plans for human work: verdicts (the item resumes), QA verdicts (a label only), an operator's
+// answer to a stuck item, claims and releases, escalation of overdue tasks, stuck items.
+import { AppError, type WorkflowDefinition } from '@signoff/core';
+import type { ReviewTask } from '@signoff/db';
+import type { Actor } from '@signoff/governance';
+import { SYSTEM } from '@signoff/governance';
+import { audit, currentPosition, emptyPlan, failItem, moveTo, stateOf } from './plan-common';
+import type { ItemSnapshot, LabelInsert, Outcome, Plan, PlanEnv, ReviewInsert, ReviewTaskUpdate } from './plan-types';
+
+type Verdict = Extract<Outcome, { kind: 'verdict' | 'qa-verdict' }>;
+
+/** The task's mutable columns as they are, to be changed by a plan. */
+function taskAsIs(task: ReviewTask): ReviewTaskUpdate {
+  return {
+    id: task.id,
+    status: task.status,
+    queue: task.queue,
+    priority: task.priority,
+    assignee_id: task.assignee_id,
+    claimed_at: task.claimed_at,
+    lease_expires_at: task.lease_expires_at,
+    completed_at: null,
+    escalated_at: task.escalated_at,
+  };
+}
+
+function completeTask(p: Plan, env: PlanEnv, task: ReviewTask): void {
+  p.taskUpdates.push({ ...taskAsIs(task), status: 'done', lease_expires_at: null, completed_at: env.now });
+}
+
+/**
+ * The rows every verdict on an AI decision writes: the review, the label with its provenance (a
+ * correction when the person disagrees with the AI), and the task marked done.
+ */
+function recordVerdict(p: Plan, item: ItemSnapshot, env: PlanEnv, o: Verdict) {
+  const { task, decision } = o;
+  const review: ReviewInsert = {
+    id: env.newId(),
+    task_id: task.id,
+    reviewer_id: o.userId,
+    verdict: o.verdict,
+    label: o.label,
+    reason: o.reason,
+  };
+  const isCorrection = decision?.label != null && decision.label !== o.label;
+  const label: LabelInsert = {
+    id: env.newId(),
+    item_id: task.item_id,
+    state: task.state,
+    decision_id: decision?.id ?? null,
+    review_id: review.id,
+    workflow_name: item.workflow_name,
+    workflow_version_id: item.workflow_version_id,
+    agent: decision?.agent ?? null,
+    model: decision?.model ?? null,
+    model_version: decision?.model_version ?? null,
+    prompt_version: decision?.prompt_version ?? null,
+    input_text: decision?.input_text ?? null,
+    ai_label: decision?.label ?? null,
+    ai_confidence: decision ? decision.confidence : null,
+    human_label: o.label,
+    is_correction: isCorrection,
+    reason: o.reason,
+    reviewer_id: o.userId,
+  };
+  p.reviews.push(review);
+  p.labels.push(label);
+  completeTask(p, env, task);
+  return {
+    taskId: task.id,
+    reviewId: review.id,
+    labelId: label.id,
+    verdict: o.verdict,
+    aiLabel: decision?.label ?? null,
+    humanLabel: o.label,
+    override: isCorrection,
+    reason: o.reason,
+  };
+}
+
+/**
+ * A reviewer's verdict on a decision or a review step: the review, the label, the state's output,
+ * and the item moves on. Refused with `CONFLICT` when the item is no longer waiting on this task.
+ */
+export function planVerdict(
+  item: ItemSnapshot,
+  definition: WorkflowDefinition,
+  env: PlanEnv,
+  o: Extract<Outcome, { kind: 'verdict' }>,
+): Plan {
+  const { task } = o;
+  if (item.status !== 'waiting' || item.current_state !== task.state || (item.visits[task.state] ?? 0) !== task.visit)
+    throw new AppError('CONFLICT', `Item is ${item.status} at "${item.current_state}", not waiting on this review`);
+  const state = stateOf(definition, task.state);
+  if (state.kind !== 'decide' && state.kind !== 'review')
+    throw new AppError('INTERNAL', `"${task.state}" of item ${item.id} is not a review point`);
+  const actor: Actor = { type: 'user', id: o.userId };
+  const p = emptyPlan(item, 'committed');
+  const data = recordVerdict(p, item, env, o);
+  const leaseExpired = task.lease_expires_at !== null && task.lease_expires_at < env.now;
+  const output =
+    state.kind === 'decide'
+      ? { label: o.label, confidence: o.decision?.calibrated_confidence ?? 0, decidedBy: 'human', rationale: o.reason }
+      : { label: o.label, note: o.reason, reviewedBy: o.userId };
+  p.stateRunCloses.push({ item_id: item.id, state: task.state, visit: task.visit, output, next_state: state.next });
+  audit(p, actor, 'review.submitted', { ...data, leaseExpired });
+  moveTo(p, item, definition, env, task.state, output, state.next, { actor });
+  return p;
+}
+
+/** A QA review of a sampled, auto-accepted decision: a label and its audit event; the item stays. */
+export function planQaVerdict(item: ItemSnapshot, env: PlanEnv, o: Extract<Outcome, { kind: 'qa-verdict' }>): Plan {
+  const p = emptyPlan(item, 'committed');
+  const data = recordVerdict(p, item, env, o);
+  audit(p, { type: 'user', id: o.userId }, 'review.submitted', { ...data, qa: true });
+  return p;
+}
+
+/**
+ * The operator's answer to a stuck item: `retry` runs its current state again as a new attempt
+ * (any lost or hung job of the old attempt becomes stale); `fail` ends it. If the item moved on
+ * meanwhile, only the answer is recorded.
+ */
+export function planOperatorAction(item: ItemSnapshot, env: PlanEnv, o: Extract<Outcome, { kind: 'operator' }>): Plan {
+  const { task } = o;
+  const actor: Actor = { type: 'user', id: o.userId };
+  const p = emptyPlan(item, 'committed');
+  const review: ReviewInsert = {
+    id: env.newId(),
+    task_id: task.id,
+    reviewer_id: o.userId,
+    verdict: 'answer',
+    label: o.action,
+    reason: o.reason,
+  };
+  p.reviews.push(review);
+  completeTask(p, env, task);
+  audit(p, actor, 'review.submitted', {
+    taskId: task.id,
+    reviewId: review.id,
+    verdict: 'answer',
+    humanLabel: o.action,
+    reason: o.reason,
+    kind: 'stuck',
+  });
+  const stillStuck =
+    item.status === 'running' && item.current_state === task.state && (item.visits[task.state] ?? 0) === task.visit;
+  if (!stillStuck) return p;
+  const at = { state: task.state, visit: task.visit };
+  if (o.action === 'retry') {
+    const attempt = item.attempt + 1;
+    p.item = { ...currentPosition(item), attempt };
+    audit(p, actor, 'state.retry_scheduled', {
+      state: task.state,
+      visit: task.visit,
+      attempt: item.attempt,
+      nextAttempt: attempt,
+      manual: true,
+    });
+    p.jobs.push({ data: { itemId: item.id, state: task.state, visit: task.visit, attempt } });
+  } else {
+    failItem(p, item, env, at, { message: `Failed by an operator: ${o.reason ?? 'stuck'}`, reason: o.reason }, actor);
+  }
+  return p;
+}
+
+export function planTaskClaimed(item: ItemSnapshot, env: PlanEnv, o: Extract<Outcome, { kind: 'task-claimed' }>): Plan {
+  const p = emptyPlan(item, 'committed');
+  p.taskUpdates.push({
+    ...taskAsIs(o.task),
+    status: 'claimed',
+    assignee_id: o.userId,
+    claimed_at: env.now,
+    lease_expires_at: new Date(env.now.getTime() + o.leaseMinutes * 60_000),
+  });
+  audit(p, { type: 'user', id: o.userId }, 'task.claimed', {
+    taskId: o.task.id,
+    queue: o.task.queue,
+    leaseMinutes: o.leaseMinutes,
+  });
+  return p;
+}
+
+export function planTaskReleased(item: ItemSnapshot, o: Extract<Outcome, { kind: 'task-released' }>): Plan {
+  const p = emptyPlan(item, 'committed');
+  p.taskUpdates.push({
+    ...taskAsIs(o.task),
+    status: 'pending',
+    assignee_id: null,
+    lease_expires_at: null,
+    claimed_at: null,
+  });
+  audit(p, { type: 'user', id: o.userId }, 'task.released', { taskId: o.task.id });
+  return p;
+}
+
+/** An overdue task moves to its escalation queue, back to pending, with a higher priority. */
+export function planTaskEscalated(
+  item: ItemSnapshot,
+  env: PlanEnv,
+  o: Extract<Outcome, { kind: 'task-escalated' }>,
+): Plan {
+  const { task } = o;
+  const p = emptyPlan(item, 'committed');
+  p.taskUpdates.push({
+    ...taskAsIs(task),
+    status: 'pending',
+    queue: task.escalate_to,
+    priority: task.priority + 10,
+    assignee_id: null,
+    lease_expires_at: null,
+    escalated_at: env.now,
+  });
+  audit(p, SYSTEM, 'task.escalated', {
+    taskId: task.id,
+    from: task.queue,
+    to: task.escalate_to,
+    dueAt: task.due_at ? new Date(task.due_at).toISOString() : null,
+    unclaimedFrom: task.assignee_id,
+  });
+  return p;
+}
+
+/** An item running without progress gets a `stuck` task, where an operator retries or fails it. */
+export function planItemStuck(item: ItemSnapshot, env: PlanEnv, o: Extract<Outcome, { kind: 'item-stuck' }>): Plan {
+  const p = emptyPlan(item, 'committed');
+  if (item.status !== 'running' || !item.current_state) return { ...p, result: 'stale' };
+  const state = item.current_state;
+  const visit = item.visits[state] ?? 1;
+  const reason = `No progress at "${state}" for ${o.minutes} minutes (attempt ${item.attempt})`;
+  const taskId = env.newId();
+  p.reviewTasks.push({
+    id: taskId,
+    item_id: item.id,
+    state,
+    visit,
+    decision_id: null,
+    kind: 'stuck',
+    queue: o.queue,
+    labels: ['retry', 'fail'],
+    reasons: [{ code: 'stuck', message: reason }],
+    instructions:
+      'This item stopped making progress. Retry runs its current step again; fail ends it with this reason.',
+    summary: { state, minutes: o.minutes, attempt: item.attempt },
+    due_at: null,
+    escalate_to: 'escalations',
+    priority: 20,
+  });
+  audit(p, SYSTEM, 'item.stuck', { taskId, state, visit, minutes: o.minutes });
+  return p;
+}

@@ -1,0 +1,222 @@
+// The work of each state kind, run outside any transaction: the AI decision (with its checker,
+// calibration and routing), a task's side effect, a choice, what a review, wait or final state asks for.
+import { createHash } from 'node:crypto';
+import type { DecisionProvider } from '@signoff/ai';
+import {
+  DEFAULT_RETRY,
+  type DecideState,
+  isAppError,
+  isSampled,
+  type ReviewState,
+  type RouteReason,
+  routeDecision,
+  type StateDefinition,
+  type WaitState,
+  type WorkflowContext,
+} from '@signoff/core';
+import type { Item } from '@signoff/db';
+import type { StepDeps } from './execute-step';
+import { chooseBranch, finalOutput } from './plan-common';
+import type { DecisionRecord, ReviewRequest, StepOutcome } from './plan-types';
+import { idempotencyKeyOf, type ParsedStepJob } from './queue';
+import { withTimeLimit } from './time-limit';
+
+/** Runs a state's own work (outside any transaction) and returns what to commit. */
+export async function runState(
+  deps: StepDeps,
+  job: ParsedStepJob,
+  item: Pick<Item, 'id'>,
+  state: StateDefinition<WorkflowContext>,
+  ctx: WorkflowContext,
+): Promise<StepOutcome> {
+  switch (state.kind) {
+    case 'decide':
+      return decide(deps, job, state, ctx);
+    case 'task': {
+      const output = await withTimeLimit(state.timeoutMs, `state "${job.state}"`, (signal) =>
+        state.run(ctx, { itemId: item.id, idempotencyKey: idempotencyKeyOf(job), attempt: job.attempt, signal }),
+      );
+      return { kind: 'advance', output: output ?? null, next: state.next };
+    }
+    case 'choice': {
+      const output = chooseBranch(state, ctx);
+      return { kind: 'advance', output, next: output.next };
+    }
+    case 'review':
+      return { kind: 'await-review', review: reviewRequest(state, ctx) };
+    case 'parallel':
+      return { kind: 'fan-out', branches: Object.keys(state.branches) };
+    case 'wait':
+      return waitOutcome(state, ctx);
+    case 'final':
+      return { kind: 'finish', status: state.status, output: finalOutput(state, ctx) };
+  }
+}
+
+/** What the checker agent answered, and whether it agrees with the first agent. */
+export interface CheckerResult {
+  agent: string;
+  agrees: boolean;
+  label: string | null;
+  confidence: number | null;
+  model: string | null;
+  modelVersion: string | null;
+  promptVersion: string | null;
+  error?: string;
+  message: string;
+}
+
+async function runChecker(
+  deps: StepDeps,
+  job: ParsedStepJob,
+  state: DecideState<WorkflowContext>,
+  ctx: WorkflowContext,
+  text: string,
+  label: string,
+): Promise<CheckerResult> {
+  const spec = state.checker as NonNullable<DecideState<WorkflowContext>['checker']>;
+  try {
+    const r = await withTimeLimit(state.timeoutMs, `checker at "${job.state}"`, (signal) =>
+      deps.provider.decide(deps.db, {
+        agent: spec.agent,
+        labels: state.labels,
+        text: spec.text ? spec.text(ctx) : text,
+        signal,
+      }),
+    );
+    const agrees = r.label === label;
+    return {
+      agent: spec.agent.name,
+      agrees,
+      label: r.label,
+      confidence: r.confidence,
+      model: r.model,
+      modelVersion: r.modelVersion,
+      promptVersion: r.promptVersion,
+      message: agrees
+        ? `Checker agent "${spec.agent.name}" agrees`
+        : `Checker agent "${spec.agent.name}" answered "${r.label}" (${Math.round(r.confidence * 100)}%), not "${label}"`,
+    };
+  } catch (e) {
+    // A checker that cannot answer has not confirmed anything: the answer is unverified.
+    if (!(isAppError(e, 'AI_UNAVAILABLE') || isAppError(e, 'AI_INVALID_OUTPUT') || isAppError(e, 'TIMEOUT'))) throw e;
+    const error = (e as Error).message;
+    return {
+      agent: spec.agent.name,
+      agrees: false,
+      label: null,
+      confidence: null,
+      model: null,
+      modelVersion: null,
+      promptVersion: null,
+      error,
+      message: `Checker agent "${spec.agent.name}" could not answer, so the answer is unverified: ${error}`,
+    };
+  }
+}
+
+function waitOutcome(state: WaitState<WorkflowContext>, ctx: WorkflowContext): StepOutcome {
+  const now = Date.now();
+  if (!state.event) return { kind: 'await-timer', until: new Date(now + (state.durationMs ?? 0)) };
+  const key = state.event.key(ctx);
+  return {
+    kind: 'await-event',
+    name: state.event.name,
+    key,
+    deadline: state.timeoutMs !== undefined ? new Date(now + state.timeoutMs) : null,
+  };
+}
+
+function reviewRequest(state: ReviewState<WorkflowContext>, ctx: WorkflowContext): ReviewRequest {
+  return {
+    kind: 'review',
+    queue: state.queue,
+    labels: state.labels,
+    reasons: [
+      { code: 'risk_rule', rule: 'review-step', message: state.description ?? 'This step always needs a human' },
+    ],
+    instructions: state.instructions,
+    summary: state.show ? state.show(ctx) : null,
+    dueInMinutes: state.dueInMinutes,
+    escalateTo: state.escalateTo,
+  };
+}
+
+async function decide(
+  deps: StepDeps,
+  job: ParsedStepJob,
+  state: DecideState<WorkflowContext>,
+  ctx: WorkflowContext,
+): Promise<StepOutcome> {
+  const text = state.text(ctx);
+  const inputHash = createHash('sha256').update(text).digest('hex');
+  const base = { agent: state.agent.name, provider: deps.provider.name, inputText: text, inputHash };
+  const review = (reasons: RouteReason[], queue: string): ReviewRequest => ({
+    kind: 'decision',
+    queue,
+    labels: state.labels,
+    reasons,
+    instructions: state.agent.instructions,
+    summary: null,
+    dueInMinutes: state.policy.dueInMinutes,
+    escalateTo: state.policy.escalateTo,
+  });
+  let result: Awaited<ReturnType<DecisionProvider['decide']>>;
+  try {
+    result = await withTimeLimit(state.timeoutMs, `decision at "${job.state}"`, (signal) =>
+      deps.provider.decide(deps.db, { agent: state.agent, labels: state.labels, text, signal }),
+    );
+  } catch (e) {
+    const aiFailure = isAppError(e, 'AI_UNAVAILABLE') || isAppError(e, 'AI_INVALID_OUTPUT') || isAppError(e, 'TIMEOUT');
+    // With tries left (the state's retry budget, 3 by default), the failure goes through its retry
+    // policy: another try after a back-off. Past the budget, to a human, with the reason.
+    if (!aiFailure || job.attempt < (state.retry?.maxAttempts ?? DEFAULT_RETRY.maxAttempts)) throw e;
+    const code = isAppError(e, 'AI_INVALID_OUTPUT') ? 'ai_invalid_output' : 'ai_unavailable';
+    const reasons: RouteReason[] = [{ code, message: (e as Error).message }];
+    const decision: DecisionRecord = { ...base, result: null, route: 'review', reasons, calibratedConfidence: 0 };
+    return { kind: 'await-review', review: review(reasons, state.policy.queue), decision };
+  }
+  // Routing trusts the calibrated confidence: the probability, learnt from human labels, that an
+  // answer given with this raw confidence by this model version is right.
+  const calibrated = deps.calibration
+    ? await deps.calibration.calibrate(deps.db, state.agent.name, result.modelVersion, result.confidence)
+    : { value: result.confidence, calibratorId: null };
+  const check = state.checker ? await runChecker(deps, job, state, ctx, text, result.label) : undefined;
+  let confidence = calibrated.value;
+  const checkerReasons: RouteReason[] = [];
+  if (check && !check.agrees) {
+    if ((state.checker?.onDisagree ?? 'review') === 'lower') confidence *= state.checker?.penalty ?? 0.5;
+    else checkerReasons.push({ code: check.error ? 'ai_unavailable' : 'checker_disagrees', message: check.message });
+  }
+  const routed = routeDecision(state.policy, ctx, { label: result.label, confidence });
+  const reasons = [...checkerReasons, ...routed.reasons];
+  const routing = { ...routed, reasons, route: reasons.length > 0 ? ('review' as const) : routed.route };
+  const decision: DecisionRecord = {
+    ...base,
+    result,
+    route: routing.route,
+    reasons: routing.reasons,
+    calibratedConfidence: confidence,
+    calibratorId: calibrated.calibratorId,
+    ...(check ? { checker: check } : {}),
+  };
+  if (routing.route === 'review')
+    return { kind: 'await-review', review: review(routing.reasons, routing.queue ?? state.policy.queue), decision };
+  const output = { label: result.label, confidence, decidedBy: 'ai', rationale: result.rationale ?? null };
+  const rate = state.policy.sampleRate;
+  if (isSampled(createHash('sha256').update(idempotencyKeyOf(job)).digest().readUInt32BE(0), rate)) {
+    const reasons: RouteReason[] = [
+      {
+        code: 'qa_sample',
+        message: `Auto-accepted, and sampled for quality review (${Math.round((rate ?? 0) * 100)}% of auto-accepted decisions)`,
+      },
+    ];
+    const qa = {
+      ...review(reasons, state.policy.sampleQueue ?? state.policy.queue),
+      kind: 'qa' as const,
+      dueInMinutes: undefined,
+    };
+    return { kind: 'advance', output, next: state.next, decision: { ...decision, route: 'sampled', reasons }, qa };
+  }
+  return { kind: 'advance', output, next: state.next, decision };
+}

@@ -1,0 +1,264 @@
+// The one transition path: every change to an item (a state's result or failure, a branch, a wait,
+// a verdict, a claim, an escalation, an operator's action) is planned against the item's locked
+// row by `planTransition` and written by `writePlans`, any number of items in one transaction.
+import { randomUUID } from 'node:crypto';
+import { AppError } from '@signoff/core';
+import type { DB } from '@signoff/db';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { PgBoss } from 'pg-boss';
+import type { FaultHook } from './faults';
+import { emptyPlan, isAtStep } from './plan-common';
+import type { BranchRow, EventRow, ItemSnapshot, OpenWaitRow, Outcome, Plan, TransitionResult } from './plan-types';
+import { TransitionConflict, writePlans } from './plan-writer';
+import { planTransition, type TransitionAux } from './planner';
+import type { WorkflowRegistry } from './registry';
+
+export interface TransitionDeps {
+  boss: PgBoss;
+  registry: WorkflowRegistry;
+  /** Test-only crash injection; see `FaultPoint`. */
+  faults?: FaultHook | undefined;
+  /** Jitter of retry back-offs (tests fix it). */
+  random?: (() => number) | undefined;
+}
+
+export interface TransitionRequest {
+  itemId: string;
+  outcome: Outcome;
+}
+
+export type TransitionOutcome = { ok: true; result: TransitionResult; plan: Plan } | { ok: false; error: unknown };
+
+const SNAPSHOT_COLUMNS = [
+  'id',
+  'workflow_name',
+  'workflow_version_id',
+  'status',
+  'current_state',
+  'visits',
+  'attempt',
+  'context',
+  'input',
+  'audit_seq',
+  'audit_hash',
+  'updated_at',
+] as const;
+
+/**
+ * Plans and writes transitions in the caller's transaction: locks the items (in id order), reads
+ * the rows some outcomes are planned against, plans each transition and writes them all together.
+ * Several requests for one item are applied one after another, each planned against the last.
+ * A request that cannot apply is returned as `{ ok: false, error }` and writes nothing; a
+ * `TransitionConflict` (another transaction got there first) is thrown, for the caller to roll back.
+ *
+ * @example
+ * const [r] = await db.transaction().execute((trx) =>
+ *   applyTransitions(trx, deps, [{ itemId, outcome: { kind: 'task-released', task, userId } }]));
+ */
+export async function applyTransitions(
+  trx: Transaction<DB>,
+  deps: TransitionDeps,
+  requests: readonly TransitionRequest[],
+): Promise<TransitionOutcome[]> {
+  const results: TransitionOutcome[] = new Array(requests.length);
+  const seen = new Map<string, number>();
+  const rounds: number[][] = [];
+  requests.forEach((r, index) => {
+    const round = seen.get(r.itemId) ?? 0;
+    seen.set(r.itemId, round + 1);
+    const members = rounds[round] ?? [];
+    members.push(index);
+    rounds[round] = members;
+  });
+  for (const round of rounds) {
+    const planned = await planRound(
+      trx,
+      deps,
+      round.map((i) => requests[i] as TransitionRequest),
+    );
+    const plans: Plan[] = [];
+    planned.forEach((outcome, k) => {
+      results[round[k] as number] = outcome;
+      if (outcome.ok) plans.push(outcome.plan);
+    });
+    await writePlans(trx, deps.boss, plans);
+    for (const [k, outcome] of planned.entries()) {
+      if (!outcome.ok || outcome.result === 'stale') continue;
+      const request = requests[round[k] as number] as TransitionRequest;
+      await deps.faults?.('before-commit', faultContext(request));
+    }
+  }
+  return results;
+}
+
+/**
+ * `applyTransitions` in a transaction of its own. If that transaction fails (another worker
+ * committed one of the items first, a deadlock, a lost connection), each request is tried again in
+ * a transaction of its own, so one item's trouble never holds back the others; a conflict then
+ * means that request is `stale`.
+ */
+export async function commitTransitions(
+  db: Kysely<DB>,
+  deps: TransitionDeps,
+  requests: readonly TransitionRequest[],
+): Promise<TransitionOutcome[]> {
+  if (requests.length === 0) return [];
+  try {
+    return await db.transaction().execute((trx) => applyTransitions(trx, deps, requests));
+  } catch (error) {
+    if (requests.length === 1) return [failedCommit(error)];
+  }
+  const results: TransitionOutcome[] = [];
+  for (const request of requests) {
+    try {
+      const [r] = await db.transaction().execute((trx) => applyTransitions(trx, deps, [request]));
+      results.push(r as TransitionOutcome);
+    } catch (error) {
+      results.push(failedCommit(error));
+    }
+  }
+  return results;
+}
+
+function failedCommit(error: unknown): TransitionOutcome {
+  if (error instanceof TransitionConflict)
+    return { ok: true, result: 'stale', plan: emptyPlan({ id: '', audit_seq: 0, audit_hash: '' }, 'stale') };
+  return { ok: false, error };
+}
+
+function faultContext(r: TransitionRequest) {
+  const job = 'job' in r.outcome ? r.outcome.job : undefined;
+  return { itemId: r.itemId, outcome: r.outcome.kind, ...(job ? { job } : {}) };
+}
+
+/** One plan per request, at most one request per item. */
+async function planRound(
+  trx: Transaction<DB>,
+  deps: TransitionDeps,
+  requests: readonly TransitionRequest[],
+): Promise<TransitionOutcome[]> {
+  // Early events first: a wait that starts and an event that arrives for it take the same lock,
+  // before any item lock (as `deliverEvent` does), so neither misses the other.
+  const awaited = requests.flatMap((r) =>
+    r.outcome.kind === 'state-result' && r.outcome.result.kind === 'await-event'
+      ? [{ name: r.outcome.result.name, key: r.outcome.result.key }]
+      : [],
+  );
+  if (awaited.length > 0) await lockEventKeys(trx, awaited);
+  const ids = [...new Set(requests.map((r) => r.itemId))].sort();
+  const items = new Map(
+    (
+      await trx.selectFrom('items').select(SNAPSHOT_COLUMNS).where('id', 'in', ids).orderBy('id').forUpdate().execute()
+    ).map((i) => [i.id, i as ItemSnapshot]),
+  );
+  const aux = await readAux(trx, requests, items);
+  const env = { now: new Date(), newId: randomUUID, random: deps.random ?? Math.random };
+  return requests.map((r, k): TransitionOutcome => {
+    const item = items.get(r.itemId);
+    if (!item) return { ok: false, error: new AppError('NOT_FOUND', `No item ${r.itemId}`) };
+    const wf = deps.registry.byVersionId(item.workflow_version_id);
+    if (!wf)
+      return {
+        ok: false,
+        error: new AppError(
+          'INTERNAL',
+          `Workflow version ${item.workflow_version_id} of "${item.workflow_name}" is not loaded by this process`,
+        ),
+      };
+    try {
+      const plan = planTransition({ item, definition: wf.definition, outcome: r.outcome, env, aux: aux[k] ?? {} });
+      return { ok: true, result: plan.result, plan };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  });
+}
+
+/** Serialises, per (event name, key), a wait that starts with an event that arrives. */
+export async function lockEventKeys(
+  trx: Transaction<DB>,
+  keys: readonly { name: string; key: string }[],
+): Promise<void> {
+  const unique = [...new Set(keys.map((k) => JSON.stringify([k.name, k.key])))].sort();
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(k, 7271)) FROM unnest(${unique}::text[]) AS k ORDER BY k`.execute(
+    trx,
+  );
+}
+
+function waitKey(itemId: string, state: string, visit: number): string {
+  return `${itemId}\u0000${state}\u0000${visit}`;
+}
+
+/** The branch rows, open waits and early events the round's outcomes are planned against. */
+async function readAux(
+  trx: Transaction<DB>,
+  requests: readonly TransitionRequest[],
+  items: ReadonlyMap<string, ItemSnapshot>,
+): Promise<TransitionAux[]> {
+  const aux: TransitionAux[] = requests.map(() => ({}));
+  const branchKeys: { item_id: string; state: string; visit: number }[] = [];
+  const waitKeys: { item_id: string; state: string; visit: number }[] = [];
+  const eventKeys: { name: string; key: string }[] = [];
+  for (const r of requests) {
+    const o = r.outcome;
+    if (o.kind === 'branch-result' || o.kind === 'branch-error')
+      branchKeys.push({ item_id: r.itemId, state: o.job.state, visit: o.job.visit });
+    else if (o.kind === 'state-result' && o.result.kind === 'fan-out')
+      branchKeys.push({ item_id: r.itemId, state: o.job.state, visit: o.job.visit });
+    else if (o.kind === 'deadline-passed') waitKeys.push({ item_id: r.itemId, state: o.job.state, visit: o.job.visit });
+    else if (o.kind === 'state-result' && o.result.kind === 'await-event')
+      eventKeys.push({ name: o.result.name, key: o.result.key });
+  }
+  const branches = new Map<string, BranchRow[]>();
+  if (branchKeys.length > 0) {
+    const rows = await sql<BranchRow & { item_id: string; state: string; visit: number }>`
+      SELECT b.item_id, b.state, b.visit, b.branch, b.status, b.attempt, b.output
+        FROM branch_runs b
+        JOIN jsonb_to_recordset(${JSON.stringify(branchKeys)}::jsonb) AS k(item_id uuid, state text, visit integer)
+          ON b.item_id = k.item_id AND b.state = k.state AND b.visit = k.visit
+       ORDER BY b.item_id, b.branch
+         FOR UPDATE OF b`.execute(trx);
+    for (const row of rows.rows) {
+      const key = waitKey(row.item_id, row.state, row.visit);
+      branches.set(key, [...(branches.get(key) ?? []), row]);
+    }
+  }
+  const waits = new Map<string, OpenWaitRow>();
+  if (waitKeys.length > 0) {
+    const rows = await sql<OpenWaitRow & { item_id: string }>`
+      SELECT w.item_id, w.state, w.visit, w.event_name, w.event_key, w.deadline
+        FROM event_waits w
+        JOIN jsonb_to_recordset(${JSON.stringify(waitKeys)}::jsonb) AS k(item_id uuid, state text, visit integer)
+          ON w.item_id = k.item_id AND w.state = k.state AND w.visit = k.visit
+       WHERE w.resolved_at IS NULL
+         FOR UPDATE OF w`.execute(trx);
+    for (const row of rows.rows) waits.set(waitKey(row.item_id, row.state, row.visit), row);
+  }
+  const early = new Map<string, EventRow[]>();
+  if (eventKeys.length > 0) {
+    const rows = await sql<EventRow>`
+      SELECT e.id, e.name, e.key, e.payload
+        FROM events e
+        JOIN (SELECT DISTINCT name, key FROM jsonb_to_recordset(${JSON.stringify(eventKeys)}::jsonb)
+                AS k(name text, key text)) k ON e.name = k.name AND e.key = k.key
+       WHERE e.consumed_at IS NULL
+       ORDER BY e.received_at, e.id
+         FOR UPDATE OF e`.execute(trx);
+    for (const row of rows.rows) {
+      const key = JSON.stringify([row.name, row.key]);
+      early.set(key, [...(early.get(key) ?? []), row]);
+    }
+  }
+  requests.forEach((r, k) => {
+    const o = r.outcome;
+    const a = aux[k] as TransitionAux;
+    if (o.kind === 'branch-result' || o.kind === 'branch-error' || o.kind === 'state-result')
+      a.branches = branches.get(waitKey(r.itemId, o.job.state, o.job.visit)) ?? [];
+    if (o.kind === 'deadline-passed') a.openWait = waits.get(waitKey(r.itemId, o.job.state, o.job.visit));
+    if (o.kind === 'state-result' && o.result.kind === 'await-event' && isAtStep(items.get(r.itemId), o.job)) {
+      // Each early event resumes one wait: the first to start takes it.
+      a.earlyEvent = early.get(JSON.stringify([o.result.name, o.result.key]))?.shift();
+    }
+  });
+  return aux;
+}
