@@ -7,6 +7,7 @@ const PEERS = {
   pgboss: async (ctx: PeerContext) => (await import('./peers/pgboss-chain')).runPgbossChain(ctx),
   dbos: async (ctx: PeerContext) => (await import('./peers/dbos')).runDbos(ctx),
   signoff: async (ctx: PeerContext) => (await import('./peers/signoff')).runSignoff(ctx),
+  'signoff-http': async (ctx: PeerContext) => (await import('./peers/signoff-http')).runSignoffHttp(ctx),
 } as const;
 
 async function main() {

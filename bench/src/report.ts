@@ -96,6 +96,19 @@ export function renderReport(machine: Machine, items: number, results: BenchResu
   };
   ratio(by('dbos'), 2, 'DBOS');
   ratio(by('pgboss'), 0.5, 'raw pg-boss chain');
+  const http = by('signoff-http');
+  if (http) {
+    const ingestion = http.items / http.enqueueSeconds;
+    out.push(
+      `- Signoff over HTTP, ingestion: **${n0(ingestion)} items/s** (target 5,000: ${ingestion >= 5000 ? 'met' : 'not met'})`,
+    );
+    if (signoff) {
+      const x = http.itemsPerSecond / signoff.itemsPerSecond;
+      out.push(
+        `- Signoff over HTTP, end to end ${n0(http.itemsPerSecond)} items/s / engine only: **${n2(x)}x** (target 0.5x: ${x >= 0.5 ? 'met' : 'not met'})`,
+      );
+    }
+  }
   out.push('');
   for (const r of results) {
     if (r.kind === 'failed') continue;

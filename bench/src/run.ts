@@ -1,4 +1,4 @@
-// pnpm bench [--items N] [--only signoff,pgboss,dbos,pgbench] [--database-url URL]
+// pnpm bench [--items N] [--only signoff,signoff-http,pgboss,dbos,pgbench] [--database-url URL]
 // Runs each peer in its own process against its own fresh database on one PostgreSQL server,
 // prints the results as markdown and keeps them in bench/results/.
 import { fork } from 'node:child_process';
@@ -17,7 +17,7 @@ import {
 } from './measure';
 import { describeMachine, renderReport } from './report';
 
-const PEERS = ['pgbench', 'pgboss', 'dbos', 'signoff'] as const;
+const PEERS = ['pgbench', 'pgboss', 'dbos', 'signoff', 'signoff-http'] as const;
 type Peer = (typeof PEERS)[number];
 const PEER_TIMEOUT_MS = 10 * 60_000;
 /** Time a peer gets to stop by itself after its deadline before it is killed. */

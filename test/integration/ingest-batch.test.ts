@@ -4,6 +4,7 @@
 import { defineWorkflow } from '@signoff/core';
 import { DEMO_API_KEY } from '@signoff/server';
 import { generateSupportItems, supportTriage } from '@signoff/server/demo';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startTestSignoff, type TestSignoff } from '../support/signoff';
@@ -142,7 +143,7 @@ describe('a batch', () => {
     expect(await itemsWithKeyPrefix('resend-')).toHaveLength(40);
   });
 
-  it('when the engine refuses an item inside the shared transaction, still creates the others', async () => {
+  it("asks each item's schema once: a rule that would refuse on a second look cannot turn a created item invalid", async () => {
     const body = await postBatch(
       ['ok-1', 'late-1', 'ok-2'].map((ref) => ({
         workflow: 'ingest-late-refusal',
@@ -150,15 +151,57 @@ describe('a batch', () => {
         idempotencyKey: ref,
       })),
     );
-    expect(body.results.map((r) => r.status)).toEqual(['created', 'invalid', 'created']);
-    expect(body.results[1]?.error?.code).toBe('BAD_INPUT');
+    expect(body.results.map((r) => r.status)).toEqual(['created', 'created', 'created']);
     const stored = await s.db
       .selectFrom('items')
       .select('idempotency_key')
       .where('workflow_name', '=', 'ingest-late-refusal')
       .orderBy('idempotency_key')
       .execute();
-    expect(stored.map((i) => i.idempotency_key)).toEqual(['ok-1', 'ok-2']);
+    expect(stored.map((i) => i.idempotency_key)).toEqual(['late-1', 'ok-1', 'ok-2']);
+  });
+
+  it('when the database refuses one item of the shared transaction, commits the others one by one', async () => {
+    // A row-level refusal the schema cannot see (as a constraint or a trigger of the operator's would be).
+    await sql`CREATE FUNCTION refuse_doomed() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.input->>'ref' = 'doomed' THEN RAISE EXCEPTION 'doomed item refused'; END IF;
+        RETURN NEW;
+      END $$`.execute(s.db);
+    await sql`CREATE TRIGGER refuse_doomed BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION refuse_doomed()`.execute(
+      s.db,
+    );
+    try {
+      const body = await postBatch(
+        ['fine-1', 'doomed', 'fine-2'].map((ref) => ({
+          workflow: 'ingest-late-refusal',
+          input: { ref },
+          idempotencyKey: ref,
+        })),
+      );
+      expect(body.results.map((r) => r.status)).toEqual(['created', 'error', 'created']);
+      expect(body.summary).toEqual({ created: 2, existing: 0, invalid: 0, errors: 1 });
+      const stored = await s.db
+        .selectFrom('items')
+        .select('idempotency_key')
+        .where('idempotency_key', 'in', ['fine-1', 'doomed', 'fine-2'])
+        .orderBy('idempotency_key')
+        .execute();
+      expect(stored.map((i) => i.idempotency_key)).toEqual(['fine-1', 'fine-2']);
+      // Each created item has its first audit event and its first job, the refused one neither.
+      const events = await s.db
+        .selectFrom('audit_events')
+        .select('action')
+        .where(
+          'stream',
+          'in',
+          body.results.flatMap((r) => (r.id ? [r.id] : [])),
+        )
+        .execute();
+      expect(events.map((e) => e.action)).toEqual(['item.submitted', 'item.submitted']);
+    } finally {
+      await sql`DROP TRIGGER refuse_doomed ON items`.execute(s.db);
+    }
   });
 
   it('leaves the single-item API as it was', async () => {

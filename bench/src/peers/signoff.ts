@@ -1,6 +1,6 @@
 import { createLocalProvider, type DecisionProvider } from '@signoff/ai';
 import { createDb, migrateToLatest } from '@signoff/db';
-import { createBoss, ensureQueues, STEP_QUEUE, startWorkers, submitItem, WorkflowRegistry } from '@signoff/engine';
+import { createBoss, ensureQueues, STEP_QUEUE, startWorkers, submitItems, WorkflowRegistry } from '@signoff/engine';
 import { SYSTEM } from '@signoff/governance';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -33,7 +33,7 @@ const NO_NOTIFY = process.env.BENCH_SIGNOFF_NOTIFY === '0';
 
 /**
  * Signoff through its public API: N items of a decide -> choice -> task -> final workflow,
- * submitted first (one transaction per 500 items), then processed by `startWorkers` until every
+ * submitted first (`submitItems`, one transaction per 500 items), then processed by `startWorkers` until every
  * item has succeeded. Every transition commits atomically with its audit events and next job.
  */
 export async function runSignoff(ctx: PeerContext): Promise<Omit<PeerResult, SetByParent>> {
@@ -57,16 +57,11 @@ export async function runSignoff(ctx: PeerContext): Promise<Omit<PeerResult, Set
   const batches = Array.from({ length: Math.ceil(ctx.items / SUBMIT_BATCH) }, (_, b) => b * SUBMIT_BATCH);
   await inFlight(batches, SUBMIT_PARALLEL, async (from) => {
     checkDeadline(ctx, 'submitting');
-    await submitDb.transaction().execute(async (trx) => {
-      for (let i = from; i < Math.min(ctx.items, from + SUBMIT_BATCH); i++) {
-        await submitItem(
-          trx,
-          { registry, boss },
-          { workflow: benchWorkflow.name, input: { text: itemText(i) } },
-          SYSTEM,
-        );
-      }
-    });
+    const batch: { workflow: string; input: { text: string } }[] = [];
+    for (let i = from; i < Math.min(ctx.items, from + SUBMIT_BATCH); i++)
+      batch.push({ workflow: benchWorkflow.name, input: { text: itemText(i) } });
+    const results = await submitDb.transaction().execute((trx) => submitItems(trx, { registry, boss }, batch, SYSTEM));
+    if (results.some((r) => !r.ok)) throw new Error('a benchmark item was refused');
   });
   await sql`ANALYZE`.execute(db);
   const enqueueSeconds = (Date.now() - enqueueStart) / 1000;
@@ -161,7 +156,7 @@ export async function runSignoff(ctx: PeerContext): Promise<Omit<PeerResult, Set
     enqueueSeconds,
     processSeconds: s.process_s,
     cpu: cpu as PeerResult['cpu'],
-    config: `startWorkers batchSize ${BATCH_SIZE}, concurrency ${CONCURRENCY}, kysely pool ${POOL}, pg-boss pool ${BOSS_POOL}; submitted ${SUBMIT_BATCH} per transaction, ${SUBMIT_PARALLEL} transactions at once; local model on ${seeded} seed examples${NO_NOTIFY ? '; EXPERIMENT: step queue notify off' : ''}`,
+    config: `startWorkers batchSize ${BATCH_SIZE}, concurrency ${CONCURRENCY}, kysely pool ${POOL}, pg-boss pool ${BOSS_POOL}; submitItems ${SUBMIT_BATCH} per transaction, ${SUBMIT_PARALLEL} transactions at once; local model on ${seeded} seed examples${NO_NOTIFY ? '; EXPERIMENT: step queue notify off' : ''}`,
     details: {
       waitEvents: waits,
       stateRunMs: perKind.rows,

@@ -195,22 +195,33 @@ export interface CalibrationSource {
  */
 export function createCalibrationSource(options: { refreshMs?: number } = {}): CalibrationSource {
   const refreshMs = options.refreshMs ?? 30_000;
-  const cache = new Map<string, { at: number; id: string | null; calibrator: Calibrator | null }>();
+  type Entry = { id: string | null; calibrator: Calibrator | null };
+  // Promises, not values: decisions that miss the cache together share one read.
+  const cache = new Map<string, { since: number; entry: Promise<Entry> }>();
+  const read = async (db: Parameters<CalibrationSource['calibrate']>[0], agent: string, modelVersion: string) => {
+    const row = await db
+      .selectFrom('calibrators')
+      .select(['id', 'params'])
+      .where('agent', '=', agent)
+      .where('model_version', '=', modelVersion)
+      .where('active', '=', true)
+      .executeTakeFirst();
+    return { id: row?.id ?? null, calibrator: (row?.params as Calibrator | undefined) ?? null };
+  };
   return {
     async calibrate(db, agent, modelVersion, raw) {
       const key = `${agent}\u0000${modelVersion}`;
-      let entry = cache.get(key);
-      if (!entry || Date.now() - entry.at > refreshMs) {
-        const row = await db
-          .selectFrom('calibrators')
-          .select(['id', 'params'])
-          .where('agent', '=', agent)
-          .where('model_version', '=', modelVersion)
-          .where('active', '=', true)
-          .executeTakeFirst();
-        entry = { at: Date.now(), id: row?.id ?? null, calibrator: (row?.params as Calibrator | undefined) ?? null };
-        cache.set(key, entry);
+      let cached = cache.get(key);
+      if (!cached || Date.now() - cached.since > refreshMs) {
+        const entry = read(db, agent, modelVersion);
+        cached = { since: Date.now(), entry };
+        cache.set(key, cached);
+        // A failed read is not kept: the next decision tries again.
+        entry.catch(() => {
+          if (cache.get(key)?.entry === entry) cache.delete(key);
+        });
       }
+      const entry = await cached.entry;
       if (!entry.calibrator) return { value: raw, calibratorId: null };
       return { value: applyCalibrator(entry.calibrator, raw), calibratorId: entry.id };
     },
