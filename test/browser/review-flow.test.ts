@@ -1,17 +1,17 @@
 // The reviewer's path through the real console in a real browser: sign in, claim, read the AI's
 // answer and why it was routed, correct it, and see the queue and the label table agree.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CSRF_COOKIE, csrfTokenFor, SESSION_COOKIE } from '@signoff/api';
+import { sha256 } from '@signoff/governance';
 import { DEMO_PASSWORD, DEMO_USERS } from '@signoff/server';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { buildConsoleIfStale } from '../support/console-build';
 import { startTestSignoff, type TestSignoff, waitFor } from '../support/signoff';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CONSOLE_DIR = join(ROOT, 'apps/console');
 const SCREENSHOTS = join(ROOT, 'test-results/screenshots');
 
 const REVIEWER = demoUser('reviewer');
@@ -22,6 +22,7 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let pageErrors: string[] = [];
+let cspViolations: string[] = [];
 
 beforeAll(async () => {
   buildConsoleIfStale();
@@ -67,18 +68,36 @@ beforeEach(async () => {
   context = await browser.newContext({ viewport: { width: 1360, height: 900 }, baseURL: s.url });
   page = await context.newPage();
   pageErrors = [];
+  cspViolations = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  // Chromium reports what the Content-Security-Policy blocked on the console: the console must need nothing it forbids.
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
 });
 
 afterEach(async () => {
   await context.close();
   expect(pageErrors).toEqual([]);
+  expect(cspViolations).toEqual([]);
 });
 
 it('a reviewer claims a task, corrects the AI, and the queue and labels show it', async () => {
   await signIn(page, REVIEWER.email, DEMO_PASSWORD);
   await page.getByRole('heading', { name: 'Review queue' }).waitFor();
   await page.getByText(REVIEWER.name).waitFor();
+
+  // The session is an HttpOnly SameSite cookie; the page keeps only the profile it shows.
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === SESSION_COOKIE);
+  expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/trpc', secure: false });
+  expect(cookies.find((c) => c.name === CSRF_COOKIE)).toMatchObject({ httpOnly: false, sameSite: 'Strict', path: '/' });
+  const stored = await page.evaluate(() => localStorage.getItem('signoff.session'));
+  expect(JSON.parse(stored ?? 'null')).toEqual({
+    user: { id: expect.any(String), email: REVIEWER.email, name: REVIEWER.name, role: 'reviewer' },
+  });
+  expect(stored).not.toContain(session?.value);
+  expect(await page.evaluate(() => document.cookie)).not.toContain(SESSION_COOKIE);
 
   const before = await displayedPending(page);
   expect(before).toBe(await pendingInDb());
@@ -263,11 +282,21 @@ it('a wrong password shows an error and keeps you on the login form', async () =
 
 it('a session the server no longer accepts sends you back to the login form', async () => {
   await page.goto('/');
-  const stale = {
-    token: 'sess_revoked',
-    user: { id: 'x', email: REVIEWER.email, name: REVIEWER.name, role: 'reviewer' },
-  };
+  const stale = { user: { id: 'x', email: REVIEWER.email, name: REVIEWER.name, role: 'reviewer' } };
   await page.evaluate((v) => localStorage.setItem('signoff.session', v), JSON.stringify(stale));
+  // A session cookie the server does not know (with its CSRF proof, so the refusal is about the session).
+  const { hostname } = new URL(s.url);
+  await context.addCookies([
+    {
+      name: SESSION_COOKIE,
+      value: 'sess_revoked',
+      domain: hostname,
+      path: '/trpc',
+      httpOnly: true,
+      sameSite: 'Strict',
+    },
+    { name: CSRF_COOKIE, value: csrfTokenFor('sess_revoked'), domain: hostname, path: '/', sameSite: 'Strict' },
+  ]);
   await page.reload();
   await page.getByText('Your session has ended. Please sign in again.').waitFor();
   expect(await page.getByLabel('Email').isVisible()).toBe(true);
@@ -301,6 +330,16 @@ it('a data scientist lands on the items list and reads an item timeline', async 
   expect(text).toContain('decision.made');
   expect(text).toContain(decided.label as string);
   await screenshot(page, 'timeline.png');
+
+  // Signing out ends the session on the server and clears the cookies the page cannot touch itself.
+  const session = (await context.cookies()).find((c) => c.name === SESSION_COOKIE)?.value as string;
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  await waitFor(async () => !(await context.cookies()).some((c) => c.name === SESSION_COOKIE), {
+    message: 'the session cookie is cleared',
+  });
+  const left = await s.db.selectFrom('sessions').select('user_id').where('token_hash', '=', sha256(session)).execute();
+  expect(left).toEqual([]);
 });
 
 /** Claims through a queue row's button; returns the task id from the task view's address. */
@@ -347,28 +386,4 @@ async function pendingInDb(): Promise<number> {
     .where('status', '=', 'pending')
     .executeTakeFirstOrThrow();
   return Number(r.n);
-}
-
-/** Builds the console when dist/ is missing or older than its sources, so this file runs on its own. */
-function buildConsoleIfStale(): void {
-  const built = join(CONSOLE_DIR, 'dist/index.html');
-  const sources = [
-    join(CONSOLE_DIR, 'index.html'),
-    join(CONSOLE_DIR, 'vite.config.ts'),
-    join(CONSOLE_DIR, 'package.json'),
-    ...listFiles(join(CONSOLE_DIR, 'src')),
-    ...listFiles(join(ROOT, 'packages/core/src')),
-  ];
-  const newest = Math.max(...sources.map((f) => statSync(f).mtimeMs));
-  if (existsSync(built) && statSync(built).mtimeMs >= newest) return;
-  // The package's own build script, through vite's bin with this Node: no PATH lookups needed.
-  const vitePackage = createRequire(join(CONSOLE_DIR, 'package.json')).resolve('vite/package.json');
-  const vite = join(vitePackage, '..', 'bin/vite.js');
-  execFileSync(process.execPath, [vite, 'build'], { cwd: CONSOLE_DIR, stdio: 'pipe' });
-}
-
-function listFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? listFiles(join(dir, e.name)) : [join(dir, e.name)],
-  );
 }

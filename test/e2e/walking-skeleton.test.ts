@@ -27,7 +27,7 @@ function client(token?: string) {
 }
 
 async function signIn(email: string) {
-  const { token } = await client().auth.login.mutate({ email, password: DEMO_PASSWORD });
+  const { token } = await client().auth.login.mutate({ email, password: DEMO_PASSWORD, session: 'bearer' });
   return client(token);
 }
 

@@ -28,7 +28,13 @@ describe('audit chain', () => {
   it('chains events per stream and verifies intact chains', async () => {
     await appendMany('config', 3);
     const v = await verifyAuditStream(t.db, 'config');
-    expect(v).toEqual({ stream: 'config', ok: true, checked: 3 });
+    const last = await t.db
+      .selectFrom('audit_events')
+      .select('hash')
+      .where('stream', '=', 'config')
+      .where('seq', '=', 3)
+      .executeTakeFirstOrThrow();
+    expect(v).toEqual({ stream: 'config', ok: true, checked: 3, head: { seq: 3, hash: last.hash } });
   });
 
   it('refuses updates and deletes outright', async () => {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
-import { createDb, startEmbeddedPostgres } from '@signoff/db';
+import { createDb, type DB, startEmbeddedPostgres } from '@signoff/db';
 import { readEnv } from '@signoff/server';
+import type { Kysely } from 'kysely';
 
 /**
  * A database connection for one-shot commands: DATABASE_URL, else the embedded cluster in the data
@@ -27,4 +28,19 @@ export async function openDatabase() {
       await stop();
     },
   };
+}
+
+/**
+ * Runs `body` with a database from `openDatabase`, closing it however `body` ends.
+ *
+ * @example
+ * const users = await withDatabase((db) => listUsers(db));
+ */
+export async function withDatabase<T>(body: (db: Kysely<DB>) => Promise<T>): Promise<T> {
+  const { db, close } = await openDatabase();
+  try {
+    return await body(db);
+  } finally {
+    await close();
+  }
 }

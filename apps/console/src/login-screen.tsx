@@ -19,7 +19,7 @@ export function LoginScreen() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [localErrors, setLocalErrors] = useState<Record<string, string>>({});
-  const login = useMutation(trpc.auth.login.mutationOptions({ onSuccess: (s) => signIn(s) }));
+  const login = useMutation(trpc.auth.login.mutationOptions({ onSuccess: (s) => signIn({ user: s.user }) }));
 
   const serverFieldErrors = Object.fromEntries(fieldErrorsOf(login.error).map((f) => [f.path, f.message]));
   const errors: Record<string, string | undefined> = { ...serverFieldErrors, ...localErrors };

@@ -4,13 +4,13 @@ import { createRoot } from 'react-dom/client';
 import { App } from './app';
 import { FlashProvider } from './flash';
 import { navigate } from './router';
-import { currentToken, expireSession, SessionProvider, type SignOutReason } from './session';
+import { csrfToken, expireSession, readStoredSession, SessionProvider, type SignOutReason } from './session';
 import { createApiClient, isApiError, isUnauthorized, TRPCProvider } from './trpc';
 import './styles.css';
 
 function onApiError(error: unknown) {
   // A rejected token means the session is over, whatever screen we are on: back to the login form.
-  if (isUnauthorized(error) && currentToken()) expireSession('Your session has ended. Please sign in again.');
+  if (isUnauthorized(error) && readStoredSession()) expireSession('Your session has ended. Please sign in again.');
 }
 
 function Root() {
@@ -28,7 +28,7 @@ function Root() {
         },
       }),
   );
-  const [trpcClient] = useState(() => createApiClient(currentToken));
+  const [trpcClient] = useState(() => createApiClient(csrfToken));
   const onSignOut = useCallback(
     (reason: SignOutReason) => {
       queryClient.clear();

@@ -1,4 +1,4 @@
-import { type Permission, type Role, roleHas } from '@signoff/core/schemas';
+import { CSRF_COOKIE, type Permission, type Role, roleHas } from '@signoff/core/schemas';
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 
 export interface SessionUser {
@@ -8,8 +8,12 @@ export interface SessionUser {
   role: Role;
 }
 
+/**
+ * What the console keeps about the signed-in user: the profile, for display and for choosing
+ * screens. The session itself is an HttpOnly cookie that scripts (ours or injected) cannot read;
+ * the server decides on every call whether it is still good.
+ */
 export interface Session {
-  token: string;
   user: SessionUser;
 }
 
@@ -20,16 +24,23 @@ export function readStoredSession(): Session | null {
   try {
     const raw = localStorage.getItem(STORAGE_KEY);
     if (!raw) return null;
-    const s = JSON.parse(raw) as Partial<Session>;
-    return typeof s.token === 'string' && s.user && typeof s.user.role === 'string' ? (s as Session) : null;
+    const s = JSON.parse(raw) as Partial<Session> & { token?: unknown };
+    if (!s.user || typeof s.user.role !== 'string') return null;
+    // Consoles before the session cookie kept the token here: drop it.
+    if ('token' in s) localStorage.setItem(STORAGE_KEY, JSON.stringify({ user: s.user }));
+    return { user: s.user };
   } catch {
     return null;
   }
 }
 
-/** The token for the API client; read on every request so it never goes stale. */
-export function currentToken(): string | null {
-  return readStoredSession()?.token ?? null;
+/** The session's CSRF token (a readable cookie) for the API client; read on every request. */
+export function csrfToken(): string | null {
+  for (const part of document.cookie.split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === CSRF_COOKIE) return decodeURIComponent(value.join('=')) || null;
+  }
+  return null;
 }
 
 /** Ends the session from outside React (the query cache saw UNAUTHORIZED). */
@@ -60,7 +71,7 @@ export function SessionProvider({
   const [session, setSession] = useState<Session | null>(readStoredSession);
   const [notice, setNotice] = useState<string | null>(null);
   const signIn = useCallback((s: Session) => {
-    localStorage.setItem(STORAGE_KEY, JSON.stringify(s));
+    localStorage.setItem(STORAGE_KEY, JSON.stringify({ user: s.user }));
     setNotice(null);
     setSession(s);
   }, []);

@@ -1,4 +1,5 @@
 import type { AppRouter } from '@signoff/api';
+import { CSRF_HEADER } from '@signoff/core/schemas';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import type { inferRouterOutputs } from '@trpc/server';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
@@ -12,15 +13,18 @@ export type TimelineEvent = Outputs['items']['timeline'][number];
 export type ItemDetail = Outputs['items']['get'];
 export type ItemRow = Outputs['items']['list'][number];
 
-/** A client that sends the current session token, read at request time so sign-in takes effect at once. */
-export function createApiClient(getToken: () => string | null) {
+/**
+ * A client for the console's session: the browser sends the HttpOnly session cookie by itself, and
+ * every call carries the CSRF token, read at request time so sign-in takes effect at once.
+ */
+export function createApiClient(getCsrfToken: () => string | null) {
   return createTRPCClient<AppRouter>({
     links: [
       httpBatchLink({
         url: '/trpc',
         headers() {
-          const token = getToken();
-          return token ? { authorization: `Bearer ${token}` } : {};
+          const csrf = getCsrfToken();
+          return csrf ? { [CSRF_HEADER]: csrf } : {};
         },
       }),
     ],

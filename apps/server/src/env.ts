@@ -26,6 +26,18 @@ export const serverEnv = z.object({
     .regex(/^(after-effect|before-commit)@\d+$/, 'expected POINT@N, e.g. before-commit@100')
     .optional(),
   SIGNOFF_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /**
+   * How many reverse proxies stand in front of the API. 0 (the default): the client's address is
+   * the socket's peer and X-Forwarded-For / X-Forwarded-Proto are ignored, since anyone can send
+   * them. N: the address is the N-th entry from the right of X-Forwarded-For, and X-Forwarded-Proto
+   * says whether the client used HTTPS (which makes the session cookie Secure).
+   */
+  SIGNOFF_TRUST_PROXY: z.coerce
+    .number({ error: 'SIGNOFF_TRUST_PROXY must be the number of proxies in front (0 to trust none)' })
+    .int()
+    .min(0)
+    .max(10)
+    .default(0),
 });
 export type ServerEnv = z.infer<typeof serverEnv>;
 

@@ -1,14 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { type ApiDeps, appRouter, bearerToken, createContextInner } from '@signoff/api';
+import { type ApiDeps, appRouter, createHttpContext, retryAfterMeta } from '@signoff/api';
 import { isAppError } from '@signoff/core';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { Hono } from 'hono';
 import { sql } from 'kysely';
+import { requestFacts } from './client-address';
 import { deliverEvents } from './events-route';
 import { httpStatusOf, ingestItems } from './ingest';
 import { errorBody } from './ingest-schema';
+import { securityHeaders } from './security-headers';
 
 // The ingestion API's wire format, for its clients (the CLI's `submit`).
 export {
@@ -24,8 +26,9 @@ export {
  * The HTTP surface: tRPC at /trpc for the console, item ingestion at /api/v1, health, and the
  * console's static files (any other path falls back to its index.html).
  */
-export function createHttpApp(deps: ApiDeps, options: { consoleDir?: string } = {}) {
+export function createHttpApp(deps: ApiDeps, options: { consoleDir?: string; trustProxy?: number } = {}) {
   const app = new Hono();
+  app.use('*', securityHeaders());
 
   app.get('/healthz', async (c) => {
     try {
@@ -41,7 +44,9 @@ export function createHttpApp(deps: ApiDeps, options: { consoleDir?: string } = 
       endpoint: '/trpc',
       req: c.req.raw,
       router: appRouter,
-      createContext: () => createContextInner(deps, bearerToken(c.req.header('authorization'))),
+      createContext: ({ resHeaders }) =>
+        createHttpContext(deps, { req: c.req.raw, resHeaders, ...requestFacts(c, options.trustProxy ?? 0) }),
+      responseMeta: retryAfterMeta,
     }),
   );
 
@@ -49,7 +54,10 @@ export function createHttpApp(deps: ApiDeps, options: { consoleDir?: string } = 
   app.post('/api/v1/events', deliverEvents(deps));
 
   app.onError((e, c) => {
-    if (isAppError(e)) return c.json(errorBody(e.code, e.message, e.issues), httpStatusOf(e));
+    if (isAppError(e)) {
+      if (e.retryAfterSeconds) c.header('retry-after', String(e.retryAfterSeconds));
+      return c.json(errorBody(e.code, e.message, e.issues), httpStatusOf(e));
+    }
     console.error('[http] unhandled error', e);
     return c.json(errorBody('INTERNAL', 'Internal error'), 500);
   });

@@ -17,7 +17,7 @@ import {
   summarizeResults,
 } from './ingest-schema';
 
-type HttpStatus = 400 | 401 | 403 | 404 | 409 | 500 | 502 | 503;
+type HttpStatus = 400 | 401 | 403 | 404 | 409 | 429 | 500 | 502 | 503;
 
 /** The HTTP status of a domain error. */
 export function httpStatusOf(e: AppError): HttpStatus {
@@ -27,6 +27,7 @@ export function httpStatusOf(e: AppError): HttpStatus {
     FORBIDDEN: 403,
     NOT_FOUND: 404,
     CONFLICT: 409,
+    TOO_MANY_REQUESTS: 429,
     SERVICE_UNAVAILABLE: 503,
     BAD_GATEWAY: 502,
   } as const;

@@ -37,7 +37,10 @@ export async function seedDemo(
   options: { items: number; onProgress?: (done: number, total: number) => void },
 ): Promise<{ submitted: number }> {
   for (const u of DEMO_USERS) await upsertUser(db, { ...u, password: DEMO_PASSWORD });
-  if (!(await findApiKey(db, DEMO_API_KEY))) await createApiKey(db, 'demo ingestion key', null, DEMO_API_KEY);
+  if (!(await findApiKey(db, DEMO_API_KEY)))
+    await db
+      .transaction()
+      .execute((trx) => createApiKey(trx, { name: 'demo ingestion key', secret: DEMO_API_KEY }, SYSTEM));
   await seedExamples(db);
   let submitted = 0;
   const items = generateSupportItems(options.items);

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve } from '@hono/node-server';
 import { createLocalProvider, routeProviders, selectProvider, withCircuitBreaker } from '@signoff/ai';
 import type { WorkflowDefinition } from '@signoff/core';
 import { createDb, type DB, migrateToLatest, startEmbeddedPostgres } from '@signoff/db';
@@ -16,6 +15,7 @@ import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { ServerEnv } from './env';
 import { createHttpApp } from './http';
+import { listenHttp } from './listen';
 import { seedDemo, seedExamples } from './seed';
 import { WORKFLOWS } from './workflows';
 
@@ -135,15 +135,13 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
 
     let url: string | null = null;
     if (options.api) {
-      const app = createHttpApp({ db, boss, registry }, { consoleDir: CONSOLE_DIR });
-      const server = await new Promise<ReturnType<typeof serve>>((ok, fail) => {
-        const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => ok(s));
-        s.once('error', fail);
-      });
-      stops.push(() => new Promise<void>((ok) => server.close(() => ok())));
-      const addr = server.address();
-      const port = typeof addr === 'object' && addr ? addr.port : env.PORT;
-      url = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${port}`;
+      const app = createHttpApp(
+        { db, boss, registry },
+        { consoleDir: CONSOLE_DIR, trustProxy: env.SIGNOFF_TRUST_PROXY },
+      );
+      const server = await listenHttp(app.fetch, { port: env.PORT, hostname: env.HOST });
+      stops.push(server.close);
+      url = server.url;
     }
     return { url, databaseUrl, db, boss, registry, stop: stopAll };
   } catch (e) {

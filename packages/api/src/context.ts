@@ -11,15 +11,32 @@ export interface ApiDeps {
   registry: WorkflowRegistry;
 }
 
+/** How `auth.login` and `auth.logout` hand the session to a browser: cookies on the HTTP answer. */
+export interface SessionCookieJar {
+  /** Sets the HttpOnly session cookie and the readable CSRF cookie, both for `maxAgeSeconds`. */
+  issue(token: string, maxAgeSeconds: number): void;
+  clear(): void;
+}
+
 export interface Context extends ApiDeps {
   user: SessionUser | null;
   token: string | null;
+  /** The caller's network address, for sign-in throttling; absent without HTTP. */
+  clientAddress?: string | null;
+  /** Present over HTTP (see `createHttpContext`). */
+  cookies?: SessionCookieJar;
+  /** Set when a session cookie came without its CSRF proof: the call is refused, not anonymous. */
+  refusal?: 'csrf';
 }
 
 /** The context without HTTP: tests build it directly and call procedures through `createCaller`. */
-export async function createContextInner(deps: ApiDeps, token: string | null): Promise<Context> {
+export async function createContextInner(
+  deps: ApiDeps,
+  token: string | null,
+  http: Pick<Context, 'clientAddress' | 'cookies' | 'refusal'> = {},
+): Promise<Context> {
   const user = token ? ((await findSessionUser(deps.db, token)) ?? null) : null;
-  return { ...deps, user, token };
+  return { ...deps, ...http, user, token };
 }
 
 /** Reads `Authorization: Bearer <token>` from a request. */

@@ -1,5 +1,18 @@
 import { fitCalibration, listCalibrations, usageByWorkflowAndDay } from '@signoff/ai';
-import { calibrateInput, claimNextInput, itemListInput, loginInput, uuid, verdictInput } from '@signoff/core';
+import {
+  AppError,
+  apiKeyRef,
+  calibrateInput,
+  claimNextInput,
+  createApiKeyInput,
+  createUserInput,
+  itemListInput,
+  loginInput,
+  updateUserInput,
+  userRef,
+  uuid,
+  verdictInput,
+} from '@signoff/core';
 import {
   claimNextTask,
   getItemDetail,
@@ -10,17 +23,50 @@ import {
   releaseTask,
   submitVerdict,
 } from '@signoff/engine';
-import { login, logout, verifyAuditStream } from '@signoff/governance';
+import {
+  type Actor,
+  createApiKey,
+  createUser,
+  GLOBAL_STREAMS,
+  listApiKeys,
+  listUsers,
+  login,
+  logout,
+  revokeApiKey,
+  type SessionUser,
+  setUserDisabled,
+  updateUser,
+  verifyAuditStream,
+} from '@signoff/governance';
 import { z } from 'zod';
 import { publicProcedure, requirePermission, router } from './trpc';
 
 const taskRef = z.object({ taskId: uuid });
 const itemRef = z.object({ itemId: uuid });
 
+const actorOf = (user: SessionUser): Actor => ({ type: 'user', id: user.id });
+
 const auth = router({
-  login: publicProcedure.input(loginInput).mutation(({ ctx, input }) => login(ctx.db, input.email, input.password)),
+  /**
+   * Opens a session. The console's (`session: 'cookie'`) travels in an HttpOnly cookie and the
+   * answer has no token; `session: 'bearer'` returns the token for `Authorization: Bearer`.
+   */
+  login: publicProcedure
+    .input(loginInput)
+    .mutation(async ({ ctx, input }): Promise<{ user: SessionUser; expiresAt: string; token?: string }> => {
+      const { cookies } = ctx;
+      if (input.session === 'cookie' && !cookies)
+        throw new AppError('BAD_INPUT', 'A cookie session needs HTTP; ask for session "bearer"');
+      const opened = await login(ctx.db, input.email, input.password, { clientAddress: ctx.clientAddress ?? null });
+      const expiresAt = opened.expiresAt.toISOString();
+      if (input.session === 'bearer') return { user: opened.user, expiresAt, token: opened.token };
+      cookies?.issue(opened.token, opened.lifetimeSeconds);
+      return { user: opened.user, expiresAt };
+    }),
   logout: requirePermission('session').mutation(async ({ ctx }) => {
-    if (ctx.token) await logout(ctx.db, ctx.token);
+    const { token } = ctx;
+    if (token) await ctx.db.transaction().execute((trx) => logout(trx, token));
+    ctx.cookies?.clear();
     return { ok: true };
   }),
   me: requirePermission('session').query(({ ctx }) => ctx.user),
@@ -66,6 +112,10 @@ const audit = router({
   verifyItem: requirePermission('audit:read')
     .input(itemRef)
     .query(({ ctx, input }) => verifyAuditStream(ctx.db, input.itemId)),
+  /** The same for a stream without an item (`config`, `security`), with its head to note down elsewhere. */
+  verifyStream: requirePermission('audit:read')
+    .input(z.object({ stream: z.enum(GLOBAL_STREAMS) }))
+    .query(({ ctx, input }) => verifyAuditStream(ctx.db, input.stream)),
 });
 
 const models = router({
@@ -87,7 +137,45 @@ const models = router({
     .mutation(({ ctx, input }) => fitCalibration(ctx.db, { ...input, actor: { type: 'user', id: ctx.user.id } })),
 });
 
-export const appRouter = router({ auth, tasks, items, audit, models });
+const users = router({
+  list: requirePermission('user:admin').query(({ ctx }) => listUsers(ctx.db)),
+  create: requirePermission('user:admin')
+    .input(createUserInput)
+    .mutation(({ ctx, input }) => ctx.db.transaction().execute((trx) => createUser(trx, input, actorOf(ctx.user)))),
+  /** Name, role or password; a new password ends the user's sessions. */
+  update: requirePermission('user:admin')
+    .input(updateUserInput)
+    .mutation(({ ctx, input }) =>
+      ctx.db.transaction().execute((trx) => updateUser(trx, input.userId, input, actorOf(ctx.user))),
+    ),
+  disable: requirePermission('user:admin')
+    .input(userRef)
+    .mutation(({ ctx, input }) =>
+      ctx.db.transaction().execute((trx) => setUserDisabled(trx, input.userId, true, actorOf(ctx.user))),
+    ),
+  enable: requirePermission('user:admin')
+    .input(userRef)
+    .mutation(({ ctx, input }) =>
+      ctx.db.transaction().execute((trx) => setUserDisabled(trx, input.userId, false, actorOf(ctx.user))),
+    ),
+});
+
+const apiKeys = router({
+  list: requirePermission('key:admin').query(({ ctx }) => listApiKeys(ctx.db)),
+  /** The answer holds the key; it is not stored and cannot be shown again. */
+  create: requirePermission('key:admin')
+    .input(createApiKeyInput)
+    .mutation(({ ctx, input }) =>
+      ctx.db.transaction().execute((trx) => createApiKey(trx, { name: input.name }, actorOf(ctx.user))),
+    ),
+  revoke: requirePermission('key:admin')
+    .input(apiKeyRef)
+    .mutation(({ ctx, input }) =>
+      ctx.db.transaction().execute((trx) => revokeApiKey(trx, input.keyId, actorOf(ctx.user))),
+    ),
+});
+
+export const appRouter = router({ auth, tasks, items, audit, models, users, apiKeys });
 
 /** All the console imports from the server: a type. */
 export type AppRouter = typeof appRouter;

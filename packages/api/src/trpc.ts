@@ -21,6 +21,7 @@ export const ERROR_STATUS: Record<AppErrorCode, TrpcCode> = {
   AI_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   AI_INVALID_OUTPUT: 'BAD_GATEWAY',
   TIMEOUT: 'TIMEOUT',
+  RATE_LIMITED: 'TOO_MANY_REQUESTS',
   INTERNAL: 'INTERNAL_SERVER_ERROR',
 };
 
@@ -65,6 +66,8 @@ const authorize = t.middleware(({ ctx, meta, next }) => {
   const permission = meta?.permission;
   if (!permission) throw new TRPCError({ code: 'FORBIDDEN', message: 'This procedure declares no permission' });
   if (permission === 'public') return next({ ctx });
+  if (!ctx.user && ctx.refusal === 'csrf')
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'The session cookie came without its CSRF token' });
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
   if (!roleHas(ctx.user.role, permission))
     throw new TRPCError({

@@ -15,6 +15,8 @@ export type AppErrorCode =
   | 'AI_UNAVAILABLE'
   | 'AI_INVALID_OUTPUT'
   | 'TIMEOUT'
+  /** Too many attempts (e.g. failed sign-ins): wait `retryAfterSeconds`, then try again. */
+  | 'RATE_LIMITED'
   | 'INTERNAL';
 
 export interface FieldIssue {
@@ -27,11 +29,18 @@ export class AppError extends Error {
   override readonly name = 'AppError';
   readonly code: AppErrorCode;
   readonly issues: FieldIssue[] | undefined;
+  /** For `RATE_LIMITED`: whole seconds until a new attempt can succeed (sent as `Retry-After`). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: AppErrorCode, message: string, options?: { cause?: unknown; issues?: FieldIssue[] }) {
+  constructor(
+    code: AppErrorCode,
+    message: string,
+    options?: { cause?: unknown; issues?: FieldIssue[]; retryAfterSeconds?: number },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.issues = options?.issues;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }
 

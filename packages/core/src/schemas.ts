@@ -19,6 +19,10 @@ export const PERMISSIONS = [
   'item:submit',
   'metrics:read',
   'model:train',
+  /** Create, change and disable users. */
+  'user:admin',
+  /** Create and revoke ingestion API keys. */
+  'key:admin',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -34,13 +38,65 @@ export function roleHas(role: Role, permission: Permission): boolean {
   return permission === 'public' || ROLE_PERMISSIONS[role].includes(permission);
 }
 
+/**
+ * The console's session: an HttpOnly cookie (sent to /trpc only), and a readable CSRF cookie whose
+ * value the console echoes in `CSRF_HEADER` on every call. See docs/security.md.
+ */
+export const SESSION_COOKIE = 'signoff_session';
+export const CSRF_COOKIE = 'signoff_csrf';
+export const CSRF_HEADER = 'x-signoff-csrf';
+
 export const loginInput = z.object({
   email: z.email('Enter a valid email address'),
   password: z.string().min(1, 'Enter your password'),
+  /**
+   * `cookie` (the console's): the session travels in an HttpOnly cookie and the answer carries no
+   * token. `bearer`: the answer carries the token, for programs that send `Authorization: Bearer`.
+   */
+  session: z.enum(['cookie', 'bearer']).default('cookie'),
 });
 export type LoginInput = z.infer<typeof loginInput>;
 
 export const uuid = z.uuid('Expected a UUID');
+
+/** Whether a string (an id typed on a command line, a stream name) is a UUID. */
+export function isUuid(value: string): boolean {
+  return uuid.safeParse(value).success;
+}
+
+export const roleInput = z.enum(ROLES, { error: () => `Unknown role: choose one of ${ROLES.join(', ')}` });
+
+/** A password someone chooses (the sign-in form accepts any non-empty one). */
+export const newPasswordInput = z
+  .string()
+  .min(12, 'A password needs at least 12 characters')
+  .max(1024, 'A password may have at most 1024 characters');
+
+export const createUserInput = z.object({
+  email: z.email('Enter a valid email address').max(320),
+  name: z.string().trim().min(1, 'Enter a name').max(200),
+  role: roleInput,
+  password: newPasswordInput,
+});
+export type CreateUserInput = z.infer<typeof createUserInput>;
+
+export const updateUserInput = z
+  .object({
+    userId: uuid,
+    name: z.string().trim().min(1, 'Enter a name').max(200).optional(),
+    role: roleInput.optional(),
+    password: newPasswordInput.optional(),
+  })
+  .refine((u) => u.name !== undefined || u.role !== undefined || u.password !== undefined, {
+    message: 'Change at least one of name, role, password',
+  });
+export type UpdateUserInput = z.infer<typeof updateUserInput>;
+
+export const userRef = z.object({ userId: uuid });
+
+export const createApiKeyInput = z.object({ name: z.string().trim().min(1, 'Name the key').max(200) });
+
+export const apiKeyRef = z.object({ keyId: uuid });
 
 export const claimNextInput = z.object({ queue: z.string().min(1).optional() });
 

@@ -254,6 +254,23 @@ export interface EventWaitsTable {
   event_id: string | null;
 }
 
+/** Failed sign-ins per account or client address (migration 0009). */
+export interface LoginThrottlesTable {
+  scope: 'account' | 'address';
+  key: string;
+  failures: ColumnType<number, number | undefined, number>;
+  last_failure_at: Timestamp | null;
+  locked_until: Timestamp | null;
+}
+
+/** The head of each audit stream that is not an item's (`config`, `security`; migration 0009). */
+export interface AuditHeadsTable {
+  stream: string;
+  seq: number;
+  hash: string;
+  updated_at: TimestampDefault;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -272,6 +289,8 @@ export interface DB {
   events: EventsTable;
   event_waits: EventWaitsTable;
   calibrators: CalibratorsTable;
+  login_throttles: LoginThrottlesTable;
+  audit_heads: AuditHeadsTable;
 }
 
 export type Item = Selectable<ItemsTable>;

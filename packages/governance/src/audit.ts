@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '@signoff/core';
+import { AppError, canonicalJson, isUuid } from '@signoff/core';
 import type { AuditEvent, DB, NewAuditEvent } from '@signoff/db';
 import { type Kysely, sql, type Transaction } from 'kysely';
 
@@ -10,9 +10,15 @@ export type Actor =
 
 export const SYSTEM: Actor = { type: 'system', id: null };
 
+/** Streams that are not an item's: configuration changes, and sign-ins and account changes. */
+export const GLOBAL_STREAMS = ['config', 'security'] as const;
+export type GlobalStream = (typeof GLOBAL_STREAMS)[number];
+
 export interface AuditInput {
-  /** The item this event belongs to; events without one go to the `config` stream. */
+  /** The item this event belongs to; events without one go to `stream`. */
   itemId?: string | null;
+  /** For events without an item: `config` (the default) or `security`. */
+  stream?: GlobalStream;
   actor: Actor;
   /** Dotted verb, e.g. `state.completed`, `review.submitted`, `workflow.registered`. */
   action: string;
@@ -41,14 +47,15 @@ export function auditHash(
 /**
  * Appends one event to its stream's hash chain, inside the caller's transaction (so an event exists
  * exactly when the change it records does). Streams are per item, so concurrent items never wait on
- * one another; events of one stream are serialised by a transaction-scoped advisory lock.
+ * one another; the head of a stream (on the item's row, or in `audit_heads`) is locked and moved
+ * with the event, which orders appends and anchors the chain's end for `verifyAuditStream`.
  *
  * @example
  * await db.transaction().execute((trx) =>
  *   appendAudit(trx, { itemId, actor: SYSTEM, action: 'state.completed', data: { state: 'classify' } }));
  */
 export async function appendAudit(trx: Transaction<DB>, input: AuditInput): Promise<AuditEvent> {
-  const stream = input.itemId ?? 'config';
+  const stream = input.itemId ?? input.stream ?? 'config';
   let head: { seq: number; hash: string };
   if (input.itemId) {
     // An item's chain head is on its row: the row lock orders appends to the stream.
@@ -60,15 +67,7 @@ export async function appendAudit(trx: Transaction<DB>, input: AuditInput): Prom
       .executeTakeFirstOrThrow();
     head = { seq: row.audit_seq, hash: row.audit_hash };
   } else {
-    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${stream}, 727))`.execute(trx);
-    const last = await trx
-      .selectFrom('audit_events')
-      .select(['seq', 'hash'])
-      .where('stream', '=', stream)
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    head = { seq: last?.seq ?? 0, hash: last?.hash ?? GENESIS_HASH };
+    head = await lockStreamHead(trx, stream);
   }
   const [row] = chainEvents(stream, input.itemId ?? null, head, [input]);
   const event = await trx
@@ -82,7 +81,30 @@ export async function appendAudit(trx: Transaction<DB>, input: AuditInput): Prom
       .set({ audit_seq: event.seq, audit_hash: event.hash })
       .where('id', '=', input.itemId)
       .execute();
+  else
+    await trx
+      .updateTable('audit_heads')
+      .set({ seq: event.seq, hash: event.hash, updated_at: sql`now()` })
+      .where('stream', '=', stream)
+      .execute();
   return event;
+}
+
+/** Locks (creating it at the genesis if needed) the head row of a stream without an item. */
+async function lockStreamHead(trx: Transaction<DB>, stream: string): Promise<{ seq: number; hash: string }> {
+  const select = () =>
+    trx.selectFrom('audit_heads').select(['seq', 'hash']).where('stream', '=', stream).forUpdate().executeTakeFirst();
+  const head = await select();
+  if (head) return head;
+  // A concurrent first append waits on the key here and then finds the committed row.
+  await trx
+    .insertInto('audit_heads')
+    .values({ stream, seq: 0, hash: GENESIS_HASH })
+    .onConflict((oc) => oc.column('stream').doNothing())
+    .execute();
+  const created = await select();
+  if (!created) throw new Error(`audit head of ${stream} vanished`);
+  return created;
 }
 
 /**
@@ -136,37 +158,60 @@ function normaliseData(data: Record<string, unknown>): Record<string, unknown> {
 export interface ChainVerification {
   stream: string;
   ok: boolean;
+  /** Events that matched, from the first. */
   checked: number;
+  /**
+   * The head recorded for the stream (on the item's row, or in `audit_heads`): the chain must end
+   * exactly there. Write it down somewhere else to notice a rewrite of the whole stream later.
+   */
+  head: { seq: number; hash: string };
   /** The first event that does not match, and why. */
   broken?: { seq: number; reason: string };
 }
 
 /**
- * Recomputes a stream's chain from its first event. Any edited, removed or reordered event breaks it.
+ * Recomputes a stream's chain from its first event and compares its end with the stream's stored
+ * head. Any edited, removed or reordered event breaks it, and so does a missing tail: the head says
+ * how many events there were and what the last one hashed to. Events and head are read in one
+ * snapshot, so appends running meanwhile do not look like tampering.
+ * Throws `NOT_FOUND` for a stream with neither events nor a head.
  *
  * @example
  * const v = await verifyAuditStream(db, itemId);
  * if (!v.ok) console.error(`tampered at event ${v.broken?.seq}: ${v.broken?.reason}`);
  */
-export async function verifyAuditStream(db: Kysely<DB>, stream: string): Promise<ChainVerification> {
+export async function verifyAuditStream(db: Kysely<DB> | Transaction<DB>, stream: string): Promise<ChainVerification> {
+  if (!db.isTransaction)
+    return db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .setAccessMode('read only')
+      .execute((trx) => verifyAuditStream(trx, stream));
+  const storedHead = await findStreamHead(db, stream);
   const events = await db.selectFrom('audit_events').selectAll().where('stream', '=', stream).orderBy('seq').execute();
+  if (!storedHead && events.length === 0) throw new AppError('NOT_FOUND', `No audit stream "${stream}"`);
+  const head = storedHead ?? { seq: 0, hash: GENESIS_HASH };
+  const broken = (checked: number, seq: number, reason: string): ChainVerification => ({
+    stream,
+    ok: false,
+    checked,
+    head,
+    broken: { seq, reason },
+  });
+  const where = isUuid(stream) ? "the item's row" : 'audit_heads';
+  if (!storedHead) return broken(0, 1, `the stream has events but no recorded head (${where})`);
   let prev = GENESIS_HASH;
   let expectedSeq = 1;
   for (const e of events) {
     if (e.seq !== expectedSeq)
-      return {
-        stream,
-        ok: false,
-        checked: expectedSeq - 1,
-        broken: { seq: e.seq, reason: `expected event ${expectedSeq}, found ${e.seq} (an event is missing)` },
-      };
-    if (e.prev_hash !== prev)
-      return {
-        stream,
-        ok: false,
-        checked: expectedSeq - 1,
-        broken: { seq: e.seq, reason: 'previous-hash link does not match' },
-      };
+      return broken(expectedSeq - 1, e.seq, `expected event ${expectedSeq}, found ${e.seq} (an event is missing)`);
+    if (e.seq > head.seq)
+      return broken(
+        expectedSeq - 1,
+        e.seq,
+        `event ${e.seq} is past the head recorded in ${where} (event ${head.seq}): it was not appended through the chain`,
+      );
+    if (e.prev_hash !== prev) return broken(expectedSeq - 1, e.seq, 'previous-hash link does not match');
     const recomputed = auditHash(prev, {
       stream: e.stream,
       seq: e.seq,
@@ -177,15 +222,35 @@ export async function verifyAuditStream(db: Kysely<DB>, stream: string): Promise
       data: e.data,
       createdAt: e.created_at.toISOString(),
     });
-    if (recomputed !== e.hash)
-      return {
-        stream,
-        ok: false,
-        checked: expectedSeq - 1,
-        broken: { seq: e.seq, reason: 'content does not match its hash (edited)' },
-      };
+    if (recomputed !== e.hash) return broken(expectedSeq - 1, e.seq, 'content does not match its hash (edited)');
     prev = e.hash;
     expectedSeq++;
   }
-  return { stream, ok: true, checked: events.length };
+  const last = expectedSeq - 1;
+  if (last < head.seq)
+    return broken(
+      last,
+      last + 1,
+      last + 1 === head.seq
+        ? `the chain ends at event ${last} but the head recorded in ${where} is event ${head.seq}: the last event is missing`
+        : `the chain ends at event ${last} but the head recorded in ${where} is event ${head.seq}: events ${last + 1} to ${head.seq} are missing`,
+    );
+  if (prev !== head.hash) return broken(last, last, `event ${last} does not hash to the head recorded in ${where}`);
+  return { stream, ok: true, checked: last, head };
+}
+
+/** The recorded head of a stream: on the item's row for an item's stream, else in `audit_heads`. */
+async function findStreamHead(
+  db: Kysely<DB> | Transaction<DB>,
+  stream: string,
+): Promise<{ seq: number; hash: string } | undefined> {
+  if (isUuid(stream)) {
+    const item = await db
+      .selectFrom('items')
+      .select(['audit_seq as seq', 'audit_hash as hash'])
+      .where('id', '=', stream)
+      .executeTakeFirst();
+    if (item) return item;
+  }
+  return db.selectFrom('audit_heads').select(['seq', 'hash']).where('stream', '=', stream).executeTakeFirst();
 }

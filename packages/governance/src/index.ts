@@ -1,2 +1,5 @@
+export * from './api-keys';
 export * from './audit';
 export * from './auth';
+export * from './login-throttle';
+export * from './users';
