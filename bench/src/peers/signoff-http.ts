@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createDb, migrateToLatest } from '@signoff/db';
-import { createApiKey } from '@signoff/governance';
+import { createApiKey, SYSTEM } from '@signoff/governance';
 import { readEnv, startSignoff } from '@signoff/server';
 import pg from 'pg';
 import type { ClientPlan, ClientReport } from '../http-client';
@@ -59,7 +59,7 @@ export async function runSignoffHttp(ctx: PeerContext): Promise<Omit<PeerResult,
   const { error } = await migrateToLatest(setup);
   if (error) throw error;
   const seeded = await seedExamples(setup);
-  const { key } = await createApiKey(setup, 'bench client');
+  const { key } = await setup.transaction().execute((trx) => createApiKey(trx, { name: 'bench client' }, SYSTEM));
   await setup.destroy();
 
   const server = await startSignoff({
