@@ -1,4 +1,5 @@
 import type { AppRouter } from '@signoff/api';
+import { TRPC_MAX_BATCH_CALLS } from '@signoff/core/schemas';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import type { inferRouterOutputs } from '@trpc/server';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
@@ -12,12 +13,17 @@ export type TimelineEvent = Outputs['items']['timeline'][number];
 export type ItemDetail = Outputs['items']['get'];
 export type ItemRow = Outputs['items']['list'][number];
 
-/** A client that sends the current session token, read at request time so sign-in takes effect at once. */
-export function createApiClient(getToken: () => string | null) {
+/**
+ * A client that sends the current session token, read at request time so sign-in takes effect at
+ * once. Calls made together are batched, at most `TRPC_MAX_BATCH_CALLS` a request (the server
+ * refuses bigger batches).
+ */
+export function createApiClient(getToken: () => string | null, url = '/trpc') {
   return createTRPCClient<AppRouter>({
     links: [
       httpBatchLink({
-        url: '/trpc',
+        url,
+        maxItems: TRPC_MAX_BATCH_CALLS,
         headers() {
           const token = getToken();
           return token ? { authorization: `Bearer ${token}` } : {};

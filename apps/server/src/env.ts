@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_TRPC_MAX_BODY_BYTES } from './ingest-schema';
 
 /** Every environment variable the server reads, validated once. */
 export const serverEnv = z.object({
@@ -26,6 +27,13 @@ export const serverEnv = z.object({
     .regex(/^(after-effect|before-commit)@\d+$/, 'expected POINT@N, e.g. before-commit@100')
     .optional(),
   SIGNOFF_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /** Largest `/trpc` request body in bytes (larger ones answer 413); the console sends a few KB. */
+  SIGNOFF_TRPC_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(DEFAULT_TRPC_MAX_BODY_BYTES),
 });
 export type ServerEnv = z.infer<typeof serverEnv>;
 

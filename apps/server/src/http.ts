@@ -8,7 +8,8 @@ import { Hono } from 'hono';
 import { sql } from 'kysely';
 import { deliverEvents } from './events-route';
 import { httpStatusOf, ingestItems } from './ingest';
-import { errorBody } from './ingest-schema';
+import { DEFAULT_TRPC_MAX_BODY_BYTES, errorBody } from './ingest-schema';
+import { limitTrpcRequests } from './trpc-limits';
 
 // The ingestion API's wire format, for its clients (the CLI's `submit`).
 export {
@@ -24,7 +25,7 @@ export {
  * The HTTP surface: tRPC at /trpc for the console, item ingestion at /api/v1, health, and the
  * console's static files (any other path falls back to its index.html).
  */
-export function createHttpApp(deps: ApiDeps, options: { consoleDir?: string } = {}) {
+export function createHttpApp(deps: ApiDeps, options: { consoleDir?: string; trpcMaxBodyBytes?: number } = {}) {
   const app = new Hono();
 
   app.get('/healthz', async (c) => {
@@ -36,6 +37,10 @@ export function createHttpApp(deps: ApiDeps, options: { consoleDir?: string } = 
     }
   });
 
+  app.use(
+    '/trpc/*',
+    limitTrpcRequests(deps, { maxBodyBytes: options.trpcMaxBodyBytes ?? DEFAULT_TRPC_MAX_BODY_BYTES }),
+  );
   app.all('/trpc/*', (c) =>
     fetchRequestHandler({
       endpoint: '/trpc',

@@ -135,7 +135,10 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
 
     let url: string | null = null;
     if (options.api) {
-      const app = createHttpApp({ db, boss, registry }, { consoleDir: CONSOLE_DIR });
+      const app = createHttpApp(
+        { db, boss, registry },
+        { consoleDir: CONSOLE_DIR, trpcMaxBodyBytes: env.SIGNOFF_TRPC_MAX_BODY_BYTES },
+      );
       const server = await new Promise<ReturnType<typeof serve>>((ok, fail) => {
         const s = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => ok(s));
         s.once('error', fail);

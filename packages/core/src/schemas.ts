@@ -78,6 +78,9 @@ export const itemListInput = z.object({
   limit: z.number().int().min(1).max(200).default(50),
 });
 
+/** Most calls the console's tRPC client puts in one batched request; the server refuses more. */
+export const TRPC_MAX_BATCH_CALLS = 20;
+
 /** Body of `POST /api/v1/items`. */
 export const itemSubmission = z.object({
   workflow: z.string().min(1, 'Name the workflow'),
