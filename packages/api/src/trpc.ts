@@ -1,4 +1,12 @@
-import { type AppError, type AppErrorCode, isAppError, type Permission, roleHas } from '@signoff/core';
+import {
+  AppError,
+  type AppErrorCode,
+  findUnsafeText,
+  isAppError,
+  type Permission,
+  roleHas,
+  toFieldIssues,
+} from '@signoff/core';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context';
@@ -74,7 +82,21 @@ const authorize = t.middleware(({ ctx, meta, next }) => {
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
 
-const base = t.procedure.use(mapErrors);
+/**
+ * Refuses raw input that PostgreSQL cannot store (a NUL character, an unpaired surrogate) or that
+ * is nested deeper than `MAX_JSON_DEPTH`, naming the field, before any procedure's schema parses
+ * it (a schema recursing into 5,000 levels would overflow the stack).
+ */
+const storableInput = t.middleware(async ({ getRawInput, next }) => {
+  const problem = findUnsafeText(await getRawInput());
+  if (problem) {
+    const issues = toFieldIssues([problem]);
+    throw new AppError('BAD_INPUT', `Invalid input: ${issues[0]?.path} ${problem.message}`, { issues });
+  }
+  return next();
+});
+
+const base = t.procedure.use(mapErrors).use(storableInput);
 
 /**
  * A procedure that requires `permission`.
