@@ -5,6 +5,8 @@ import { DEFAULT_TRPC_MAX_BODY_BYTES } from './ingest-schema';
 export const serverEnv = z.object({
   DATABASE_URL: z.string().url('DATABASE_URL must be a postgres:// URL').optional(),
   SIGNOFF_DATA_DIR: z.string().default('.signoff'),
+  /** Tries to restart the embedded PostgreSQL after it died, before the server exits with code 1. */
+  SIGNOFF_EMBEDDED_PG_RESTART_TRIES: z.coerce.number().int().min(1).max(1000).default(10),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
   OPENAI_API_KEY: z.string().min(1).optional(),

@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { type ApiDeps, appRouter, bearerToken, createContextInner } from '@signoff/api';
 import { isAppError } from '@signoff/core';
+import { isDatabaseUnavailable } from '@signoff/db';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { Hono } from 'hono';
 import { sql } from 'kysely';
+import { databaseUnavailable, RETRY_AFTER_SECONDS, retryAfterWhenUnavailable } from './database-unavailable';
 import { deliverEvents } from './events-route';
 import { httpStatusOf, ingestItems } from './ingest';
 import { DEFAULT_TRPC_MAX_BODY_BYTES, errorBody } from './ingest-schema';
@@ -33,6 +35,7 @@ export function createHttpApp(deps: ApiDeps, options: { consoleDir?: string; trp
       await sql`SELECT 1`.execute(deps.db);
       return c.json({ status: 'ok' });
     } catch (e) {
+      c.header('Retry-After', String(RETRY_AFTER_SECONDS));
       return c.json({ status: 'unavailable', error: e instanceof Error ? e.message : String(e) }, 503);
     }
   });
@@ -47,6 +50,7 @@ export function createHttpApp(deps: ApiDeps, options: { consoleDir?: string; trp
       req: c.req.raw,
       router: appRouter,
       createContext: () => createContextInner(deps, bearerToken(c.req.header('authorization'))),
+      responseMeta: retryAfterWhenUnavailable,
     }),
   );
 
@@ -55,6 +59,7 @@ export function createHttpApp(deps: ApiDeps, options: { consoleDir?: string; trp
 
   app.onError((e, c) => {
     if (isAppError(e)) return c.json(errorBody(e.code, e.message, e.issues), httpStatusOf(e));
+    if (isDatabaseUnavailable(e)) return databaseUnavailable(c);
     console.error('[http] unhandled error', e);
     return c.json(errorBody('INTERNAL', 'Internal error'), 500);
   });

@@ -31,6 +31,11 @@ export interface StartOptions {
   demoItems?: number;
   workflows?: WorkflowDefinition[];
   log?: (message: string) => void;
+  /**
+   * Called when the embedded PostgreSQL died and could not be restarted. Default: log and exit
+   * the process with code 1, so that an outside supervisor (systemd, Kubernetes) restarts it.
+   */
+  onDatabaseLost?: (error: Error) => void;
 }
 
 export interface RunningSignoff {
@@ -75,7 +80,17 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
     if (!databaseUrl) {
       const dataDir = resolve(env.SIGNOFF_DATA_DIR, 'pg');
       log(`starting embedded PostgreSQL in ${dataDir}`);
-      const pg = await startEmbeddedPostgres({ dataDir, database: 'signoff' });
+      const onDatabaseLost =
+        options.onDatabaseLost ??
+        ((e: Error) => {
+          log(`${e.message}; exiting`);
+          process.exit(1);
+        });
+      const pg = await startEmbeddedPostgres({
+        dataDir,
+        database: 'signoff',
+        supervise: { log, maxTries: env.SIGNOFF_EMBEDDED_PG_RESTART_TRIES, onGiveUp: onDatabaseLost },
+      });
       stops.push(pg.stop);
       databaseUrl = pg.url;
     }

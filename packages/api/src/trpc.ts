@@ -7,7 +7,9 @@ import {
   roleHas,
   toFieldIssues,
 } from '@signoff/core';
+import { isDatabaseUnavailable } from '@signoff/db';
 import { initTRPC, TRPCError } from '@trpc/server';
+import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import { ZodError } from 'zod';
 import type { Context } from './context';
 
@@ -29,6 +31,7 @@ export const ERROR_STATUS: Record<AppErrorCode, TrpcCode> = {
   AI_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   AI_INVALID_OUTPUT: 'BAD_GATEWAY',
   TIMEOUT: 'TIMEOUT',
+  DATABASE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL: 'INTERNAL_SERVER_ERROR',
 };
 
@@ -38,6 +41,22 @@ const t = initTRPC
   .create({
     errorFormatter({ shape, error }) {
       const cause = error.cause;
+      // Thrown anywhere (the context's session lookup included), a lost database is a 503 to
+      // retry, not a 500; the adapter's responseMeta adds Retry-After.
+      if (isDatabaseUnavailable(cause))
+        return {
+          ...shape,
+          code: TRPC_ERROR_CODES_BY_KEY.SERVICE_UNAVAILABLE,
+          message: 'The database is unavailable; try again in a few seconds',
+          data: {
+            ...shape.data,
+            code: 'SERVICE_UNAVAILABLE' as const,
+            httpStatus: 503,
+            appCode: 'DATABASE_UNAVAILABLE' as const,
+            fieldErrors: null,
+            stack: undefined,
+          },
+        };
       const fieldErrors =
         cause instanceof ZodError
           ? cause.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }))

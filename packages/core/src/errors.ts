@@ -15,6 +15,8 @@ export type AppErrorCode =
   | 'AI_UNAVAILABLE'
   | 'AI_INVALID_OUTPUT'
   | 'TIMEOUT'
+  /** The database cannot be reached right now (see `isDatabaseUnavailable`): try again later. */
+  | 'DATABASE_UNAVAILABLE'
   | 'INTERNAL';
 
 export interface FieldIssue {
