@@ -38,7 +38,9 @@ async function post(plan: ClientPlan, body: string): Promise<{ created: number; 
     body,
   });
   if (res.status !== 200) throw new Error(`POST /api/v1/items answered ${res.status}: ${await res.text()}`);
-  const json = (await res.json()) as { summary: { created: number; existing: number; invalid: number; errors: number } };
+  const json = (await res.json()) as {
+    summary: { created: number; existing: number; invalid: number; errors: number };
+  };
   return { created: json.summary.created, refused: json.summary.invalid + json.summary.errors };
 }
 

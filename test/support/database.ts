@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createDb, type DB } from '@signoff/db';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { inject } from 'vitest';
 
@@ -58,4 +58,10 @@ async function admin(url: string, statement: string): Promise<void> {
       await c.end();
     }
   }
+}
+
+/** How many rows `table` holds. */
+export async function countRows(db: Kysely<DB>, table: keyof DB & string): Promise<number> {
+  const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)}`.execute(db);
+  return r.rows[0]?.n ?? 0;
 }

@@ -23,10 +23,17 @@ export async function startTestSignoff(
     workers?: boolean;
     workflows?: WorkflowDefinition[];
     env?: Record<string, string>;
+    /** Let Signoff reach its database through this local port (a proxy in front of the test server). */
+    databasePort?: number;
   } = {},
 ): Promise<TestSignoff> {
   const testDb = await createTestDatabase();
-  const env = readEnv({ DATABASE_URL: testDb.url, PORT: '0', HOST: '127.0.0.1', ...options.env });
+  const databaseUrl = new URL(testDb.url);
+  if (options.databasePort !== undefined) {
+    databaseUrl.hostname = '127.0.0.1';
+    databaseUrl.port = String(options.databasePort);
+  }
+  const env = readEnv({ DATABASE_URL: databaseUrl.toString(), PORT: '0', HOST: '127.0.0.1', ...options.env });
   const s = await startSignoff({
     env,
     api: true,

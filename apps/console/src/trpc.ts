@@ -1,5 +1,5 @@
 import type { AppRouter } from '@signoff/api';
-import { CSRF_HEADER } from '@signoff/core/schemas';
+import { CSRF_HEADER, TRPC_MAX_BATCH_CALLS } from '@signoff/core/schemas';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import type { inferRouterOutputs } from '@trpc/server';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
@@ -15,13 +15,17 @@ export type ItemRow = Outputs['items']['list'][number];
 
 /**
  * A client for the console's session: the browser sends the HttpOnly session cookie by itself, and
- * every call carries the CSRF token, read at request time so sign-in takes effect at once.
+ * every call carries the CSRF token, read at request time so sign-in takes effect at once. Calls
+ * made together are batched, at most `TRPC_MAX_BATCH_CALLS` a request (the server refuses bigger
+ * batches). `fetchImpl` is for clients outside a browser, which keep the cookie themselves.
  */
-export function createApiClient(getCsrfToken: () => string | null) {
+export function createApiClient(getCsrfToken: () => string | null, url = '/trpc', fetchImpl?: typeof fetch) {
   return createTRPCClient<AppRouter>({
     links: [
       httpBatchLink({
-        url: '/trpc',
+        url,
+        maxItems: TRPC_MAX_BATCH_CALLS,
+        ...(fetchImpl ? { fetch: fetchImpl } : {}),
         headers() {
           const csrf = getCsrfToken();
           return csrf ? { [CSRF_HEADER]: csrf } : {};

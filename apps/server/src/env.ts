@@ -1,9 +1,12 @@
 import { z } from 'zod';
+import { DEFAULT_TRPC_MAX_BODY_BYTES } from './ingest-schema';
 
 /** Every environment variable the server reads, validated once. */
 export const serverEnv = z.object({
   DATABASE_URL: z.string().url('DATABASE_URL must be a postgres:// URL').optional(),
   SIGNOFF_DATA_DIR: z.string().default('.signoff'),
+  /** Tries to restart the embedded PostgreSQL after it died, before the server exits with code 1. */
+  SIGNOFF_EMBEDDED_PG_RESTART_TRIES: z.coerce.number().int().min(1).max(1000).default(10),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
   OPENAI_API_KEY: z.string().min(1).optional(),
@@ -38,6 +41,13 @@ export const serverEnv = z.object({
     .min(0)
     .max(10)
     .default(0),
+  /** Largest `/trpc` request body in bytes (larger ones answer 413); the console sends a few KB. */
+  SIGNOFF_TRPC_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(DEFAULT_TRPC_MAX_BODY_BYTES),
 });
 export type ServerEnv = z.infer<typeof serverEnv>;
 

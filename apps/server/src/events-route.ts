@@ -1,5 +1,6 @@
 // `POST /api/v1/events`: an event from outside that resumes the items waiting for it.
 import type { ApiDeps } from '@signoff/api';
+import { storable } from '@signoff/core';
 import { deliverEvent } from '@signoff/engine';
 import type { Context } from 'hono';
 import { z } from 'zod';
@@ -7,14 +8,16 @@ import { authenticate } from './ingest';
 import { readJsonBody } from './ingest-body';
 import { errorBody } from './ingest-schema';
 
-/** Body of `POST /api/v1/events`. */
-export const eventSubmission = z.object({
-  name: z.string().min(1, 'Name the event').max(200),
-  key: z.string().min(1, 'Give the correlation key the waiting items use').max(500),
-  payload: z.unknown().optional(),
-  /** The sender's id for this event: sent again (a retry), it changes nothing. */
-  id: z.string().min(1).max(200).optional(),
-});
+/** Body of `POST /api/v1/events`; text PostgreSQL cannot store, or nesting past `MAX_JSON_DEPTH`, is refused first. */
+export const eventSubmission = storable(
+  z.object({
+    name: z.string().min(1, 'Name the event').max(200),
+    key: z.string().min(1, 'Give the correlation key the waiting items use').max(500),
+    payload: z.unknown().optional(),
+    /** The sender's id for this event: sent again (a retry), it changes nothing. */
+    id: z.string().min(1).max(200).optional(),
+  }),
+);
 
 /**
  * Delivers an event: `200 {eventId, duplicate, resumed: [itemIds]}`. Every item waiting for

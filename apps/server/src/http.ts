@@ -3,14 +3,17 @@ import { join } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { type ApiDeps, appRouter, createHttpContext, retryAfterMeta } from '@signoff/api';
 import { isAppError } from '@signoff/core';
+import { isDatabaseUnavailable } from '@signoff/db';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { Hono } from 'hono';
 import { sql } from 'kysely';
 import { requestFacts } from './client-address';
+import { databaseUnavailable, RETRY_AFTER_SECONDS, retryAfterWhenUnavailable } from './database-unavailable';
 import { deliverEvents } from './events-route';
 import { httpStatusOf, ingestItems } from './ingest';
-import { errorBody } from './ingest-schema';
+import { DEFAULT_TRPC_MAX_BODY_BYTES, errorBody } from './ingest-schema';
 import { securityHeaders } from './security-headers';
+import { limitTrpcRequests } from './trpc-limits';
 
 // The ingestion API's wire format, for its clients (the CLI's `submit`).
 export {
@@ -26,7 +29,10 @@ export {
  * The HTTP surface: tRPC at /trpc for the console, item ingestion at /api/v1, health, and the
  * console's static files (any other path falls back to its index.html).
  */
-export function createHttpApp(deps: ApiDeps, options: { consoleDir?: string; trustProxy?: number } = {}) {
+export function createHttpApp(
+  deps: ApiDeps,
+  options: { consoleDir?: string; trustProxy?: number; trpcMaxBodyBytes?: number } = {},
+) {
   const app = new Hono();
   app.use('*', securityHeaders());
 
@@ -35,10 +41,15 @@ export function createHttpApp(deps: ApiDeps, options: { consoleDir?: string; tru
       await sql`SELECT 1`.execute(deps.db);
       return c.json({ status: 'ok' });
     } catch (e) {
+      c.header('Retry-After', String(RETRY_AFTER_SECONDS));
       return c.json({ status: 'unavailable', error: e instanceof Error ? e.message : String(e) }, 503);
     }
   });
 
+  app.use(
+    '/trpc/*',
+    limitTrpcRequests(deps, { maxBodyBytes: options.trpcMaxBodyBytes ?? DEFAULT_TRPC_MAX_BODY_BYTES }),
+  );
   app.all('/trpc/*', (c) =>
     fetchRequestHandler({
       endpoint: '/trpc',
@@ -46,7 +57,14 @@ export function createHttpApp(deps: ApiDeps, options: { consoleDir?: string; tru
       router: appRouter,
       createContext: ({ resHeaders }) =>
         createHttpContext(deps, { req: c.req.raw, resHeaders, ...requestFacts(c, options.trustProxy ?? 0) }),
-      responseMeta: retryAfterMeta,
+      // Retry-After for a throttled sign-in, and while the database is unavailable.
+      responseMeta: (opts) => {
+        const seconds = Math.max(
+          Number(retryAfterMeta(opts).headers?.get('retry-after') ?? 0),
+          Number(retryAfterWhenUnavailable(opts).headers ? RETRY_AFTER_SECONDS : 0),
+        );
+        return seconds > 0 ? { headers: { 'retry-after': String(seconds) } } : {};
+      },
     }),
   );
 
@@ -58,6 +76,7 @@ export function createHttpApp(deps: ApiDeps, options: { consoleDir?: string; tru
       if (e.retryAfterSeconds) c.header('retry-after', String(e.retryAfterSeconds));
       return c.json(errorBody(e.code, e.message, e.issues), httpStatusOf(e));
     }
+    if (isDatabaseUnavailable(e)) return databaseUnavailable(c);
     console.error('[http] unhandled error', e);
     return c.json(errorBody('INTERNAL', 'Internal error'), 500);
   });

@@ -1,5 +1,6 @@
 import type { ApiDeps } from '@signoff/api';
 import { isAppError, itemSubmission, toFieldIssues } from '@signoff/core';
+import { isDatabaseUnavailable } from '@signoff/db';
 import { type SubmitItemInput, type SubmittedItem, submitItem, submitItems } from '@signoff/engine';
 import type { Actor } from '@signoff/governance';
 import type { IngestResult } from './ingest-schema';
@@ -11,8 +12,9 @@ const CLIENT_ERROR_CODES = new Set(['BAD_INPUT', 'NOT_FOUND', 'INVALID_WORKFLOW'
  * Submits a batch: each item's shape is checked here, its workflow and input by `submitItems`, and
  * an invalid item creates nothing and never stops the others. The valid ones go in one transaction
  * with one multi-row statement per table (items, first audit events, first jobs). Only if that
- * transaction fails (a deadlock, a lost connection) are they retried one transaction each, which
- * is safe because a seen idempotency key returns the existing item.
+ * transaction fails (a deadlock, a row the database refuses) are they retried one transaction
+ * each, which is safe because a seen idempotency key returns the existing item. Without a database
+ * it throws, and the request answers 503 with Retry-After.
  *
  * @example
  * const results = await submitBatch(deps, body.items, { type: 'api_key', id: key.id });
@@ -47,12 +49,15 @@ export async function submitBatch(deps: ApiDeps, items: readonly unknown[], acto
         : { index, status: 'invalid', error: { ...r.error, ...(r.error.issues ? { issues: r.error.issues } : {}) } };
     });
   } catch (e) {
+    // Without a database nothing can be stored: the whole request answers 503 with Retry-After.
+    if (isDatabaseUnavailable(e)) throw e;
     console.error(`[ingest] ${valid.length} items failed as one transaction; submitting them one by one`, e);
     for (const { index, submission } of valid) {
       try {
         const item = await deps.db.transaction().execute((trx) => submitItem(trx, deps, submission, actor));
         results[index] = submittedResult(index, item);
       } catch (itemError) {
+        if (isDatabaseUnavailable(itemError)) throw itemError;
         results[index] = failedResult(index, itemError);
       }
     }

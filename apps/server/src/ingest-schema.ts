@@ -7,6 +7,8 @@ export const MAX_SINGLE_BODY_BYTES = 1024 * 1024;
 export const MAX_BATCH_BODY_BYTES = 10 * 1024 * 1024;
 /** Most items in one batch. */
 export const MAX_BATCH_ITEMS = 1000;
+/** Default largest `/trpc` request body (`SIGNOFF_TRPC_MAX_BODY_BYTES`); real procedures send a few KB. */
+export const DEFAULT_TRPC_MAX_BODY_BYTES = 1024 * 1024;
 
 export const fieldIssue = z.object({ path: z.string(), message: z.string() });
 export type FieldIssueBody = z.infer<typeof fieldIssue>;

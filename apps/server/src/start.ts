@@ -31,6 +31,11 @@ export interface StartOptions {
   demoItems?: number;
   workflows?: WorkflowDefinition[];
   log?: (message: string) => void;
+  /**
+   * Called when the embedded PostgreSQL died and could not be restarted. Default: log and exit
+   * the process with code 1, so that an outside supervisor (systemd, Kubernetes) restarts it.
+   */
+  onDatabaseLost?: (error: Error) => void;
 }
 
 export interface RunningSignoff {
@@ -75,7 +80,17 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
     if (!databaseUrl) {
       const dataDir = resolve(env.SIGNOFF_DATA_DIR, 'pg');
       log(`starting embedded PostgreSQL in ${dataDir}`);
-      const pg = await startEmbeddedPostgres({ dataDir, database: 'signoff' });
+      const onDatabaseLost =
+        options.onDatabaseLost ??
+        ((e: Error) => {
+          log(`${e.message}; exiting`);
+          process.exit(1);
+        });
+      const pg = await startEmbeddedPostgres({
+        dataDir,
+        database: 'signoff',
+        supervise: { log, maxTries: env.SIGNOFF_EMBEDDED_PG_RESTART_TRIES, onGiveUp: onDatabaseLost },
+      });
       stops.push(pg.stop);
       databaseUrl = pg.url;
     }
@@ -137,7 +152,11 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
     if (options.api) {
       const app = createHttpApp(
         { db, boss, registry },
-        { consoleDir: CONSOLE_DIR, trustProxy: env.SIGNOFF_TRUST_PROXY },
+        {
+          consoleDir: CONSOLE_DIR,
+          trustProxy: env.SIGNOFF_TRUST_PROXY,
+          trpcMaxBodyBytes: env.SIGNOFF_TRPC_MAX_BODY_BYTES,
+        },
       );
       const server = await listenHttp(app.fetch, { port: env.PORT, hostname: env.HOST });
       stops.push(server.close);

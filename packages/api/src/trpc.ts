@@ -1,5 +1,15 @@
-import { type AppError, type AppErrorCode, isAppError, type Permission, roleHas } from '@signoff/core';
+import {
+  AppError,
+  type AppErrorCode,
+  findUnsafeText,
+  isAppError,
+  type Permission,
+  roleHas,
+  toFieldIssues,
+} from '@signoff/core';
+import { isDatabaseUnavailable } from '@signoff/db';
 import { initTRPC, TRPCError } from '@trpc/server';
+import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import { ZodError } from 'zod';
 import type { Context } from './context';
 
@@ -22,6 +32,7 @@ export const ERROR_STATUS: Record<AppErrorCode, TrpcCode> = {
   AI_INVALID_OUTPUT: 'BAD_GATEWAY',
   TIMEOUT: 'TIMEOUT',
   RATE_LIMITED: 'TOO_MANY_REQUESTS',
+  DATABASE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL: 'INTERNAL_SERVER_ERROR',
 };
 
@@ -31,6 +42,22 @@ const t = initTRPC
   .create({
     errorFormatter({ shape, error }) {
       const cause = error.cause;
+      // Thrown anywhere (the context's session lookup included), a lost database is a 503 to
+      // retry, not a 500; the adapter's responseMeta adds Retry-After.
+      if (isDatabaseUnavailable(cause))
+        return {
+          ...shape,
+          code: TRPC_ERROR_CODES_BY_KEY.SERVICE_UNAVAILABLE,
+          message: 'The database is unavailable; try again in a few seconds',
+          data: {
+            ...shape.data,
+            code: 'SERVICE_UNAVAILABLE' as const,
+            httpStatus: 503,
+            appCode: 'DATABASE_UNAVAILABLE' as const,
+            fieldErrors: null,
+            stack: undefined,
+          },
+        };
       const fieldErrors =
         cause instanceof ZodError
           ? cause.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }))
@@ -77,7 +104,21 @@ const authorize = t.middleware(({ ctx, meta, next }) => {
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
 
-const base = t.procedure.use(mapErrors);
+/**
+ * Refuses raw input that PostgreSQL cannot store (a NUL character, an unpaired surrogate) or that
+ * is nested deeper than `MAX_JSON_DEPTH`, naming the field, before any procedure's schema parses
+ * it (a schema recursing into 5,000 levels would overflow the stack).
+ */
+const storableInput = t.middleware(async ({ getRawInput, next }) => {
+  const problem = findUnsafeText(await getRawInput());
+  if (problem) {
+    const issues = toFieldIssues([problem]);
+    throw new AppError('BAD_INPUT', `Invalid input: ${issues[0]?.path} ${problem.message}`, { issues });
+  }
+  return next();
+});
+
+const base = t.procedure.use(mapErrors).use(storableInput);
 
 /**
  * A procedure that requires `permission`.

@@ -17,6 +17,8 @@ export type AppErrorCode =
   | 'TIMEOUT'
   /** Too many attempts (e.g. failed sign-ins): wait `retryAfterSeconds`, then try again. */
   | 'RATE_LIMITED'
+  /** The database cannot be reached right now (see `isDatabaseUnavailable`): try again later. */
+  | 'DATABASE_UNAVAILABLE'
   | 'INTERNAL';
 
 export interface FieldIssue {

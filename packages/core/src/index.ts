@@ -1,4 +1,5 @@
 export * from './errors';
 export * from './routing';
 export * from './schemas';
+export * from './text-safety';
 export * from './workflow';

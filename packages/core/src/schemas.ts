@@ -1,5 +1,6 @@
 // Schemas shared by the server and the console. No I/O and no Node built-ins: the console bundles this file.
 import { z } from 'zod';
+import { findUnsafeText } from './text-safety';
 
 export const ROLES = ['reviewer', 'compliance', 'data_scientist', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -134,12 +135,36 @@ export const itemListInput = z.object({
   limit: z.number().int().min(1).max(200).default(50),
 });
 
-/** Body of `POST /api/v1/items`. */
-export const itemSubmission = z.object({
-  workflow: z.string().min(1, 'Name the workflow'),
-  input: z.unknown(),
-  idempotencyKey: z.string().min(1).max(200).optional(),
-});
+/**
+ * `schema`, behind a check of the raw value for what PostgreSQL cannot store (a NUL character, an
+ * unpaired surrogate) and for nesting deeper than `MAX_JSON_DEPTH`. Such a value is refused with
+ * one issue at the offending path before `schema`, or anything else recursive, looks at it.
+ *
+ * @example
+ * const body = storable(z.object({ name: z.string() }));
+ * body.safeParse({ name: 'a\u0000' }).error?.issues[0]?.path; // ['name']
+ */
+export function storable<T extends z.ZodType>(schema: T) {
+  return z
+    .unknown()
+    .superRefine((value, ctx) => {
+      const problem = findUnsafeText(value);
+      if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+    })
+    .pipe(schema);
+}
+
+/** Most calls the console's tRPC client puts in one batched request; the server refuses more. */
+export const TRPC_MAX_BATCH_CALLS = 20;
+
+/** Body of `POST /api/v1/items`, and of each item of a batch. */
+export const itemSubmission = storable(
+  z.object({
+    workflow: z.string().min(1, 'Name the workflow'),
+    input: z.unknown(),
+    idempotencyKey: z.string().min(1).max(200).optional(),
+  }),
+);
 export type ItemSubmission = z.infer<typeof itemSubmission>;
 
 export const calibrateInput = z.object({

