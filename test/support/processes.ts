@@ -20,21 +20,63 @@ export async function startWorkerProcess(
   env: Record<string, string> = {},
   options: { waitUntilRunning?: boolean } = {},
 ): Promise<WorkerProcess> {
-  const proc = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'apps/cli/src/main.ts', 'start', '--no-api', '--workflows', ...modules],
+  return spawnSignoff(['--import', 'tsx', 'apps/cli/src/main.ts', 'start', '--no-api', '--workflows', ...modules], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      SIGNOFF_STEP_HEARTBEAT_SECONDS: '10',
+      SIGNOFF_SUPERVISE_SECONDS: '2',
+      ...env,
+    },
+    waitUntilRunning: options.waitUntilRunning ?? true,
+  });
+}
+
+/**
+ * `signoff start ARGS` run the way a user runs the command (`apps/cli/bin/signoff.mjs`) from `cwd`,
+ * with HTTP on a free port of 127.0.0.1. Resolves once it reports that it is running, with its URL.
+ * Without the NODE_PATH that pnpm's script shims export (vitest's too): it lists pnpm's hoisted
+ * packages, where CommonJS resolution would find `@signoff/*` and `zod` for any file, which a
+ * user's shell does not.
+ *
+ * @example
+ * const server = await startServerProcess(db.url, ['--workflows', './workflow.ts'], { cwd: myFolder });
+ * await fetch(`${server.url}/healthz`);
+ */
+export async function startServerProcess(
+  databaseUrl: string,
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<WorkerProcess & { url: string }> {
+  const server = await spawnSignoff(
+    [join(root, 'apps', 'cli', 'bin', 'signoff.mjs'), 'start', '--port', '0', ...args],
     {
-      cwd: root,
-      env: {
-        ...process.env,
-        DATABASE_URL: databaseUrl,
-        SIGNOFF_STEP_HEARTBEAT_SECONDS: '10',
-        SIGNOFF_SUPERVISE_SECONDS: '2',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: options.cwd,
+      env: withoutNodePath({ ...process.env, DATABASE_URL: databaseUrl, HOST: '127.0.0.1', ...options.env }),
+      waitUntilRunning: true,
     },
   );
+  const url = /Signoff is running at (http:\/\/\S+)/.exec(server.output())?.[1];
+  if (!url) throw new Error(`server did not say where it listens:\n${server.output()}`);
+  return { ...server, url };
+}
+
+/** `env` without NODE_PATH: see `startServerProcess`. */
+export function withoutNodePath(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { NODE_PATH: _, ...rest } = env;
+  return rest;
+}
+
+async function spawnSignoff(
+  argv: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; waitUntilRunning: boolean },
+): Promise<WorkerProcess> {
+  const proc = spawn(process.execPath, argv, {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   proc.stdout?.on('data', (d) => {
     out += d;
@@ -43,9 +85,9 @@ export async function startWorkerProcess(
     out += d;
   });
   const exited = new Promise<number | null>((ok) => proc.once('exit', (code) => ok(code)));
-  if (options.waitUntilRunning === false) return { proc, output: () => out, exited };
+  if (!options.waitUntilRunning) return { proc, output: () => out, exited };
   await new Promise<void>((ok, fail) => {
-    const deadline = setTimeout(() => fail(new Error(`worker did not start:\n${out}`)), 60_000);
+    const deadline = setTimeout(() => fail(new Error(`signoff did not start:\n${out}`)), 60_000);
     const check = () => {
       if (out.includes('Signoff is running')) {
         clearTimeout(deadline);
@@ -55,7 +97,7 @@ export async function startWorkerProcess(
     proc.stdout?.on('data', check);
     proc.once('exit', () => {
       clearTimeout(deadline);
-      fail(new Error(`worker exited before starting:\n${out}`));
+      fail(new Error(`signoff exited before starting:\n${out}`));
     });
   });
   return { proc, output: () => out, exited };
