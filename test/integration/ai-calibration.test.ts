@@ -109,7 +109,6 @@ it('routes on calibrated confidence once a calibrator is fitted from human label
     },
   );
   expect(stdout).toMatch(/before\s+ECE 0\.\d{4}\s+Brier/);
-  expect(stdout).toContain('activated: held-out ECE');
   const [fitted] = await listCalibrations(t.db, 'intent');
   expect(fitted).toMatchObject({
     agent: 'intent',
@@ -121,6 +120,10 @@ it('routes on calibrated confidence once a calibrator is fitted from human label
   const metrics = fitted?.metrics as { before: { ece: number; brier: number }; after: { ece: number; brier: number } };
   expect(metrics.after.ece).toBeLessThan(metrics.before.ece);
   expect(metrics.after.brier).toBeLessThan(metrics.before.brier);
+  // The whole line, so that "stored, not activated: ..." cannot pass for it.
+  expect(stdout.split('\n')).toContain(
+    `activated: held-out ECE ${metrics.before.ece.toFixed(3)} -> ${metrics.after.ece.toFixed(3)} (calibrator ${fitted?.id})`,
+  );
 
   const second = await decide('please refund my money, I was charged twice again');
   expect(second.decision.confidence).toBeGreaterThan(0.9);

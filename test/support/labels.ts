@@ -14,7 +14,8 @@ export async function insertLabelHistory(
     agent: string;
     modelVersion: string;
     labels: [string, string];
-    points: { p: number; correct: boolean; text?: string }[];
+    /** `id`: the label's id (default: generated), e.g. to place it on a chosen side of a split by id. */
+    points: { p: number; correct: boolean; text?: string; id?: string }[];
   },
 ): Promise<number> {
   const reviewer = await upsertUser(db, {
@@ -74,8 +75,9 @@ export async function insertLabelHistory(
       .insertInto('labels')
       .values(
         reviews.map((r, i) => {
-          const pt = chunk[i] as { p: number; correct: boolean; text?: string };
+          const pt = chunk[i] as { p: number; correct: boolean; text?: string; id?: string };
           return {
+            ...(pt.id ? { id: pt.id } : {}),
             item_id: (tasks[i] as { item_id: string }).item_id,
             state: 'classify',
             review_id: r.id,

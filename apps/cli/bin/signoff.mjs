@@ -1,13 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx (the workspace runs TypeScript sources directly).
-import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const r = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', join(here, '..', 'src', 'main.ts'), ...process.argv.slice(2)],
-  { stdio: 'inherit' },
-);
-process.exit(r.status ?? 1);
+// Runs the TypeScript CLI through tsx (the workspace runs TypeScript sources directly), in this
+// process, so signals and exit codes are the CLI's own. tsx is resolved from here, not from the
+// working directory: `signoff` works from any folder (e.g. the one holding your workflow modules).
+await import(import.meta.resolve('tsx'));
+await import(new URL('../src/main.ts', import.meta.url).href);

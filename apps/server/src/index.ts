@@ -4,5 +4,6 @@ export * from './http';
 export * from './listen';
 export * from './seed';
 export * from './start';
+export * from './workflow-module-resolution';
 export * from './workflow-modules';
 export * from './workflows';

@@ -1,3 +1,4 @@
+import { addSeedExamples } from '@signoff/ai';
 import type { Role } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import { submitItem, type WorkflowRegistry } from '@signoff/engine';
@@ -20,11 +21,7 @@ export const DEMO_USERS: { email: string; name: string; role: Role }[] = [
 /** The examples the built-in support classifier starts from. Safe to run again. */
 export async function seedExamples(db: Kysely<DB>): Promise<void> {
   const agent = (supportTriage.states.classify as { agent: { name: string } }).agent.name;
-  await db
-    .insertInto('seed_examples')
-    .values(supportSeedExamples.map((e) => ({ agent, text: e.text, label: e.label })))
-    .onConflict((oc) => oc.columns(['agent', 'text']).doNothing())
-    .execute();
+  await addSeedExamples(db, agent, supportSeedExamples);
 }
 
 /**

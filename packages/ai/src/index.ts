@@ -12,6 +12,7 @@ export * from './prompt-version';
 export * from './provider';
 export * from './provider-router';
 export * from './rate-limit';
+export * from './seed-examples';
 export * from './select-provider';
 export * from './self-consistency';
 export * from './tools';

@@ -44,22 +44,45 @@ describe('routeDecision', () => {
     expect(r.reasons.map((x) => x.code)).toEqual(['low_confidence']);
   });
 
-  it('a risk rule forces review into its own queue however confident the AI is', () => {
-    const r = routeDecision(
-      { ...policy, risks: [bigRefund] },
-      { input: { refund: 500, tier: 'free' } },
-      { label: 'billing', confidence: 0.99 },
-    );
-    expect(r).toMatchObject({
-      route: 'review',
-      queue: 'refunds',
-      reasons: [{ code: 'risk_rule', rule: 'big-refund' }],
+  // However confident: 1.0 included (a rule skipped for near-certain answers would wave them through).
+  for (const confidence of [0.99, 1]) {
+    it(`a risk rule forces review into its own queue however confident the AI is (${confidence})`, () => {
+      const r = routeDecision(
+        { ...policy, risks: [bigRefund] },
+        { input: { refund: 500, tier: 'free' } },
+        { label: 'billing', confidence },
+      );
+      expect(r).toEqual({
+        route: 'review',
+        queue: 'refunds',
+        reasons: [{ code: 'risk_rule', rule: 'big-refund', message: 'Refund above 200' }],
+      });
     });
-  });
 
-  it('a risk rule that throws counts as a hit, never as a pass', () => {
-    const r = routeDecision(policy, { input: { refund: 0, tier: 'free' } }, { label: 'billing', confidence: 0.99 });
-    expect(r.route).toBe('review');
-    expect(r.reasons).toContainEqual(expect.objectContaining({ code: 'risk_rule_error', rule: 'broken' }));
+    it(`a risk rule that throws counts as a hit, never as a pass (${confidence})`, () => {
+      const r = routeDecision(policy, { input: { refund: 0, tier: 'free' } }, { label: 'billing', confidence });
+      expect(r.route).toBe('review');
+      expect(r.reasons).toContainEqual(expect.objectContaining({ code: 'risk_rule_error', rule: 'broken' }));
+    });
+  }
+
+  // RoutingPolicy.autoAcceptAt: "at or above this are accepted"; README: "a confidence below
+  // autoAcceptAt" goes to review. The threshold itself is accepted.
+  it('accepts a confidence exactly at autoAcceptAt, and reviews one just below it', () => {
+    const noRisk = { autoAcceptAt: 0.8, queue: 'support' };
+    const ctx = { input: { refund: 0, tier: 'free' } };
+    expect(routeDecision(noRisk, ctx, { label: 'billing', confidence: 0.8 })).toEqual({
+      route: 'auto',
+      queue: null,
+      reasons: [],
+    });
+    expect(routeDecision(noRisk, ctx, { label: 'billing', confidence: 0.7999 })).toMatchObject({
+      route: 'review',
+      queue: 'support',
+      reasons: [{ code: 'low_confidence' }],
+    });
+    expect(routeDecision({ autoAcceptAt: 1, queue: 'support' }, ctx, { label: 'billing', confidence: 1 }).route).toBe(
+      'auto',
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { DB } from '@signoff/db';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 export interface LabelExportFilter {
   workflow?: string;
@@ -35,11 +35,14 @@ export interface ExportedLabel {
 const PAGE = 1000;
 
 /**
- * Streams labels in creation order, a page at a time (keyset pagination), so exports of any size run
- * in constant memory.
+ * Streams labels in creation order (created_at, then id), a page at a time (keyset pagination), so
+ * exports of any size run in constant memory. Each label comes out exactly once.
+ *
+ * @example
+ * for await (const label of iterateLabels(db, { agent: 'support-classifier' })) console.log(label.id);
  */
 export async function* iterateLabels(db: Kysely<DB>, filter: LabelExportFilter = {}): AsyncGenerator<ExportedLabel> {
-  let after: { created_at: Date; id: string } | undefined;
+  let afterId: string | undefined;
   for (;;) {
     const rows = await db
       .selectFrom('labels as l')
@@ -71,15 +74,12 @@ export async function* iterateLabels(db: Kysely<DB>, filter: LabelExportFilter =
       .$if(filter.workflow !== undefined, (q) => q.where('l.workflow_name', '=', filter.workflow as string))
       .$if(filter.agent !== undefined, (q) => q.where('l.agent', '=', filter.agent as string))
       .$if(filter.since !== undefined, (q) => q.where('l.created_at', '>=', filter.since as Date))
-      .$if(after !== undefined, (q) =>
-        q.where((eb) =>
-          eb.or([
-            eb('l.created_at', '>', (after as { created_at: Date }).created_at),
-            eb.and([
-              eb('l.created_at', '=', (after as { created_at: Date }).created_at),
-              eb('l.id', '>', (after as { id: string }).id),
-            ]),
-          ]),
+      // The cursor is the last row's id, and its created_at is read back in SQL: a JavaScript Date
+      // keeps milliseconds, PostgreSQL microseconds, so a Date cursor repeats the rows of a page's
+      // last millisecond on the next page.
+      .$if(afterId !== undefined, (q) =>
+        q.where(
+          sql<boolean>`(l.created_at, l.id) > (SELECT created_at, id FROM labels WHERE id = ${afterId as string})`,
         ),
       )
       .orderBy('l.created_at')
@@ -110,7 +110,7 @@ export async function* iterateLabels(db: Kysely<DB>, filter: LabelExportFilter =
     }
     const last = rows.at(-1);
     if (!last || rows.length < PAGE) return;
-    after = { created_at: last.created_at, id: last.id };
+    afterId = last.id;
   }
 }
 

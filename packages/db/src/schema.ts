@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, GeneratedAlways, Insertable, Selectable } from 'kysely';
 
 /** jsonb: read as the parsed value; written as a JSON string (node-postgres would send arrays as PG arrays). */
 export type Json<T> = ColumnType<T, string, string>;
@@ -187,6 +187,8 @@ export interface SeedExamplesTable {
   id: Generated<string>;
   agent: string;
   text: string;
+  /** SHA-256 of `text` (hex), computed by PostgreSQL; examples are unique per (agent, text_hash). */
+  text_hash: GeneratedAlways<string>;
   label: string;
   created_at: TimestampDefault;
 }
