@@ -4,7 +4,7 @@
 // - reviewer: works review tasks, sees queues and items;
 // - compliance: sees queues and items, verifies audit trails, reads model metrics;
 // - data_scientist: sees items, reads model metrics, trains and calibrates models;
-// - admin: everything a signed-in user can be allowed;
+// - admin: everything a signed-in user can be allowed, and alone manages users and API keys;
 // - nobody signed in: only login.
 import { appRouter, type Context, createCallerFactory } from '@signoff/api';
 import { ROLES, type Role } from '@signoff/core';
@@ -38,9 +38,18 @@ const EXPECTED: Record<string, readonly [Outcome, Outcome, Outcome, Outcome, Out
   'items.get':           [Y,       Y,         Y,       Y,    U],
   'items.timeline':      [Y,       Y,         Y,       Y,    U],
   'audit.verifyItem':    [F,       Y,         F,       Y,    U],
+  'audit.verifyStream':  [F,       Y,         F,       Y,    U],
   'models.calibrations': [F,       Y,         Y,       Y,    U],
   'models.usage':        [F,       Y,         Y,       Y,    U],
   'models.calibrate':    [F,       F,         Y,       Y,    U],
+  'users.list':          [F,       F,         F,       Y,    U],
+  'users.create':        [F,       F,         F,       Y,    U],
+  'users.update':        [F,       F,         F,       Y,    U],
+  'users.disable':       [F,       F,         F,       Y,    U],
+  'users.enable':        [F,       F,         F,       Y,    U],
+  'apiKeys.list':        [F,       F,         F,       Y,    U],
+  'apiKeys.create':      [F,       F,         F,       Y,    U],
+  'apiKeys.revoke':      [F,       F,         F,       Y,    U],
 };
 
 let t: TestDatabase;
