@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { canonicalJson } from './canonical-json';
 import { isAppError } from './errors';
 import {
-  canonicalJson,
   defineWorkflow,
   normalizeSource,
   retryDelayMs,

@@ -602,12 +602,3 @@ function parametersJson(schema: z.ZodType): unknown {
     return null;
   }
 }
-
-/** JSON with object keys sorted, so equal definitions serialise to equal strings. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : v,
-  );
-}

@@ -1,16 +1,16 @@
 import type { CalibrationSource, DecisionProvider } from '@signoff/ai';
 import type { StateDefinition, WorkflowContext } from '@signoff/core';
-import type { DB, Item } from '@signoff/db';
+import type { DB } from '@signoff/db';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { FaultHook } from './faults';
 import { isAtStep } from './plan-common';
-import type { Outcome, TransitionResult } from './plan-types';
+import type { ItemSnapshot, Outcome, TransitionResult } from './plan-types';
 import { idempotencyKeyOf, type ParsedStepJob, type StepJob, stepJob } from './queue';
 import type { WorkflowRegistry } from './registry';
 import { runState } from './state-work';
 import { errorInfo, withTimeLimit } from './time-limit';
-import { commitTransitions, type TransitionRequest } from './transitions';
+import { commitTransitions, SNAPSHOT_COLUMNS, type TransitionRequest } from './transitions';
 import { isPermanent } from './webhook';
 
 export interface StepDeps {
@@ -44,7 +44,10 @@ export async function executeJobs(deps: StepDeps, jobs: readonly ParsedStepJob[]
   if (jobs.length === 0) return results;
   const ids = [...new Set(jobs.map((j) => j.itemId))];
   const items = new Map(
-    (await deps.db.selectFrom('items').selectAll().where('id', 'in', ids).execute()).map((i) => [i.id, i]),
+    (await deps.db.selectFrom('items').select(SNAPSHOT_COLUMNS).where('id', 'in', ids).execute()).map((i) => [
+      i.id,
+      i as ItemSnapshot,
+    ]),
   );
   const branchRows = jobs.some((j) => j.branch !== undefined) ? await readBranches(deps.db, jobs) : new Map();
   const pending: { index: number; request: TransitionRequest }[] = [];
@@ -64,6 +67,7 @@ export async function executeJobs(deps: StepDeps, jobs: readonly ParsedStepJob[]
     deps.db,
     deps,
     pending.map((p) => p.request),
+    { known: items },
   );
   committed.forEach((c, k) => {
     const index = (pending[k] as { index: number }).index;
@@ -105,7 +109,7 @@ async function readBranches(db: Kysely<DB>, jobs: readonly ParsedStepJob[]) {
 async function jobOutcome(
   deps: StepDeps,
   job: ParsedStepJob,
-  item: Item | undefined,
+  item: ItemSnapshot | undefined,
   branches: ReadonlyMap<BranchKey, { status: string; attempt: number }>,
 ): Promise<Outcome | 'stale'> {
   if (!item || !isAtStep(item, job)) return 'stale';

@@ -37,15 +37,20 @@ export function insertItemsSql(values: readonly ItemInsertRow[]): RawBuilder<{ i
     RETURNING id`;
 }
 
-/** State runs; an existing (item, state, visit) is skipped, which the writer treats as a conflict. */
-export function insertStateRunsSql(values: readonly StateRunInsert[]): RawBuilder<{ id: string }> {
+/**
+ * State runs, answering how many were inserted: an existing (item, state, visit) is skipped, which
+ * the writer treats as a conflict.
+ */
+export function insertStateRunsSql(values: readonly StateRunInsert[]): RawBuilder<{ inserted: number }> {
   return sql`
-    INSERT INTO state_runs (id, item_id, state, visit, kind, status, output, next_state, attempts, started_at)
-    SELECT v.id, v.item_id, v.state, v.visit, v.kind, v.status, v.output, v.next_state, v.attempts, v.started_at
-      FROM ${rows(values)} AS v(id uuid, item_id uuid, state text, visit integer, kind text, status text,
-                                output jsonb, next_state text, attempts integer, started_at timestamptz)
-    ON CONFLICT (item_id, state, visit) DO NOTHING
-    RETURNING id`;
+    WITH inserted AS (
+      INSERT INTO state_runs (id, item_id, state, visit, kind, status, output, next_state, attempts, started_at)
+      SELECT v.id, v.item_id, v.state, v.visit, v.kind, v.status, v.output, v.next_state, v.attempts, v.started_at
+        FROM ${rows(values)} AS v(id uuid, item_id uuid, state text, visit integer, kind text, status text,
+                                  output jsonb, next_state text, attempts integer, started_at timestamptz)
+      ON CONFLICT (item_id, state, visit) DO NOTHING
+      RETURNING 1)
+    SELECT count(*)::int AS inserted FROM inserted`;
 }
 
 /** Closes waiting state runs (a wait, a review) with their output. */
@@ -160,14 +165,22 @@ export function consumeEventsSql(ids: readonly string[]): RawBuilder<unknown> {
        AND consumed_at IS NULL`;
 }
 
-/** Audit events as `chainEvents` builds them (`data` is their JSON text, the very text that was hashed). */
+/**
+ * Audit events as `chainEvents` builds them. Their `data` is already JSON (the canonical text that
+ * was hashed), so it goes into the array as it is: not escaped into a string, parsed once.
+ */
 export function insertAuditEventsSql(values: readonly NewAuditEvent[]): RawBuilder<unknown> {
+  const json = `[${values
+    .map(
+      (e) =>
+        `{"stream":${JSON.stringify(e.stream)},"seq":${e.seq},"item_id":${JSON.stringify(e.item_id ?? null)},"actor_type":${JSON.stringify(e.actor_type)},"actor_id":${JSON.stringify(e.actor_id ?? null)},"action":${JSON.stringify(e.action)},"data":${e.data},"created_at":${JSON.stringify(e.created_at)},"prev_hash":${JSON.stringify(e.prev_hash)},"hash":${JSON.stringify(e.hash)}}`,
+    )
+    .join(',')}]`;
   return sql`
     INSERT INTO audit_events (stream, seq, item_id, actor_type, actor_id, action, data, created_at, prev_hash, hash)
-    SELECT v.stream, v.seq, v.item_id, v.actor_type, v.actor_id, v.action, v.data::jsonb, v.created_at, v.prev_hash,
-           v.hash
-      FROM ${rows(values)} AS v(stream text, seq integer, item_id uuid, actor_type text, actor_id text, action text,
-                                data text, created_at timestamptz, prev_hash text, hash text)`;
+    SELECT v.stream, v.seq, v.item_id, v.actor_type, v.actor_id, v.action, v.data, v.created_at, v.prev_hash, v.hash
+      FROM jsonb_to_recordset(${json}::jsonb) AS v(stream text, seq integer, item_id uuid, actor_type text,
+                                actor_id text, action text, data jsonb, created_at timestamptz, prev_hash text, hash text)`;
 }
 
 export type ItemUpdateRow = ItemUpdate & { id: string; audit_seq: number; audit_hash: string };

@@ -49,6 +49,9 @@ export interface WriteOutcome {
  */
 export async function writePlans(trx: Transaction<DB>, boss: PgBoss, input: readonly Plan[]): Promise<WriteOutcome> {
   let plans = input.filter(hasWrites);
+  // Every change to an item is audited; the audit head is also the item's version (see applyTransitions).
+  for (const p of plans)
+    if (p.events.length === 0) throw new Error(`A transition of item ${p.itemId} writes without an audit event`);
   const existing = new Set<string>();
   const chained = new Map(plans.map((p) => [p.itemId, chain(p)]));
 
@@ -67,8 +70,8 @@ export async function writePlans(trx: Transaction<DB>, boss: PgBoss, input: read
 
   const runs = plans.flatMap((p) => p.stateRuns);
   if (runs.length > 0) {
-    const inserted = await insertStateRunsSql(runs).execute(trx);
-    if (inserted.rows.length !== runs.length)
+    const { rows } = await insertStateRunsSql(runs).execute(trx);
+    if (rows[0]?.inserted !== runs.length)
       throw new TransitionConflict('A state run of this transition already exists');
   }
   // In this order: foreign keys point from each table to the ones before it.
@@ -113,5 +116,5 @@ function chain(p: Plan): NewAuditEvent[] {
 }
 
 function hasWrites(p: Plan): boolean {
-  return p.result !== 'stale' && (p.events.length > 0 || p.item !== undefined || p.newItem !== undefined);
+  return p.result !== 'stale';
 }

@@ -29,7 +29,8 @@ export interface TransitionRequest {
 
 export type TransitionOutcome = { ok: true; result: TransitionResult; plan: Plan } | { ok: false; error: unknown };
 
-const SNAPSHOT_COLUMNS = [
+/** The columns of an `ItemSnapshot` but its context and input. */
+const POSITION_COLUMNS = [
   'id',
   'workflow_name',
   'workflow_version_id',
@@ -37,12 +38,22 @@ const SNAPSHOT_COLUMNS = [
   'current_state',
   'visits',
   'attempt',
-  'context',
-  'input',
   'audit_seq',
   'audit_hash',
   'updated_at',
 ] as const;
+
+/** The columns an `ItemSnapshot` is read with. */
+export const SNAPSHOT_COLUMNS = [...POSITION_COLUMNS, 'context', 'input'] as const;
+
+export interface ApplyOptions {
+  /**
+   * Items as read before the transaction (a worker reads them to run their states' work). Under
+   * the lock only their position is read again; one whose audit head has not moved since (every
+   * change to an item is audited) is planned with the context and input read then.
+   */
+  known?: ReadonlyMap<string, ItemSnapshot>;
+}
 
 /**
  * Plans and writes transitions in the caller's transaction: locks the items (in id order), reads
@@ -59,6 +70,7 @@ export async function applyTransitions(
   trx: Transaction<DB>,
   deps: TransitionDeps,
   requests: readonly TransitionRequest[],
+  options: ApplyOptions = {},
 ): Promise<TransitionOutcome[]> {
   const results: TransitionOutcome[] = new Array(requests.length);
   const seen = new Map<string, number>();
@@ -71,10 +83,13 @@ export async function applyTransitions(
     rounds[round] = members;
   });
   for (const round of rounds) {
+    // Only the first round may use what was read before: later rounds follow writes of this transaction.
+    const known = round === rounds[0] ? options.known : undefined;
     const planned = await planRound(
       trx,
       deps,
       round.map((i) => requests[i] as TransitionRequest),
+      known,
     );
     const plans: Plan[] = [];
     planned.forEach((outcome, k) => {
@@ -101,17 +116,18 @@ export async function commitTransitions(
   db: Kysely<DB>,
   deps: TransitionDeps,
   requests: readonly TransitionRequest[],
+  options: ApplyOptions = {},
 ): Promise<TransitionOutcome[]> {
   if (requests.length === 0) return [];
   try {
-    return await db.transaction().execute((trx) => applyTransitions(trx, deps, requests));
+    return await db.transaction().execute((trx) => applyTransitions(trx, deps, requests, options));
   } catch (error) {
     if (requests.length === 1) return [failedCommit(error)];
   }
   const results: TransitionOutcome[] = [];
   for (const request of requests) {
     try {
-      const [r] = await db.transaction().execute((trx) => applyTransitions(trx, deps, [request]));
+      const [r] = await db.transaction().execute((trx) => applyTransitions(trx, deps, [request], options));
       results.push(r as TransitionOutcome);
     } catch (error) {
       results.push(failedCommit(error));
@@ -136,6 +152,7 @@ async function planRound(
   trx: Transaction<DB>,
   deps: TransitionDeps,
   requests: readonly TransitionRequest[],
+  known: ReadonlyMap<string, ItemSnapshot> | undefined,
 ): Promise<TransitionOutcome[]> {
   // Early events first: a wait that starts and an event that arrives for it take the same lock,
   // before any item lock (as `deliverEvent` does), so neither misses the other.
@@ -145,11 +162,10 @@ async function planRound(
       : [],
   );
   if (awaited.length > 0) await lockEventKeys(trx, awaited);
-  const ids = [...new Set(requests.map((r) => r.itemId))].sort();
-  const items = new Map(
-    (
-      await trx.selectFrom('items').select(SNAPSHOT_COLUMNS).where('id', 'in', ids).orderBy('id').forUpdate().execute()
-    ).map((i) => [i.id, i as ItemSnapshot]),
+  const items = await lockItems(
+    trx,
+    requests.map((r) => r.itemId),
+    known,
   );
   const aux = await readAux(trx, requests, items);
   const env = { now: new Date(), newId: randomUUID, random: deps.random ?? Math.random };
@@ -172,6 +188,49 @@ async function planRound(
       return { ok: false, error };
     }
   });
+}
+
+/**
+ * Locks the items (in id order) and returns their snapshots: the position read under the lock,
+ * with the context and input of `known` where the audit head has not moved, else read again.
+ */
+async function lockItems(
+  trx: Transaction<DB>,
+  itemIds: readonly string[],
+  known: ReadonlyMap<string, ItemSnapshot> | undefined,
+): Promise<Map<string, ItemSnapshot>> {
+  const ids = [...new Set(itemIds)].sort();
+  const items = new Map<string, ItemSnapshot>();
+  if (!known) {
+    const rows = await trx
+      .selectFrom('items')
+      .select(SNAPSHOT_COLUMNS)
+      .where('id', 'in', ids)
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+    for (const row of rows) items.set(row.id, row as ItemSnapshot);
+    return items;
+  }
+  const rows = await trx
+    .selectFrom('items')
+    .select(POSITION_COLUMNS)
+    .where('id', 'in', ids)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  const moved: string[] = [];
+  for (const row of rows) {
+    const before = known.get(row.id);
+    if (before && before.audit_seq === row.audit_seq)
+      items.set(row.id, { ...row, context: before.context, input: before.input });
+    else moved.push(row.id);
+  }
+  if (moved.length > 0) {
+    const fresh = await trx.selectFrom('items').select(SNAPSHOT_COLUMNS).where('id', 'in', moved).execute();
+    for (const row of fresh) items.set(row.id, row as ItemSnapshot);
+  }
+  return items;
 }
 
 /** Serialises, per (event name, key), a wait that starts with an event that arrives. */

@@ -1,7 +1,7 @@
 import { type CalibrationSource, createCalibrationSource, type DecisionProvider } from '@signoff/ai';
 import type { DB } from '@signoff/db';
 import type { Kysely } from 'kysely';
-import { type JobResult, type JobWithMetadata, PgBoss } from 'pg-boss';
+import { type Job, type JobResult, PgBoss } from 'pg-boss';
 import { type EscalationOptions, escalateOverdue } from './escalation';
 import { executeJobs } from './execute-step';
 import type { FaultHook } from './faults';
@@ -120,10 +120,10 @@ export async function startWorkers(opts: WorkerOptions): Promise<string> {
       // becomes due: without this, due jobs would wait for pg-boss's 30 s notify-mode poll.
       notifyPollingIntervalSeconds: 0.5,
       burstWhenBatchFull: true,
-      includeMetadata: true,
+      // The short form of a job carries its retry count; its retry limit is the queue's.
       perJobResults: true,
     },
-    async (jobs: JobWithMetadata<unknown>[]): Promise<JobResult[]> => {
+    async (jobs: Job<unknown>[]): Promise<JobResult[]> => {
       const parsed = jobs.map((job) => ({ job, data: stepJob.safeParse(job.data) }));
       const valid = parsed.filter((p) => p.data.success);
       const outcomes = await executeJobs(
@@ -139,7 +139,7 @@ export async function startWorkers(opts: WorkerOptions): Promise<string> {
           opts.onError?.(outcome.error, data.data);
           const message = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
           // Errors of our own (the database) are retried by pg-boss; after the last, the item fails visibly.
-          if (job.retryCount >= job.retryLimit) {
+          if ((job as Job<unknown> & { retryCount: number }).retryCount >= STEP_QUEUE_OPTIONS.retryLimit) {
             const [failed] = await commitTransitions(opts.db, deps, [
               { itemId: data.data.itemId, outcome: { kind: 'job-failed', job: data.data, message } },
             ]);

@@ -122,19 +122,16 @@ export function chainEvents(
   return inputs.map((input) => {
     seq += 1;
     const createdAt = new Date().toISOString();
-    const data = normaliseData(input.data ?? {});
+    // The canonical JSON of the data is what PostgreSQL's jsonb gives back, once parsed and
+    // canonicalised again (undefined dropped, dates as ISO strings): it is hashed and stored as is.
+    const data = canonicalJson(input.data ?? {});
     const actorId = input.actor.id ?? null;
     const prevHash = hash;
-    hash = auditHash(prevHash, {
-      stream,
-      seq,
-      itemId,
-      actorType: input.actor.type,
-      actorId,
-      action: input.action,
+    hash = chainHash(
+      prevHash,
+      { stream, seq, itemId, actorType: input.actor.type, actorId, action: input.action, createdAt },
       data,
-      createdAt,
-    });
+    );
     return {
       stream,
       seq,
@@ -142,7 +139,7 @@ export function chainEvents(
       actor_type: input.actor.type,
       actor_id: actorId,
       action: input.action,
-      data: JSON.stringify(data),
+      data,
       created_at: createdAt,
       prev_hash: prevHash,
       hash,
@@ -150,9 +147,14 @@ export function chainEvents(
   });
 }
 
-// What PostgreSQL's jsonb gives back must hash like what we wrote: drop undefined, dates as ISO strings.
-function normaliseData(data: Record<string, unknown>): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(data)) as Record<string, unknown>;
+/**
+ * `auditHash` with the data's canonical JSON already made: the event's canonical JSON is its keys
+ * in sorted order (action, actorId, actorType, createdAt, data, itemId, seq, stream), which is what
+ * `canonicalJson` of the whole event gives.
+ */
+function chainHash(prevHash: string, e: Omit<Parameters<typeof auditHash>[1], 'data'>, dataJson: string): string {
+  const json = `{"action":${JSON.stringify(e.action)},"actorId":${JSON.stringify(e.actorId)},"actorType":${JSON.stringify(e.actorType)},"createdAt":${JSON.stringify(e.createdAt)},"data":${dataJson},"itemId":${JSON.stringify(e.itemId)},"seq":${JSON.stringify(e.seq)},"stream":${JSON.stringify(e.stream)}}`;
+  return createHash('sha256').update(prevHash).update('\n').update(json).digest('hex');
 }
 
 export interface ChainVerification {
