@@ -1,13 +1,16 @@
 import { addSeedExamples } from '@signoff/ai';
 import type { Role } from '@signoff/core';
 import type { DB } from '@signoff/db';
-import { submitItem, type WorkflowRegistry } from '@signoff/engine';
+import { submitItems, type WorkflowRegistry } from '@signoff/engine';
 import { createApiKey, findApiKey, SYSTEM, upsertUser } from '@signoff/governance';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { generateSupportItems, supportSeedExamples, supportTriage } from './demo';
 
 export const DEMO_PASSWORD = 'signoff-demo';
+/** Demo items submitted per transaction. */
+const SEED_BATCH = 500;
+
 export const DEMO_API_KEY = 'sk_signoff_demo_key_for_local_use_only';
 
 export const DEMO_USERS: { email: string; name: string; role: Role }[] = [
@@ -41,19 +44,21 @@ export async function seedDemo(
   await seedExamples(db);
   let submitted = 0;
   const items = generateSupportItems(options.items);
-  for (const [i, it] of items.entries()) {
-    const r = await db
-      .transaction()
-      .execute((trx) =>
-        submitItem(
-          trx,
-          deps,
-          { workflow: supportTriage.name, input: it.input, idempotencyKey: it.idempotencyKey },
-          SYSTEM,
-        ),
-      );
-    if (r.created) submitted++;
-    if ((i + 1) % 50 === 0 || i + 1 === items.length) options.onProgress?.(i + 1, items.length);
+  for (let from = 0; from < items.length; from += SEED_BATCH) {
+    const batch = items.slice(from, from + SEED_BATCH);
+    const results = await db.transaction().execute((trx) =>
+      submitItems(
+        trx,
+        deps,
+        batch.map((it) => ({ workflow: supportTriage.name, input: it.input, idempotencyKey: it.idempotencyKey })),
+        SYSTEM,
+      ),
+    );
+    for (const r of results) {
+      if (!r.ok) throw new Error(`A demo item was refused: ${r.error.message}`);
+      if (r.created) submitted++;
+    }
+    options.onProgress?.(from + batch.length, items.length);
   }
   return { submitted };
 }

@@ -1,6 +1,3 @@
-import type { DB } from '@signoff/db';
-import type { Transaction } from 'kysely';
-import { fromKysely, type PgBoss } from 'pg-boss';
 import { z } from 'zod';
 
 /** The one queue every state execution goes through. */
@@ -25,20 +22,4 @@ export type ParsedStepJob = z.output<typeof stepJob>;
 /** Idempotency key handed to side effects of a state run; stable across retries of that run. */
 export function idempotencyKeyOf(job: StepJob): string {
   return `${job.itemId}:${job.state}:${job.visit}${job.branch ? `:${job.branch}` : ''}`;
-}
-
-/**
- * Enqueues a job inside the caller's transaction: it exists exactly when the transition that
- * caused it commits. `startAfter` delays it (retry back-off, timers, deadlines).
- */
-export async function enqueueStep(
-  trx: Transaction<DB>,
-  boss: PgBoss,
-  job: StepJob,
-  options: { startAfter?: Date } = {},
-): Promise<void> {
-  await boss.send(STEP_QUEUE, job, {
-    db: fromKysely(trx),
-    ...(options.startAfter ? { startAfter: options.startAfter } : {}),
-  });
 }
