@@ -73,6 +73,14 @@ export async function applyTransitions(
   options: ApplyOptions = {},
 ): Promise<TransitionOutcome[]> {
   const results: TransitionOutcome[] = new Array(requests.length);
+  // A wait that starts and an event that arrives for it take the same lock, before any item lock
+  // (as `deliverEvent` does), so neither misses the other and the two never wait on each other.
+  const awaited = requests.flatMap((r) =>
+    r.outcome.kind === 'state-result' && r.outcome.result.kind === 'await-event'
+      ? [{ name: r.outcome.result.name, key: r.outcome.result.key }]
+      : [],
+  );
+  if (awaited.length > 0) await lockEventKeys(trx, awaited);
   const seen = new Map<string, number>();
   const rounds: number[][] = [];
   requests.forEach((r, index) => {
@@ -154,14 +162,6 @@ async function planRound(
   requests: readonly TransitionRequest[],
   known: ReadonlyMap<string, ItemSnapshot> | undefined,
 ): Promise<TransitionOutcome[]> {
-  // Early events first: a wait that starts and an event that arrives for it take the same lock,
-  // before any item lock (as `deliverEvent` does), so neither misses the other.
-  const awaited = requests.flatMap((r) =>
-    r.outcome.kind === 'state-result' && r.outcome.result.kind === 'await-event'
-      ? [{ name: r.outcome.result.name, key: r.outcome.result.key }]
-      : [],
-  );
-  if (awaited.length > 0) await lockEventKeys(trx, awaited);
   const items = await lockItems(
     trx,
     requests.map((r) => r.itemId),
