@@ -16,11 +16,19 @@ import {
   submitVerdict,
 } from '@signoff/engine';
 import { SYSTEM, upsertUser, verifyAuditStream } from '@signoff/governance';
-import type { Kysely, KyselyPlugin, PluginTransformResultArgs, QueryResult, UnknownRow } from 'kysely';
+import {
+  type Kysely,
+  type KyselyPlugin,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  sql,
+  type UnknownRow,
+} from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startTestEngine, type TestEngine } from '../support/engine';
+import { waitFor } from '../support/signoff';
 
 /** Counts the statements sent through one Kysely instance (pg-boss's, through the transaction, included). */
 class StatementCounter implements KyselyPlugin {
@@ -269,5 +277,69 @@ describe('fault points on every entry point', () => {
     const r = await t.db.transaction().execute((trx) => deliverEvent(trx, e, event, SYSTEM));
     expect(r.resumed).toContain(id);
     expect((await snapshot(id)).item).toMatchObject({ status: 'succeeded', current_state: 'done' });
+  });
+});
+
+describe('a wait that starts while its event arrives', () => {
+  it('is not lost: the wait waits for the delivering transaction, then consumes its event as early', async () => {
+    const [id] = await submit([77]);
+    const itemId = id as string;
+    await executeJobs(deps(), jobsOf([itemId]));
+    await run(itemId, 'approve');
+    const task = await t.db.transaction().execute((trx) => claimNextTask(trx, e, reviewer.id, 'path-approvals'));
+    await t.db
+      .transaction()
+      .execute((trx) =>
+        submitVerdict(trx, e, reviewer.id, { taskId: task?.id as string, verdict: 'answer', label: 'yes' }),
+      );
+    // The event arrives first, in a transaction held open: nobody waits yet, so it is kept.
+    let release = () => undefined as void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let delivered = false;
+    const delivering = t.db.transaction().execute(async (trx) => {
+      const r = await deliverEvent(trx, e, { name: 'paid', key: 'n-77', dedupeKey: 'held-77' }, SYSTEM);
+      delivered = true;
+      await gate;
+      return r;
+    });
+    await waitFor(async () => delivered, { message: 'the event is delivered, not committed' });
+    // The wait starts now. Had it not waited for the delivery's commit, it would see no event, open
+    // a wait that the delivery (which saw no wait) never resumes, and the item would wait forever.
+    let started = false;
+    const starting = executeJobs(deps(), [{ itemId, state: 'pay', visit: 1, attempt: 1, kind: 'run' }]).then((r) => {
+      started = true;
+      return r;
+    });
+    await waitFor(
+      async () =>
+        started ||
+        Number(
+          (
+            await sql<{
+              n: number;
+            }>`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`.execute(t.db)
+          ).rows[0]?.n,
+        ) > 0,
+      { message: 'the wait has started or is waiting for the lock' },
+    );
+    expect(started).toBe(false);
+    release();
+    expect((await delivering).resumed).toEqual([]);
+    expect(await starting).toEqual([{ ok: true, result: 'committed' }]);
+    const item = await t.db
+      .selectFrom('items')
+      .select(['status', 'context'])
+      .where('id', '=', itemId)
+      .executeTakeFirstOrThrow();
+    expect(item.status).toBe('succeeded');
+    expect(item.context.pay).toMatchObject({ event: 'paid', key: 'n-77' });
+    const kept = await t.db
+      .selectFrom('events')
+      .select('consumed_at')
+      .where('dedupe_key', '=', 'held-77')
+      .executeTakeFirstOrThrow();
+    expect(kept.consumed_at).not.toBeNull();
   });
 });
