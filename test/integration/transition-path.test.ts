@@ -293,7 +293,7 @@ describe('a wait that starts while its event arrives', () => {
         submitVerdict(trx, e, reviewer.id, { taskId: task?.id as string, verdict: 'answer', label: 'yes' }),
       );
     // The event arrives first, in a transaction held open: nobody waits yet, so it is kept.
-    let release = () => undefined as void;
+    let release: () => void = () => {};
     const gate = new Promise<void>((r) => {
       release = r;
     });
