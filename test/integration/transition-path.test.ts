@@ -6,11 +6,14 @@ import { createLocalProvider } from '@signoff/ai';
 import { defineWorkflow } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import {
+  applyTransitions,
   claimNextTask,
   commitTransitions,
   deliverEvent,
   executeJobs,
   type FaultPoint,
+  type ItemSnapshot,
+  SNAPSHOT_COLUMNS,
   STEP_QUEUE,
   submitItems,
   submitVerdict,
@@ -188,6 +191,37 @@ describe('one writer', () => {
       .where('id', 'in', [ids[0], ids[1], ids[3]] as string[])
       .execute();
     expect(others.map((o) => o.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+  });
+
+  it('plans with the context read before the lock only while the audit head has not moved', async () => {
+    const [id] = await submit([4]);
+    const itemId = id as string;
+    const row = (await t.db
+      .selectFrom('items')
+      .select(SNAPSHOT_COLUMNS)
+      .where('id', '=', itemId)
+      .executeTakeFirstOrThrow()) as ItemSnapshot;
+    const [job] = jobsOf([itemId]);
+    const outcome = {
+      kind: 'state-result' as const,
+      job: job as NonNullable<typeof job>,
+      startedAt: new Date(),
+      result: { kind: 'advance' as const, output: { doubled: 8 }, next: 'check' },
+    };
+    const advance = (earlier: ItemSnapshot) =>
+      t.db
+        .transaction()
+        .execute((trx) => applyTransitions(trx, e, [{ itemId, outcome }], { known: new Map([[itemId, earlier]]) }));
+    // A read from before another transition moved the head: its context must not be written back.
+    const [r] = await advance({ ...row, audit_seq: row.audit_seq - 1, context: { fromAnOldRead: true } });
+    expect(r).toMatchObject({ ok: true, result: 'committed' });
+    const item = await t.db
+      .selectFrom('items')
+      .select(['current_state', 'context'])
+      .where('id', '=', itemId)
+      .executeTakeFirstOrThrow();
+    expect(item.current_state).toBe('done');
+    expect(item.context).toEqual({ work: { doubled: 8 }, check: { branch: 'otherwise', next: 'done' }, done: null });
   });
 
   it('a request for an unknown item is an error of its own and does not stop the others', async () => {
