@@ -319,9 +319,9 @@ it('a data scientist lands on the items list and reads an item timeline', async 
     .executeTakeFirstOrThrow();
   const row = page
     .getByRole('row')
-    .filter({ has: page.getByRole('link', { name: `Timeline of item ${decided.item_id.slice(0, 8)}` }) });
+    .filter({ has: page.getByRole('link', { name: `Timeline of item ${decided.item_id.slice(-8)}` }) });
   expect(await row.textContent()).toContain('support-triage v1');
-  await page.getByRole('link', { name: `Timeline of item ${decided.item_id.slice(0, 8)}` }).click();
+  await page.getByRole('link', { name: `Timeline of item ${decided.item_id.slice(-8)}` }).click();
   await page.getByRole('heading', { name: 'Audit timeline' }).waitFor();
   const timeline = page.getByRole('region', { name: 'Audit timeline' });
   await timeline.getByRole('heading', { name: 'AI decision' }).waitFor();

@@ -32,8 +32,12 @@ export function formatDue(due: string | Date, now: number = Date.now()): { text:
   return { text: `in ${formatAge(now, t)}`, overdue: false };
 }
 
+/**
+ * The part of an id a person tells items apart by: its last 8 hex digits. Ids are time-ordered
+ * (UUIDv7): items created in the same minute share their first digits, never their last ones.
+ */
 export function shortId(id: string): string {
-  return id.slice(0, 8);
+  return id.slice(-8);
 }
 
 /** "how_to" -> "how to", "refund_approved" -> "refund approved": labels read as words. */

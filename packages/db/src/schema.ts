@@ -207,7 +207,6 @@ export interface LocalModelsTable {
 }
 
 export interface AuditEventsTable {
-  id: Generated<string>;
   stream: string;
   seq: number;
   item_id: string | null;

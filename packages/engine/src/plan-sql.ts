@@ -1,5 +1,5 @@
 // The writer's SQL: one multi-row statement per table, built by small pure functions. Rows travel
-// as one JSON array (`jsonb_to_recordset`), whatever their number, so no statement grows with its
+// as one JSON array (`json_to_recordset`), whatever their number, so no statement grows with its
 // parameter count and every batch size runs the same query plan.
 import type { NewAuditEvent } from '@signoff/db';
 import { type RawBuilder, sql } from 'kysely';
@@ -19,7 +19,7 @@ import type {
   StateRunInsert,
 } from './plan-types';
 
-const rows = (values: readonly unknown[]) => sql`jsonb_to_recordset(${JSON.stringify(values)}::jsonb)`;
+const rows = (values: readonly unknown[]) => sql`json_to_recordset(${JSON.stringify(values)}::json)`;
 
 export type ItemInsertRow = ItemInsert & { audit_seq: number; audit_hash: string };
 
@@ -179,7 +179,7 @@ export function insertAuditEventsSql(values: readonly NewAuditEvent[]): RawBuild
   return sql`
     INSERT INTO audit_events (stream, seq, item_id, actor_type, actor_id, action, data, created_at, prev_hash, hash)
     SELECT v.stream, v.seq, v.item_id, v.actor_type, v.actor_id, v.action, v.data, v.created_at, v.prev_hash, v.hash
-      FROM jsonb_to_recordset(${json}::jsonb) AS v(stream text, seq integer, item_id uuid, actor_type text,
+      FROM json_to_recordset(${json}::json) AS v(stream text, seq integer, item_id uuid, actor_type text,
                                 actor_id text, action text, data jsonb, created_at timestamptz, prev_hash text, hash text)`;
 }
 

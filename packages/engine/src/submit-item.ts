@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { AppError, type FieldIssue, toFieldIssues } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import type { Actor } from '@signoff/governance';
 import type { Transaction } from 'kysely';
 import type { PgBoss } from 'pg-boss';
+import { v7 as uuidv7 } from 'uuid';
 import type { Plan } from './plan-types';
 import { writePlans } from './plan-writer';
 import { planSubmission } from './planner';
@@ -47,7 +47,7 @@ export async function submitItems(
   actor: Actor,
 ): Promise<SubmissionResult[]> {
   const results: SubmissionResult[] = new Array(submissions.length);
-  const env = { now: new Date(), newId: randomUUID, random: Math.random };
+  const env = { now: new Date(), newId: uuidv7, random: Math.random };
   const planned: { index: number; plan: Plan; workflow: string; version: number; key: string | null }[] = [];
   /** The first submission of each (workflow, key): later ones in this batch repeat it. */
   const firstOfKey = new Map<string, number>();

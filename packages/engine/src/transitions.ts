@@ -1,11 +1,11 @@
 // The one transition path: every change to an item (a state's result or failure, a branch, a wait,
 // a verdict, a claim, an escalation, an operator's action) is planned against the item's locked
 // row by `planTransition` and written by `writePlans`, any number of items in one transaction.
-import { randomUUID } from 'node:crypto';
 import { AppError } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { PgBoss } from 'pg-boss';
+import { v7 as uuidv7 } from 'uuid';
 import type { FaultHook } from './faults';
 import { emptyPlan, isAtStep } from './plan-common';
 import type { BranchRow, EventRow, ItemSnapshot, OpenWaitRow, Outcome, Plan, TransitionResult } from './plan-types';
@@ -168,7 +168,7 @@ async function planRound(
     known,
   );
   const aux = await readAux(trx, requests, items);
-  const env = { now: new Date(), newId: randomUUID, random: deps.random ?? Math.random };
+  const env = { now: new Date(), newId: uuidv7, random: deps.random ?? Math.random };
   return requests.map((r, k): TransitionOutcome => {
     const item = items.get(r.itemId);
     if (!item) return { ok: false, error: new AppError('NOT_FOUND', `No item ${r.itemId}`) };
