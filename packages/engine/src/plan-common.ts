@@ -253,6 +253,7 @@ export function stateRun(
     next_state: next,
     attempts,
     started_at: startedAt,
+    finished_at: env.now,
   };
 }
 

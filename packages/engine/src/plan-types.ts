@@ -154,6 +154,8 @@ export interface StateRunInsert {
   next_state: string | null;
   attempts: number;
   started_at: Date;
+  /** When the transition was planned: for a state evaluated on the way, the same as it started. */
+  finished_at: Date;
 }
 
 /** Closes a waiting state run (a wait, a review) with its output. */

@@ -39,6 +39,7 @@ describe('state results', () => {
         next_state: 'check',
         attempts: 1,
         started_at: STARTED,
+        finished_at: NOW,
       },
       {
         id: 'id-2',
@@ -51,6 +52,7 @@ describe('state results', () => {
         next_state: 'small',
         attempts: 1,
         started_at: NOW,
+        finished_at: NOW,
       },
       {
         id: 'id-3',
@@ -63,6 +65,7 @@ describe('state results', () => {
         next_state: null,
         attempts: 1,
         started_at: NOW,
+        finished_at: NOW,
       },
     ]);
     expect(p.events).toEqual([
