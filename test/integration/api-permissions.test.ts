@@ -2,8 +2,10 @@
 // table written by hand from what each role is for (not read from ROLE_PERMISSIONS or from the
 // procedures' own declarations, which would only ever agree with the code):
 // - reviewer: works review tasks, sees queues and items;
-// - compliance: sees queues and items, verifies audit trails, reads model metrics;
-// - data_scientist: sees items, reads model metrics, trains and calibrates models;
+// - compliance: sees queues and items, verifies audit trails, reads model metrics and what auto-accept
+//   stands on, but changes no policy;
+// - data_scientist: sees items, reads model metrics, trains and calibrates models, certifies
+//   auto-accept thresholds (applies, pauses, resumes them) and adjudicates labels;
 // - admin: everything a signed-in user can be allowed, and alone manages users and API keys;
 // - nobody signed in: only login.
 import { appRouter, type Context, createCallerFactory } from '@signoff/api';
@@ -42,6 +44,15 @@ const EXPECTED: Record<string, readonly [Outcome, Outcome, Outcome, Outcome, Out
   'models.calibrations': [F,       Y,         Y,       Y,    U],
   'models.usage':        [F,       Y,         Y,       Y,    U],
   'models.calibrate':    [F,       F,         Y,       Y,    U],
+  'trust.states':        [F,       Y,         Y,       Y,    U],
+  'trust.accuracy':      [F,       Y,         Y,       Y,    U],
+  'trust.history':       [F,       Y,         Y,       Y,    U],
+  'trust.certificate':   [F,       Y,         Y,       Y,    U],
+  'trust.certify':       [F,       F,         Y,       Y,    U],
+  'trust.applyCertificate': [F,    F,         Y,       Y,    U],
+  'trust.pause':         [F,       F,         Y,       Y,    U],
+  'trust.resume':        [F,       F,         Y,       Y,    U],
+  'labels.adjudicate':   [F,       F,         Y,       Y,    U],
   'users.list':          [F,       F,         F,       Y,    U],
   'users.create':        [F,       F,         F,       Y,    U],
   'users.update':        [F,       F,         F,       Y,    U],

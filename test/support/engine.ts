@@ -2,6 +2,7 @@ import { createLocalProvider, type DecisionProvider } from '@signoff/ai';
 import type { WorkflowDefinition } from '@signoff/core';
 import { createBoss, ensureQueues, startWorkers, submitItem, WorkflowRegistry } from '@signoff/engine';
 import { SYSTEM } from '@signoff/governance';
+import type { PolicySource } from '@signoff/trust';
 import type { PgBoss } from 'pg-boss';
 import type { TestDatabase } from './database';
 import { waitFor } from './signoff';
@@ -30,7 +31,7 @@ export interface TestEngine {
 export async function startTestEngine(
   t: TestDatabase,
   workflows: WorkflowDefinition[],
-  options: { workers?: boolean; provider?: DecisionProvider } = {},
+  options: { workers?: boolean; provider?: DecisionProvider; policies?: PolicySource } = {},
 ): Promise<TestEngine> {
   const boss = createBoss(t.url, { max: 4 });
   boss.on('error', () => undefined);
@@ -47,6 +48,7 @@ export async function startTestEngine(
       batchSize: 10,
       concurrency: 2,
       escalation: false,
+      ...(options.policies ? { policies: options.policies } : {}),
     });
   return {
     boss,

@@ -1,19 +1,25 @@
 import { fitCalibration, listCalibrations, usageByWorkflowAndDay } from '@signoff/ai';
 import {
   AppError,
+  accuracyInput,
+  adjudicateInput,
   apiKeyRef,
   calibrateInput,
+  certifyInput,
   claimNextInput,
   createApiKeyInput,
   createUserInput,
   itemListInput,
   loginInput,
+  policyChangeInput,
+  stateRef,
   updateUserInput,
   userRef,
   uuid,
   verdictInput,
 } from '@signoff/core';
 import {
+  adjudicateDecision,
   claimNextTask,
   getItemDetail,
   getItemTimeline,
@@ -38,6 +44,17 @@ import {
   updateUser,
   verifyAuditStream,
 } from '@signoff/governance';
+import {
+  accuracyReport,
+  applyCertificate,
+  certifyState,
+  evaluateDriftGuards,
+  getCertificate,
+  pausePolicy,
+  policyHistory,
+  resumePolicy,
+  trustOverview,
+} from '@signoff/trust';
 import { z } from 'zod';
 import { publicProcedure, requirePermission, router } from './trpc';
 
@@ -86,7 +103,12 @@ const tasks = router({
     .query(({ ctx, input }) => getTaskView(ctx.db, input.taskId)),
   submit: requirePermission('task:work')
     .input(verdictInput)
-    .mutation(({ ctx, input }) => ctx.db.transaction().execute((trx) => submitVerdict(trx, ctx, ctx.user.id, input))),
+    .mutation(async ({ ctx, input }) => {
+      const r = await ctx.db.transaction().execute((trx) => submitVerdict(trx, ctx, ctx.user.id, input));
+      // A QA verdict is an audit sample: the drift guard looks at once, not at its next minute.
+      if (r.qa) await evaluateDriftGuards(ctx.db).catch((e) => console.error('[trust] drift guard', e));
+      return r;
+    }),
   release: requirePermission('task:work')
     .input(taskRef)
     .mutation(async ({ ctx, input }) => {
@@ -137,6 +159,65 @@ const models = router({
     .mutation(({ ctx, input }) => fitCalibration(ctx.db, { ...input, actor: { type: 'user', id: ctx.user.id } })),
 });
 
+const trust = router({
+  /** Every certified state: policy in force, certificate, drift guard, progress towards a certificate. */
+  states: requirePermission('metrics:read').query(({ ctx }) => trustOverview(ctx.db)),
+  /** The error of the automated path (Horvitz-Thompson, exact interval), apart from accuracy on routed items. */
+  accuracy: requirePermission('metrics:read')
+    .input(accuracyInput)
+    .query(({ ctx, input }) => accuracyReport(ctx.db, input)),
+  /** A state's policy versions, newest first: every change, with its reason. */
+  history: requirePermission('metrics:read')
+    .input(stateRef)
+    .query(({ ctx, input }) => policyHistory(ctx.db, input.workflow, input.state)),
+  /** A certificate with its evidence (the trade-off curve). */
+  certificate: requirePermission('metrics:read')
+    .input(z.object({ certificateId: uuid }))
+    .query(({ ctx, input }) => getCertificate(ctx.db, input.certificateId)),
+  /** Certifies a state's threshold on its fair labels; with `apply`, puts the certificate in force. */
+  certify: requirePermission('policy:manage')
+    .input(certifyInput)
+    .mutation(({ ctx, input }) =>
+      certifyState(ctx.db, {
+        workflow: input.workflow,
+        state: input.state,
+        key: {
+          modelVersion: input.modelVersion,
+          confidenceMethod: input.confidenceMethod,
+          promptVersion: input.promptVersion,
+        },
+        window: { from: input.from, to: input.to },
+        apply: input.apply,
+        actor: actorOf(ctx.user),
+      }),
+    ),
+  /** Puts a stored certificate in force (an audited policy change). */
+  applyCertificate: requirePermission('policy:manage')
+    .input(z.object({ certificateId: uuid }))
+    .mutation(({ ctx, input }) => applyCertificate(ctx.db, input.certificateId, actorOf(ctx.user))),
+  pause: requirePermission('policy:manage')
+    .input(policyChangeInput)
+    .mutation(({ ctx, input }) =>
+      ctx.db
+        .transaction()
+        .execute((trx) =>
+          pausePolicy(trx, input.workflow, input.state, `paused by a person: ${input.reason}`, actorOf(ctx.user)),
+        ),
+    ),
+  resume: requirePermission('policy:manage')
+    .input(policyChangeInput)
+    .mutation(({ ctx, input }) => resumePolicy(ctx.db, input.workflow, input.state, input.reason, actorOf(ctx.user))),
+});
+
+const labels = router({
+  /** Settles a decision's label by adjudication; it outranks single verdicts. */
+  adjudicate: requirePermission('label:adjudicate')
+    .input(adjudicateInput)
+    .mutation(({ ctx, input }) =>
+      ctx.db.transaction().execute((trx) => adjudicateDecision(trx, ctx, ctx.user.id, input)),
+    ),
+});
+
 const users = router({
   list: requirePermission('user:admin').query(({ ctx }) => listUsers(ctx.db)),
   create: requirePermission('user:admin')
@@ -175,7 +256,7 @@ const apiKeys = router({
     ),
 });
 
-export const appRouter = router({ auth, tasks, items, audit, models, users, apiKeys });
+export const appRouter = router({ auth, tasks, items, audit, models, trust, labels, users, apiKeys });
 
 /** All the console imports from the server: a type. */
 export type AppRouter = typeof appRouter;

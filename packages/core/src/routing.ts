@@ -1,9 +1,13 @@
-import type { RiskRule, RoutingPolicy } from './workflow';
+import { DEFAULT_AUDIT_RATE, type RiskRule, type RoutingPolicy } from './workflow';
 
 export type Route = 'auto' | 'review' | 'sampled';
 
 export type RouteReasonCode =
   | 'low_confidence'
+  | 'below_certified_threshold'
+  | 'uncertified'
+  | 'model_not_certified'
+  | 'auto_accept_paused'
   | 'risk_rule'
   | 'risk_rule_error'
   | 'ai_unavailable'
@@ -27,9 +31,17 @@ export interface RoutingResult {
 }
 
 /**
- * Applies a `decide` state's policy to one AI answer: every matching risk rule and a confidence
- * below the threshold each add a reason; any reason means review. A risk rule that throws counts
- * as matching, since an unevaluable safeguard must not wave an item through.
+ * What a certified state's auto-accept stands on for one decision: the threshold of the certificate
+ * in force (on the decision's score), or why no certificate covers it (none yet, another model
+ * version, paused by the drift guard).
+ */
+export type CertifiedGate = { open: true; threshold: number } | { open: false; reason: RouteReason };
+
+/**
+ * Applies a `decide` state's policy to one AI answer: every matching risk rule adds a reason, and
+ * so does a confidence below the fixed threshold (`autoAcceptAt`) or, for a certified state, a score
+ * below the certificate's threshold or a closed gate; any reason means review. A risk rule that
+ * throws counts as matching, since an unevaluable safeguard must not wave an item through.
  *
  * @example
  * routeDecision({ autoAcceptAt: 0.9, queue: 'support' }, ctx, { label: 'billing', confidence: 0.62 });
@@ -38,7 +50,8 @@ export interface RoutingResult {
 export function routeDecision<C>(
   policy: RoutingPolicy<C>,
   ctx: C,
-  answer: { label: string; confidence: number },
+  answer: { label: string; confidence: number; score?: number },
+  gate?: CertifiedGate,
 ): RoutingResult {
   const reasons: RouteReason[] = [];
   let queue: string | null = null;
@@ -56,7 +69,15 @@ export function routeDecision<C>(
       queue ??= rule.queue ?? null;
     }
   }
-  if (answer.confidence < policy.autoAcceptAt) {
+  if (policy.autoAccept) {
+    if (!gate) throw new Error('A certified policy is routed with the gate of its certificate');
+    if (!gate.open) reasons.push(gate.reason);
+    else if (!(answer.score !== undefined && answer.score >= gate.threshold))
+      reasons.push({
+        code: 'below_certified_threshold',
+        message: `Score ${answer.score?.toFixed(2) ?? 'unknown'} is below the certified threshold ${gate.threshold.toFixed(2)}`,
+      });
+  } else if (policy.autoAcceptAt !== undefined && answer.confidence < policy.autoAcceptAt) {
     reasons.push({
       code: 'low_confidence',
       message: `Confidence ${formatPercent(answer.confidence)} is below the auto-accept threshold ${formatPercent(policy.autoAcceptAt)}`,
@@ -64,6 +85,29 @@ export function routeDecision<C>(
   }
   if (reasons.length === 0) return { route: 'auto', queue: null, reasons };
   return { route: 'review', queue: queue ?? policy.queue, reasons };
+}
+
+/**
+ * A decision's inclusion probability in the audit sample: 1 when it goes to a person; for an
+ * auto-accepted one, the policy's audit rate (a certified state's rate just above its threshold
+ * when it names one, its default rate when it names none; 0 for a fixed threshold that audits
+ * nothing). Recorded with every decision: labels drawn with a known probability are the fair ones.
+ */
+export function auditProbability<C>(
+  policy: RoutingPolicy<C>,
+  decision: { route: Route; score: number | null; threshold: number | null },
+): number {
+  if (decision.route === 'review') return 1;
+  if (!policy.autoAccept) return policy.sampleRate ?? 0;
+  const near = policy.sampleNearThreshold;
+  if (
+    near &&
+    decision.score !== null &&
+    decision.threshold !== null &&
+    decision.score - decision.threshold < near.scoreMargin
+  )
+    return near.rate;
+  return policy.sampleRate ?? DEFAULT_AUDIT_RATE;
 }
 
 function evaluateRule<C>(rule: RiskRule<C>, ctx: C, answer: { label: string; confidence: number }): boolean | 'error' {

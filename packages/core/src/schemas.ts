@@ -24,13 +24,28 @@ export const PERMISSIONS = [
   'user:admin',
   /** Create and revoke ingestion API keys. */
   'key:admin',
+  /** Certify auto-accept thresholds, apply certificates, pause and resume auto-accept. */
+  'policy:manage',
+  /** Settle a decision's label by adjudication (it outranks single verdicts). */
+  'label:adjudicate',
+  /** Load labelled examples an agent's built-in model trains on. */
+  'example:import',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   reviewer: ['session', 'task:work', 'queue:read', 'item:read'],
   compliance: ['session', 'queue:read', 'item:read', 'audit:read', 'metrics:read'],
-  data_scientist: ['session', 'item:read', 'label:export', 'metrics:read', 'model:train'],
+  data_scientist: [
+    'session',
+    'item:read',
+    'label:export',
+    'metrics:read',
+    'model:train',
+    'policy:manage',
+    'label:adjudicate',
+    'example:import',
+  ],
   // Admins may do everything a signed-in user can be allowed to.
   admin: PERMISSIONS.filter((p) => p !== 'public'),
 };
@@ -172,4 +187,41 @@ export const calibrateInput = z.object({
   modelVersion: z.string().min(1).optional(),
   method: z.enum(['isotonic', 'platt']).default('isotonic'),
   minLabels: z.number().int().min(20).max(1_000_000).default(50),
+});
+
+/** A certified decide state: a workflow's name and the state's. */
+export const stateRef = z.object({
+  workflow: z.string().min(1, 'Name the workflow'),
+  state: z.string().min(1, 'Name the decide state'),
+});
+
+/** `trust.certify`: certify a state's threshold on its fair labels; `apply` puts it in force. */
+export const certifyInput = stateRef.extend({
+  modelVersion: z.string().min(1).optional(),
+  confidenceMethod: z.string().min(1).optional(),
+  promptVersion: z.string().min(1).optional(),
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+  apply: z.boolean().default(false),
+});
+
+export const accuracyInput = z.object({
+  workflow: z.string().min(1).optional(),
+  state: z.string().min(1).optional(),
+  modelVersion: z.string().min(1).optional(),
+  from: z.coerce.date().optional(),
+  to: z.coerce.date().optional(),
+  confidence: z.number().gt(0.5, 'Confidence must be above 0.5').lt(1, 'Confidence must be below 1').default(0.95),
+});
+
+/** Pausing or resuming a state's auto-accept needs a reason, for the audit trail. */
+export const policyChangeInput = stateRef.extend({
+  reason: z.string().trim().min(3, 'Say why (at least 3 characters)').max(2000),
+});
+
+/** `labels.adjudicate`: the settled answer to a decision, which outranks single verdicts. */
+export const adjudicateInput = z.object({
+  decisionId: uuid,
+  label: z.string().min(1, 'Choose the label'),
+  reason: z.string().trim().min(3, 'Say why (at least 3 characters)').max(2000),
 });

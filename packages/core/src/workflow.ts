@@ -27,9 +27,31 @@ export interface RiskRule<C> {
   queue?: string;
 }
 
+/**
+ * Certified auto-accept: the goal instead of a number. The state auto-accepts nothing until a
+ * certificate (`signoff certify`) finds the lowest score threshold at which the error among
+ * auto-accepted decisions is at most `maxError` with probability at least `confidence`, from
+ * fairly sampled human labels; then it auto-accepts decisions scoring at or above that threshold,
+ * audits a share of them, and pauses when its drift guard finds the error above the target.
+ */
+export interface CertifiedAutoAccept {
+  /** Most errors allowed among auto-accepted decisions, as a share (0.01 = 1%). */
+  maxError: number;
+  /** How sure that bound must be (0.95: it fails in at most 5% of certifications). */
+  confidence: number;
+}
+
+/** The share of auto-accepted decisions a certified state audits when it names none. */
+export const DEFAULT_AUDIT_RATE = 0.05;
+
 export interface RoutingPolicy<C> {
-  /** Decisions whose confidence is at or above this are accepted without a human. 0..1. */
-  autoAcceptAt: number;
+  /**
+   * Decisions whose calibrated confidence is at or above this are accepted without a human. 0..1.
+   * A fixed threshold, with no guarantee: give `autoAccept` instead to have one certified.
+   */
+  autoAcceptAt?: number;
+  /** Certified auto-accept (exclusive with `autoAcceptAt`). */
+  autoAccept?: CertifiedAutoAccept;
   /** Predicates on the context that force review whatever the confidence. */
   risks?: RiskRule<C>[];
   /** Default review queue. */
@@ -40,9 +62,16 @@ export interface RoutingPolicy<C> {
   escalateTo?: string;
   /**
    * Share (0..1) of auto-accepted decisions also sent to a person for a QA review that does not hold
-   * the item. Chosen deterministically from the item and state, so a retry samples the same way.
+   * the item: the audit sample. Chosen deterministically from the item and state, so a retry samples
+   * the same way. Every decision records the probability it had (1 when routed to a person).
+   * Certified states audit `DEFAULT_AUDIT_RATE` when this is not given, and cannot audit nothing.
    */
   sampleRate?: number;
+  /**
+   * Audit more where errors are likelier: auto-accepted decisions whose score lies within
+   * `scoreMargin` above the certified threshold are audited at `rate` instead (certified states).
+   */
+  sampleNearThreshold?: { rate: number; scoreMargin: number };
   /** Queue for QA reviews (default: the policy's queue). */
   sampleQueue?: string;
 }
@@ -311,8 +340,7 @@ export function validateWorkflow(spec: WorkflowSpec<AnyInput>): string[] {
         if (state.labels.length < 2) problems.push(`decide state "${name}" needs at least two labels`);
         if (new Set(state.labels).size !== state.labels.length)
           problems.push(`decide state "${name}" has duplicate labels`);
-        const t = state.policy.autoAcceptAt;
-        if (!(t >= 0 && t <= 1)) problems.push(`decide state "${name}": autoAcceptAt must be within 0..1 (got ${t})`);
+        problems.push(...policyProblems(name, state.policy));
         if (!state.policy.queue) problems.push(`decide state "${name}" needs a review queue`);
         for (const agent of [state.agent, ...(state.checker ? [state.checker.agent] : [])]) {
           const toolNames = (agent.tools ?? []).map((t) => t.name);
@@ -327,9 +355,6 @@ export function validateWorkflow(spec: WorkflowSpec<AnyInput>): string[] {
         const penalty = state.checker?.penalty;
         if (penalty !== undefined && !(penalty >= 0 && penalty <= 1))
           problems.push(`decide state "${name}": checker.penalty must be within 0..1 (got ${penalty})`);
-        const rate = state.policy.sampleRate;
-        if (rate !== undefined && !(rate >= 0 && rate <= 1))
-          problems.push(`decide state "${name}": sampleRate must be within 0..1 (got ${rate})`);
         const ruleNames = (state.policy.risks ?? []).map((r) => r.name);
         if (new Set(ruleNames).size !== ruleNames.length)
           problems.push(`decide state "${name}" has risk rules with the same name`);
@@ -462,6 +487,8 @@ export function serializeWorkflow(def: WorkflowSpec<AnyInput>): Record<string, u
             : undefined,
           policy: {
             autoAcceptAt: s.policy.autoAcceptAt,
+            autoAccept: s.policy.autoAccept,
+            sampleNearThreshold: s.policy.sampleNearThreshold,
             queue: s.policy.queue,
             dueInMinutes: s.policy.dueInMinutes,
             escalateTo: s.policy.escalateTo,
@@ -601,4 +628,34 @@ function parametersJson(schema: z.ZodType): unknown {
   } catch {
     return null;
   }
+}
+
+/** The routing policy's problems: one way to auto-accept, targets and rates within range. */
+// biome-ignore lint/suspicious/noExplicitAny: only the policy's numbers are read.
+function policyProblems(name: string, policy: RoutingPolicy<any>): string[] {
+  const problems: string[] = [];
+  const where = `decide state "${name}"`;
+  const { autoAcceptAt: t, autoAccept: goal, sampleRate: rate, sampleNearThreshold: near } = policy;
+  if (t === undefined && goal === undefined)
+    problems.push(`${where} needs autoAcceptAt (a fixed threshold) or autoAccept ({ maxError, confidence })`);
+  if (t !== undefined && goal !== undefined) problems.push(`${where}: give autoAcceptAt or autoAccept, not both`);
+  if (t !== undefined && !(t >= 0 && t <= 1)) problems.push(`${where}: autoAcceptAt must be within 0..1 (got ${t})`);
+  if (goal !== undefined) {
+    if (!(goal.maxError > 0 && goal.maxError < 0.5))
+      problems.push(`${where}: autoAccept.maxError must be above 0 and below 0.5 (got ${goal.maxError})`);
+    if (!(goal.confidence >= 0.5 && goal.confidence < 1))
+      problems.push(`${where}: autoAccept.confidence must be at least 0.5 and below 1 (got ${goal.confidence})`);
+    if (rate !== undefined && !(rate > 0))
+      problems.push(`${where}: a certified state must audit some of what it auto-accepts (sampleRate above 0)`);
+  }
+  if (rate !== undefined && !(rate >= 0 && rate <= 1))
+    problems.push(`${where}: sampleRate must be within 0..1 (got ${rate})`);
+  if (near !== undefined) {
+    if (goal === undefined) problems.push(`${where}: sampleNearThreshold needs autoAccept`);
+    if (!(near.rate > 0 && near.rate <= 1))
+      problems.push(`${where}: sampleNearThreshold.rate must be above 0 and at most 1 (got ${near.rate})`);
+    if (!(near.scoreMargin > 0))
+      problems.push(`${where}: sampleNearThreshold.scoreMargin must be above 0 (got ${near.scoreMargin})`);
+  }
+  return problems;
 }

@@ -28,7 +28,10 @@ export interface ExportedLabel {
   is_correction: boolean;
   reason: string | null;
   reviewer: { id: string; email: string };
+  /** confirm, correct, answer; `adjudicated` for a label that settled earlier verdicts. */
   verdict: string;
+  /** Settled by adjudication: it outranks the single verdicts on the same decision. */
+  adjudicated: boolean;
   created_at: string;
 }
 
@@ -48,7 +51,7 @@ export async function* iterateLabels(db: Kysely<DB>, filter: LabelExportFilter =
       .selectFrom('labels as l')
       .innerJoin('workflow_versions as v', 'v.id', 'l.workflow_version_id')
       .innerJoin('users as u', 'u.id', 'l.reviewer_id')
-      .innerJoin('reviews as r', 'r.id', 'l.review_id')
+      .leftJoin('reviews as r', 'r.id', 'l.review_id')
       .select([
         'l.id',
         'l.item_id',
@@ -69,6 +72,7 @@ export async function* iterateLabels(db: Kysely<DB>, filter: LabelExportFilter =
         'l.reviewer_id',
         'u.email',
         'r.verdict',
+        'l.adjudicated',
         'l.created_at',
       ])
       .$if(filter.workflow !== undefined, (q) => q.where('l.workflow_name', '=', filter.workflow as string))
@@ -104,7 +108,8 @@ export async function* iterateLabels(db: Kysely<DB>, filter: LabelExportFilter =
         is_correction: r.is_correction,
         reason: r.reason,
         reviewer: { id: r.reviewer_id, email: r.email },
-        verdict: r.verdict,
+        verdict: r.verdict ?? 'adjudicated',
+        adjudicated: r.adjudicated,
         created_at: r.created_at.toISOString(),
       };
     }

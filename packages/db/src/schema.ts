@@ -109,7 +109,64 @@ export interface DecisionsTable {
   calibrator_id: ColumnType<string | null, string | null | undefined, string | null>;
   /** Estimated USD of the decision's tokens; null when unknown (migration 0006). */
   cost_usd: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The score decisions are ranked and certified by: log-odds of the answer; null before 0013. */
+  score: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Inclusion probability in the audit sample (1 when routed to a person); null before 0013. */
+  audit_probability: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The threshold in force when it was routed (certified: on the score; fixed: on the calibrated confidence). */
+  threshold: ColumnType<number | null, number | null | undefined, number | null>;
+  policy_version_id: ColumnType<string | null, string | null | undefined, string | null>;
+  certificate_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: TimestampDefault;
+}
+
+export interface CertificatesTable {
+  id: Generated<string>;
+  workflow_name: string;
+  state: string;
+  agent: string;
+  model_version: string;
+  confidence_method: string;
+  prompt_version: string;
+  max_error: number;
+  confidence: number;
+  threshold: number;
+  labels_used: number;
+  wrong_used: number;
+  upper_bound: number;
+  expected_automation: number;
+  evidence: Json<Record<string, unknown>>;
+  window_from: Timestamp;
+  window_to: Timestamp;
+  created_by: Json<Record<string, unknown>>;
+  created_at: TimestampDefault;
+}
+
+export type PolicyStatus = 'uncertified' | 'certified' | 'paused';
+
+export interface PolicyVersionsTable {
+  id: Generated<string>;
+  workflow_name: string;
+  state: string;
+  version: number;
+  max_error: number;
+  confidence: number;
+  audit_rate: number;
+  status: PolicyStatus;
+  certificate_id: string | null;
+  reason: string;
+  created_by: Json<Record<string, unknown>>;
+  created_at: TimestampDefault;
+}
+
+export interface DriftGuardsTable {
+  policy_version_id: string;
+  samples: number;
+  wrong: number;
+  e_value: number;
+  alarm_at: number;
+  alarmed_at: Timestamp | null;
+  updated_at: TimestampDefault;
 }
 
 export interface CalibratorsTable {
@@ -166,7 +223,7 @@ export interface LabelsTable {
   item_id: string;
   state: string;
   decision_id: string | null;
-  review_id: string;
+  review_id: string | null;
   workflow_name: string;
   workflow_version_id: string;
   agent: string | null;
@@ -180,6 +237,8 @@ export interface LabelsTable {
   is_correction: boolean;
   reason: string | null;
   reviewer_id: string;
+  /** Settled by adjudication: outranks single verdicts on the same decision (migration 0013). */
+  adjudicated: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: TimestampDefault;
 }
 
@@ -286,6 +345,9 @@ export interface DB {
   seed_examples: SeedExamplesTable;
   local_models: LocalModelsTable;
   audit_events: AuditEventsTable;
+  certificates: CertificatesTable;
+  policy_versions: PolicyVersionsTable;
+  drift_guards: DriftGuardsTable;
   branch_runs: BranchRunsTable;
   events: EventsTable;
   event_waits: EventWaitsTable;

@@ -1,6 +1,7 @@
 import type { CalibrationSource, DecisionProvider } from '@signoff/ai';
 import type { StateDefinition, WorkflowContext } from '@signoff/core';
 import type { DB } from '@signoff/db';
+import type { PolicySource } from '@signoff/trust';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { FaultHook } from './faults';
@@ -24,6 +25,8 @@ export interface StepDeps {
   random?: () => number;
   /** Calibrates each decision's confidence before routing; without it, calibrated = raw. */
   calibration?: CalibrationSource;
+  /** The policies and certificates in force for certified states (default: read, cached 2 s). */
+  policies?: PolicySource;
 }
 
 export type StepResult = TransitionResult;

@@ -345,6 +345,11 @@ export function decisionInsert(
     tokens_out: r?.tokensOut ?? null,
     // The local model runs in-process: free, whether or not its result says so.
     cost_usd: r?.costUsd ?? (r?.provider === 'local' ? 0 : null),
+    score: d.score,
+    audit_probability: d.auditProbability,
+    threshold: d.threshold,
+    policy_version_id: d.policyVersionId ?? null,
+    certificate_id: d.certificateId ?? null,
   };
 }
 
@@ -367,6 +372,10 @@ export function decisionEventData(state: string, decisionId: string, d: Decision
     confidenceMethod: r?.confidenceMethod ?? null,
     route: d.route,
     reasons: d.reasons,
+    score: d.score,
+    auditProbability: d.auditProbability,
+    threshold: d.threshold,
+    ...(d.policyVersionId ? { policyVersionId: d.policyVersionId, certificateId: d.certificateId ?? null } : {}),
     ...(d.checker ? { checker: d.checker } : {}),
     ...(toolCalls ? { toolCalls } : {}),
   };

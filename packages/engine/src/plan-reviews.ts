@@ -62,6 +62,7 @@ function recordVerdict(p: Plan, item: ItemSnapshot, env: PlanEnv, o: Verdict) {
     is_correction: isCorrection,
     reason: o.reason,
     reviewer_id: o.userId,
+    adjudicated: false,
   };
   p.reviews.push(review);
   p.labels.push(label);
@@ -247,5 +248,59 @@ export function planItemStuck(item: ItemSnapshot, env: PlanEnv, o: Extract<Outco
     priority: 20,
   });
   audit(p, SYSTEM, 'item.stuck', { taskId, state, visit, minutes: o.minutes });
+  return p;
+}
+
+/**
+ * A decision's label settled by adjudication (a second look by someone entitled to settle
+ * disagreements): a label of its own, marked adjudicated, which outranks the decision's single
+ * verdicts wherever labels are counted. The item stays where it is.
+ */
+export function planAdjudication(
+  item: ItemSnapshot,
+  definition: WorkflowDefinition,
+  env: PlanEnv,
+  o: Extract<Outcome, { kind: 'adjudication' }>,
+): Plan {
+  const { decision } = o;
+  const state = stateOf(definition, decision.state);
+  if (state.kind !== 'decide') throw new AppError('INTERNAL', `"${decision.state}" is not a decide state`);
+  if (!state.labels.includes(o.label))
+    throw new AppError('BAD_INPUT', `"${o.label}" is not one of this decision's labels (${state.labels.join(', ')})`, {
+      issues: [{ path: 'label', message: `Expected one of: ${state.labels.join(', ')}` }],
+    });
+  const p = emptyPlan(item, 'committed');
+  const isCorrection = decision.label !== null && decision.label !== o.label;
+  const label: LabelInsert = {
+    id: env.newId(),
+    item_id: item.id,
+    state: decision.state,
+    decision_id: decision.id,
+    review_id: null,
+    workflow_name: item.workflow_name,
+    workflow_version_id: item.workflow_version_id,
+    agent: decision.agent,
+    model: decision.model,
+    model_version: decision.model_version,
+    prompt_version: decision.prompt_version,
+    input_text: decision.input_text,
+    ai_label: decision.label,
+    ai_confidence: decision.confidence,
+    human_label: o.label,
+    is_correction: isCorrection,
+    reason: o.reason,
+    reviewer_id: o.userId,
+    adjudicated: true,
+  };
+  p.labels.push(label);
+  audit(p, { type: 'user', id: o.userId }, 'label.adjudicated', {
+    decisionId: decision.id,
+    labelId: label.id,
+    state: decision.state,
+    aiLabel: decision.label,
+    label: o.label,
+    override: isCorrection,
+    reason: o.reason,
+  });
   return p;
 }

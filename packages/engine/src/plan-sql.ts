@@ -69,17 +69,19 @@ export function insertDecisionsSql(values: readonly DecisionInsert[]): RawBuilde
     INSERT INTO decisions (id, item_id, state_run_id, state, agent, provider, model, model_version, prompt_version,
                            input_hash, input_text, output, label, confidence, confidence_method,
                            calibrated_confidence, calibrator_id, route, reasons, latency_ms, tokens_in, tokens_out,
-                           cost_usd)
+                           cost_usd, score, audit_probability, threshold, policy_version_id, certificate_id)
     SELECT v.id, v.item_id, v.state_run_id, v.state, v.agent, v.provider, v.model, v.model_version, v.prompt_version,
            v.input_hash, v.input_text, v.output, v.label, v.confidence, v.confidence_method,
            v.calibrated_confidence, v.calibrator_id, v.route, v.reasons, v.latency_ms, v.tokens_in, v.tokens_out,
-           v.cost_usd
+           v.cost_usd, v.score, v.audit_probability, v.threshold, v.policy_version_id, v.certificate_id
       FROM ${rows(values)} AS v(id uuid, item_id uuid, state_run_id uuid, state text, agent text, provider text,
                                 model text, model_version text, prompt_version text, input_hash text,
                                 input_text text, output jsonb, label text, confidence double precision,
                                 confidence_method text, calibrated_confidence double precision,
                                 calibrator_id uuid, route text, reasons jsonb, latency_ms integer,
-                                tokens_in integer, tokens_out integer, cost_usd double precision)`;
+                                tokens_in integer, tokens_out integer, cost_usd double precision,
+                                score double precision, audit_probability double precision,
+                                threshold double precision, policy_version_id uuid, certificate_id uuid)`;
 }
 
 export function insertReviewTasksSql(values: readonly ReviewTaskInsert[]): RawBuilder<unknown> {
@@ -116,15 +118,15 @@ export function insertLabelsSql(values: readonly LabelInsert[]): RawBuilder<unkn
   return sql`
     INSERT INTO labels (id, item_id, state, decision_id, review_id, workflow_name, workflow_version_id, agent, model,
                         model_version, prompt_version, input_text, ai_label, ai_confidence, human_label,
-                        is_correction, reason, reviewer_id)
+                        is_correction, reason, reviewer_id, adjudicated)
     SELECT v.id, v.item_id, v.state, v.decision_id, v.review_id, v.workflow_name, v.workflow_version_id, v.agent,
            v.model, v.model_version, v.prompt_version, v.input_text, v.ai_label, v.ai_confidence, v.human_label,
-           v.is_correction, v.reason, v.reviewer_id
+           v.is_correction, v.reason, v.reviewer_id, v.adjudicated
       FROM ${rows(values)} AS v(id uuid, item_id uuid, state text, decision_id uuid, review_id uuid,
                                 workflow_name text, workflow_version_id uuid, agent text, model text,
                                 model_version text, prompt_version text, input_text text, ai_label text,
                                 ai_confidence double precision, human_label text, is_correction boolean,
-                                reason text, reviewer_id uuid)`;
+                                reason text, reviewer_id uuid, adjudicated boolean)`;
 }
 
 export function insertBranchRunsSql(values: readonly BranchRunInsert[]): RawBuilder<unknown> {

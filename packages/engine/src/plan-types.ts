@@ -36,6 +36,15 @@ export interface DecisionRecord {
   reasons: RouteReason[];
   calibratedConfidence: number;
   calibratorId?: string | null;
+  /** The score it is ranked and certified by (log-odds of the answer); null without an answer. */
+  score: number | null;
+  /** Its inclusion probability in the audit sample: 1 when routed to a person. */
+  auditProbability: number;
+  /** The threshold it was routed by (on the score for a certified state, else on the calibrated confidence). */
+  threshold: number | null;
+  /** The policy version and certificate in force (certified states). */
+  policyVersionId?: string | null;
+  certificateId?: string | null;
   /** The checker agent's independent answer, when the state has one. */
   checker?: { agent: string; agrees: boolean; label: string | null; confidence: number | null; message: string };
 }
@@ -123,6 +132,8 @@ export type Outcome =
   | { kind: 'task-escalated'; task: ReviewTask }
   /** An item without progress gets an operator task. */
   | { kind: 'item-stuck'; queue: string; minutes: number }
+  /** A decision's label settled by adjudication: it outranks the single verdicts on it. */
+  | { kind: 'adjudication'; decision: DecisionRow; label: string; reason: string; userId: string }
   /** A job kept failing for reasons of our own (pg-boss gave up): the item fails visibly. */
   | { kind: 'job-failed'; job: ParsedStepJob; message: string };
 

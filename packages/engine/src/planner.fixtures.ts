@@ -115,6 +115,9 @@ export function decision(label: string, confidence: number, route: DecisionRecor
         : [],
     calibratedConfidence: confidence,
     calibratorId: null,
+    score: Math.log(confidence / (1 - confidence)),
+    auditProbability: route === 'review' ? 1 : 0.05,
+    threshold: 0.9,
     result: {
       label,
       confidence,

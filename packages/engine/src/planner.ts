@@ -5,6 +5,7 @@ import { type Actor, GENESIS_HASH } from '@signoff/governance';
 import { planBranchError, planBranchResult } from './plan-branches';
 import { audit, emptyPlan } from './plan-common';
 import {
+  planAdjudication,
   planItemStuck,
   planOperatorAction,
   planQaVerdict,
@@ -79,6 +80,8 @@ export function planTransition({ item, definition, outcome: o, env, aux = {} }: 
       return planTaskEscalated(item, env, o);
     case 'item-stuck':
       return planItemStuck(item, env, o);
+    case 'adjudication':
+      return planAdjudication(item, definition, env, o);
     case 'job-failed':
       return planJobFailed(item, env, o);
   }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { AppError, canonicalJson, serializeWorkflow, type WorkflowDefinition } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import { appendAudit, SYSTEM } from '@signoff/governance';
+import { declarePolicies } from '@signoff/trust';
 import { type Kysely, sql } from 'kysely';
 
 export interface RegisteredWorkflow {
@@ -41,12 +42,17 @@ export class WorkflowRegistry {
         .where('name', '=', definition.name)
         .where('hash', '=', hash)
         .executeTakeFirst();
-      if (existing) return { row: existing, created: false };
       const { max } = await trx
         .selectFrom('workflow_versions')
         .select((eb) => eb.fn.max<number>('version').as('max'))
         .where('name', '=', definition.name)
         .executeTakeFirstOrThrow();
+      if (existing) {
+        // Only the newest version declares its certified targets: registering an old version next
+        // to it (for items still on it) must not change what is in force.
+        if (existing.version === max) await declarePolicies(trx, definition, SYSTEM);
+        return { row: existing, created: false };
+      }
       const inserted = await trx
         .insertInto('workflow_versions')
         .values({
@@ -62,6 +68,7 @@ export class WorkflowRegistry {
         action: 'workflow.registered',
         data: { workflow: definition.name, version: inserted.version, versionId: inserted.id, hash },
       });
+      await declarePolicies(trx, definition, SYSTEM);
       return { row: inserted, created: true };
     });
     const entry: RegisteredWorkflow = { definition, versionId: row.id, version: row.version, hash };

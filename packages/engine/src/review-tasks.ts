@@ -83,7 +83,7 @@ export async function submitVerdict(
   deps: TransitionDeps,
   userId: string,
   v: VerdictInput,
-): Promise<{ reviewId: string; labelId: string | null; label: string; itemId: string }> {
+): Promise<{ reviewId: string; labelId: string | null; label: string; itemId: string; qa: boolean }> {
   const task = await lockTask(trx, v.taskId);
   if (task.status === 'done') throw new AppError('CONFLICT', 'This task has already been reviewed; a verdict is final');
   if (task.status !== 'claimed') throw new AppError('CONFLICT', 'Claim this task before you submit a verdict');
@@ -113,6 +113,7 @@ export async function submitVerdict(
     labelId: r.plan.labels[0]?.id ?? null,
     label,
     itemId: task.item_id,
+    qa: task.kind === 'qa',
   };
 }
 
@@ -156,4 +157,30 @@ export async function queueSummary(db: Kysely<DB>) {
     .groupBy('queue')
     .orderBy('queue')
     .execute();
+}
+
+/**
+ * Settles a decision's label by adjudication, through the transition path: the label (marked
+ * adjudicated, outranking single verdicts) and its audit event on the item's trail.
+ *
+ * @example
+ * await db.transaction().execute((trx) =>
+ *   adjudicateDecision(trx, deps, user.id, { decisionId, label: 'refund', reason: 'the ticket asks for money back' }));
+ */
+export async function adjudicateDecision(
+  trx: Transaction<DB>,
+  deps: TransitionDeps,
+  userId: string,
+  input: { decisionId: string; label: string; reason: string },
+): Promise<{ labelId: string; itemId: string }> {
+  const decision = await trx.selectFrom('decisions').selectAll().where('id', '=', input.decisionId).executeTakeFirst();
+  if (!decision) throw new AppError('NOT_FOUND', `No decision ${input.decisionId}`);
+  const r = await transition(trx, deps, decision.item_id, {
+    kind: 'adjudication',
+    decision,
+    label: input.label,
+    reason: input.reason.trim(),
+    userId,
+  });
+  return { labelId: (r.plan.labels[0] as { id: string }).id, itemId: decision.item_id };
 }

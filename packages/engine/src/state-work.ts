@@ -1,10 +1,12 @@
 // The work of each state kind, run outside any transaction: the AI decision (with its checker,
 // calibration and routing), a task's side effect, a choice, what a review, wait or final state asks for.
 import { createHash } from 'node:crypto';
-import type { DecisionProvider } from '@signoff/ai';
+import type { DecideResult, DecisionProvider } from '@signoff/ai';
 import {
+  auditProbability,
   DEFAULT_RETRY,
   type DecideState,
+  formatPercent,
   isAppError,
   isSampled,
   type ReviewState,
@@ -15,6 +17,7 @@ import {
   type WorkflowContext,
 } from '@signoff/core';
 import type { Item } from '@signoff/db';
+import { certifiedGate, createPolicySource } from '@signoff/trust';
 import type { StepDeps } from './execute-step';
 import { chooseBranch, finalOutput } from './plan-common';
 import type { DecisionRecord, ReviewRequest, StepOutcome } from './plan-types';
@@ -25,13 +28,13 @@ import { withTimeLimit } from './time-limit';
 export async function runState(
   deps: StepDeps,
   job: ParsedStepJob,
-  item: Pick<Item, 'id'>,
+  item: Pick<Item, 'id' | 'workflow_name'>,
   state: StateDefinition<WorkflowContext>,
   ctx: WorkflowContext,
 ): Promise<StepOutcome> {
   switch (state.kind) {
     case 'decide':
-      return decide(deps, job, state, ctx);
+      return decide(deps, job, item.workflow_name, state, ctx);
     case 'task': {
       const output = await withTimeLimit(state.timeoutMs, `state "${job.state}"`, (signal) =>
         state.run(ctx, { itemId: item.id, idempotencyKey: idempotencyKeyOf(job), attempt: job.attempt, signal }),
@@ -142,9 +145,26 @@ function reviewRequest(state: ReviewState<WorkflowContext>, ctx: WorkflowContext
   };
 }
 
+/** The score a result is ranked by: the provider's, else the log-odds of its confidence. */
+function scoreOf(result: DecideResult): number {
+  const given = (result as { score?: number }).score;
+  if (given !== undefined && Number.isFinite(given)) return given;
+  const p = Math.min(1 - 1e-12, Math.max(1e-12, result.confidence));
+  return Math.log(p / (1 - p));
+}
+
+/** The policy in force for a certified state, and whether its certificate covers this answer. */
+async function certifiedPolicy(deps: StepDeps, workflow: string, state: string, result: DecideResult) {
+  const policy = await (deps.policies ?? defaultPolicies).inForce(deps.db, workflow, state);
+  return { policy, gate: certifiedGate(policy, result) };
+}
+
+const defaultPolicies = createPolicySource();
+
 async function decide(
   deps: StepDeps,
   job: ParsedStepJob,
+  workflowName: string,
   state: DecideState<WorkflowContext>,
   ctx: WorkflowContext,
 ): Promise<StepOutcome> {
@@ -173,24 +193,45 @@ async function decide(
     if (!aiFailure || job.attempt < (state.retry?.maxAttempts ?? DEFAULT_RETRY.maxAttempts)) throw e;
     const code = isAppError(e, 'AI_INVALID_OUTPUT') ? 'ai_invalid_output' : 'ai_unavailable';
     const reasons: RouteReason[] = [{ code, message: (e as Error).message }];
-    const decision: DecisionRecord = { ...base, result: null, route: 'review', reasons, calibratedConfidence: 0 };
+    const decision: DecisionRecord = {
+      ...base,
+      result: null,
+      route: 'review',
+      reasons,
+      calibratedConfidence: 0,
+      score: null,
+      auditProbability: 1,
+      threshold: state.policy.autoAcceptAt ?? null,
+    };
     return { kind: 'await-review', review: review(reasons, state.policy.queue), decision };
   }
-  // Routing trusts the calibrated confidence: the probability, learnt from human labels, that an
-  // answer given with this raw confidence by this model version is right.
+  // Fixed thresholds trust the calibrated confidence: the probability, learnt from human labels,
+  // that an answer given with this raw confidence by this model version is right. Certified
+  // thresholds are on the score, which calibration (monotone) would only flatten.
   const calibrated = deps.calibration
     ? await deps.calibration.calibrate(deps.db, state.agent.name, result.modelVersion, result.confidence)
     : { value: result.confidence, calibratorId: null };
   const check = state.checker ? await runChecker(deps, job, state, ctx, text, result.label) : undefined;
   let confidence = calibrated.value;
+  let score = scoreOf(result);
   const checkerReasons: RouteReason[] = [];
   if (check && !check.agrees) {
-    if ((state.checker?.onDisagree ?? 'review') === 'lower') confidence *= state.checker?.penalty ?? 0.5;
-    else checkerReasons.push({ code: check.error ? 'ai_unavailable' : 'checker_disagrees', message: check.message });
+    if ((state.checker?.onDisagree ?? 'review') === 'lower') {
+      const penalty = state.checker?.penalty ?? 0.5;
+      confidence *= penalty;
+      // The same penalty on the odds: certification sees the scores decisions were routed by.
+      score += Math.log(Math.max(penalty, 1e-12));
+    } else checkerReasons.push({ code: check.error ? 'ai_unavailable' : 'checker_disagrees', message: check.message });
   }
-  const routed = routeDecision(state.policy, ctx, { label: result.label, confidence });
+  const certified = state.policy.autoAccept ? await certifiedPolicy(deps, workflowName, job.state, result) : undefined;
+  const routed = routeDecision(state.policy, ctx, { label: result.label, confidence, score }, certified?.gate);
   const reasons = [...checkerReasons, ...routed.reasons];
   const routing = { ...routed, reasons, route: reasons.length > 0 ? ('review' as const) : routed.route };
+  const threshold = certified
+    ? certified.gate.open
+      ? certified.gate.threshold
+      : null
+    : (state.policy.autoAcceptAt ?? null);
   const decision: DecisionRecord = {
     ...base,
     result,
@@ -198,17 +239,22 @@ async function decide(
     reasons: routing.reasons,
     calibratedConfidence: confidence,
     calibratorId: calibrated.calibratorId,
+    score,
+    auditProbability: auditProbability(state.policy, { route: routing.route, score, threshold }),
+    threshold,
+    policyVersionId: certified?.policy?.id ?? null,
+    certificateId: certified?.gate.open ? (certified.policy?.certificate?.id ?? null) : null,
     ...(check ? { checker: check } : {}),
   };
   if (routing.route === 'review')
     return { kind: 'await-review', review: review(routing.reasons, routing.queue ?? state.policy.queue), decision };
   const output = { label: result.label, confidence, decidedBy: 'ai', rationale: result.rationale ?? null };
-  const rate = state.policy.sampleRate;
+  const rate = decision.auditProbability;
   if (isSampled(createHash('sha256').update(idempotencyKeyOf(job)).digest().readUInt32BE(0), rate)) {
     const reasons: RouteReason[] = [
       {
         code: 'qa_sample',
-        message: `Auto-accepted, and sampled for quality review (${Math.round((rate ?? 0) * 100)}% of auto-accepted decisions)`,
+        message: `Auto-accepted, and sampled for quality review (${formatPercent(rate)} of such decisions)`,
       },
     ];
     const qa = {

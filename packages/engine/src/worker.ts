@@ -1,5 +1,6 @@
 import { type CalibrationSource, createCalibrationSource, type DecisionProvider } from '@signoff/ai';
 import type { DB } from '@signoff/db';
+import { createPolicySource, evaluateDriftGuards, type PolicySource } from '@signoff/trust';
 import type { Kysely } from 'kysely';
 import { type Job, type JobResult, PgBoss } from 'pg-boss';
 import { type EscalationOptions, escalateOverdue } from './escalation';
@@ -86,6 +87,8 @@ export interface WorkerOptions {
   faults?: FaultHook;
   /** Active calibrators (default: read from the database, cached 30 s). */
   calibration?: CalibrationSource;
+  /** Policies and certificates in force (default: read from the database, cached 2 s). */
+  policies?: PolicySource;
 }
 
 /**
@@ -100,6 +103,7 @@ export async function startWorkers(opts: WorkerOptions): Promise<string> {
     registry: opts.registry,
     provider: opts.provider,
     calibration: opts.calibration ?? createCalibrationSource(),
+    policies: opts.policies ?? createPolicySource(),
     ...(opts.faults ? { faults: opts.faults } : {}),
   };
   if (opts.escalation !== false) {
@@ -107,7 +111,9 @@ export async function startWorkers(opts: WorkerOptions): Promise<string> {
     await opts.boss.schedule(ESCALATION_QUEUE, '* * * * *');
     await opts.boss.work(ESCALATION_QUEUE, async () => {
       const r = await opts.db.transaction().execute((trx) => escalateOverdue(trx, deps, options));
-      return r;
+      // The drift guards too: audit samples labelled since the last minute may pause an auto-accept.
+      const guards = await evaluateDriftGuards(opts.db);
+      return { ...r, guardsAlarmed: guards.filter((g) => g.alarmed).length };
     });
   }
   return opts.boss.work(

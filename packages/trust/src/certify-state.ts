@@ -1,0 +1,161 @@
+import { AppError } from '@signoff/core';
+import type { DB } from '@signoff/db';
+import { type Actor, appendAudit } from '@signoff/governance';
+import type { Kysely } from 'kysely';
+import { type Certification, certifyThreshold } from './certification';
+import { type DecisionKey, latestDecisionKey, loadScoredDecisions, type Window } from './fair-labels';
+import { applyCertificate, findPolicyInForce, type PolicyVersion } from './policies';
+
+/** How far back `certifyState` looks when no window is given. */
+export const DEFAULT_WINDOW_DAYS = 90;
+
+export interface CertificationReport {
+  key: DecisionKey;
+  window: Window;
+  maxError: number;
+  confidence: number;
+  /** Every candidate threshold, highest first, with its automation, error bound and test. */
+  certification: Certification;
+  decisions: number;
+  fairLabels: number;
+  /** The certificate stored when a threshold passed. */
+  certificateId: string | null;
+  /** The policy version now in force, when the certificate was applied. */
+  applied: PolicyVersion | null;
+}
+
+/**
+ * Certifies a state's auto-accept threshold for the target its policy declares: reads the scored
+ * decisions of one model version (by default the state's latest) in a window, finds the lowest
+ * threshold whose error bound is within the target (`certifyThreshold`), stores the certificate
+ * (audited) and, with `apply`, puts it in force. Without a passing threshold nothing is stored and
+ * the report says why.
+ *
+ * @example
+ * const r = await certifyState(db, { workflow: 'support-triage', state: 'classify', actor, apply: true });
+ * r.certification.reason;
+ */
+export async function certifyState(
+  db: Kysely<DB>,
+  input: {
+    workflow: string;
+    state: string;
+    key?: Partial<Pick<DecisionKey, 'modelVersion' | 'confidenceMethod' | 'promptVersion'>>;
+    window?: Partial<Window>;
+    apply?: boolean;
+    actor: Actor;
+  },
+): Promise<CertificationReport> {
+  const policy = await findPolicyInForce(db, input.workflow, input.state);
+  if (!policy)
+    throw new AppError(
+      'NOT_FOUND',
+      `"${input.state}" of "${input.workflow}" declares no certified auto-accept (autoAccept: { maxError, confidence })`,
+    );
+  const latest = await latestDecisionKey(db, input.workflow, input.state);
+  if (!latest) throw new AppError('BAD_INPUT', `"${input.state}" of "${input.workflow}" has no scored decisions yet`);
+  const key: DecisionKey = { ...latest, ...definedOnly(input.key ?? {}) };
+  const to = input.window?.to ?? new Date();
+  const window = { from: input.window?.from ?? new Date(to.getTime() - DEFAULT_WINDOW_DAYS * 86_400_000), to };
+  const decisions = await loadScoredDecisions(db, key, window);
+  const certification = certifyThreshold(decisions, { maxError: policy.maxError, delta: 1 - policy.confidence });
+  const fairLabels = decisions.filter((d) => d.wrong !== undefined).length;
+  let certificateId: string | null = null;
+  const certified = certification.certified;
+  if (certified) {
+    certificateId = await db.transaction().execute(async (trx) => {
+      const row = await trx
+        .insertInto('certificates')
+        .values({
+          workflow_name: key.workflow,
+          state: key.state,
+          agent: key.agent,
+          model_version: key.modelVersion,
+          confidence_method: key.confidenceMethod,
+          prompt_version: key.promptVersion,
+          max_error: policy.maxError,
+          confidence: policy.confidence,
+          threshold: certified.threshold,
+          labels_used: certified.bound.labelled,
+          wrong_used: certified.bound.wrong,
+          upper_bound: certified.bound.upper,
+          expected_automation: certified.automation,
+          evidence: JSON.stringify(evidenceOf(certification, decisions.length, fairLabels)),
+          window_from: window.from,
+          window_to: window.to,
+          created_by: JSON.stringify(input.actor),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await appendAudit(trx, {
+        actor: input.actor,
+        action: 'certificate.issued',
+        data: {
+          certificateId: row.id,
+          ...key,
+          maxError: policy.maxError,
+          confidence: policy.confidence,
+          threshold: certified.threshold,
+          labelsUsed: certified.bound.labelled,
+          wrongUsed: certified.bound.wrong,
+          upperBound: certified.bound.upper,
+          expectedAutomation: certified.automation,
+          window: { from: window.from.toISOString(), to: window.to.toISOString() },
+        },
+      });
+      return row.id;
+    });
+  }
+  const applied = certificateId && input.apply ? await applyCertificate(db, certificateId, input.actor) : null;
+  return {
+    key,
+    window,
+    maxError: policy.maxError,
+    confidence: policy.confidence,
+    certification,
+    decisions: decisions.length,
+    fairLabels,
+    certificateId,
+    applied,
+  };
+}
+
+/** What a certificate keeps of its certification: the curve, the strata at its threshold, the method. */
+function evidenceOf(c: Certification, decisions: number, fairLabels: number) {
+  return {
+    method:
+      'Learn then Test: fixed-sequence tests from the highest score down, each an exact binomial (Clopper-Pearson) upper bound per stratum of audit probability, Bonferroni across strata',
+    decisions,
+    fairLabels,
+    labelsNeeded: c.labelsNeeded,
+    reason: c.reason,
+    strata: c.certified?.bound ?? null,
+    curve: c.candidates.map((x) => ({
+      threshold: x.threshold,
+      automation: x.automation,
+      upper: x.bound.upper,
+      estimate: x.bound.estimate,
+      labelled: x.bound.labelled,
+      wrong: x.bound.wrong,
+      tested: x.tested,
+      passed: x.passed,
+    })),
+  };
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * A stored certificate with its evidence (the curve of every candidate threshold).
+ *
+ * @example
+ * const c = await getCertificate(db, id);
+ * c.evidence.curve; // [{ threshold, automation, upper, ... }]
+ */
+export async function getCertificate(db: Kysely<DB>, certificateId: string) {
+  const row = await db.selectFrom('certificates').selectAll().where('id', '=', certificateId).executeTakeFirst();
+  if (!row) throw new AppError('NOT_FOUND', `No certificate ${certificateId}`);
+  return row;
+}

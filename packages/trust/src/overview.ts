@@ -1,0 +1,101 @@
+import type { DB } from '@signoff/db';
+import type { Kysely } from 'kysely';
+import { labelsNeeded } from './bounds';
+import { DEFAULT_WINDOW_DAYS } from './certify-state';
+import { type DecisionKey, latestDecisionKey, loadScoredDecisions } from './fair-labels';
+import { listPoliciesInForce, type PolicyVersion } from './policies';
+
+export interface StateTrust {
+  policy: PolicyVersion;
+  certificate: {
+    id: string;
+    threshold: number;
+    agent: string;
+    modelVersion: string;
+    confidenceMethod: string;
+    promptVersion: string;
+    labelsUsed: number;
+    wrongUsed: number;
+    upperBound: number;
+    expectedAutomation: number;
+    createdAt: Date;
+  } | null;
+  guard: { samples: number; wrong: number; eValue: number; alarmAt: number; alarmedAt: Date | null } | null;
+  /** Fair labels of the state's latest model version so far, against what a certificate needs at least. */
+  progress: { key: DecisionKey; decisions: number; fairLabels: number; wrong: number; labelsNeeded: number } | null;
+  /** Why it auto-accepts or does not, in words. */
+  explanation: string;
+}
+
+/**
+ * Every certified state: its policy in force, certificate, drift guard and, for progress towards
+ * a certificate, the fair labels of its latest model version. What the console's Trust screen and
+ * `trust.states` show.
+ */
+export async function trustOverview(db: Kysely<DB>): Promise<StateTrust[]> {
+  const out: StateTrust[] = [];
+  for (const policy of await listPoliciesInForce(db)) {
+    const cert = policy.certificateId
+      ? await db.selectFrom('certificates').selectAll().where('id', '=', policy.certificateId).executeTakeFirst()
+      : undefined;
+    const guard = await db
+      .selectFrom('drift_guards')
+      .selectAll()
+      .where('policy_version_id', '=', policy.id)
+      .executeTakeFirst();
+    const key = await latestDecisionKey(db, policy.workflow, policy.state);
+    let progress: StateTrust['progress'] = null;
+    const needed = labelsNeeded(policy.maxError, 1 - policy.confidence);
+    if (key) {
+      const to = new Date();
+      const decisions = await loadScoredDecisions(db, key, {
+        from: new Date(to.getTime() - DEFAULT_WINDOW_DAYS * 86_400_000),
+        to,
+      });
+      const fair = decisions.filter((d) => d.wrong !== undefined);
+      progress = {
+        key,
+        decisions: decisions.length,
+        fairLabels: fair.length,
+        wrong: fair.filter((d) => d.wrong).length,
+        labelsNeeded: needed,
+      };
+    }
+    const explanation =
+      policy.status === 'certified' && cert
+        ? `Auto-accepting scores at or above ${cert.threshold.toPrecision(4)} of ${cert.model_version}: at most ${policy.maxError * 100}% wrong with ${policy.confidence * 100}% confidence, certified on ${cert.labels_used} fair labels`
+        : policy.status === 'paused'
+          ? `Auto-accept is paused; everything goes to review. ${policy.reason}`
+          : `Not certified yet: everything goes to review. ${progress ? `${progress.fairLabels} fair labels so far of the ${needed} a certificate needs at the least (more when some are wrong).` : 'No decisions yet.'}`;
+    out.push({
+      policy,
+      certificate: cert
+        ? {
+            id: cert.id,
+            threshold: cert.threshold,
+            agent: cert.agent,
+            modelVersion: cert.model_version,
+            confidenceMethod: cert.confidence_method,
+            promptVersion: cert.prompt_version,
+            labelsUsed: cert.labels_used,
+            wrongUsed: cert.wrong_used,
+            upperBound: cert.upper_bound,
+            expectedAutomation: cert.expected_automation,
+            createdAt: cert.created_at,
+          }
+        : null,
+      guard: guard
+        ? {
+            samples: guard.samples,
+            wrong: guard.wrong,
+            eValue: guard.e_value,
+            alarmAt: guard.alarm_at,
+            alarmedAt: guard.alarmed_at,
+          }
+        : null,
+      progress,
+      explanation,
+    });
+  }
+  return out;
+}

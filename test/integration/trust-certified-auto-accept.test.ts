@@ -1,0 +1,230 @@
+// Certified auto-accept end to end on real PostgreSQL and workers: a state that declares its goal
+// auto-accepts nothing until a certificate; the fair labels of its reviews certify a threshold; the
+// certificate, applied, lets high scores through with their audit probability; the drift guard
+// pauses auto-accept when audit samples say the error went up; a person resumes it.
+import { createLocalProvider } from '@signoff/ai';
+import { defineWorkflow } from '@signoff/core';
+import { claimNextTask, submitVerdict } from '@signoff/engine';
+import { upsertUser } from '@signoff/governance';
+import {
+  accuracyReport,
+  certifyState,
+  createPolicySource,
+  evaluateDriftGuards,
+  findPolicyInForce,
+  resumePolicy,
+} from '@signoff/trust';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { startTestEngine, type TestEngine } from '../support/engine';
+import { waitFor } from '../support/signoff';
+
+const AGENT = 'trust-intent';
+const flow = defineWorkflow({
+  name: 'trust-flow',
+  input: z.object({ text: z.string(), truth: z.enum(['refund', 'shipping']) }),
+  start: 'classify',
+  states: {
+    classify: {
+      kind: 'decide',
+      agent: { name: AGENT, instructions: 'Refund request or shipping question?' },
+      labels: ['refund', 'shipping'],
+      text: (ctx) => ctx.input.text,
+      policy: { autoAccept: { maxError: 0.05, confidence: 0.95 }, queue: 'trust', sampleRate: 0.5 },
+      next: 'done',
+    },
+    done: { kind: 'final', status: 'succeeded' },
+  },
+});
+
+const REFUND = [
+  'I want my money back',
+  'please refund the charge',
+  'refund my order',
+  'money back for the broken item',
+];
+const SHIPPING = ['where is my parcel', 'when will the package arrive', 'track my shipment', 'the delivery is late'];
+const input = (i: number) => {
+  const truth = i % 2 === 0 ? ('refund' as const) : ('shipping' as const);
+  const phrases = truth === 'refund' ? REFUND : SHIPPING;
+  return { text: `${phrases[i % phrases.length]} (ticket ${i})`, truth };
+};
+
+let t: TestDatabase;
+let e: TestEngine;
+let reviewer: { id: string };
+const actor = { type: 'system' as const, id: 'test' };
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  await t.db
+    .insertInto('seed_examples')
+    .values([
+      ...REFUND.map((text) => ({ agent: AGENT, text, label: 'refund' })),
+      ...SHIPPING.map((text) => ({ agent: AGENT, text, label: 'shipping' })),
+    ])
+    .execute();
+  e = await startTestEngine(t, [flow], {
+    provider: createLocalProvider(),
+    policies: createPolicySource({ refreshMs: 0 }),
+  });
+  reviewer = await upsertUser(t.db, { email: 'trust@test', name: 'Tru Stee', role: 'reviewer', password: 'x' });
+});
+afterAll(async () => {
+  await e.stop();
+  await t.drop();
+});
+
+async function submit(from: number, count: number) {
+  const ids: string[] = [];
+  for (let i = from; i < from + count; i++) ids.push(await e.submit('trust-flow', input(i), `trust-${i}`));
+  return ids;
+}
+
+async function decisionsOf(ids: string[]) {
+  return t.db
+    .selectFrom('decisions')
+    .select([
+      'item_id',
+      'route',
+      'reasons',
+      'score',
+      'audit_probability',
+      'threshold',
+      'policy_version_id',
+      'certificate_id',
+    ])
+    .where('item_id', 'in', ids)
+    .execute();
+}
+
+/** Answers every open task of the queue: with the truth, or (`wrong`) with the other label. */
+async function answerAll(options: { wrong?: boolean } = {}) {
+  let answered = 0;
+  for (;;) {
+    const task = await t.db.transaction().execute((trx) => claimNextTask(trx, e, reviewer.id, 'trust'));
+    if (!task) return answered;
+    const item = await t.db
+      .selectFrom('items')
+      .select('input')
+      .where('id', '=', task.item_id)
+      .executeTakeFirstOrThrow();
+    const truth = (item.input as { truth: string }).truth;
+    const label = options.wrong ? (truth === 'refund' ? 'shipping' : 'refund') : truth;
+    const decision = await t.db
+      .selectFrom('decisions')
+      .select('label')
+      .where('id', '=', task.decision_id as string)
+      .executeTakeFirstOrThrow();
+    await t.db.transaction().execute((trx) =>
+      submitVerdict(trx, e, reviewer.id, {
+        taskId: task.id,
+        ...(decision.label === label
+          ? { verdict: 'confirm' as const }
+          : { verdict: 'correct' as const, label, reason: 'the ticket says otherwise' }),
+      }),
+    );
+    answered++;
+  }
+}
+
+describe('certified auto-accept', () => {
+  it('auto-accepts nothing before a certificate: every decision goes to a person, drawn with probability 1', async () => {
+    const policy = await findPolicyInForce(t.db, 'trust-flow', 'classify');
+    expect(policy).toMatchObject({
+      version: 1,
+      status: 'uncertified',
+      maxError: 0.05,
+      confidence: 0.95,
+      auditRate: 0.5,
+    });
+    const ids = await submit(0, 80);
+    for (const id of ids) await e.settle(id, ['waiting']);
+    const decisions = await decisionsOf(ids);
+    expect(decisions).toHaveLength(80);
+    for (const d of decisions) {
+      expect(d.route).toBe('review');
+      expect(d.reasons.map((r) => r.code)).toContain('uncertified');
+      expect(d.audit_probability).toBe(1);
+      expect(typeof d.score).toBe('number');
+      expect(d.policy_version_id).toBe(policy?.id);
+      expect(d.certificate_id).toBeNull();
+    }
+    expect(await answerAll()).toBe(80);
+  });
+
+  it('certifies a threshold on those fair labels, and the applied certificate lets high scores through, audited at its rate', async () => {
+    const report = await certifyState(t.db, { workflow: 'trust-flow', state: 'classify', actor, apply: true });
+    expect(report.fairLabels).toBe(80);
+    expect(report.certification.labelsNeeded).toBe(59);
+    expect(report.certificateId).not.toBeNull();
+    expect(report.applied).toMatchObject({ status: 'certified', certificateId: report.certificateId, version: 2 });
+    const threshold = report.certification.threshold as number;
+    const ids = await submit(80, 60);
+    for (const id of ids) await e.settle(id, ['waiting', 'succeeded']);
+    const decisions = await decisionsOf(ids);
+    const auto = decisions.filter((d) => d.route !== 'review');
+    expect(auto.length).toBeGreaterThan(0);
+    for (const d of decisions) {
+      expect(d.certificate_id).toBe(report.certificateId);
+      expect(d.threshold).toBe(threshold);
+      if (d.route === 'review') {
+        expect(d.score as number).toBeLessThan(threshold);
+        expect(d.audit_probability).toBe(1);
+      } else {
+        expect(d.score as number).toBeGreaterThanOrEqual(threshold);
+        expect(d.audit_probability).toBe(0.5);
+      }
+    }
+    // The sampled ones wait for a QA verdict; the items went on.
+    const sampled = decisions.filter((d) => d.route === 'sampled');
+    expect(sampled.length).toBeGreaterThan(0);
+    expect(await answerAll()).toBe(decisions.filter((d) => d.route !== 'auto').length);
+    const [row] = await accuracyReport(t.db, { workflow: 'trust-flow' });
+    expect(row?.automated.strata).toEqual([
+      { probability: 0.5, population: auto.length, labelled: sampled.length, wrong: 0 },
+    ]);
+    expect(row?.automated.estimate).toBe(0);
+    expect(row?.routed.decisions).toBe(80 + decisions.length - auto.length);
+  });
+
+  it('pauses auto-accept when audit samples say the error went up, and a person resumes it', async () => {
+    const certified = await findPolicyInForce(t.db, 'trust-flow', 'classify');
+    // The world drifts: from now on reviewers find the AI wrong on every sampled decision.
+    const ids = await submit(140, 80);
+    for (const id of ids) await e.settle(id, ['waiting', 'succeeded']);
+    await answerAll({ wrong: true });
+    const [guard] = await evaluateDriftGuards(t.db);
+    expect(guard).toMatchObject({ policyVersionId: certified?.id, alarmed: true });
+    // Its samples: every decision drawn for audit under this policy version (all at the base
+    // rate), the earlier ones found right, these ones wrong.
+    const sampledNow = (await decisionsOf(ids)).filter((d) => d.route === 'sampled').length;
+    const sampledAll = await t.db
+      .selectFrom('decisions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('policy_version_id', '=', certified?.id as string)
+      .where('route', '=', 'sampled')
+      .executeTakeFirstOrThrow();
+    expect(guard?.wrong).toBe(sampledNow);
+    expect(guard?.samples).toBe(Number(sampledAll.n));
+    const paused = await findPolicyInForce(t.db, 'trust-flow', 'classify');
+    expect(paused).toMatchObject({ status: 'paused', certificateId: certified?.certificateId });
+    expect(paused?.reason).toMatch(/^drift guard: after \d+ audit samples/);
+    const audit = await t.db.selectFrom('audit_events').select('action').where('stream', '=', 'config').execute();
+    expect(audit.map((a) => a.action)).toEqual(
+      expect.arrayContaining(['policy.declared', 'certificate.issued', 'policy.certified', 'policy.paused']),
+    );
+    // Paused: everything goes to review, whatever its score.
+    const [next] = await submit(220, 1);
+    await e.settle(next as string, ['waiting']);
+    const [d] = await decisionsOf([next as string]);
+    expect(d?.route).toBe('review');
+    expect(d?.reasons.map((r) => r.code)).toContain('auto_accept_paused');
+    expect(d?.policy_version_id).toBe(paused?.id);
+    const resumed = await resumePolicy(t.db, 'trust-flow', 'classify', 'the upstream data fix is deployed', actor);
+    expect(resumed).toMatchObject({ status: 'certified', certificateId: certified?.certificateId });
+    expect(resumed.reason).toBe('resumed: the upstream data fix is deployed');
+    await waitFor(async () => (await findPolicyInForce(t.db, 'trust-flow', 'classify'))?.status === 'certified');
+  });
+});
