@@ -269,7 +269,7 @@ export async function pausePolicy(
 ): Promise<PolicyVersion> {
   await lockPolicy(trx, workflow, state);
   const current = await findPolicyInForce(trx, workflow, state);
-  if (!current || current.status !== 'certified')
+  if (current?.status !== 'certified')
     throw new AppError('CONFLICT', `Auto-accept of "${state}" in "${workflow}" is not running, so it cannot be paused`);
   return appendVersion(
     trx,
@@ -291,7 +291,7 @@ export async function resumePolicy(
   return db.transaction().execute(async (trx) => {
     await lockPolicy(trx, workflow, state);
     const current = await findPolicyInForce(trx, workflow, state);
-    if (!current || current.status !== 'paused')
+    if (current?.status !== 'paused')
       throw new AppError('CONFLICT', `Auto-accept of "${state}" in "${workflow}" is not paused`);
     return appendVersion(
       trx,

@@ -88,7 +88,7 @@ export function certifiedGate(
   policy: PolicyInForce | undefined,
   decision: { modelVersion: string; confidenceMethod: string; promptVersion: string },
 ): CertifiedGate {
-  if (!policy || !policy.certificate || policy.status === 'uncertified')
+  if (!policy?.certificate || policy.status === 'uncertified')
     return {
       open: false,
       reason: {
