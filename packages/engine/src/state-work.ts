@@ -177,9 +177,18 @@ async function decide(
     return { kind: 'await-review', review: review(reasons, state.policy.queue), decision };
   }
   // Routing trusts the calibrated confidence: the probability, learnt from human labels, that an
-  // answer given with this raw confidence by this model version is right.
+  // answer given with this raw confidence by this model version, confidence method and prompt is right.
   const calibrated = deps.calibration
-    ? await deps.calibration.calibrate(deps.db, state.agent.name, result.modelVersion, result.confidence)
+    ? await deps.calibration.calibrate(
+        deps.db,
+        {
+          agent: state.agent.name,
+          modelVersion: result.modelVersion,
+          confidenceMethod: result.confidenceMethod,
+          promptVersion: result.promptVersion,
+        },
+        result.confidence,
+      )
     : { value: result.confidence, calibratorId: null };
   const check = state.checker ? await runChecker(deps, job, state, ctx, text, result.label) : undefined;
   let confidence = calibrated.value;
