@@ -119,6 +119,11 @@ it('samples auto-accepted decisions for QA review without holding the items, and
     .executeTakeFirstOrThrow();
   expect(item.status).toBe('succeeded');
   expect(item.context.classify).toMatchObject({ label: decision.label, decidedBy: 'ai' });
-  const points = await calibrationPoints(t.db, 'qa-intent', decision.model_version);
+  const points = await calibrationPoints(t.db, {
+    agent: 'qa-intent',
+    modelVersion: decision.model_version,
+    confidenceMethod: decision.confidence_method,
+    promptVersion: decision.prompt_version,
+  });
   expect(points).toEqual([expect.objectContaining({ correct: false })]);
 });

@@ -146,37 +146,57 @@ program
 
 program
   .command('calibrate')
-  .description("Fit a confidence calibrator from the human labels of an agent's model version")
+  .description(
+    "Fit a confidence calibrator from the human labels of an agent's model version, confidence method and prompt version",
+  )
   .requiredOption('--agent <name>', 'the agent whose decisions to calibrate')
-  .option('--model-version <version>', 'default: the version with the newest labels')
+  .option('--model-version <version>', "default: the newest label's")
+  .option(
+    '--confidence-method <method>',
+    "logprobs, self-consistency, verbalized or posterior; default: the newest label's",
+  )
+  .option('--prompt-version <version>', "default: the newest label's")
   .option('--method <method>', 'isotonic or platt', 'isotonic')
   .option('--min-labels <n>', 'refuse with fewer labels', intOption('--min-labels', 20, 1_000_000), 50)
-  .action(async (opts: { agent: string; modelVersion?: string; method: string; minLabels: number }) => {
-    if (opts.method !== 'isotonic' && opts.method !== 'platt')
-      throw new InvalidArgumentError(`--method must be "isotonic" or "platt" (got "${opts.method}")`);
-    const { db, close } = await openDatabase();
-    try {
-      const r = await fitCalibration(db, {
-        agent: opts.agent,
-        method: opts.method,
-        minLabels: opts.minLabels,
-        actor: { type: 'system', id: 'cli' },
-        ...(opts.modelVersion ? { modelVersion: opts.modelVersion } : {}),
-      });
-      const row = (name: string, q: { ece: number; brier: number }) =>
-        `  ${name.padEnd(12)} ECE ${q.ece.toFixed(4)}   Brier ${q.brier.toFixed(4)}`;
-      console.log(
-        [
-          `${r.agent} ${r.modelVersion}: ${r.method}, fitted on ${r.trainSize} labels, judged on ${r.heldOutSize} held out`,
-          row('before', r.before),
-          row('after', r.after),
-          `${r.activated ? 'activated' : 'stored, not activated'}: ${r.reason} (calibrator ${r.calibratorId})`,
-        ].join('\n'),
-      );
-    } finally {
-      await close();
-    }
-  });
+  .action(
+    async (opts: {
+      agent: string;
+      modelVersion?: string;
+      confidenceMethod?: string;
+      promptVersion?: string;
+      method: string;
+      minLabels: number;
+    }) => {
+      if (opts.method !== 'isotonic' && opts.method !== 'platt')
+        throw new InvalidArgumentError(`--method must be "isotonic" or "platt" (got "${opts.method}")`);
+      const { db, close } = await openDatabase();
+      try {
+        const r = await fitCalibration(db, {
+          agent: opts.agent,
+          method: opts.method,
+          minLabels: opts.minLabels,
+          actor: { type: 'system', id: 'cli' },
+          ...(opts.modelVersion ? { modelVersion: opts.modelVersion } : {}),
+          ...(opts.confidenceMethod ? { confidenceMethod: opts.confidenceMethod } : {}),
+          ...(opts.promptVersion ? { promptVersion: opts.promptVersion } : {}),
+        });
+        const row = (name: string, q: { ece: number; brier: number }) =>
+          `  ${name.padEnd(12)} ECE ${q.ece.toFixed(4)}   Brier ${q.brier.toFixed(4)}`;
+        const i = r.interval;
+        console.log(
+          [
+            `${r.agent} ${r.modelVersion} (${r.confidenceMethod}, prompt ${r.promptVersion}): ${r.method}, fitted on ${r.trainSize} labels, judged on ${r.heldOutSize} held out`,
+            row('before', r.before),
+            row('after', r.after),
+            `  improvement Brier ${i.estimate.toFixed(4)}, one-sided ${Math.round(i.level * 100)}% bootstrap bound ${i.lower.toFixed(4)} (${i.resamples} resamples, seed ${i.seed}; ${r.minHeldOut} held-out labels needed)`,
+            `${r.activated ? 'activated' : 'stored, not activated'}: ${r.reason} (calibrator ${r.calibratorId})`,
+          ].join('\n'),
+        );
+      } finally {
+        await close();
+      }
+    },
+  );
 
 program
   .command('audit')

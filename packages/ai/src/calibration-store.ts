@@ -3,46 +3,56 @@ import { AppError } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import { type Actor, appendAudit } from '@signoff/governance';
 import type { Kysely, Transaction } from 'kysely';
+import { applyCalibrator, type CalibrationMethod, type Calibrator } from './calibration';
 import {
-  applyCalibrator,
-  brierScore,
-  type CalibrationMethod,
-  type CalibrationPoint,
-  type Calibrator,
-  expectedCalibrationError,
-  fitCalibrator,
-  reliabilityBins,
-} from './calibration';
+  type BrierImprovementInterval,
+  type CalibrationJudgement,
+  type CalibrationQuality,
+  type JudgeOptions,
+  judgeCalibration,
+} from './calibration-judgement';
 
 /** A label is held out of calibration fitting when the hash of its id falls in this fifth. */
 export function isCalibrationHoldout(labelId: string): boolean {
   return (createHash('sha256').update(labelId).digest()[0] as number) % 5 === 0;
 }
 
-/** Human verdicts on an agent's decisions at one model version, as calibration points. */
-export async function calibrationPoints(db: Kysely<DB>, agent: string, modelVersion: string) {
+/**
+ * What a calibrator is fitted for, and looked up by: confidences of one agent's model version,
+ * obtained by one method (`logprobs`, `self-consistency`, `verbalized`, `posterior`) for one prompt
+ * version. Different methods and prompts are miscalibrated differently, so their labels never mix.
+ */
+export interface CalibrationKey {
+  agent: string;
+  modelVersion: string;
+  confidenceMethod: string;
+  promptVersion: string;
+}
+
+/**
+ * Human verdicts on the decisions of one calibration key, as calibration points, oldest first. A
+ * label's confidence method is its decision's (`labels.decision_id`); labels without a decision
+ * have none and are left out.
+ */
+export async function calibrationPoints(db: Kysely<DB>, key: CalibrationKey) {
   const rows = await db
-    .selectFrom('labels')
-    .select(['id', 'ai_confidence', 'ai_label', 'human_label'])
-    .where('agent', '=', agent)
-    .where('model_version', '=', modelVersion)
-    .where('ai_label', 'is not', null)
-    .where('ai_confidence', 'is not', null)
-    .orderBy('created_at')
-    .orderBy('id')
+    .selectFrom('labels as l')
+    .innerJoin('decisions as d', 'd.id', 'l.decision_id')
+    .select(['l.id', 'l.ai_confidence', 'l.ai_label', 'l.human_label'])
+    .where('l.agent', '=', key.agent)
+    .where('l.model_version', '=', key.modelVersion)
+    .where('l.prompt_version', '=', key.promptVersion)
+    .where('d.confidence_method', '=', key.confidenceMethod)
+    .where('l.ai_label', 'is not', null)
+    .where('l.ai_confidence', 'is not', null)
+    .orderBy('l.created_at')
+    .orderBy('l.id')
     .execute();
   return rows.map((r) => ({ id: r.id, p: r.ai_confidence as number, correct: r.ai_label === r.human_label }));
 }
 
-export interface CalibrationQuality {
-  ece: number;
-  brier: number;
-}
-
-export interface FittedCalibration {
+export interface FittedCalibration extends CalibrationKey {
   calibratorId: string;
-  agent: string;
-  modelVersion: string;
   method: CalibrationMethod;
   activated: boolean;
   reason: string;
@@ -50,35 +60,45 @@ export interface FittedCalibration {
   heldOutSize: number;
   before: CalibrationQuality;
   after: CalibrationQuality;
-  reliability: { before: ReturnType<typeof reliabilityBins>; after: ReturnType<typeof reliabilityBins> };
-}
-
-function quality(points: readonly CalibrationPoint[]): CalibrationQuality {
-  return { ece: expectedCalibrationError(points), brier: brierScore(points) };
+  /** The paired bootstrap interval of the held-out Brier improvement the decision rests on. */
+  interval: BrierImprovementInterval;
+  minHeldOut: number;
+  reliability: CalibrationJudgement['reliability'];
 }
 
 /**
- * Fits a calibrator for an agent's model version from its human labels: fitted on 4/5 of them,
- * judged on the held-out fifth (split by label id, so it is reproducible). It becomes the active
- * calibrator only if it lowers the held-out expected calibration error; either way it is stored
- * with its before/after ECE and Brier score, and the fit is audited.
+ * Fits a calibrator for one calibration key from its human labels: fitted on 4/5 of them, judged
+ * on the held-out fifth (split by label id, so it is reproducible) by `judgeCalibration`. It
+ * becomes the key's active calibrator only if the held-out Brier score improves significantly on
+ * at least `minHeldOut` held-out labels; either way it is stored with its metrics (ECE and Brier
+ * before and after, the bootstrap interval, the decision), and the fit is audited.
+ *
+ * The key's parts not given default to those of the agent's most recent label (among the labels
+ * matching the parts that are given).
  *
  * Note the sample: labels exist where humans looked, i.e. mostly low-confidence or risky
  * decisions. The calibration is right for that region; sampling auto-accepted decisions for QA
  * review is what makes it right everywhere.
+ *
+ * @example
+ * const r = await fitCalibration(db, { agent: 'intent', method: 'platt', actor: { type: 'system' } });
+ * console.log(r.activated, r.reason, r.interval.lower);
  */
 export async function fitCalibration(
   db: Kysely<DB>,
-  options: { agent: string; modelVersion?: string; method?: CalibrationMethod; minLabels?: number; actor: Actor },
+  options: Partial<CalibrationKey> &
+    Pick<CalibrationKey, 'agent'> &
+    Omit<JudgeOptions, 'seed'> & { method?: CalibrationMethod; minLabels?: number; actor: Actor },
 ): Promise<FittedCalibration> {
   const method = options.method ?? 'isotonic';
   const minLabels = options.minLabels ?? 50;
-  const modelVersion = options.modelVersion ?? (await latestLabelledVersion(db, options.agent));
-  const points = await calibrationPoints(db, options.agent, modelVersion);
+  const key = await completeKey(db, options);
+  const points = await calibrationPoints(db, key);
+  const name = `${key.agent} ${key.modelVersion} (${key.confidenceMethod}, prompt ${key.promptVersion})`;
   if (points.length < minLabels)
     throw new AppError(
       'BAD_INPUT',
-      `Calibrating ${options.agent} ${modelVersion} needs at least ${minLabels} human labels on its decisions; it has ${points.length}`,
+      `Calibrating ${name} needs at least ${minLabels} human labels on its decisions; it has ${points.length}`,
       { issues: [{ path: 'agent', message: `${points.length} labels, ${minLabels} needed` }] },
     );
   const train = points.filter((p) => !isCalibrationHoldout(p.id));
@@ -88,23 +108,32 @@ export async function fitCalibration(
       'BAD_INPUT',
       `Too few labels to both fit and judge a calibrator (${train.length} to fit, ${heldOut.length} held out)`,
     );
-  const calibrator = fitCalibrator(method, train);
-  const calibrated = heldOut.map((p) => ({ p: applyCalibrator(calibrator, p.p), correct: p.correct }));
-  const before = quality(heldOut);
-  const after = quality(calibrated);
-  const activated = after.ece < before.ece;
-  const reason = activated
-    ? `held-out ECE ${before.ece.toFixed(3)} -> ${after.ece.toFixed(3)}`
-    : `not activated: held-out ECE would not improve (${before.ece.toFixed(3)} -> ${after.ece.toFixed(3)})`;
-  const reliability = { before: reliabilityBins(heldOut), after: reliabilityBins(calibrated) };
-  const metrics = { before, after, trainSize: train.length, heldOutSize: heldOut.length, reason, reliability };
+  const judged = judgeCalibration(method, train, heldOut, {
+    ...(options.minHeldOut !== undefined ? { minHeldOut: options.minHeldOut } : {}),
+    ...(options.resamples !== undefined ? { resamples: options.resamples } : {}),
+    ...(options.level !== undefined ? { level: options.level } : {}),
+  });
+  const { calibrator, activated, reason, before, after, interval, minHeldOut, reliability } = judged;
+  const metrics = {
+    before,
+    after,
+    trainSize: judged.trainSize,
+    heldOutSize: judged.heldOutSize,
+    minHeldOut,
+    interval,
+    activated,
+    reason,
+    reliability,
+  };
   const id = await db.transaction().execute(async (trx) => {
-    if (activated) await deactivate(trx, options.agent, modelVersion);
+    if (activated) await deactivate(trx, key);
     const row = await trx
       .insertInto('calibrators')
       .values({
-        agent: options.agent,
-        model_version: modelVersion,
+        agent: key.agent,
+        model_version: key.modelVersion,
+        confidence_method: key.confidenceMethod,
+        prompt_version: key.promptVersion,
         method,
         params: JSON.stringify(calibrator),
         label_count: points.length,
@@ -118,13 +147,16 @@ export async function fitCalibration(
       action: 'calibration.fitted',
       data: {
         calibratorId: row.id,
-        agent: options.agent,
-        modelVersion,
+        ...key,
         method,
         activated,
         reason,
         before,
         after,
+        interval,
+        minHeldOut,
+        trainSize: judged.trainSize,
+        heldOutSize: judged.heldOutSize,
         labels: points.length,
       },
     });
@@ -132,47 +164,91 @@ export async function fitCalibration(
   });
   return {
     calibratorId: id,
-    agent: options.agent,
-    modelVersion,
+    ...key,
     method,
     activated,
     reason,
-    trainSize: train.length,
-    heldOutSize: heldOut.length,
+    trainSize: judged.trainSize,
+    heldOutSize: judged.heldOutSize,
     before,
     after,
+    interval,
+    minHeldOut,
     reliability,
   };
 }
 
-async function deactivate(trx: Transaction<DB>, agent: string, modelVersion: string): Promise<void> {
+async function deactivate(trx: Transaction<DB>, key: CalibrationKey): Promise<void> {
   await trx
     .updateTable('calibrators')
     .set({ active: false })
-    .where('agent', '=', agent)
-    .where('model_version', '=', modelVersion)
+    .where('agent', '=', key.agent)
+    .where('model_version', '=', key.modelVersion)
+    .where('confidence_method', '=', key.confidenceMethod)
+    .where('prompt_version', '=', key.promptVersion)
     .where('active', '=', true)
     .execute();
 }
 
-async function latestLabelledVersion(db: Kysely<DB>, agent: string): Promise<string> {
+/** The key's parts not given, from the agent's most recent label that matches those given. */
+async function completeKey(
+  db: Kysely<DB>,
+  given: Partial<CalibrationKey> & { agent: string },
+): Promise<CalibrationKey> {
+  const { agent, modelVersion, confidenceMethod, promptVersion } = given;
+  if (modelVersion !== undefined && confidenceMethod !== undefined && promptVersion !== undefined)
+    return { agent, modelVersion, confidenceMethod, promptVersion };
   const row = await db
-    .selectFrom('labels')
-    .select('model_version')
-    .where('agent', '=', agent)
-    .where('model_version', 'is not', null)
-    .orderBy('created_at', 'desc')
+    .selectFrom('labels as l')
+    .innerJoin('decisions as d', 'd.id', 'l.decision_id')
+    .select(['l.model_version', 'l.prompt_version', 'd.confidence_method'])
+    .where('l.agent', '=', agent)
+    .where('l.model_version', 'is not', null)
+    .where('l.prompt_version', 'is not', null)
+    .where('l.ai_label', 'is not', null)
+    .where('l.ai_confidence', 'is not', null)
+    .$if(modelVersion !== undefined, (q) => q.where('l.model_version', '=', modelVersion as string))
+    .$if(promptVersion !== undefined, (q) => q.where('l.prompt_version', '=', promptVersion as string))
+    .$if(confidenceMethod !== undefined, (q) => q.where('d.confidence_method', '=', confidenceMethod as string))
+    .orderBy('l.created_at', 'desc')
+    .orderBy('l.id', 'desc')
     .limit(1)
     .executeTakeFirst();
-  if (!row?.model_version) throw new AppError('NOT_FOUND', `No human labels on decisions of agent "${agent}" yet`);
-  return row.model_version;
+  if (!row?.model_version || !row.prompt_version) {
+    const which = [
+      modelVersion !== undefined ? `model version ${modelVersion}` : '',
+      confidenceMethod !== undefined ? `confidence method ${confidenceMethod}` : '',
+      promptVersion !== undefined ? `prompt version ${promptVersion}` : '',
+    ].filter(Boolean);
+    throw new AppError(
+      'NOT_FOUND',
+      `No human labels on decisions of agent "${agent}"${which.length ? ` with ${which.join(', ')}` : ''} yet`,
+    );
+  }
+  return {
+    agent,
+    modelVersion: row.model_version,
+    confidenceMethod: row.confidence_method,
+    promptVersion: row.prompt_version,
+  };
 }
 
 /** Every calibrator with its metrics, newest first: what the calibration report shows. */
 export async function listCalibrations(db: Kysely<DB>, agent?: string) {
   return db
     .selectFrom('calibrators')
-    .select(['id', 'agent', 'model_version', 'method', 'label_count', 'metrics', 'active', 'created_at'])
+    .select([
+      'id',
+      'agent',
+      'model_version',
+      'confidence_method',
+      'prompt_version',
+      'method',
+      'label_count',
+      'metrics',
+      'active',
+      'created_at',
+    ])
     .$if(agent !== undefined, (q) => q.where('agent', '=', agent as string))
     .orderBy('created_at', 'desc')
     .limit(200)
@@ -181,44 +257,46 @@ export async function listCalibrations(db: Kysely<DB>, agent?: string) {
 
 export interface CalibrationSource {
   /** The calibrated confidence of a raw one, with the calibrator that made it (null: none active). */
-  calibrate(
-    db: Kysely<DB>,
-    agent: string,
-    modelVersion: string,
-    raw: number,
-  ): Promise<{ value: number; calibratorId: string | null }>;
+  calibrate(db: Kysely<DB>, key: CalibrationKey, raw: number): Promise<{ value: number; calibratorId: string | null }>;
 }
 
 /**
- * The active calibrators, cached per (agent, model version) and re-read at most every
- * `refreshMs`, for the engine to calibrate every decision before routing it.
+ * The active calibrators, cached per calibration key (agent, model version, confidence method,
+ * prompt version) and re-read at most every `refreshMs`, for the engine to calibrate every
+ * decision before routing it.
+ *
+ * @example
+ * const source = createCalibrationSource();
+ * const { value } = await source.calibrate(db, { agent, modelVersion, confidenceMethod, promptVersion }, 0.97);
  */
 export function createCalibrationSource(options: { refreshMs?: number } = {}): CalibrationSource {
   const refreshMs = options.refreshMs ?? 30_000;
   type Entry = { id: string | null; calibrator: Calibrator | null };
   // Promises, not values: decisions that miss the cache together share one read.
   const cache = new Map<string, { since: number; entry: Promise<Entry> }>();
-  const read = async (db: Parameters<CalibrationSource['calibrate']>[0], agent: string, modelVersion: string) => {
+  const read = async (db: Kysely<DB>, key: CalibrationKey) => {
     const row = await db
       .selectFrom('calibrators')
       .select(['id', 'params'])
-      .where('agent', '=', agent)
-      .where('model_version', '=', modelVersion)
+      .where('agent', '=', key.agent)
+      .where('model_version', '=', key.modelVersion)
+      .where('confidence_method', '=', key.confidenceMethod)
+      .where('prompt_version', '=', key.promptVersion)
       .where('active', '=', true)
       .executeTakeFirst();
     return { id: row?.id ?? null, calibrator: (row?.params as Calibrator | undefined) ?? null };
   };
   return {
-    async calibrate(db, agent, modelVersion, raw) {
-      const key = `${agent}\u0000${modelVersion}`;
-      let cached = cache.get(key);
+    async calibrate(db, key, raw) {
+      const cacheKey = [key.agent, key.modelVersion, key.confidenceMethod, key.promptVersion].join('\u0000');
+      let cached = cache.get(cacheKey);
       if (!cached || Date.now() - cached.since > refreshMs) {
-        const entry = read(db, agent, modelVersion);
+        const entry = read(db, key);
         cached = { since: Date.now(), entry };
-        cache.set(key, cached);
+        cache.set(cacheKey, cached);
         // A failed read is not kept: the next decision tries again.
         entry.catch(() => {
-          if (cache.get(key)?.entry === entry) cache.delete(key);
+          if (cache.get(cacheKey)?.entry === entry) cache.delete(cacheKey);
         });
       }
       const entry = await cached.entry;

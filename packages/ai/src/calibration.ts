@@ -17,9 +17,13 @@ export type CalibrationMethod = 'isotonic' | 'platt';
 const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
 
 /**
- * Isotonic regression by pool-adjacent-violators: the non-decreasing step function closest (least
- * squares) to the observed correctness, sorted by raw confidence. Applied with linear
- * interpolation between the blocks' centres, so it is continuous and monotone.
+ * Isotonic regression by pool-adjacent-violators (Ayer et al. 1955; Barlow et al., "Statistical
+ * inference under order restrictions", 1972): the non-decreasing step function closest (least
+ * squares) to the observed correctness, as a function of raw confidence. Points with the same raw
+ * confidence are pooled into one block first: a function of the confidence must give them one
+ * value, and without pooling the fit would depend on the order they came in. Blocks smaller than
+ * `minBlock` are then merged into a neighbour (see below). Applied with linear interpolation
+ * between the blocks' centres, so it is continuous and monotone.
  *
  * @example
  * const c = fitIsotonic([{ p: 0.9, correct: false }, { p: 0.95, correct: true }]);
@@ -30,76 +34,160 @@ export function fitIsotonic(
   minBlock = Math.max(10, Math.ceil(points.length / 10)),
 ): Calibrator {
   if (points.length === 0) return { kind: 'identity' };
-  const sorted = [...points].sort((a, b) => a.p - b.p);
-  // Blocks of [sum of y, count, sum of p]; merge while a block's mean falls below its predecessor's.
-  const blocks: { y: number; n: number; p: number }[] = [];
-  for (const pt of sorted) {
-    blocks.push({ y: pt.correct ? 1 : 0, n: 1, p: pt.p });
+  // Blocks of [sum of y, count, sum of p], one per distinct raw confidence to start with. Sums of
+  // y and counts are integers, and a tie's p sum is one value times its count, so the blocks (and
+  // all that follows) are the same for every order of the same points.
+  const byP = new Map<number, Block>();
+  for (const pt of points) {
+    const b = byP.get(pt.p);
+    if (b) {
+      b.y += pt.correct ? 1 : 0;
+      b.n += 1;
+    } else byP.set(pt.p, { y: pt.correct ? 1 : 0, n: 1, p: pt.p });
+  }
+  const ties = [...byP.values()].sort((a, b) => a.p - b.p);
+  for (const t of ties) t.p *= t.n;
+  // Merge while a block's mean falls below its predecessor's.
+  const blocks: Block[] = [];
+  for (const tie of ties) {
+    blocks.push(tie);
     while (blocks.length > 1) {
-      const last = blocks[blocks.length - 1] as { y: number; n: number; p: number };
-      const prev = blocks[blocks.length - 2] as { y: number; n: number; p: number };
+      const last = blocks[blocks.length - 1] as Block;
+      const prev = blocks[blocks.length - 2] as Block;
       if (prev.y / prev.n <= last.y / last.n) break;
-      blocks.splice(blocks.length - 2, 2, { y: prev.y + last.y, n: prev.n + last.n, p: prev.p + last.p });
+      blocks.splice(blocks.length - 2, 2, merge(prev, last));
     }
   }
   // Pool-adjacent-violators overfits at the edges: a run of a few right (or wrong) answers at the
   // highest confidences becomes a block of 1.0 (or 0.0). Merge blocks smaller than `minBlock` into
   // a neighbour; a merged mean lies between the two, so the fit stays monotone.
   for (let i = 0; i < blocks.length && blocks.length > 1; ) {
-    const b = blocks[i] as { y: number; n: number; p: number };
+    const b = blocks[i] as Block;
     if (b.n >= minBlock) {
       i++;
       continue;
     }
     const j = i === blocks.length - 1 ? i - 1 : i + 1;
-    const other = blocks[j] as { y: number; n: number; p: number };
-    blocks.splice(Math.min(i, j), 2, { y: b.y + other.y, n: b.n + other.n, p: b.p + other.p });
-    i = Math.max(0, Math.min(i, j) - 1);
+    const lo = Math.min(i, j);
+    blocks.splice(lo, 2, merge(blocks[lo] as Block, blocks[lo + 1] as Block));
+    i = Math.max(0, lo - 1);
   }
   return { kind: 'isotonic', xs: blocks.map((b) => b.p / b.n), ys: blocks.map((b) => b.y / b.n) };
 }
 
+interface Block {
+  y: number;
+  n: number;
+  p: number;
+}
+
+const merge = (a: Block, b: Block): Block => ({ y: a.y + b.y, n: a.n + b.n, p: a.p + b.p });
+
+/** A Platt fit with what the Newton iterations went through. */
+export interface PlattFit {
+  a: number;
+  b: number;
+  /**
+   * The log-loss (against Platt's smoothed targets) at the start and after each accepted step:
+   * never increasing, since a step is accepted only when it lowers the loss enough.
+   */
+  losses: number[];
+  /** The gradient fell below the tolerance; false: the iteration or line-search budget ran out. */
+  converged: boolean;
+}
+
 /**
  * Platt scaling: a logistic regression of correctness on the raw confidence's log-odds,
- * `1 / (1 + exp(-(a * logit(p) + b)))`, fitted by Newton's method. With a = 1, b = 0 it is the
- * identity; a < 1 tempers an overconfident model.
+ * `1 / (1 + exp(-(a * logit(p) + b)))`, with p clamped to [1e-6, 1 - 1e-6] first (so 1.0 and
+ * 0.999999 have the same log-odds, 13.8). With a = 1, b = 0 it is the identity; a < 1 tempers an
+ * overconfident model.
+ *
+ * Fitted as Platt ("Probabilistic outputs for support vector machines", 1999) with his smoothed
+ * targets, `(N+ + 1) / (N+ + 2)` for right answers and `1 / (N- + 2)` for wrong ones, so the
+ * optimum is finite even on a separable sample; by the Newton method with backtracking line search
+ * of Lin, Lin & Weng ("A note on Platt's probabilistic outputs for support vector machines",
+ * Machine Learning 68, 2007): the log-loss and its derivatives computed without overflow or
+ * cancellation, the Hessian shifted by 1e-12 so it is always invertible, and a step accepted only
+ * when it lowers the loss by the Armijo condition (else halved). A plain Newton step diverges on
+ * saturated confidences (many at 1.0), where the Hessian is nearly zero.
+ *
+ * @example
+ * const { a, b, losses } = plattScaling([{ p: 0.99, correct: true }, { p: 0.99, correct: false }]);
  */
-export function fitPlatt(points: readonly CalibrationPoint[]): Calibrator {
-  if (points.length === 0) return { kind: 'identity' };
+export function plattScaling(points: readonly CalibrationPoint[], maxIterations = 100): PlattFit {
   const xs = points.map((pt) => logit(pt.p));
-  // Platt's targets, smoothed so a perfectly separable sample does not drive a and b to infinity.
   const pos = points.filter((p) => p.correct).length;
   const neg = points.length - pos;
   const hi = (pos + 1) / (pos + 2);
   const lo = 1 / (neg + 2);
   const ts = points.map((pt) => (pt.correct ? hi : lo));
-  let a = 1;
-  let b = 0;
-  for (let iter = 0; iter < 100; iter++) {
+  const loss = (a: number, b: number) => {
+    let f = 0;
+    for (let i = 0; i < xs.length; i++) {
+      const z = a * (xs[i] as number) + b;
+      const t = ts[i] as number;
+      // -t log q - (1 - t) log (1 - q), q = sigmoid(z), in the form that cannot overflow.
+      f += z >= 0 ? Math.log1p(Math.exp(-z)) + (1 - t) * z : Math.log1p(Math.exp(z)) - t * z;
+    }
+    return f;
+  };
+  // Lin, Lin & Weng's start: slope 0, intercept at the log-odds of the smoothed prior.
+  let a = 0;
+  let b = Math.log((pos + 1) / (neg + 1));
+  let f = loss(a, b);
+  const losses = [f];
+  let converged = false;
+  for (let iter = 0; iter < maxIterations; iter++) {
     let ga = 0;
     let gb = 0;
-    let haa = 1e-9;
+    let haa = 1e-12;
     let hab = 0;
-    let hbb = 1e-9;
+    let hbb = 1e-12;
     for (let i = 0; i < xs.length; i++) {
       const x = xs[i] as number;
-      const q = sigmoid(a * x + b);
+      const z = a * x + b;
+      // q and 1 - q, each from the side where exp cannot overflow.
+      const e = Math.exp(-Math.abs(z));
+      const q = z >= 0 ? 1 / (1 + e) : e / (1 + e);
+      const r = z >= 0 ? e / (1 + e) : 1 / (1 + e);
       const d = q - (ts[i] as number);
-      const w = q * (1 - q);
+      const w = q * r;
       ga += d * x;
       gb += d;
       haa += w * x * x;
       hab += w * x;
       hbb += w;
     }
+    if (Math.abs(ga) < 1e-5 && Math.abs(gb) < 1e-5) {
+      converged = true;
+      break;
+    }
     const det = haa * hbb - hab * hab;
-    if (Math.abs(det) < 1e-12) break;
-    const da = (hbb * ga - hab * gb) / det;
-    const db = (haa * gb - hab * ga) / det;
-    a -= da;
-    b -= db;
-    if (Math.abs(da) + Math.abs(db) < 1e-9) break;
+    const da = -(hbb * ga - hab * gb) / det;
+    const db = -(haa * gb - hab * ga) / det;
+    const slope = ga * da + gb * db;
+    let step = 1;
+    while (step >= 1e-10) {
+      const next = loss(a + step * da, b + step * db);
+      if (next < f + 1e-4 * step * slope) {
+        a += step * da;
+        b += step * db;
+        f = next;
+        losses.push(f);
+        break;
+      }
+      step /= 2;
+    }
+    // No step along the Newton direction lowers the loss enough: as close as floating point gets.
+    if (step < 1e-10) break;
   }
+  return { a, b, losses, converged };
+}
+
+/** The calibrator of `plattScaling`. */
+export function fitPlatt(points: readonly CalibrationPoint[]): Calibrator {
+  if (points.length === 0) return { kind: 'identity' };
+  const { a, b } = plattScaling(points);
   return { kind: 'platt', a, b };
 }
 

@@ -1,4 +1,5 @@
 export * from './calibration';
+export * from './calibration-judgement';
 export * from './calibration-store';
 export * from './circuit-breaker';
 export * from './decision-output';

@@ -185,6 +185,9 @@ export type ItemSubmission = z.infer<typeof itemSubmission>;
 export const calibrateInput = z.object({
   agent: z.string().min(1, 'Name the agent'),
   modelVersion: z.string().min(1).optional(),
+  /** With `modelVersion` and `promptVersion`, the calibration key; each defaults to the newest label's. */
+  confidenceMethod: z.string().min(1).optional(),
+  promptVersion: z.string().min(1).optional(),
   method: z.enum(['isotonic', 'platt']).default('isotonic'),
   minLabels: z.number().int().min(20).max(1_000_000).default(50),
 });

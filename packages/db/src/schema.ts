@@ -173,6 +173,10 @@ export interface CalibratorsTable {
   id: Generated<string>;
   agent: string;
   model_version: string;
+  /** The decisions' confidence method the calibrator is for (migration 0014; `unknown`: see there). */
+  confidence_method: string;
+  /** The decisions' prompt version the calibrator is for (migration 0014). */
+  prompt_version: string;
   method: 'isotonic' | 'platt';
   params: Json<unknown>;
   label_count: number;

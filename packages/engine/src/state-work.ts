@@ -206,10 +206,20 @@ async function decide(
     return { kind: 'await-review', review: review(reasons, state.policy.queue), decision };
   }
   // Fixed thresholds trust the calibrated confidence: the probability, learnt from human labels,
-  // that an answer given with this raw confidence by this model version is right. Certified
-  // thresholds are on the score, which calibration (monotone) would only flatten.
+  // that an answer given with this raw confidence by this model version, confidence method and
+  // prompt is right. Certified thresholds are on the score, which calibration (monotone) would
+  // only flatten.
   const calibrated = deps.calibration
-    ? await deps.calibration.calibrate(deps.db, state.agent.name, result.modelVersion, result.confidence)
+    ? await deps.calibration.calibrate(
+        deps.db,
+        {
+          agent: state.agent.name,
+          modelVersion: result.modelVersion,
+          confidenceMethod: result.confidenceMethod,
+          promptVersion: result.promptVersion,
+        },
+        result.confidence,
+      )
     : { value: result.confidence, calibratorId: null };
   const check = state.checker ? await runChecker(deps, job, state, ctx, text, result.label) : undefined;
   let confidence = calibrated.value;
