@@ -53,6 +53,7 @@ const EXPECTED: Record<string, readonly [Outcome, Outcome, Outcome, Outcome, Out
   'trust.pause':         [F,       F,         Y,       Y,    U],
   'trust.resume':        [F,       F,         Y,       Y,    U],
   'labels.adjudicate':   [F,       F,         Y,       Y,    U],
+  'examples.import':     [F,       F,         Y,       Y,    U],
   'users.list':          [F,       F,         F,       Y,    U],
   'users.create':        [F,       F,         F,       Y,    U],
   'users.update':        [F,       F,         F,       Y,    U],

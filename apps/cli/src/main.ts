@@ -14,8 +14,10 @@ import {
   WORKFLOWS,
 } from '@signoff/server';
 import { Command, InvalidArgumentError } from 'commander';
+import { registerExampleCommands } from './commands/examples';
 import { registerKeysCommand } from './commands/keys';
 import { registerTrainCommand } from './commands/train';
+import { registerTrustCommands } from './commands/trust';
 import { registerUsersCommand } from './commands/users';
 import { openDatabase } from './open-database';
 import { formatSubmitSummary, readSubmitEnv, submitFile } from './submit';
@@ -283,6 +285,8 @@ function redact(url: string): string {
 }
 
 registerTrainCommand(program);
+registerTrustCommands(program);
+registerExampleCommands(program);
 registerUsersCommand(program);
 registerKeysCommand(program);
 

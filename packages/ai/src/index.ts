@@ -3,6 +3,7 @@ export * from './calibration-judgement';
 export * from './calibration-store';
 export * from './circuit-breaker';
 export * from './decision-output';
+export * from './example-import';
 export * from './label-confidence';
 export * from './local-model';
 export * from './local-provider';

@@ -1,4 +1,4 @@
-import { fitCalibration, listCalibrations, usageByWorkflowAndDay } from '@signoff/ai';
+import { fitCalibration, importExamples, listCalibrations, usageByWorkflowAndDay } from '@signoff/ai';
 import {
   AppError,
   accuracyInput,
@@ -209,6 +209,18 @@ const trust = router({
     .mutation(({ ctx, input }) => resumePolicy(ctx.db, input.workflow, input.state, input.reason, actorOf(ctx.user))),
 });
 
+const examples = router({
+  /** Loads labelled examples an agent's built-in model trains on; each is checked on its own. */
+  import: requirePermission('example:import')
+    .input(
+      z.object({
+        agent: z.string().trim().min(1, 'Name the agent'),
+        examples: z.array(z.unknown()).min(1, 'Give at least one example').max(5000, 'At most 5,000 examples per call'),
+      }),
+    )
+    .mutation(({ ctx, input }) => importExamples(ctx.db, input.agent, input.examples, actorOf(ctx.user))),
+});
+
 const labels = router({
   /** Settles a decision's label by adjudication; it outranks single verdicts. */
   adjudicate: requirePermission('label:adjudicate')
@@ -256,7 +268,7 @@ const apiKeys = router({
     ),
 });
 
-export const appRouter = router({ auth, tasks, items, audit, models, trust, labels, users, apiKeys });
+export const appRouter = router({ auth, tasks, items, audit, models, trust, labels, examples, users, apiKeys });
 
 /** All the console imports from the server: a type. */
 export type AppRouter = typeof appRouter;

@@ -4,6 +4,7 @@ export * from './certification';
 export * from './certify-state';
 export * from './drift-guard';
 export * from './e-process';
+export * from './evaluate';
 export * from './fair-labels';
 export * from './overview';
 export * from './policies';
