@@ -90,10 +90,28 @@ export async function fitCalibration(
     Pick<CalibrationKey, 'agent'> &
     Omit<JudgeOptions, 'seed'> & { method?: CalibrationMethod; minLabels?: number; actor: Actor },
 ): Promise<FittedCalibration> {
-  const method = options.method ?? 'isotonic';
-  const minLabels = options.minLabels ?? 50;
   const key = await completeKey(db, options);
   const points = await calibrationPoints(db, key);
+  return fitCalibrationOnPoints(db, key, points, options);
+}
+
+/**
+ * `fitCalibration` on points given rather than read: each a label's id, the model's raw
+ * confidence and whether it was right. For a model version that has made no decisions yet (a
+ * newly promoted one, scored on held-out labels of its predecessors' decisions). The same split
+ * (by label id), the same significance rule, stored and audited the same way.
+ *
+ * @example
+ * await fitCalibrationOnPoints(db, key, points, { actor });
+ */
+export async function fitCalibrationOnPoints(
+  db: Kysely<DB>,
+  key: CalibrationKey,
+  points: readonly { id: string; p: number; correct: boolean }[],
+  options: Omit<JudgeOptions, 'seed'> & { method?: CalibrationMethod; minLabels?: number; actor: Actor },
+): Promise<FittedCalibration> {
+  const method = options.method ?? 'isotonic';
+  const minLabels = options.minLabels ?? 50;
   const name = `${key.agent} ${key.modelVersion} (${key.confidenceMethod}, prompt ${key.promptVersion})`;
   if (points.length < minLabels)
     throw new AppError(

@@ -60,52 +60,15 @@ export async function certifyState(
   const decisions = await loadScoredDecisions(db, key, window);
   const certification = certifyThreshold(decisions, { maxError: policy.maxError, delta: 1 - policy.confidence });
   const fairLabels = decisions.filter((d) => d.wrong !== undefined).length;
-  let certificateId: string | null = null;
-  const certified = certification.certified;
-  if (certified) {
-    certificateId = await db.transaction().execute(async (trx) => {
-      const row = await trx
-        .insertInto('certificates')
-        .values({
-          workflow_name: key.workflow,
-          state: key.state,
-          agent: key.agent,
-          model_version: key.modelVersion,
-          confidence_method: key.confidenceMethod,
-          prompt_version: key.promptVersion,
-          max_error: policy.maxError,
-          confidence: policy.confidence,
-          threshold: certified.threshold,
-          labels_used: certified.bound.labelled,
-          wrong_used: certified.bound.wrong,
-          upper_bound: certified.bound.upper,
-          expected_automation: certified.automation,
-          evidence: JSON.stringify(evidenceOf(certification, decisions.length, fairLabels)),
-          window_from: window.from,
-          window_to: window.to,
-          created_by: JSON.stringify(input.actor),
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await appendAudit(trx, {
-        actor: input.actor,
-        action: 'certificate.issued',
-        data: {
-          certificateId: row.id,
-          ...key,
-          maxError: policy.maxError,
-          confidence: policy.confidence,
-          threshold: certified.threshold,
-          labelsUsed: certified.bound.labelled,
-          wrongUsed: certified.bound.wrong,
-          upperBound: certified.bound.upper,
-          expectedAutomation: certified.automation,
-          window: { from: window.from.toISOString(), to: window.to.toISOString() },
-        },
-      });
-      return row.id;
-    });
-  }
+  const certificateId = await storeCertificate(db, {
+    key,
+    policy,
+    certification,
+    window,
+    decisions: decisions.length,
+    fairLabels,
+    actor: input.actor,
+  });
   const applied = certificateId && input.apply ? await applyCertificate(db, certificateId, input.actor) : null;
   return {
     key,
@@ -118,6 +81,75 @@ export async function certifyState(
     certificateId,
     applied,
   };
+}
+
+/**
+ * Stores the certificate of a certification that passed (audited `certificate.issued`) and
+ * returns its id; null, storing nothing, when no threshold passed.
+ */
+export async function storeCertificate(
+  db: Kysely<DB>,
+  input: {
+    key: DecisionKey;
+    policy: PolicyVersion;
+    certification: Certification;
+    window: Window;
+    decisions: number;
+    fairLabels: number;
+    actor: Actor;
+    /** How the labels were scored, when not by the model version's own decisions. */
+    scoring?: string;
+  },
+): Promise<string | null> {
+  const { key, policy, certification, window } = input;
+  const certified = certification.certified;
+  if (!certified) return null;
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('certificates')
+      .values({
+        workflow_name: key.workflow,
+        state: key.state,
+        agent: key.agent,
+        model_version: key.modelVersion,
+        confidence_method: key.confidenceMethod,
+        prompt_version: key.promptVersion,
+        max_error: policy.maxError,
+        confidence: policy.confidence,
+        threshold: certified.threshold,
+        labels_used: certified.bound.labelled,
+        wrong_used: certified.bound.wrong,
+        upper_bound: certified.bound.upper,
+        expected_automation: certified.automation,
+        evidence: JSON.stringify({
+          ...evidenceOf(certification, input.decisions, input.fairLabels),
+          scoring: input.scoring ?? 'the scores the model version recorded on its own decisions',
+        }),
+        window_from: window.from,
+        window_to: window.to,
+        created_by: JSON.stringify(input.actor),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await appendAudit(trx, {
+      actor: input.actor,
+      action: 'certificate.issued',
+      data: {
+        certificateId: row.id,
+        ...key,
+        maxError: policy.maxError,
+        confidence: policy.confidence,
+        threshold: certified.threshold,
+        labelsUsed: certified.bound.labelled,
+        wrongUsed: certified.bound.wrong,
+        upperBound: certified.bound.upper,
+        expectedAutomation: certified.automation,
+        window: { from: window.from.toISOString(), to: window.to.toISOString() },
+        ...(input.scoring ? { scoring: input.scoring } : {}),
+      },
+    });
+    return row.id;
+  });
 }
 
 /** What a certificate keeps of its certification: the curve, the strata at its threshold, the method. */

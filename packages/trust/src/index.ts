@@ -1,6 +1,7 @@
 export * from './accuracy';
 export * from './bounds';
 export * from './certification';
+export * from './certify-promotion';
 export * from './certify-state';
 export * from './drift-guard';
 export * from './e-process';
