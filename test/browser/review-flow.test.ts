@@ -1,18 +1,13 @@
 // The reviewer's path through the real console in a real browser: sign in, claim, read the AI's
 // answer and why it was routed, correct it, and see the queue and the label table agree.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CSRF_COOKIE, csrfTokenFor, SESSION_COOKIE } from '@signoff/api';
 import { sha256 } from '@signoff/governance';
 import { DEMO_PASSWORD, DEMO_USERS } from '@signoff/server';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
-import { buildConsoleIfStale } from '../support/console-build';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { demoUser, launchBrowser, openConsolePageEachTest, screenshot, signIn } from '../support/browser';
+import { countPendingTasks } from '../support/database';
 import { startTestSignoff, type TestSignoff, waitFor } from '../support/signoff';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SCREENSHOTS = join(ROOT, 'test-results/screenshots');
 
 const REVIEWER = demoUser('reviewer');
 const DATA_SCIENTIST = demoUser('data_scientist');
@@ -21,27 +16,9 @@ let s: TestSignoff;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-let pageErrors: string[] = [];
-let cspViolations: string[] = [];
 
 beforeAll(async () => {
-  buildConsoleIfStale();
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  [s, browser] = await Promise.all([
-    startTestSignoff({ demoItems: 40 }),
-    chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    }),
-  ]);
+  [browser, s] = await Promise.all([launchBrowser(), startTestSignoff({ demoItems: 40 })]);
   // Let the workers finish the demo items, so the queue holds still while we read it.
   await waitFor(
     async () => {
@@ -63,24 +40,10 @@ afterAll(async () => {
   await s?.close();
 });
 
-beforeEach(async () => {
-  // A fresh context per test: its own localStorage, so no session leaks between tests.
-  context = await browser.newContext({ viewport: { width: 1360, height: 900 }, baseURL: s.url });
-  page = await context.newPage();
-  pageErrors = [];
-  cspViolations = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  // Chromium reports what the Content-Security-Policy blocked on the console: the console must need nothing it forbids.
-  page.on('console', (m) => {
-    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
-  });
-});
-
-afterEach(async () => {
-  await context.close();
-  expect(pageErrors).toEqual([]);
-  expect(cspViolations).toEqual([]);
-});
+openConsolePageEachTest(
+  () => ({ browser, url: s.url }),
+  (c) => ({ context, page } = c),
+);
 
 it('a reviewer claims a task, corrects the AI, and the queue and labels show it', async () => {
   await signIn(page, REVIEWER.email, DEMO_PASSWORD);
@@ -350,25 +313,6 @@ async function claimFrom(p: Page, queue: string): Promise<string> {
   return p.url().split('/').pop() as string;
 }
 
-/** A full-page screenshot from the top, so the sticky header sits where a person sees it. */
-async function screenshot(p: Page, name: string): Promise<void> {
-  await p.evaluate(() => window.scrollTo(0, 0));
-  await p.screenshot({ path: join(SCREENSHOTS, name), fullPage: true });
-}
-
-function demoUser(role: (typeof DEMO_USERS)[number]['role']) {
-  const user = DEMO_USERS.find((u) => u.role === role);
-  if (!user) throw new Error(`The demo users have no ${role}`);
-  return user;
-}
-
-async function signIn(p: Page, email: string, password: string): Promise<void> {
-  await p.goto('/');
-  await p.getByLabel('Email').fill(email);
-  await p.getByLabel('Password').fill(password);
-  await p.getByRole('button', { name: 'Sign in' }).click();
-}
-
 /** The "Pending" total on the queue screen, once it has loaded. */
 async function displayedPending(p: Page): Promise<number> {
   const value = p.getByRole('group', { name: 'Pending' }).locator('strong');
@@ -379,11 +323,6 @@ async function displayedPending(p: Page): Promise<number> {
   return Number(text);
 }
 
-async function pendingInDb(): Promise<number> {
-  const r = await s.db
-    .selectFrom('review_tasks')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('status', '=', 'pending')
-    .executeTakeFirstOrThrow();
-  return Number(r.n);
+function pendingInDb(): Promise<number> {
+  return countPendingTasks(s.db);
 }

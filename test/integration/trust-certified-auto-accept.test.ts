@@ -3,7 +3,6 @@
 // certificate, applied, lets high scores through with their audit probability; the drift guard
 // pauses auto-accept when audit samples say the error went up; a person resumes it.
 import { createLocalProvider } from '@signoff/ai';
-import { defineWorkflow } from '@signoff/core';
 import { claimNextTask, submitVerdict } from '@signoff/engine';
 import { upsertUser } from '@signoff/governance';
 import {
@@ -15,41 +14,16 @@ import {
   resumePolicy,
 } from '@signoff/trust';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startTestEngine, type TestEngine } from '../support/engine';
 import { waitFor } from '../support/signoff';
-
-const AGENT = 'trust-intent';
-const flow = defineWorkflow({
-  name: 'trust-flow',
-  input: z.object({ text: z.string(), truth: z.enum(['refund', 'shipping']) }),
-  start: 'classify',
-  states: {
-    classify: {
-      kind: 'decide',
-      agent: { name: AGENT, instructions: 'Refund request or shipping question?' },
-      labels: ['refund', 'shipping'],
-      text: (ctx) => ctx.input.text,
-      policy: { autoAccept: { maxError: 0.05, confidence: 0.95 }, queue: 'trust', sampleRate: 0.5 },
-      next: 'done',
-    },
-    done: { kind: 'final', status: 'succeeded' },
-  },
-});
-
-const REFUND = [
-  'I want my money back',
-  'please refund the charge',
-  'refund my order',
-  'money back for the broken item',
-];
-const SHIPPING = ['where is my parcel', 'when will the package arrive', 'track my shipment', 'the delivery is late'];
-const input = (i: number) => {
-  const truth = i % 2 === 0 ? ('refund' as const) : ('shipping' as const);
-  const phrases = truth === 'refund' ? REFUND : SHIPPING;
-  return { text: `${phrases[i % phrases.length]} (ticket ${i})`, truth };
-};
+import {
+  trustFlow as flow,
+  trustInput as input,
+  TRUST_QUEUE,
+  trustAnswer,
+  trustSeedExamples,
+} from '../support/trust-flow';
 
 let t: TestDatabase;
 let e: TestEngine;
@@ -58,13 +32,7 @@ const actor = { type: 'system' as const, id: 'test' };
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  await t.db
-    .insertInto('seed_examples')
-    .values([
-      ...REFUND.map((text) => ({ agent: AGENT, text, label: 'refund' })),
-      ...SHIPPING.map((text) => ({ agent: AGENT, text, label: 'shipping' })),
-    ])
-    .execute();
+  await t.db.insertInto('seed_examples').values(trustSeedExamples).execute();
   e = await startTestEngine(t, [flow], {
     provider: createLocalProvider(),
     policies: createPolicySource({ refreshMs: 0 }),
@@ -103,15 +71,14 @@ async function decisionsOf(ids: string[]) {
 async function answerAll(options: { wrong?: boolean } = {}) {
   let answered = 0;
   for (;;) {
-    const task = await t.db.transaction().execute((trx) => claimNextTask(trx, e, reviewer.id, 'trust'));
+    const task = await t.db.transaction().execute((trx) => claimNextTask(trx, e, reviewer.id, TRUST_QUEUE));
     if (!task) return answered;
     const item = await t.db
       .selectFrom('items')
       .select('input')
       .where('id', '=', task.item_id)
       .executeTakeFirstOrThrow();
-    const truth = (item.input as { truth: string }).truth;
-    const label = options.wrong ? (truth === 'refund' ? 'shipping' : 'refund') : truth;
+    const label = trustAnswer((item.input as { truth: string }).truth, options.wrong);
     const decision = await t.db
       .selectFrom('decisions')
       .select('label')

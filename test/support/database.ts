@@ -65,3 +65,13 @@ export async function countRows(db: Kysely<DB>, table: keyof DB & string): Promi
   const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)}`.execute(db);
   return r.rows[0]?.n ?? 0;
 }
+
+/** How many review tasks wait for someone to claim them, in every queue. */
+export async function countPendingTasks(db: Kysely<DB>): Promise<number> {
+  const r = await db
+    .selectFrom('review_tasks')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', '=', 'pending')
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}

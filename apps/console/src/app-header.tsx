@@ -12,6 +12,7 @@ export function AppHeader() {
   const path = usePath();
   const canQueue = useCan('queue:read');
   const canItems = useCan('item:read');
+  const canTrust = useCan('metrics:read');
   // Sign out locally whatever the server says: a dead session must not trap anyone.
   const logout = useMutation(trpc.auth.logout.mutationOptions({ onSettled: () => signOut() }));
   // The start page is the queue for reviewers and the items list for everyone else.
@@ -34,6 +35,11 @@ export function AppHeader() {
           {canItems && (
             <Link href={paths.items()} aria-current={onItems ? 'page' : undefined}>
               Items
+            </Link>
+          )}
+          {canTrust && (
+            <Link href={paths.trust()} aria-current={path.startsWith('/trust') ? 'page' : undefined}>
+              Trust
             </Link>
           )}
         </nav>

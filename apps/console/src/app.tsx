@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { Component, lazy, type ReactNode, Suspense } from 'react';
 import { AppHeader } from './app-header';
 import { ItemsScreen } from './items-screen';
 import { LoginScreen } from './login-screen';
@@ -7,6 +7,10 @@ import { Link, parseRoute, paths, usePath } from './router';
 import { useCan, useSession } from './session';
 import { TaskScreen } from './task-screen';
 import { TimelineScreen } from './timeline-screen';
+
+// The trust screens carry the charting library; people who only review never download it.
+const TrustScreen = lazy(() => import('./trust-screen').then((m) => ({ default: m.TrustScreen })));
+const TrustStateScreen = lazy(() => import('./trust-state-screen').then((m) => ({ default: m.TrustStateScreen })));
 
 export function App() {
   const { session } = useSession();
@@ -29,6 +33,7 @@ function CurrentScreen() {
   const canQueue = useCan('queue:read');
   const canItems = useCan('item:read');
   const canWork = useCan('task:work');
+  const canTrust = useCan('metrics:read');
   switch (route.name) {
     case 'home':
       // People who do not review (data scientists) start from the items they analyse.
@@ -41,12 +46,46 @@ function CurrentScreen() {
       return canWork ? <TaskScreen key={route.taskId} taskId={route.taskId} /> : <Forbidden />;
     case 'timeline':
       return canItems ? <TimelineScreen key={route.itemId} itemId={route.itemId} /> : <Forbidden />;
+    case 'trust':
+      return canTrust ? (
+        <LazyScreen>
+          <TrustScreen />
+        </LazyScreen>
+      ) : (
+        <Forbidden />
+      );
+    case 'trust-state':
+      return canTrust ? (
+        <LazyScreen key={`${route.workflow}/${route.state}`}>
+          <TrustStateScreen workflow={route.workflow} state={route.state} />
+        </LazyScreen>
+      ) : (
+        <Forbidden />
+      );
     case 'not-found':
       return (
         <Message title="Page not found">
           There is nothing at <code>{route.path}</code>. <Link href={paths.home()}>Go to the start page</Link>.
         </Message>
       );
+  }
+}
+
+/**
+ * A screen loaded on first use. Its chunk can fail to arrive (offline, or a deploy replaced it
+ * under an open page): say so, instead of losing the whole console.
+ */
+class LazyScreen extends Component<{ children: ReactNode }, { failed: boolean }> {
+  override state = { failed: false };
+
+  static getDerivedStateFromError() {
+    return { failed: true };
+  }
+
+  override render() {
+    if (this.state.failed)
+      return <Message title="Cannot load this screen">Check your connection, then reload the page.</Message>;
+    return <Suspense fallback={<p className="loading">Loading…</p>}>{this.props.children}</Suspense>;
   }
 }
 

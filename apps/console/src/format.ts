@@ -55,3 +55,18 @@ export const ROLE_NAMES: Record<string, string> = {
   data_scientist: 'Data scientist',
   admin: 'Admin',
 };
+
+/**
+ * An error rate or share with the precision small rates need: "0.37%", "4.12%", "62.5%". Two
+ * decimals below 10%, where the target of certified auto-accept lives; one above.
+ */
+export function formatRate(value: number): string {
+  const v = value * 100;
+  if (Number.isInteger(v)) return `${v}%`;
+  return `${v.toFixed(v < 10 ? 2 : 1)}%`;
+}
+
+/** A score threshold as the server writes it in certificates and explanations (4 significant digits). */
+export function formatThreshold(value: number): string {
+  return value.toPrecision(4);
+}

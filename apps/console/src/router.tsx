@@ -8,6 +8,8 @@ export type Route =
   | { name: 'items' }
   | { name: 'task'; taskId: string }
   | { name: 'timeline'; itemId: string }
+  | { name: 'trust' }
+  | { name: 'trust-state'; workflow: string; state: string }
   | { name: 'not-found'; path: string };
 
 const NAVIGATE_EVENT = 'signoff:navigate';
@@ -19,7 +21,22 @@ export function parseRoute(path: string): Route {
   if (task?.[1]) return { name: 'task', taskId: task[1] };
   const item = path.match(/^\/items\/([0-9a-f-]{36})\/?$/i);
   if (item?.[1]) return { name: 'timeline', itemId: item[1] };
+  if (path === '/trust' || path === '/trust/') return { name: 'trust' };
+  const trust = path.match(/^\/trust\/([^/]+)\/([^/]+)\/?$/);
+  const workflow = decodeSegment(trust?.[1]);
+  const state = decodeSegment(trust?.[2]);
+  if (workflow && state) return { name: 'trust-state', workflow, state };
   return { name: 'not-found', path };
+}
+
+/** A path segment decoded, or undefined when it is absent or not valid percent-encoding. */
+function decodeSegment(segment: string | undefined): string | undefined {
+  if (!segment) return undefined;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }
 
 export const paths = {
@@ -27,6 +44,9 @@ export const paths = {
   items: () => '/items',
   task: (taskId: string) => `/tasks/${taskId}`,
   timeline: (itemId: string) => `/items/${itemId}`,
+  trust: () => '/trust',
+  trustState: (workflow: string, state: string) =>
+    `/trust/${encodeURIComponent(workflow)}/${encodeURIComponent(state)}`,
 };
 
 export function navigate(to: string, options: { replace?: boolean } = {}): void {

@@ -12,6 +12,13 @@ export type QueueRow = Outputs['tasks']['queues'][number];
 export type TimelineEvent = Outputs['items']['timeline'][number];
 export type ItemDetail = Outputs['items']['get'];
 export type ItemRow = Outputs['items']['list'][number];
+export type TrustState = Outputs['trust']['states'][number];
+export type PolicyVersionRow = Outputs['trust']['history'][number];
+export type AccuracyRow = Outputs['trust']['accuracy'][number];
+export type CertificationReport = Outputs['trust']['certify'];
+export type CertificateDetail = Outputs['trust']['certificate'];
+/** One candidate threshold of a certification: a point of its trade-off curve. */
+export type CurvePoint = CertificateDetail['evidence']['curve'][number];
 
 /**
  * A client for the console's session: the browser sends the HttpOnly session cookie by itself, and

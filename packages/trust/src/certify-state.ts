@@ -2,6 +2,7 @@ import { AppError } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import { type Actor, appendAudit } from '@signoff/governance';
 import type { Kysely } from 'kysely';
+import type { ErrorBound } from './bounds';
 import { type Certification, certifyThreshold } from './certification';
 import { type DecisionKey, latestDecisionKey, loadScoredDecisions, type Window } from './fair-labels';
 import { applyCertificate, findPolicyInForce, type PolicyVersion } from './policies';
@@ -152,8 +153,35 @@ export async function storeCertificate(
   });
 }
 
+/** One candidate threshold of a certification, as a certificate keeps it: a point of the trade-off curve. */
+export interface CurvePoint {
+  threshold: number;
+  /** Share of the decisions at or above the threshold. */
+  automation: number;
+  /** Upper confidence bound on the error of the decisions at or above it. */
+  upper: number;
+  estimate: number | null;
+  labelled: number;
+  wrong: number;
+  tested: boolean;
+  passed: boolean;
+}
+
 /** What a certificate keeps of its certification: the curve, the strata at its threshold, the method. */
-function evidenceOf(c: Certification, decisions: number, fairLabels: number) {
+export interface CertificateEvidence {
+  method: string;
+  decisions: number;
+  fairLabels: number;
+  labelsNeeded: number;
+  reason: string;
+  strata: ErrorBound | null;
+  /** Every candidate threshold, highest first. */
+  curve: CurvePoint[];
+  /** How the fair labels were scored: by the model version's own decisions, or re-scored by it. */
+  scoring: string;
+}
+
+function evidenceOf(c: Certification, decisions: number, fairLabels: number): Omit<CertificateEvidence, 'scoring'> {
   return {
     method:
       'Learn then Test: fixed-sequence tests from the highest score down, each an exact binomial (Clopper-Pearson) upper bound per stratum of audit probability, Bonferroni across strata',
@@ -189,5 +217,6 @@ function definedOnly<T extends object>(o: T): Partial<T> {
 export async function getCertificate(db: Kysely<DB>, certificateId: string) {
   const row = await db.selectFrom('certificates').selectAll().where('id', '=', certificateId).executeTakeFirst();
   if (!row) throw new AppError('NOT_FOUND', `No certificate ${certificateId}`);
-  return row;
+  // Only `storeCertificate` writes certificates, and it writes `evidenceOf`'s shape.
+  return { ...row, evidence: row.evidence as unknown as CertificateEvidence };
 }

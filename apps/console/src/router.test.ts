@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { parseRoute, paths } from './router';
+
+describe('trust routes', () => {
+  it('round-trips a state whose names need encoding', () => {
+    const path = paths.trustState('kyc review/v2', 'décide?');
+    expect(path).toBe('/trust/kyc%20review%2Fv2/d%C3%A9cide%3F');
+    expect(parseRoute(path)).toEqual({ name: 'trust-state', workflow: 'kyc review/v2', state: 'décide?' });
+  });
+
+  it('reads the list with or without a trailing slash, and refuses what is not a state', () => {
+    expect(parseRoute('/trust')).toEqual({ name: 'trust' });
+    expect(parseRoute('/trust/')).toEqual({ name: 'trust' });
+    expect(parseRoute('/trust/support-triage/classify/')).toMatchObject({ name: 'trust-state', state: 'classify' });
+    expect(parseRoute('/trust/only-a-workflow')).toEqual({ name: 'not-found', path: '/trust/only-a-workflow' });
+    // Broken percent-encoding is a page that does not exist, not an exception.
+    expect(parseRoute('/trust/%E0%A4%A/classify')).toEqual({ name: 'not-found', path: '/trust/%E0%A4%A/classify' });
+  });
+});

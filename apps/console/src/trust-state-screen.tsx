@@ -1,0 +1,175 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Message } from './app';
+import { ConfirmDialog } from './confirm-dialog';
+import { useFlash } from './flash';
+import { formatDateTime, formatRate, formatThreshold } from './format';
+import { Link, paths } from './router';
+import { useCan } from './session';
+import { messageOf, type TrustState, useTRPC } from './trpc';
+import { AccuracyPanels } from './trust-accuracy';
+import { CertificatePanel } from './trust-certificate';
+import { CertifyPanel } from './trust-certify';
+import { PolicyHistory } from './trust-history';
+import { DriftGuardFacts, FairLabelProgress, TRUST_REFRESH_MS, TrustStatusBadge, targetText } from './trust-status';
+import './trust.css';
+
+/** One certified decide state: why it auto-accepts or not, its evidence, its history and, for managers, the controls. */
+export function TrustStateScreen({ workflow, state }: { workflow: string; state: string }) {
+  const trpc = useTRPC();
+  const canManage = useCan('policy:manage');
+  const states = useQuery({ ...trpc.trust.states.queryOptions(), refetchInterval: TRUST_REFRESH_MS });
+  const trust = states.data?.find((t) => t.policy.workflow === workflow && t.policy.state === state);
+
+  if (states.isError && !states.data)
+    return <Message title="Cannot load this state">{messageOf(states.error)}</Message>;
+  if (states.isPending) return <p className="loading">Loading…</p>;
+  if (!trust)
+    return (
+      <Message title="No certified auto-accept here">
+        “{state}” of “{workflow}” declares no certified auto-accept. <Link href={paths.trust()}>All states</Link>.
+      </Message>
+    );
+  const { policy } = trust;
+  const newModel =
+    trust.certificate && trust.progress && trust.progress.key.modelVersion !== trust.certificate.modelVersion
+      ? trust.progress
+      : null;
+
+  return (
+    <div className="screen">
+      <div className="task-header">
+        <div>
+          <Link href={paths.trust()} className="back-link">
+            ← Trust
+          </Link>
+          <h1>
+            {state} <TrustStatusBadge status={policy.status} />
+          </h1>
+          <dl className="inline-meta">
+            <div>
+              <dt>Workflow</dt>
+              <dd>{workflow}</dd>
+            </div>
+            <div>
+              <dt>Target</dt>
+              <dd>{targetText(policy)}</dd>
+            </div>
+            <div>
+              <dt>Audit rate</dt>
+              <dd>{formatRate(policy.auditRate)}</dd>
+            </div>
+            <div>
+              <dt>Policy version</dt>
+              <dd>
+                {policy.version}, since {formatDateTime(policy.createdAt)}
+              </dd>
+            </div>
+          </dl>
+        </div>
+        {canManage && <PolicyControls trust={trust} />}
+      </div>
+
+      <div className="task-grid">
+        <div className="task-main">
+          <section className="panel" aria-labelledby="status-heading">
+            <h2 id="status-heading">Status</h2>
+            <p className="trust-explanation">{trust.explanation}</p>
+            {policy.status === 'uncertified' && trust.progress && <FairLabelProgress progress={trust.progress} />}
+            {newModel && (
+              <p className="notice">
+                The latest decisions come from <span className="mono">{newModel.key.modelVersion}</span>, which the
+                certificate does not cover: they go to people until it is certified.
+              </p>
+            )}
+            <DriftGuardFacts trust={trust} />
+          </section>
+          {canManage && <CertifyPanel trust={trust} />}
+          <CertificatePanel trust={trust} />
+          <AccuracyPanels workflow={workflow} state={state} />
+        </div>
+        <aside className="task-side">
+          <PolicyHistory workflow={workflow} state={state} />
+        </aside>
+      </div>
+    </div>
+  );
+}
+
+/** Pause a running auto-accept, or resume a paused one: each asks for a reason and a confirmation. */
+function PolicyControls({ trust }: { trust: TrustState }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const flash = useFlash();
+  const { policy } = trust;
+  const [open, setOpen] = useState<'pause' | 'resume' | null>(null);
+  const done = (message: string) => {
+    setOpen(null);
+    flash(message);
+  };
+  // Refusals too: the policy may have changed under us (the drift guard, a colleague), and the screen should say so.
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.trust.pathKey() });
+  const pause = useMutation(
+    trpc.trust.pause.mutationOptions({ onSuccess: () => done('Auto-accept paused.'), onSettled: refresh }),
+  );
+  const resume = useMutation(
+    trpc.trust.resume.mutationOptions({ onSuccess: () => done('Auto-accept resumed.'), onSettled: refresh }),
+  );
+  const ref = { workflow: policy.workflow, state: policy.state };
+  const threshold = trust.certificate ? formatThreshold(trust.certificate.threshold) : null;
+  const close = () => {
+    setOpen(null);
+    pause.reset();
+    resume.reset();
+  };
+
+  return (
+    <div className="task-actions">
+      {policy.status === 'certified' && (
+        <button type="button" className="button button-secondary" onClick={() => setOpen('pause')}>
+          Pause auto-accept
+        </button>
+      )}
+      {policy.status === 'paused' && (
+        <button type="button" className="button button-primary" onClick={() => setOpen('resume')}>
+          Resume auto-accept
+        </button>
+      )}
+      {open === 'pause' && (
+        <ConfirmDialog
+          title={`Pause auto-accept of ${policy.state}?`}
+          confirmLabel="Pause auto-accept"
+          pendingLabel="Pausing…"
+          reasonLabel="Why pause it?"
+          tone="danger"
+          pending={pause.isPending}
+          error={pause.error}
+          onConfirm={(reason) => pause.mutate({ ...ref, reason })}
+          onClose={close}
+        >
+          <p>
+            Every decision of “{policy.state}” will go to a person until someone resumes auto-accept or applies a new
+            certificate. The certificate stays on record.
+          </p>
+        </ConfirmDialog>
+      )}
+      {open === 'resume' && (
+        <ConfirmDialog
+          title={`Resume auto-accept of ${policy.state}?`}
+          confirmLabel="Resume auto-accept"
+          pendingLabel="Resuming…"
+          reasonLabel="Why resume it?"
+          pending={resume.isPending}
+          error={resume.error}
+          onConfirm={(reason) => resume.mutate({ ...ref, reason })}
+          onClose={close}
+        >
+          <p>
+            Decisions scoring at least <strong className="mono">{threshold}</strong> will be accepted without a person
+            again, on the same certificate. The drift guard starts again from now, on new audit samples.
+          </p>
+        </ConfirmDialog>
+      )}
+    </div>
+  );
+}
