@@ -18,6 +18,12 @@ describe('the betting e-process', () => {
     expect(bettingEProcess([true, true, true], alpha).eValue).toBeGreaterThan(1);
   });
 
+  it('alarms at exactly 1 / delta, even when delta is computed as 1 - confidence', () => {
+    expect(alarmLevel(0.05)).toBe(20);
+    expect(alarmLevel(1 - 0.95)).toBe(20);
+    expect(alarmLevel(1 - 0.99)).toBe(100);
+  });
+
   it('continues from a saved state exactly as if it had seen everything at once', () => {
     const xs = stream(7, 400, 0.03);
     const whole = bettingEProcess(xs, alpha);

@@ -54,5 +54,7 @@ function varianceSum(samples: number, wrong: number): number {
 
 /** The e-value at which the guard alarms: 1 / delta (Ville's inequality). */
 export function alarmLevel(delta: number): number {
-  return 1 / delta;
+  // delta usually arrives as 1 - confidence, and 1 - 0.95 is 0.050000000000000044: round the
+  // artefact away so the guard alarms at 20, as documented, not at 19.999999999999982.
+  return Number((1 / delta).toPrecision(12));
 }

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { labelsNeeded } from './bounds';
 import { DEFAULT_WINDOW_DAYS } from './certify-state';
 import { type DecisionKey, latestDecisionKey, loadScoredDecisions } from './fair-labels';
-import { listPoliciesInForce, type PolicyVersion } from './policies';
+import { listPoliciesInForce, type PolicyVersion, pct } from './policies';
 
 export interface StateTrust {
   policy: PolicyVersion;
@@ -63,7 +63,7 @@ export async function trustOverview(db: Kysely<DB>): Promise<StateTrust[]> {
     }
     const explanation =
       policy.status === 'certified' && cert
-        ? `Auto-accepting scores at or above ${cert.threshold.toPrecision(4)} of ${cert.model_version}: at most ${policy.maxError * 100}% wrong with ${policy.confidence * 100}% confidence, certified on ${cert.labels_used} fair labels`
+        ? `Auto-accepting scores at or above ${cert.threshold.toPrecision(4)} of ${cert.model_version}: at most ${pct(policy.maxError)} wrong with ${pct(policy.confidence)} confidence, certified on ${cert.labels_used} fair labels`
         : policy.status === 'paused'
           ? `Auto-accept is paused; everything goes to review. ${policy.reason}`
           : `Not certified yet: everything goes to review. ${progress ? `${progress.fairLabels} fair labels so far of the ${needed} a certificate needs at the least (more when some are wrong).` : 'No decisions yet.'}`;

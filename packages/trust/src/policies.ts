@@ -319,6 +319,7 @@ function toTarget(p: PolicyVersion): DeclaredTarget {
 }
 
 export function pct(x: number): string {
-  const v = x * 100;
+  // 0.07 * 100 is 7.000000000000001 in binary floating point: round away the artefact first.
+  const v = Number((x * 100).toPrecision(12));
   return `${Number.isInteger(v) ? v : v.toFixed(v < 1 ? 2 : 1)}%`;
 }
