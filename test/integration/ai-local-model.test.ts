@@ -196,10 +196,14 @@ describe('createLocalProvider', () => {
       });
       expect(r.confidence).toBeGreaterThan(1 / LABELS.length);
       expect(r.confidence).toBeLessThanOrEqual(1);
+      expect(Number.isFinite(r.score)).toBe(true);
+      expect(r.score).toBeGreaterThan(0);
       expect(r.inputHash).toMatch(/^[0-9a-f]{64}$/);
       expect(r.promptVersion).toMatch(/^[0-9a-f]{12}$/);
     }
-    expect(results[1]?.rationale).toMatch(/^Naive Bayes v1 \(15 examples\): P\(refund\) = [01]\.\d{3}; words for it: /);
+    expect(results[1]?.rationale).toMatch(
+      /^Naive Bayes v1 \(15 examples\): P\(refund\) = [01]\.\d{3}, log-odds \d+\.\d{2}; words for it: /,
+    );
     expect(await versions('first-use')).toHaveLength(1);
   });
 

@@ -5,6 +5,7 @@ export * from './decision-output';
 export * from './label-confidence';
 export * from './local-model';
 export * from './local-provider';
+export * from './log-odds';
 export * from './naive-bayes';
 export * from './openai-provider';
 export * from './pricing';

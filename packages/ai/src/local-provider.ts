@@ -26,7 +26,7 @@ interface AgentCacheEntry {
  * active is asked of the database at most every `refreshMs`. An agent with no model gets v1 trained
  * on first use; a request offering a label the model has never heard of triggers a retrain that
  * includes it. Confidence is the posterior probability of the predicted label among the request's
- * labels (method `posterior`).
+ * labels (method `posterior`); `score` is its log-odds, from the log joints, never rounded.
  *
  * @example
  * const local = createLocalProvider();
@@ -116,9 +116,10 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Decisio
       return {
         label: prediction.label,
         rationale:
-          `Naive Bayes v${model.version} (${model.exampleCount} examples): P(${prediction.label}) = ${confidence.toFixed(3)}` +
+          `Naive Bayes v${model.version} (${model.exampleCount} examples): P(${prediction.label}) = ${confidence.toFixed(3)}, log-odds ${prediction.score.toFixed(2)}` +
           (evidence.length > 0 ? `; words for it: ${evidence.map((w) => `"${w}"`).join(', ')}` : ''),
         confidence,
+        score: prediction.score,
         confidenceMethod: 'posterior',
         costUsd: 0,
         provider: 'local',

@@ -49,13 +49,35 @@ describe('NaiveBayesClassifier', () => {
     expect(probabilities.refund).toBeCloseTo(1, 6);
   });
 
+  it('scores the log-odds from the log joints, which keep ranking where the posterior rounds to 1', () => {
+    // Vocabulary {a, b}, alpha 1, equal priors: P(a | x) = 2/3, P(a | y) = 1/3, so each "a" adds ln 2.
+    const tiny = NaiveBayesClassifier.train(
+      [
+        { text: 'a', label: 'x' },
+        { text: 'b', label: 'y' },
+      ],
+      ['x', 'y'],
+    );
+    const one = tiny.predict('a');
+    expect(one.probabilities.x).toBeCloseTo(2 / 3, 12);
+    expect(one.score).toBeCloseTo(Math.LN2, 12);
+    // 2,000 times "a" (the bigram "a a" is unknown and ignored): the posterior is exactly 1, the score is not capped.
+    const many = tiny.predict('a '.repeat(2000));
+    expect(many.probabilities.x).toBe(1);
+    expect(many.score).toBeCloseTo(2000 * Math.LN2, 6);
+    expect(tiny.predict('a '.repeat(1999)).score).toBeLessThan(many.score);
+  });
+
   it('never lets a label without examples win over labels with examples', () => {
     // 'other' has no examples: even a text of words unseen by any class must not pick it.
     for (const text of ['', 'zebra quantum', 'refund parcel', 'completely unrelated sentence']) {
-      const { label, probabilities } = nb.predict(text);
+      const { label, probabilities, score } = nb.predict(text);
       expect(label).not.toBe('other');
       expect(probabilities.other).toBe(0);
+      expect(Number.isFinite(score)).toBe(true);
     }
+    // Against a label that cannot win at all, the odds are infinite.
+    expect(nb.predict('refund', ['refund', 'other']).score).toBe(Number.POSITIVE_INFINITY);
   });
 
   it('round-trips through JSON with identical predictions', () => {
@@ -82,7 +104,7 @@ describe('NaiveBayesClassifier', () => {
       ],
       ['b', 'a'],
     );
-    expect(tied.predict('gamma')).toEqual({ label: 'b', probabilities: { b: 0.5, a: 0.5 } });
+    expect(tied.predict('gamma')).toEqual({ label: 'b', probabilities: { b: 0.5, a: 0.5 }, score: 0 });
   });
 
   it('restricts the posterior to a subset of labels and renormalises', () => {

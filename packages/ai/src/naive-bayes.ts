@@ -1,5 +1,6 @@
 import { AppError } from '@signoff/core';
 import { z } from 'zod';
+import { logOddsAgainstRest } from './log-odds';
 
 /** A text and the label a person (or a seed file) gave it. */
 export interface LabelledExample {
@@ -12,6 +13,11 @@ export interface NaiveBayesPrediction {
   label: string;
   /** Posterior probability of every label considered; they sum to 1. */
   probabilities: Record<string, number>;
+  /**
+   * The log-odds of `label` against the other labels considered, from the log joints: it keeps
+   * ranking where the posterior rounds to 1. `+Infinity` when no other label is possible.
+   */
+  score: number;
 }
 
 const FORMAT = 'signoff-multinomial-nb';
@@ -132,7 +138,8 @@ export class NaiveBayesClassifier {
 
   /**
    * The posterior over `among` (default: all the model's labels), computed in log space and
-   * normalised with log-sum-exp so long texts do not underflow.
+   * normalised with log-sum-exp so long texts do not underflow; `score` is the winner's log-odds
+   * from the log joints, so it keeps ranking where the posterior rounds to 1.
    */
   predict(text: string, among: readonly string[] = this.labels): NaiveBayesPrediction {
     if (among.length === 0) throw new AppError('BAD_INPUT', 'predict needs at least one label');
@@ -149,7 +156,7 @@ export class NaiveBayesClassifier {
       probabilities[among[i] as string] = Math.exp(lp - logNorm);
       if (lp > (logPosteriors[best] as number)) best = i;
     });
-    return { label: among[best] as string, probabilities };
+    return { label: among[best] as string, probabilities, score: logOddsAgainstRest(logPosteriors, best) };
   }
 
   /**
