@@ -7,7 +7,9 @@ import {
   createLocalProvider,
   findActiveLocalModel,
   type LabelledExample,
-  type NaiveBayesClassifier,
+  localModelIdentity,
+  NaiveBayesClassifier,
+  type TextClassifier,
   trainLocalModel,
   trainLocalModelCandidate,
 } from '@signoff/ai';
@@ -46,7 +48,7 @@ function dedupe(examples: LabelledExample[]): LabelledExample[] {
   return [...byText.values()];
 }
 
-function accuracy(classifier: NaiveBayesClassifier, examples: readonly LabelledExample[]): number {
+function accuracy(classifier: TextClassifier, examples: readonly LabelledExample[]): number {
   return examples.filter((e) => classifier.predict(e.text, LABELS).label === e.label).length / examples.length;
 }
 
@@ -136,8 +138,8 @@ async function addHumanLabels(db: Kysely<DB>, agent: string, examples: readonly 
             workflow_name: `wf-${n}`,
             workflow_version_id: wf.id,
             agent,
-            model: 'signoff-local-nb',
-            model_version: model ? `nb-v${model.version}` : null,
+            model: model ? localModelIdentity(model.classifier.kind, model.version).model : null,
+            model_version: model ? localModelIdentity(model.classifier.kind, model.version).modelVersion : null,
             input_text: e.text,
             ai_label: aiLabels[i] ?? null,
             human_label: e.label,
@@ -210,22 +212,26 @@ describe('learning curve', () => {
     }
 
     const fixed = curve.map((c) => c.fixed);
+    // Trained on the seeds alone, softmax regression already beats naive Bayes trained on them.
+    const naiveBayes = NaiveBayesClassifier.train(supportSeedExamples, LABELS);
+    expect(fixed[0]).toBeGreaterThan(accuracy(naiveBayes, FIXED_HELD_OUT));
     // Promotion never lets a worse model in, and more labels make a clearly better one.
     for (let i = 1; i < fixed.length; i++) expect(fixed[i]).toBeGreaterThanOrEqual(fixed[i - 1] as number);
-    expect((fixed.at(-1) as number) - (fixed[0] as number)).toBeGreaterThan(0.08);
-    // Each training stored a version; with more labels each candidate beat the previous one.
+    expect(fixed.at(-1)).toBeGreaterThanOrEqual(0.99);
+    // Each training stored a version; the candidate with 150 labels got as many of its held-out
+    // examples right as v2 (58 of 67), which is not a win.
     expect(curve.map((c) => [c.candidate, c.promoted, c.active])).toEqual([
       [1, true, 1],
       [2, true, 2],
-      [3, true, 3],
+      [3, false, 2],
       [4, true, 4],
     ]);
     const events = await trainedEvents(agent);
     expect(events.map((e) => [e.data.version, e.data.promoted, e.data.baselineVersion])).toEqual([
       [1, true, null],
       [2, true, 1],
-      [3, true, 2],
-      [4, true, 3],
+      [3, false, 2],
+      [4, true, 2],
     ]);
     expect(await verifyAuditStream(t.db, 'config')).toMatchObject({ ok: true });
   });
@@ -246,7 +252,7 @@ describe('promotion', () => {
         labels: LABELS,
         text: FIXED_HELD_OUT[0]?.text as string,
       });
-    expect((await ask()).modelVersion).toBe('nb-v1');
+    expect((await ask()).modelVersion).toBe('lr-v1');
 
     await addHumanLabels(t.db, agent, POOL.slice(100, 400).map(mislabel));
     const worse = await trainLocalModelCandidate(t.db, agent, LABELS, { actor: { type: 'user', id: 'data-1' } });
@@ -261,7 +267,7 @@ describe('promotion', () => {
     expect(m.holdoutAccuracy).toBeLessThan(m.baselineAccuracy as number);
     expect(m.reason).toMatch(/^does not beat v1 on the same \d+ held-out examples: \d+ right \(0\.\d{3}\) vs \d+/);
     expect((await findActiveLocalModel(t.db, agent))?.version).toBe(1);
-    expect((await ask()).modelVersion).toBe('nb-v1'); // new decisions are still made, and recorded, by v1
+    expect((await ask()).modelVersion).toBe('lr-v1'); // new decisions are still made, and recorded, by v1
 
     const events = await trainedEvents(agent);
     expect(events.at(-1)).toMatchObject({
@@ -273,7 +279,7 @@ describe('promotion', () => {
     const forced = await trainLocalModelCandidate(t.db, agent, LABELS, { force: true });
     expect(forced.candidate).toMatchObject({ version: 3, active: true, metrics: { promoted: true, forced: true } });
     expect(forced.candidate.metrics.reason).toMatch(/^forced \(force\): does not beat v1 /);
-    expect((await ask()).modelVersion).toBe('nb-v3');
+    expect((await ask()).modelVersion).toBe('lr-v3');
     expect((await versions(agent)).map((v) => [v.version, v.active])).toEqual([
       [1, false],
       [2, false],

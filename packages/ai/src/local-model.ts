@@ -10,7 +10,8 @@ import {
   type PromotionBaseline,
   trainCandidate,
 } from './local-training';
-import { type LabelledExample, NaiveBayesClassifier } from './naive-bayes';
+import { classifierFromJSON } from './stored-classifier';
+import type { LabelledExample, TextClassifier } from './text-classifier';
 
 export * from './local-training';
 
@@ -26,7 +27,8 @@ export interface TrainedLocalModel {
 }
 
 export interface StoredLocalModel extends TrainedLocalModel {
-  classifier: NaiveBayesClassifier;
+  /** Softmax regression for versions trained now; naive Bayes for versions stored before it. */
+  classifier: TextClassifier;
 }
 
 /** The outcome of training a candidate: the version stored and the one it was compared with. */
@@ -198,7 +200,7 @@ async function trainVersion(
 
 interface ComparableModel {
   model: TrainedLocalModel;
-  classifier: NaiveBayesClassifier;
+  classifier: TextClassifier;
   holdoutFree: boolean;
 }
 
@@ -223,7 +225,7 @@ async function findActiveForComparison(trx: Transaction<DB>, agent: string): Pro
   if (!row) return undefined;
   return {
     model: toTrainedLocalModel(row),
-    classifier: NaiveBayesClassifier.fromJSON(row.eval_params ?? row.params),
+    classifier: classifierFromJSON(row.eval_params ?? row.params),
     holdoutFree: row.eval_params !== null,
   };
 }
@@ -319,7 +321,7 @@ export async function findLocalModel(db: Db, id: string): Promise<StoredLocalMod
     .where('id', '=', id)
     .executeTakeFirst();
   if (!row) return undefined;
-  return { ...toTrainedLocalModel(row), classifier: NaiveBayesClassifier.fromJSON(row.params) };
+  return { ...toTrainedLocalModel(row), classifier: classifierFromJSON(row.params) };
 }
 
 function toTrainedLocalModel(row: {

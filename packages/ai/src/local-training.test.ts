@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countCorrect, decidePromotion, isHoldout, trainCandidate } from './local-training';
+import { countCorrect, decidePromotion, holdoutOutcomes, isHoldout, trainCandidate } from './local-training';
 import { NaiveBayesClassifier } from './naive-bayes';
 
 const LABELS = ['refund', 'shipping'];
@@ -58,6 +58,8 @@ describe('trainCandidate', () => {
     const holdout = EXAMPLES.filter((e) => isHoldout(e.text));
     expect(holdout.length).toBeGreaterThan(0);
     expect(c.holdout).toEqual(holdout);
+    expect(c.outcomes).toHaveLength(holdout.length);
+    expect(c.correct).toBe(c.outcomes?.filter(Boolean).length);
     expect(c.metrics).toEqual({
       holdoutAccuracy: (c.correct ?? Number.NaN) / holdout.length,
       holdoutSize: holdout.length,
@@ -65,18 +67,20 @@ describe('trainCandidate', () => {
     });
     expect(c.evaluation?.exampleCount).toBe(EXAMPLES.length - holdout.length);
     expect(c.final.exampleCount).toBe(EXAMPLES.length);
+    expect(c.final.kind).toBe('softmax-regression');
   });
 });
 
-describe('countCorrect', () => {
-  it('chooses among the labels the classifier knows and counts the rest as wrong', () => {
+describe('countCorrect and holdoutOutcomes', () => {
+  it('choose among the labels the classifier knows and count the rest as wrong', () => {
     const nb = NaiveBayesClassifier.train(EXAMPLES, LABELS);
     const examples = [
       { text: 'refund please', label: 'refund' },
       { text: 'parcel lost', label: 'shipping' },
       { text: 'newsletter?', label: 'other' },
     ];
+    expect(holdoutOutcomes(nb, examples, [...LABELS, 'other'])).toEqual([true, true, false]);
     expect(countCorrect(nb, examples, [...LABELS, 'other'])).toBe(2);
-    expect(countCorrect(nb, examples, ['other'])).toBe(0);
+    expect(holdoutOutcomes(nb, examples, ['other'])).toEqual([false, false, false]);
   });
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isAppError } from '@signoff/core';
-import { type LabelledExample, NaiveBayesClassifier } from './naive-bayes';
+import { SoftmaxRegressionClassifier, type SoftmaxRegressionOptions } from './softmax-regression';
+import type { LabelledExample, TextClassifier } from './text-classifier';
 
 /** How a model trained on the non-holdout examples did on the held-out ones. */
 export interface HoldoutMetrics {
@@ -35,29 +36,45 @@ export function isHoldout(text: string): boolean {
 }
 
 /**
- * Examples the classifier gets right, choosing among the `labels` it knows. Examples it cannot
- * answer at all (it knows none of `labels`, or has no examples for them) count as wrong. Pure.
+ * Whether the classifier gets each example right, in order, choosing among the `labels` it knows.
+ * Examples it cannot answer at all (it knows none of `labels`, or has no examples for them) count as
+ * wrong. Pure.
+ *
+ * @example
+ * holdoutOutcomes(classifier, holdout, ['refund', 'other']); // [true, false, true, ...]
+ */
+export function holdoutOutcomes(
+  classifier: TextClassifier,
+  examples: readonly LabelledExample[],
+  labels: readonly string[],
+): boolean[] {
+  const among = labels.filter((l) => classifier.labels.includes(l));
+  const wrong = () => examples.map(() => false);
+  if (among.length === 0) return wrong();
+  const outcomes: boolean[] = [];
+  for (const e of examples) {
+    try {
+      outcomes.push(classifier.predict(e.text, among).label === e.label);
+    } catch (err) {
+      if (!isAppError(err, 'BAD_INPUT')) throw err;
+      return wrong(); // none of `among` has examples: the classifier cannot answer anything
+    }
+  }
+  return outcomes;
+}
+
+/**
+ * Examples the classifier gets right (see `holdoutOutcomes`). Pure.
  *
  * @example
  * countCorrect(classifier, holdout, ['refund', 'other']); // 17
  */
 export function countCorrect(
-  classifier: NaiveBayesClassifier,
+  classifier: TextClassifier,
   examples: readonly LabelledExample[],
   labels: readonly string[],
 ): number {
-  const among = labels.filter((l) => classifier.labels.includes(l));
-  if (among.length === 0) return 0;
-  let correct = 0;
-  for (const e of examples) {
-    try {
-      if (classifier.predict(e.text, among).label === e.label) correct++;
-    } catch (err) {
-      if (!isAppError(err, 'BAD_INPUT')) throw err;
-      return 0; // none of `among` has examples: the classifier cannot answer anything
-    }
-  }
-  return correct;
+  return holdoutOutcomes(classifier, examples, labels).filter(Boolean).length;
 }
 
 /** A model trained from one snapshot of an agent's examples, before anything is stored. */
@@ -66,33 +83,42 @@ export interface LocalModelCandidate {
   exampleCount: number;
   holdout: readonly LabelledExample[];
   /** Trained on the non-holdout examples only: the model comparisons evaluate. Null with none. */
-  evaluation: NaiveBayesClassifier | null;
+  evaluation: TextClassifier | null;
   /** Trained on every example, holdout included: the model that serves decisions if promoted. */
-  final: NaiveBayesClassifier;
+  final: TextClassifier;
+  /** Whether `evaluation` got each held-out example right; null with no holdout or no training split. */
+  outcomes: boolean[] | null;
   /** Held-out examples `evaluation` got right; null when there is no holdout or no training split. */
   correct: number | null;
   metrics: HoldoutMetrics;
 }
 
 /**
- * Trains a candidate: first on the non-holdout examples, evaluated on the holdout, then on all of
- * them (the holdout is folded in only after it has been used to measure). Pure.
+ * Trains a candidate softmax regression (`SoftmaxRegressionClassifier`): first on the non-holdout
+ * examples, evaluated on the holdout, then on all of them (the holdout is folded in only after it
+ * has been used to measure). Pure.
  *
  * @example
  * const c = trainCandidate(examples, ['refund', 'other']);
  * c.metrics; // { holdoutAccuracy: 0.9, holdoutSize: 20, trainSize: 80 }
  */
-export function trainCandidate(examples: readonly LabelledExample[], labels: readonly string[]): LocalModelCandidate {
+export function trainCandidate(
+  examples: readonly LabelledExample[],
+  labels: readonly string[],
+  options: SoftmaxRegressionOptions = {},
+): LocalModelCandidate {
   const holdout = examples.filter((e) => isHoldout(e.text));
   const train = examples.filter((e) => !isHoldout(e.text));
-  const evaluation = train.length > 0 ? NaiveBayesClassifier.train(train, labels) : null;
-  const correct = evaluation && holdout.length > 0 ? countCorrect(evaluation, holdout, labels) : null;
+  const evaluation = train.length > 0 ? SoftmaxRegressionClassifier.train(train, labels, options) : null;
+  const outcomes = evaluation && holdout.length > 0 ? holdoutOutcomes(evaluation, holdout, labels) : null;
+  const correct = outcomes ? outcomes.filter(Boolean).length : null;
   return {
     labels,
     exampleCount: examples.length,
     holdout,
     evaluation,
-    final: NaiveBayesClassifier.train(examples, labels),
+    final: SoftmaxRegressionClassifier.train(examples, labels, options),
+    outcomes,
     correct,
     metrics: {
       holdoutAccuracy: correct === null ? null : correct / holdout.length,

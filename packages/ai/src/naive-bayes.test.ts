@@ -1,17 +1,7 @@
 import { isAppError } from '@signoff/core';
 import { describe, expect, it } from 'vitest';
-import { type LabelledExample, NaiveBayesClassifier, textFeatures } from './naive-bayes';
-
-const LABELS = ['refund', 'shipping', 'other'] as const;
-
-const EXAMPLES: LabelledExample[] = [
-  { text: 'I want a refund for my broken kettle', label: 'refund' },
-  { text: 'Please refund my money, the item arrived damaged', label: 'refund' },
-  { text: 'Can I get my money back?', label: 'refund' },
-  { text: 'Where is my parcel? The tracking number shows nothing', label: 'shipping' },
-  { text: 'My package has not been delivered yet', label: 'shipping' },
-  { text: 'When will the courier deliver my order?', label: 'shipping' },
-];
+import { NaiveBayesClassifier, textFeatures } from './naive-bayes';
+import { TOY_EXAMPLES as EXAMPLES, TOY_LABELS as LABELS } from './toy-examples.test-support';
 
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 
