@@ -287,6 +287,7 @@ describe('createLocalProvider', () => {
     expect(r.rationale).toMatch(/^Naive Bayes v1 \(15 examples\): P\(shipping\) = /);
     const { candidate, baseline } = await trainLocalModelCandidate(t.db, name, LABELS);
     expect(baseline?.version).toBe(1);
-    expect(candidate.metrics.reason).toMatch(/ held-out examples: /);
+    expect(candidate.metrics.mcnemar).toMatchObject({ alpha: 0.05 });
+    expect(candidate.metrics.reason).toMatch(/ held-out examples at p <= 0\.05: /);
   });
 });

@@ -8,6 +8,7 @@ export * from './lbfgs';
 export * from './local-model';
 export * from './local-provider';
 export * from './log-odds';
+export * from './mcnemar';
 export * from './naive-bayes';
 export * from './openai-provider';
 export * from './pricing';
