@@ -128,6 +128,16 @@ describe('labelConfidenceFromLogprobs', () => {
     expect(c?.score).toBeCloseTo(Math.log(0.7 / 0.3), 12);
   });
 
+  it('ranks a label of probability 0 lowest, never NaN', () => {
+    const tokens = [
+      tok('{"label":"'),
+      tok('refund', Number.NEGATIVE_INFINITY, [['other', Number.NEGATIVE_INFINITY]]),
+      tok('"}'),
+    ];
+    const c = labelConfidenceFromLogprobs(spell(tokens), tokens, 'refund', LABELS);
+    expect(c).toMatchObject({ confidence: 0, score: Number.NEGATIVE_INFINITY });
+  });
+
   it('scores without rounding where the confidence rounds to 1', () => {
     const tokens = [tok('{"label":"'), tok('refund', 0, [['other', -60]]), tok('"}')];
     const c = labelConfidenceFromLogprobs(spell(tokens), tokens, 'refund', LABELS);

@@ -133,7 +133,10 @@ export function labelConfidenceFromLogprobs(
     }
     logPrefix += span.token.logprob;
   });
-  const score = logPrefix - logSumExp(competingLogs);
+  // A label of probability 0 against competitors of probability 0 is no evidence either way: the
+  // difference would be NaN, so it ranks lowest.
+  const difference = logPrefix - logSumExp(competingLogs);
+  const score = Number.isNaN(difference) ? Number.NEGATIVE_INFINITY : difference;
   return {
     confidence: score >= 0 ? 1 / (1 + Math.exp(-score)) : Math.exp(score) / (1 + Math.exp(score)),
     score,

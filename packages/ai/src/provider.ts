@@ -46,7 +46,8 @@ export interface DecideResult {
    * - `self-consistency`: logit of the smoothed agreement share, ln((votes + 0.5) / (samples - votes + 0.5));
    * - `verbalized`: logit of the stated confidence clamped to [0.001, 0.999].
    * `+Infinity` when no other label is possible (a single label offered, the other labels without
-   * training examples) or, with `logprobs`, no competing label was seen; never NaN. Scores of
+   * training examples) or, with `logprobs`, no competing label was seen; `-Infinity` when the
+   * label's own tokens have probability 0; never NaN. Scores of
    * different methods are not on one scale: compare (and certify thresholds) within a method and
    * model version.
    */
