@@ -69,15 +69,17 @@ it('trains v1, refuses a candidate that does not beat it, and promotes one with 
   expect(first.stdout).toMatch(/holdout accuracy +0\.\d{3} \(\d+\/\d+\) +none active/);
   expect(first.stdout).toContain('promoted: yes\n  why: no active version to compare with\n  active: v1');
 
-  // The same examples again: a tie is not a win.
+  // The same examples again: the same model, so no example tells them apart and p = 1.
   const same = await signoff(['train', '--agent', agent]);
   expect(same.code).toBe(0);
   const holdout = /holdout size +(\d+) +(\d+)/.exec(same.stdout);
   expect(holdout?.[1]).toBe(holdout?.[2]);
   expect(same.stdout).toMatch(/candidate v2 +current v1\n/);
   expect(same.stdout).toMatch(/holdout accuracy +(0\.\d{3} \(\d+\/\d+\)) +\1\n/);
+  expect(same.stdout).toMatch(/\n {2}right only here +0 +0\n/);
+  expect(same.stdout).toContain('\n  exact McNemar, one-sided: p = 1.00 (promoted at p <= 0.05; b = 0, c = 0)\n');
   expect(same.stdout).toMatch(
-    /promoted: no\n {2}why: does not beat v1 on the same \d+ held-out examples: .*\n {2}active: v1/,
+    /promoted: no\n {2}why: does not beat v1 on the same \d+ held-out examples at p <= 0\.05: .*; exact McNemar: 0 right only by the candidate, 0 only by v1, one-sided p = 1\.00\n {2}active: v1/,
   );
 
   const forced = await signoff(['train', '--agent', agent, '--force']);
@@ -103,11 +105,21 @@ it('trains v1, refuses a candidate that does not beat it, and promotes one with 
     .where('action', '=', 'model.trained')
     .orderBy('seq')
     .execute();
-  expect(audited.map((a) => [a.actor_id, a.data.version, a.data.promoted, a.data.forced])).toEqual([
-    ['cli:train', 1, true, false],
-    ['cli:train', 2, false, false],
-    ['cli:train', 3, true, true],
+  expect(audited.map((a) => [a.actor_id, a.data.version, a.data.promoted, a.data.forced, a.data.mcnemar])).toEqual([
+    ['cli:train', 1, true, false, null],
+    ['cli:train', 2, false, false, { b: 0, c: 0, pValue: 1, alpha: 0.05 }],
+    ['cli:train', 3, true, true, { b: 0, c: 0, pValue: 1, alpha: 0.05 }],
   ]);
+});
+
+it('takes the promotion level from --alpha, and refuses one outside (0, 1)', async () => {
+  const lenient = await signoff(['train', '--agent', agent, '--alpha', '0.5']);
+  expect(lenient.code).toBe(0);
+  expect(lenient.stdout).toContain('(promoted at p <= 0.5; b = 0, c = 0)');
+  expect(lenient.stdout).toMatch(/why: does not beat v3 on the same \d+ held-out examples at p <= 0\.5: /);
+  const bad = await signoff(['train', '--agent', agent, '--alpha', '1']);
+  expect(bad.code).toBe(1);
+  expect(bad.stderr).toContain('--alpha must be a number between 0 and 1');
 });
 
 it('trains on the labels given, and refuses an empty list', async () => {

@@ -109,7 +109,7 @@ describe('walking skeleton', () => {
     const decisions = await s.db.selectFrom('decisions').selectAll().execute();
     expect(decisions.length).toBeGreaterThanOrEqual(total);
     for (const d of decisions) {
-      expect(d).toMatchObject({ provider: 'local', model: 'signoff-local-nb' });
+      expect(d).toMatchObject({ provider: 'local', model: 'signoff-local-logreg' });
       expect(d.prompt_version).toMatch(/^[0-9a-f]{12}$/);
       expect(d.confidence).toBeGreaterThan(0);
       expect(d.output).toHaveProperty('label');
@@ -186,7 +186,7 @@ describe('walking skeleton', () => {
       workflow: 'support-triage',
       state: 'classify',
       agent: 'support-classifier',
-      model: 'signoff-local-nb',
+      model: 'signoff-local-logreg',
       ai_output: { label: aiLabel },
       human_output: { label: corrected },
       is_correction: true,

@@ -7,7 +7,9 @@ import {
   isHoldout,
   type LocalProviderOptions,
   loadTrainingExamples,
+  NaiveBayesClassifier,
   trainLocalModel,
+  trainLocalModelCandidate,
 } from '@signoff/ai';
 import { type AppErrorCode, isAppError } from '@signoff/core';
 import type { DB } from '@signoff/db';
@@ -178,7 +180,7 @@ describe('trainLocalModel', () => {
 });
 
 describe('createLocalProvider', () => {
-  it('trains v1 on first use, once, and answers with the posterior', async () => {
+  it('trains v1 (softmax regression) on first use, once, and answers with the posterior and its log-odds', async () => {
     await seed('first-use');
     const local = createLocalProvider();
     const results = await Promise.all(
@@ -190,16 +192,20 @@ describe('createLocalProvider', () => {
     for (const r of results) {
       expect(r).toMatchObject({
         provider: 'local',
-        model: 'signoff-local-nb',
-        modelVersion: 'nb-v1',
+        model: 'signoff-local-logreg',
+        modelVersion: 'lr-v1',
         confidenceMethod: 'posterior',
       });
       expect(r.confidence).toBeGreaterThan(1 / LABELS.length);
-      expect(r.confidence).toBeLessThanOrEqual(1);
+      expect(r.confidence).toBeLessThan(1);
+      expect(r.score).toBeCloseTo(Math.log(r.confidence / (1 - r.confidence)), 9);
       expect(r.inputHash).toMatch(/^[0-9a-f]{64}$/);
       expect(r.promptVersion).toMatch(/^[0-9a-f]{12}$/);
     }
-    expect(results[1]?.rationale).toMatch(/^Naive Bayes v1 \(15 examples\): P\(refund\) = [01]\.\d{3}; words for it: /);
+    expect(results[1]?.rationale).toMatch(
+      /^Logistic regression v1 \(15 examples\): P\(refund\) = 0\.\d{3}, log-odds -?\d+\.\d{2}; words for it: "/,
+    );
+    expect((await findActiveLocalModel(t.db, 'first-use'))?.classifier.kind).toBe('softmax-regression');
     expect(await versions('first-use')).toHaveLength(1);
   });
 
@@ -219,16 +225,16 @@ describe('createLocalProvider', () => {
     const local = createLocalProvider(options);
     const ask = () => local.decide(t.db, { agent: agent('learns'), labels: LABELS, text: 'Zorblax widget status' });
 
-    expect(await ask()).toMatchObject({ label: 'shipping', modelVersion: 'nb-v1' });
+    expect(await ask()).toMatchObject({ label: 'shipping', modelVersion: 'lr-v1' });
     await addHumanLabel(t.db, 'learns', 'Zorblax widget status please', 'refund');
     await addHumanLabel(t.db, 'learns', 'My zorblax widget is broken, refund it', 'refund');
     const retrained = await trainLocalModel(t.db, 'learns', LABELS);
     expect(retrained.version).toBe(2);
 
     clock += 4_999; // still within the 5 s during which the cached version is trusted
-    expect(await ask()).toMatchObject({ label: 'shipping', modelVersion: 'nb-v1' });
+    expect(await ask()).toMatchObject({ label: 'shipping', modelVersion: 'lr-v1' });
     clock += 1;
-    expect(await ask()).toMatchObject({ label: 'refund', modelVersion: 'nb-v2' });
+    expect(await ask()).toMatchObject({ label: 'refund', modelVersion: 'lr-v2' });
   });
 
   it('retrains when asked for a label the model has never heard of', async () => {
@@ -236,12 +242,52 @@ describe('createLocalProvider', () => {
     const local = createLocalProvider();
     const ask = (labels: string[]) =>
       local.decide(t.db, { agent: agent('new-label'), labels, text: 'I want my money back' });
-    expect((await ask(LABELS)).modelVersion).toBe('nb-v1');
+    expect((await ask(LABELS)).modelVersion).toBe('lr-v1');
     const widened = await ask([...LABELS, 'billing']);
     // 'billing' has no examples yet: the model now knows it but cannot pick it.
-    expect(widened).toMatchObject({ label: 'refund', modelVersion: 'nb-v2' });
+    expect(widened).toMatchObject({ label: 'refund', modelVersion: 'lr-v2' });
     expect((await findActiveLocalModel(t.db, 'new-label'))?.classifier.labels).toEqual([...LABELS, 'billing']);
     // A narrower label set is a restriction of the same model, not a reason to retrain.
-    expect(await ask(['shipping', 'refund'])).toMatchObject({ label: 'refund', modelVersion: 'nb-v2' });
+    expect(await ask(['shipping', 'refund'])).toMatchObject({ label: 'refund', modelVersion: 'lr-v2' });
+  });
+
+  it('still answers with a naive Bayes version stored before softmax regression, and compares a candidate with it', async () => {
+    const name = 'legacy-nb';
+    await seed(name);
+    // A version as the old trainer stored it: naive Bayes JSON in params and eval_params.
+    const examples = SEEDS.map(([text, label]) => ({ text, label }));
+    const nb = NaiveBayesClassifier.train(examples, LABELS);
+    const evalNb = NaiveBayesClassifier.train(
+      examples.filter((e) => !isHoldout(e.text)),
+      LABELS,
+    );
+    await t.db
+      .insertInto('local_models')
+      .values({
+        agent: name,
+        version: 1,
+        params: JSON.stringify(nb.toJSON()),
+        eval_params: JSON.stringify(evalNb.toJSON()),
+        example_count: examples.length,
+        metrics: JSON.stringify({ holdoutAccuracy: null, holdoutSize: 0, trainSize: examples.length }),
+        active: true,
+      })
+      .execute();
+    const local = createLocalProvider();
+    const text = 'Where is my parcel? It has not been delivered';
+    const r = await local.decide(t.db, { agent: agent(name), labels: LABELS, text });
+    const expected = nb.predict(text, LABELS);
+    expect(r).toMatchObject({
+      label: 'shipping',
+      model: 'signoff-local-nb',
+      modelVersion: 'nb-v1',
+      confidence: expected.probabilities.shipping,
+      score: expected.score,
+    });
+    expect(r.rationale).toMatch(/^Naive Bayes v1 \(15 examples\): P\(shipping\) = /);
+    const { candidate, baseline } = await trainLocalModelCandidate(t.db, name, LABELS);
+    expect(baseline?.version).toBe(1);
+    expect(candidate.metrics.mcnemar).toMatchObject({ alpha: 0.05 });
+    expect(candidate.metrics.reason).toMatch(/ held-out examples at p <= 0\.05: /);
   });
 });

@@ -134,6 +134,8 @@ describe('confidence without log probabilities', () => {
     answerFor = (text, labels) => ({ ...defaultAnswer(text, labels), agreement: 0.6 });
     const r = await provider().decide(t.db, request());
     expect(r).toMatchObject({ label: 'refund', confidence: 0.6, confidenceMethod: 'self-consistency' });
+    // Its score: the logit of the smoothed agreement, (3 + 0.5) / (5 + 1).
+    expect(r.score).toBeCloseTo(Math.log(3.5 / 2.5), 12);
     expect(fake.requests).toHaveLength(2);
     expect(fake.requests[0]).toMatchObject({ temperature: 0, logprobs: true });
     expect(fake.requests[0]?.n).toBeUndefined();
@@ -204,11 +206,13 @@ describe('confidence without log probabilities', () => {
     ]);
     const r = await provider({ samples: 3 }).decide(t.db, request());
     expect(r).toMatchObject({ label: 'refund', confidence: 0, confidenceMethod: 'self-consistency' });
+    expect(r.score).toBeCloseTo(Math.log(0.5 / 3.5), 12);
   });
 
   it("uses the model's own rating, flagged verbalized, when configured so", async () => {
     const r = await provider({ confidenceFallback: 'verbalized' }).decide(t.db, request());
     expect(r).toMatchObject({ label: 'refund', confidence: 0.95, confidenceMethod: 'verbalized' });
+    expect(r.score).toBeCloseTo(Math.log(0.95 / 0.05), 12);
     expect(fake.requests).toHaveLength(1);
   });
 

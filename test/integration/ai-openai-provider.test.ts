@@ -74,6 +74,8 @@ describe('a normal answer', () => {
     expect(r.confidence).toBeLessThanOrEqual(1);
     // The fake gives the label's first token 0.9 and the other labels' first tokens 0.09 together.
     expect(r.confidence).toBeCloseTo(0.9 / 0.99, 3);
+    // Its score: ln(0.9 / 0.09) less the label's later tokens' small logprobs.
+    expect(r.score).toBeCloseTo(Math.log(10), 3);
     expect(r.promptVersion).toMatch(/^[0-9a-f]{12}$/);
     expect(r.tokensIn).toBeGreaterThan(0);
     expect(r.tokensOut).toBeGreaterThan(0);

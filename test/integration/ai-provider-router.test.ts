@@ -39,7 +39,7 @@ it('sends each agent to its provider', async () => {
   expect(await ask(router, { name: 'remote-agent' })).toMatchObject({ provider: 'openai' });
   expect(await ask(router, { name: 'local-agent', provider: 'local' })).toMatchObject({
     provider: 'local',
-    model: 'signoff-local-nb',
+    model: 'signoff-local-logreg',
   });
   expect(fake.requests).toHaveLength(1);
 });

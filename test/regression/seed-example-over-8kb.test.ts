@@ -73,14 +73,13 @@ it('the local model trains on it', async () => {
   const r = await provider.decide(t.db, {
     agent: { name: agent, instructions: 'Classify the customer message.' },
     labels: ['refund', 'other', 'chargeback'],
-    text: 'zebracharge on my card, endofstatement',
+    text: longDispute.split('\n').slice(0, 3).join('\n'),
   });
-  expect(r).toMatchObject({ label: 'chargeback', modelVersion: 'nb-v1' });
+  expect(r).toMatchObject({ label: 'chargeback', modelVersion: 'lr-v1' });
   const model = await findActiveLocalModel(t.db, agent);
   expect(model?.exampleCount).toBe(5);
-  // The whole text was learnt: every statement line, and the last words.
-  const chargeback = model?.classifier.toJSON().classes.chargeback;
-  expect(chargeback?.documents).toBe(1);
-  expect(chargeback?.counts.zebracharge).toBe(LINES);
-  expect(chargeback?.counts.endofstatement).toBe(1);
+  // The whole text was learnt: word pairs that only its statement lines and its very last words
+  // have speak for its label.
+  expect(model?.classifier.evidence('zebracharge ref', 'chargeback', 10)).toContain('zebracharge ref');
+  expect(model?.classifier.evidence('it endofstatement', 'chargeback', 10)).toContain('it endofstatement');
 });

@@ -3,14 +3,15 @@ import type { DB } from '@signoff/db';
 import { type Actor, appendAudit, SYSTEM } from '@signoff/governance';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import {
-  countCorrect,
   decidePromotion,
+  holdoutOutcomes,
   type LocalModelCandidate,
   type LocalModelMetrics,
   type PromotionBaseline,
   trainCandidate,
 } from './local-training';
-import { type LabelledExample, NaiveBayesClassifier } from './naive-bayes';
+import { classifierFromJSON } from './stored-classifier';
+import type { LabelledExample, TextClassifier } from './text-classifier';
 
 export * from './local-training';
 
@@ -26,7 +27,8 @@ export interface TrainedLocalModel {
 }
 
 export interface StoredLocalModel extends TrainedLocalModel {
-  classifier: NaiveBayesClassifier;
+  /** Softmax regression for versions trained now; naive Bayes for versions stored before it. */
+  classifier: TextClassifier;
 }
 
 /** The outcome of training a candidate: the version stored and the one it was compared with. */
@@ -50,6 +52,11 @@ export interface TrainLocalModelOptions {
 export interface TrainLocalModelCandidateOptions {
   /** Promote the candidate even if it does not beat the active version (recorded as forced). */
   force?: boolean;
+  /**
+   * The level the candidate's exact McNemar p-value against the active version must reach to be
+   * promoted (see `decidePromotion`). Default `DEFAULT_PROMOTION_ALPHA` (0.05).
+   */
+  alpha?: number;
   /** Who trained it, for the audit event. Default: the system. */
   actor?: Actor;
 }
@@ -121,16 +128,18 @@ export async function trainLocalModel(
 /**
  * Trains a candidate version on the agent's current examples (see `loadTrainingExamples`) and
  * promotes it only if it beats the active version: both are evaluated on the candidate's
- * deterministic holdout (`isHoldout`), each with its model trained without that holdout, and the
- * candidate must get strictly more of it right (`decidePromotion`). The candidate is stored either
- * way, its `metrics` recording the comparison, and the audit event `model.trained` goes to the
- * `config` stream in the same transaction. Trainers of one agent are serialised by an advisory lock,
+ * deterministic holdout (`isHoldout`), each with its model trained without that holdout, and an
+ * exact one-sided McNemar test on their paired outcomes must give p <= `alpha` (`decidePromotion`).
+ * The candidate is stored either way, its `metrics` recording the comparison and the test, and the
+ * audit event `model.trained` goes to the `config` stream in the same transaction. Trainers of one agent are serialised by an advisory lock,
  * so each compares with whatever the previous one left active. Throws `AI_UNAVAILABLE` when the
  * agent has no examples with these labels.
  *
  * @example
  * const { candidate, baseline } = await trainLocalModelCandidate(db, 'refunds', ['refund', 'other']);
- * candidate.metrics; // { holdoutAccuracy: 0.91, baselineVersion: 3, baselineAccuracy: 0.87, promoted: true, reason: 'beats v3 ...', ... }
+ * candidate.metrics;
+ * // { holdoutAccuracy: 0.91, baselineVersion: 3, baselineAccuracy: 0.87, promoted: true,
+ * //   mcnemar: { b: 9, c: 1, pValue: 0.0107, alpha: 0.05 }, reason: 'beats v3 ...', ... }
  */
 export async function trainLocalModelCandidate(
   db: Db,
@@ -143,6 +152,7 @@ export async function trainLocalModelCandidate(
     forceReason: 'force',
     onlyIfNone: false,
     actor: options.actor ?? SYSTEM,
+    ...(options.alpha === undefined ? {} : { alpha: options.alpha }),
   });
 }
 
@@ -150,7 +160,7 @@ async function trainVersion(
   db: Db,
   agent: string,
   labels: readonly string[],
-  options: { force: boolean; forceReason: string; onlyIfNone: boolean; actor: Actor },
+  options: { force: boolean; forceReason: string; onlyIfNone: boolean; actor: Actor; alpha?: number },
 ): Promise<LocalModelTraining> {
   const examples = await loadTrainingExamples(db, agent, labels);
   if (examples.length === 0) {
@@ -163,10 +173,15 @@ async function trainVersion(
     const active = await findActiveForComparison(trx, agent);
     if (options.onlyIfNone && active) return { candidate: active.model, baseline: undefined };
     const baseline = active && evaluateBaseline(active, candidate);
-    const decision = decidePromotion({ correct: candidate.correct, holdoutSize: candidate.holdout.length }, baseline, {
-      force: options.force,
-      forceReason: options.forceReason,
-    });
+    const decision = decidePromotion(
+      { outcomes: candidate.outcomes, holdoutSize: candidate.holdout.length },
+      baseline,
+      {
+        force: options.force,
+        forceReason: options.forceReason,
+        ...(options.alpha === undefined ? {} : { alpha: options.alpha }),
+      },
+    );
     const metrics: LocalModelMetrics = {
       ...candidate.metrics,
       baselineVersion: baseline?.version ?? null,
@@ -174,6 +189,7 @@ async function trainVersion(
       promoted: decision.promoted,
       forced: decision.forced,
       reason: decision.reason,
+      mcnemar: decision.mcnemar,
     };
     const stored = await storeVersion(trx, agent, candidate, metrics);
     await appendAudit(trx, {
@@ -198,14 +214,14 @@ async function trainVersion(
 
 interface ComparableModel {
   model: TrainedLocalModel;
-  classifier: NaiveBayesClassifier;
+  classifier: TextClassifier;
   holdoutFree: boolean;
 }
 
 function evaluateBaseline(active: ComparableModel, candidate: LocalModelCandidate): PromotionBaseline {
   return {
     version: active.model.version,
-    correct: countCorrect(active.classifier, candidate.holdout, candidate.labels),
+    outcomes: holdoutOutcomes(active.classifier, candidate.holdout, candidate.labels),
     holdoutFree: active.holdoutFree,
   };
 }
@@ -223,7 +239,7 @@ async function findActiveForComparison(trx: Transaction<DB>, agent: string): Pro
   if (!row) return undefined;
   return {
     model: toTrainedLocalModel(row),
-    classifier: NaiveBayesClassifier.fromJSON(row.eval_params ?? row.params),
+    classifier: classifierFromJSON(row.eval_params ?? row.params),
     holdoutFree: row.eval_params !== null,
   };
 }
@@ -319,7 +335,7 @@ export async function findLocalModel(db: Db, id: string): Promise<StoredLocalMod
     .where('id', '=', id)
     .executeTakeFirst();
   if (!row) return undefined;
-  return { ...toTrainedLocalModel(row), classifier: NaiveBayesClassifier.fromJSON(row.params) };
+  return { ...toTrainedLocalModel(row), classifier: classifierFromJSON(row.params) };
 }
 
 function toTrainedLocalModel(row: {
@@ -342,6 +358,7 @@ function toTrainedLocalModel(row: {
       promoted: true,
       forced: false,
       reason: 'trained before promotions were recorded',
+      mcnemar: null,
       ...row.metrics,
     } as LocalModelMetrics,
     active: row.active,

@@ -4,9 +4,14 @@ import type { Kysely } from 'kysely';
 import { findActiveLocalModelRef, findLocalModel, type StoredLocalModel, trainLocalModel } from './local-model';
 import { inputHash, promptVersion } from './prompt-version';
 import type { DecideRequest, DecideResult, DecisionProvider } from './provider';
+import { LOCAL_MODEL_IDENTITIES, localModelIdentity } from './stored-classifier';
 
-/** The `model` recorded with every decision of the built-in model. */
-export const LOCAL_MODEL_NAME = 'signoff-local-nb';
+/**
+ * The `model` recorded with decisions of the built-in model's versions trained now (softmax
+ * regression, `modelVersion` `lr-v<version>`). Versions stored before it answer as
+ * `signoff-local-nb` (`nb-v<version>`): see `localModelIdentity`.
+ */
+export const LOCAL_MODEL_NAME = LOCAL_MODEL_IDENTITIES['softmax-regression'].model;
 
 export interface LocalProviderOptions {
   /** How long a process trusts its cached idea of an agent's active version. Default 5000 ms. */
@@ -21,12 +26,13 @@ interface AgentCacheEntry {
 }
 
 /**
- * The built-in provider: each agent's naive Bayes model from `local_models`, trained on seed
- * examples and human labels. Models are cached in memory by id; whether a newer version became
- * active is asked of the database at most every `refreshMs`. An agent with no model gets v1 trained
- * on first use; a request offering a label the model has never heard of triggers a retrain that
- * includes it. Confidence is the posterior probability of the predicted label among the request's
- * labels (method `posterior`).
+ * The built-in provider: each agent's active model from `local_models` (softmax regression; naive
+ * Bayes for versions stored before it), trained on seed examples and human labels. Models are
+ * cached in memory by id; whether a newer version became active is asked of the database at most
+ * every `refreshMs`. An agent with no model gets v1 trained on first use; a request offering a label
+ * the model has never heard of triggers a retrain that includes it. Confidence is the posterior
+ * probability of the predicted label among the request's labels (method `posterior`); `score` is
+ * its log-odds, from the logits, never rounded.
  *
  * @example
  * const local = createLocalProvider();
@@ -35,7 +41,8 @@ interface AgentCacheEntry {
  *   labels: ['refund', 'other'],
  *   text: 'I want my money back',
  * });
- * r.modelVersion; // 'nb-v1'
+ * r.modelVersion; // 'lr-v1'
+ * r.score; // e.g. 2.7: ln(P(label) / (1 - P(label)))
  */
 export function createLocalProvider(options: LocalProviderOptions = {}): DecisionProvider {
   const refreshMs = options.refreshMs ?? 5000;
@@ -113,17 +120,18 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Decisio
       }
       const confidence = prediction.probabilities[prediction.label] ?? 0;
       const evidence = model.classifier.evidence(req.text, prediction.label);
+      const kind = model.classifier.kind === 'naive-bayes' ? 'Naive Bayes' : 'Logistic regression';
       return {
         label: prediction.label,
         rationale:
-          `Naive Bayes v${model.version} (${model.exampleCount} examples): P(${prediction.label}) = ${confidence.toFixed(3)}` +
+          `${kind} v${model.version} (${model.exampleCount} examples): P(${prediction.label}) = ${confidence.toFixed(3)}, log-odds ${prediction.score.toFixed(2)}` +
           (evidence.length > 0 ? `; words for it: ${evidence.map((w) => `"${w}"`).join(', ')}` : ''),
         confidence,
+        score: prediction.score,
         confidenceMethod: 'posterior',
         costUsd: 0,
         provider: 'local',
-        model: LOCAL_MODEL_NAME,
-        modelVersion: `nb-v${model.version}`,
+        ...localModelIdentity(model.classifier.kind, model.version),
         promptVersion: promptVersion(req.agent.instructions, req.labels),
         inputHash: inputHash(req.text),
         latencyMs: Math.round(performance.now() - started),

@@ -1,17 +1,7 @@
 import { isAppError } from '@signoff/core';
 import { describe, expect, it } from 'vitest';
-import { type LabelledExample, NaiveBayesClassifier, textFeatures } from './naive-bayes';
-
-const LABELS = ['refund', 'shipping', 'other'] as const;
-
-const EXAMPLES: LabelledExample[] = [
-  { text: 'I want a refund for my broken kettle', label: 'refund' },
-  { text: 'Please refund my money, the item arrived damaged', label: 'refund' },
-  { text: 'Can I get my money back?', label: 'refund' },
-  { text: 'Where is my parcel? The tracking number shows nothing', label: 'shipping' },
-  { text: 'My package has not been delivered yet', label: 'shipping' },
-  { text: 'When will the courier deliver my order?', label: 'shipping' },
-];
+import { NaiveBayesClassifier, textFeatures } from './naive-bayes';
+import { TOY_EXAMPLES as EXAMPLES, TOY_LABELS as LABELS } from './toy-examples.test-support';
 
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
 
@@ -49,13 +39,35 @@ describe('NaiveBayesClassifier', () => {
     expect(probabilities.refund).toBeCloseTo(1, 6);
   });
 
+  it('scores the log-odds from the log joints, which keep ranking where the posterior rounds to 1', () => {
+    // Vocabulary {a, b}, alpha 1, equal priors: P(a | x) = 2/3, P(a | y) = 1/3, so each "a" adds ln 2.
+    const tiny = NaiveBayesClassifier.train(
+      [
+        { text: 'a', label: 'x' },
+        { text: 'b', label: 'y' },
+      ],
+      ['x', 'y'],
+    );
+    const one = tiny.predict('a');
+    expect(one.probabilities.x).toBeCloseTo(2 / 3, 12);
+    expect(one.score).toBeCloseTo(Math.LN2, 12);
+    // 2,000 times "a" (the bigram "a a" is unknown and ignored): the posterior is exactly 1, the score is not capped.
+    const many = tiny.predict('a '.repeat(2000));
+    expect(many.probabilities.x).toBe(1);
+    expect(many.score).toBeCloseTo(2000 * Math.LN2, 6);
+    expect(tiny.predict('a '.repeat(1999)).score).toBeLessThan(many.score);
+  });
+
   it('never lets a label without examples win over labels with examples', () => {
     // 'other' has no examples: even a text of words unseen by any class must not pick it.
     for (const text of ['', 'zebra quantum', 'refund parcel', 'completely unrelated sentence']) {
-      const { label, probabilities } = nb.predict(text);
+      const { label, probabilities, score } = nb.predict(text);
       expect(label).not.toBe('other');
       expect(probabilities.other).toBe(0);
+      expect(Number.isFinite(score)).toBe(true);
     }
+    // Against a label that cannot win at all, the odds are infinite.
+    expect(nb.predict('refund', ['refund', 'other']).score).toBe(Number.POSITIVE_INFINITY);
   });
 
   it('round-trips through JSON with identical predictions', () => {
@@ -82,7 +94,7 @@ describe('NaiveBayesClassifier', () => {
       ],
       ['b', 'a'],
     );
-    expect(tied.predict('gamma')).toEqual({ label: 'b', probabilities: { b: 0.5, a: 0.5 } });
+    expect(tied.predict('gamma')).toEqual({ label: 'b', probabilities: { b: 0.5, a: 0.5 }, score: 0 });
   });
 
   it('restricts the posterior to a subset of labels and renormalises', () => {

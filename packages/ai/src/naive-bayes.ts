@@ -1,20 +1,14 @@
 import { AppError } from '@signoff/core';
 import { z } from 'zod';
+import { textWords } from './hashed-features';
+import { logOddsAgainstRest } from './log-odds';
+import { checkLabels, type LabelledExample, type TextClassifier, type TextPrediction } from './text-classifier';
 
-/** A text and the label a person (or a seed file) gave it. */
-export interface LabelledExample {
-  text: string;
-  label: string;
-}
+/** The posterior over the labels considered, with the log-odds of the winner (`score`). */
+export type NaiveBayesPrediction = TextPrediction;
 
-export interface NaiveBayesPrediction {
-  /** The most probable label; ties go to the label listed first. */
-  label: string;
-  /** Posterior probability of every label considered; they sum to 1. */
-  probabilities: Record<string, number>;
-}
-
-const FORMAT = 'signoff-multinomial-nb';
+export const NAIVE_BAYES_FORMAT = 'signoff-multinomial-nb';
+const FORMAT = NAIVE_BAYES_FORMAT;
 
 const classSchema = z.object({
   documents: z.number().int().nonnegative(),
@@ -47,11 +41,7 @@ interface ClassStats {
  * textFeatures('Money back, please'); // ['money', 'back', 'please', 'money back', 'back please']
  */
 export function textFeatures(text: string): string[] {
-  const words =
-    text
-      .normalize('NFKC')
-      .toLowerCase()
-      .match(/[\p{L}\p{N}]+(?:['’][\p{L}]+)*/gu) ?? [];
+  const words = textWords(text);
   const bigrams: string[] = [];
   for (let i = 1; i < words.length; i++) bigrams.push(`${words[i - 1]} ${words[i]}`);
   return [...words, ...bigrams];
@@ -63,6 +53,10 @@ export function textFeatures(text: string): string[] {
  * training set, unsmoothed, so a label without a single example has probability 0 and never wins.
  * Features never seen in training are ignored when predicting.
  *
+ * The built-in model's first kind, replaced by `SoftmaxRegressionClassifier` for new versions: its
+ * posteriors saturate (on a public mail corpus 91-96% of them were exactly 1.0). Stored versions
+ * still load and answer, with their log-odds as `score`, which does not saturate.
+ *
  * @example
  * const nb = NaiveBayesClassifier.train(
  *   [{ text: 'I want a refund', label: 'refund' }, { text: 'Where is my parcel', label: 'shipping' }],
@@ -71,7 +65,8 @@ export function textFeatures(text: string): string[] {
  * nb.predict('refund please'); // { label: 'refund', probabilities: { refund: 0.8, shipping: 0.2 } }
  * const copy = NaiveBayesClassifier.fromJSON(JSON.parse(JSON.stringify(nb.toJSON())));
  */
-export class NaiveBayesClassifier {
+export class NaiveBayesClassifier implements TextClassifier {
+  readonly kind = 'naive-bayes';
   readonly labels: readonly string[];
   readonly alpha: number;
   readonly #classes: Map<string, ClassStats>;
@@ -90,7 +85,7 @@ export class NaiveBayesClassifier {
 
   /** Trains on `examples`, each of whose labels must be one of `labels`. Needs at least one example. */
   static train(examples: readonly LabelledExample[], labels: readonly string[], options: { alpha?: number } = {}) {
-    checkLabels(labels);
+    checkLabels(labels, 'naive Bayes');
     if (examples.length === 0) throw new AppError('BAD_INPUT', 'naive Bayes needs at least one training example');
     const classes = new Map<string, ClassStats>(labels.map((l) => [l, { documents: 0, tokens: 0, counts: new Map() }]));
     for (const ex of examples) {
@@ -112,7 +107,7 @@ export class NaiveBayesClassifier {
       throw new AppError('BAD_INPUT', `not a stored naive Bayes model: ${z.prettifyError(parsed.error)}`);
     }
     const { labels, alpha, classes } = parsed.data;
-    checkLabels(labels);
+    checkLabels(labels, 'naive Bayes');
     const stats = new Map<string, ClassStats>();
     for (const l of labels) {
       const c = classes[l];
@@ -132,7 +127,8 @@ export class NaiveBayesClassifier {
 
   /**
    * The posterior over `among` (default: all the model's labels), computed in log space and
-   * normalised with log-sum-exp so long texts do not underflow.
+   * normalised with log-sum-exp so long texts do not underflow; `score` is the winner's log-odds
+   * from the log joints, so it keeps ranking where the posterior rounds to 1.
    */
   predict(text: string, among: readonly string[] = this.labels): NaiveBayesPrediction {
     if (among.length === 0) throw new AppError('BAD_INPUT', 'predict needs at least one label');
@@ -149,7 +145,7 @@ export class NaiveBayesClassifier {
       probabilities[among[i] as string] = Math.exp(lp - logNorm);
       if (lp > (logPosteriors[best] as number)) best = i;
     });
-    return { label: among[best] as string, probabilities };
+    return { label: among[best] as string, probabilities, score: logOddsAgainstRest(logPosteriors, best) };
   }
 
   /**
@@ -202,12 +198,5 @@ export class NaiveBayesClassifier {
   #isKnown(feature: string): boolean {
     for (const c of this.#classes.values()) if (c.counts.has(feature)) return true;
     return false;
-  }
-}
-
-function checkLabels(labels: readonly string[]): void {
-  if (labels.length === 0) throw new AppError('BAD_INPUT', 'naive Bayes needs at least one label');
-  if (new Set(labels).size !== labels.length) {
-    throw new AppError('BAD_INPUT', `naive Bayes labels must be distinct (got ${labels.join(', ')})`);
   }
 }

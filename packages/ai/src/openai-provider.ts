@@ -17,6 +17,7 @@ import {
   parseDecisionOutput,
 } from './decision-output';
 import { labelConfidenceFromLogprobs } from './label-confidence';
+import { verbalizedScore } from './log-odds';
 import { costUsd, type PriceTable, priceOf } from './pricing';
 import { inputHash, promptVersion } from './prompt-version';
 import type { ConfidenceMethod, DecideRequest, DecideResult, DecisionProvider, ToolCallRecord } from './provider';
@@ -247,6 +248,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
       let label = first.decision.label;
       let rationale = first.decision.rationale;
       let confidence: number;
+      let score: number;
       let confidenceMethod: ConfidenceMethod;
       const tokens = choice.logprobs?.content;
       const fromLogprobs =
@@ -255,9 +257,11 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
           : undefined;
       if (fromLogprobs) {
         confidence = fromLogprobs.confidence;
+        score = fromLogprobs.score;
         confidenceMethod = 'logprobs';
       } else if (fallback === 'verbalized') {
         confidence = first.decision.confidence;
+        score = verbalizedScore(confidence);
         confidenceMethod = 'verbalized';
       } else {
         let drawn: Awaited<ReturnType<typeof drawSamples<Answer | undefined>>>;
@@ -296,6 +300,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
         );
         label = vote.label;
         confidence = vote.confidence;
+        score = vote.score;
         confidenceMethod = 'self-consistency';
         if (label !== first.decision.label) {
           rationale = drawn.answers.find((a) => a?.decision.label === label)?.decision.rationale ?? rationale;
@@ -310,6 +315,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
         label,
         rationale,
         confidence,
+        score,
         confidenceMethod,
         provider: 'openai',
         model,

@@ -17,7 +17,8 @@ export interface DecideRequest {
 /**
  * How a raw confidence was obtained, recorded with every decision so calibration can tell them apart:
  * `logprobs` (token log probabilities of the label), `self-consistency` (share of sampled answers
- * that agree), `verbalized` (the model's own rating: the last resort), `posterior` (the local model).
+ * that agree), `verbalized` (the model's own rating: the last resort), `posterior` (the local model's
+ * softmax probability, or naive Bayes posterior for versions stored before it).
  */
 export type ConfidenceMethod = 'logprobs' | 'self-consistency' | 'verbalized' | 'posterior';
 
@@ -34,6 +35,23 @@ export interface DecideResult {
   rationale?: string;
   /** Raw (uncalibrated) confidence in `label`, 0..1. */
   confidence: number;
+  /**
+   * The decision's ranking score: the natural-log odds of `label` against all the other labels,
+   * unbounded and never rounded, so it keeps ordering decisions where `confidence` rounds to 1.
+   * Higher means more likely right. Per `confidenceMethod`:
+   * - `posterior` (local model): z_label - logsumexp(z_others) over the model's logits (log joints
+   *   for stored naive Bayes versions), i.e. logit(confidence) computed in log space;
+   * - `logprobs`: ln(joint probability of the label) - ln(total probability of the competing labels
+   *   seen in the top log probabilities), i.e. logit(confidence);
+   * - `self-consistency`: logit of the smoothed agreement share, ln((votes + 0.5) / (samples - votes + 0.5));
+   * - `verbalized`: logit of the stated confidence clamped to [0.001, 0.999].
+   * `+Infinity` when no other label is possible (a single label offered, the other labels without
+   * training examples) or, with `logprobs`, no competing label was seen; `-Infinity` when the
+   * label's own tokens have probability 0; never NaN. Scores of
+   * different methods are not on one scale: compare (and certify thresholds) within a method and
+   * model version.
+   */
+  score: number;
   confidenceMethod: ConfidenceMethod;
   provider: ProviderName;
   model: string;

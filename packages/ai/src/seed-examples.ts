@@ -1,6 +1,6 @@
 import type { DB } from '@signoff/db';
 import type { Kysely, Transaction } from 'kysely';
-import type { LabelledExample } from './naive-bayes';
+import type { LabelledExample } from './text-classifier';
 
 /**
  * Adds examples an agent's built-in model starts from (before any human label exists). An example

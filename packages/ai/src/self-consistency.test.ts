@@ -6,9 +6,16 @@ describe('majorityVote', () => {
     expect(majorityVote('refund', ['refund', 'other', 'refund', 'refund', 'other'])).toEqual({
       label: 'refund',
       confidence: 0.6,
+      score: expect.closeTo(Math.log(3.5 / 2.5), 12), // logit of (3 + 0.5) / (5 + 1)
       votes: { refund: 3, other: 2 },
       samples: 5,
     });
+  });
+
+  it('scores unanimity finitely, and more agreeing samples higher', () => {
+    expect(majorityVote('a', ['a', 'a', 'a', 'a', 'a']).score).toBeCloseTo(Math.log(11), 12);
+    expect(majorityVote('a', Array(10).fill('a')).score).toBeCloseTo(Math.log(21), 12);
+    expect(majorityVote('a', [undefined, undefined]).score).toBeCloseTo(Math.log(0.5 / 2.5), 12);
   });
 
   it('may overrule the first answer', () => {

@@ -1,8 +1,15 @@
+import { agreementScore } from './log-odds';
+
 /** The outcome of a self-consistency vote. */
 export interface SelfConsistencyVote {
   label: string;
   /** Samples that answered `label` / samples drawn (invalid answers count as disagreeing). */
   confidence: number;
+  /**
+   * The ranking score: logit of the agreement share smoothed by half a vote,
+   * ln((votes + 0.5) / (samples - votes + 0.5)) (`agreementScore`): finite at unanimity.
+   */
+  score: number;
   /** Valid samples per label, in order of first appearance. */
   votes: Record<string, number>;
   samples: number;
@@ -17,7 +24,7 @@ export interface SelfConsistencyVote {
  *
  * @example
  * majorityVote('refund', ['refund', 'other', 'refund', undefined, 'refund']);
- * // { label: 'refund', confidence: 0.6, votes: { refund: 3, other: 1 }, samples: 5 }
+ * // { label: 'refund', confidence: 0.6, score: Math.log(3.5 / 2.5), votes: { refund: 3, other: 1 }, samples: 5 }
  */
 export function majorityVote(firstLabel: string, samples: ReadonlyArray<string | undefined>): SelfConsistencyVote {
   const votes: Record<string, number> = {};
@@ -30,6 +37,7 @@ export function majorityVote(firstLabel: string, samples: ReadonlyArray<string |
   return {
     label,
     confidence: samples.length === 0 ? 0 : (votes[label] ?? 0) / samples.length,
+    score: agreementScore(votes[label] ?? 0, samples.length),
     votes,
     samples: samples.length,
   };

@@ -1,5 +1,11 @@
 // `signoff train`: a candidate of an agent's built-in model, promoted only if it beats the active one.
-import { type LocalModelTraining, loadTrainingExamples, trainingLabels, trainLocalModelCandidate } from '@signoff/ai';
+import {
+  DEFAULT_PROMOTION_ALPHA,
+  type LocalModelTraining,
+  loadTrainingExamples,
+  trainingLabels,
+  trainLocalModelCandidate,
+} from '@signoff/ai';
 import type { Actor } from '@signoff/governance';
 import { type Command, InvalidArgumentError } from 'commander';
 import { openDatabase } from '../open-database';
@@ -7,9 +13,10 @@ import { openDatabase } from '../open-database';
 const CLI_ACTOR: Actor = { type: 'system', id: 'cli:train' };
 
 /**
- * Adds `signoff train --agent NAME [--labels a,b,c] [--force]` to the program. It prints the
- * candidate against the active version on the candidate's holdout and exits 0 whether or not the
- * candidate was promoted; 1 when the agent has no examples to train on.
+ * Adds `signoff train --agent NAME [--labels a,b,c] [--alpha P] [--force]` to the program. It prints
+ * the candidate against the active version on the candidate's holdout (accuracies, the discordant
+ * pairs and the exact McNemar p-value) and exits 0 whether or not the candidate was promoted; 1 when
+ * the agent has no examples to train on.
  *
  * @example
  * registerTrainCommand(program);
@@ -19,7 +26,7 @@ export function registerTrainCommand(program: Command): Command {
   return program
     .command('train')
     .description(
-      "Train a candidate of an agent's built-in model on its seed examples and human labels; it becomes active only if it beats the active version on the same held-out examples",
+      "Train a candidate of an agent's built-in model on its seed examples and human labels; it becomes active only if an exact McNemar test on the same held-out examples says it beats the active version",
     )
     .requiredOption('--agent <name>', "the agent (a decide state's agent name)")
     .option(
@@ -27,8 +34,13 @@ export function registerTrainCommand(program: Command): Command {
       "comma-separated labels (default: the active model's, else those in the examples)",
       parseLabels,
     )
+    .option(
+      '--alpha <p>',
+      `the McNemar p-value at or below which the candidate is promoted (default ${DEFAULT_PROMOTION_ALPHA})`,
+      parseAlpha,
+    )
     .option('--force', 'make the candidate active even if it does not beat the active version')
-    .action(async (opts: { agent: string; labels?: string[]; force?: boolean }) => {
+    .action(async (opts: { agent: string; labels?: string[]; alpha?: number; force?: boolean }) => {
       const { db, close } = await openDatabase();
       try {
         const labels = opts.labels ?? (await trainingLabels(db, opts.agent));
@@ -44,6 +56,7 @@ export function registerTrainCommand(program: Command): Command {
         const training = await trainLocalModelCandidate(db, opts.agent, labels, {
           force: opts.force ?? false,
           actor: CLI_ACTOR,
+          ...(opts.alpha === undefined ? {} : { alpha: opts.alpha }),
         });
         console.log(formatTraining(opts.agent, labels, training));
       } finally {
@@ -52,13 +65,19 @@ export function registerTrainCommand(program: Command): Command {
     });
 }
 
+function parseAlpha(value: string): number {
+  const alpha = Number(value);
+  if (!(alpha > 0 && alpha < 1)) throw new InvalidArgumentError('--alpha must be a number between 0 and 1, e.g. 0.05');
+  return alpha;
+}
+
 function parseLabels(value: string): string[] {
   const labels = [...new Set(value.split(',').map((l) => l.trim()))].filter(Boolean);
   if (labels.length === 0) throw new InvalidArgumentError('--labels needs at least one label, e.g. refund,other');
   return labels;
 }
 
-/** The comparison as a small table, then the decision and why. */
+/** The comparison as a small table, the paired test, then the decision and why. */
 function formatTraining(agent: string, labels: readonly string[], { candidate, baseline }: LocalModelTraining): string {
   const m = candidate.metrics;
   const score = (accuracy: number | null) =>
@@ -67,6 +86,7 @@ function formatTraining(agent: string, labels: readonly string[], { candidate, b
     ['', `candidate v${candidate.version}`, baseline ? `current v${baseline.version}` : 'current'],
     ['holdout accuracy', score(m.holdoutAccuracy), baseline ? score(m.baselineAccuracy) : 'none active'],
     ['holdout size', String(m.holdoutSize), baseline ? String(m.holdoutSize) : '-'],
+    ...(m.mcnemar ? [['right only here', String(m.mcnemar.b), String(m.mcnemar.c)] as [string, string, string]] : []),
     [
       'examples',
       `${candidate.exampleCount} (${m.trainSize} trained on)`,
@@ -80,6 +100,11 @@ function formatTraining(agent: string, labels: readonly string[], { candidate, b
   return [
     `[signoff] train ${agent} on ${labels.join(', ')}`,
     ...table,
+    ...(m.mcnemar
+      ? [
+          `  exact McNemar, one-sided: p = ${m.mcnemar.pValue.toPrecision(3)} (promoted at p <= ${m.mcnemar.alpha}; b = ${m.mcnemar.b}, c = ${m.mcnemar.c})`,
+        ]
+      : []),
     `  promoted: ${verdict}`,
     `  why: ${m.reason}`,
     `  active: ${active === undefined ? 'none' : `v${active}`}`,
