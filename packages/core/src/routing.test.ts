@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { routeDecision } from './routing';
+import { rankingScore, routeDecision } from './routing';
 
 type Ctx = { input: { refund: number; tier: string } };
 const bigRefund = {
@@ -84,5 +84,25 @@ describe('routeDecision', () => {
     expect(routeDecision({ autoAcceptAt: 1, queue: 'support' }, ctx, { label: 'billing', confidence: 1 }).route).toBe(
       'auto',
     );
+  });
+});
+
+describe('rankingScore', () => {
+  it("keeps a provider's finite log-odds as they are", () => {
+    expect(rankingScore(3.5, 0.2)).toBe(3.5);
+    expect(rankingScore(-40, 0.9)).toBe(-40);
+  });
+
+  it('caps infinite scores at ±1e6, which JSON can carry and which still rank above every finite one', () => {
+    expect(rankingScore(Number.POSITIVE_INFINITY, 1)).toBe(1e6);
+    expect(rankingScore(Number.NEGATIVE_INFINITY, 0)).toBe(-1e6);
+    expect(JSON.parse(JSON.stringify({ s: rankingScore(Number.POSITIVE_INFINITY, 1) })).s).toBe(1e6);
+  });
+
+  it('falls back to the log-odds of the confidence when the provider gave no score', () => {
+    expect(rankingScore(undefined, 0.9)).toBeCloseTo(Math.log(9), 12);
+    expect(rankingScore(Number.NaN, 0.5)).toBe(0);
+    // A confidence of 1 is held just below it: a finite score, about ln(1e12).
+    expect(rankingScore(undefined, 1)).toBeCloseTo(27.631, 2);
   });
 });

@@ -118,6 +118,28 @@ function evaluateRule<C>(rule: RiskRule<C>, ctx: C, answer: { label: string; con
   }
 }
 
+/**
+ * The largest score a decision is ranked and stored with. Providers report +Infinity when no
+ * other label was possible (one label offered, no competitor among the log probabilities); JSON
+ * has no Infinity, so such a score is kept as this cap, which still ranks above every finite
+ * log-odds a model produces (exp(1e6) has no float).
+ */
+export const SCORE_LIMIT = 1e6;
+
+/**
+ * The score a decision is ranked by (certified thresholds are on it): the provider's log-odds,
+ * clamped to [-SCORE_LIMIT, SCORE_LIMIT], else the log-odds of its confidence.
+ *
+ * @example
+ * rankingScore(Number.POSITIVE_INFINITY, 1); // => 1e6
+ * rankingScore(undefined, 0.9); // => 2.197...
+ */
+export function rankingScore(score: number | undefined, confidence: number): number {
+  if (score !== undefined && !Number.isNaN(score)) return Math.max(-SCORE_LIMIT, Math.min(SCORE_LIMIT, score));
+  const p = Math.min(1 - 1e-12, Math.max(1e-12, confidence));
+  return Math.log(p / (1 - p));
+}
+
 export function formatPercent(x: number): string {
   return `${(x * 100).toFixed(1)}%`;
 }

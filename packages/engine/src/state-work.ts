@@ -11,6 +11,7 @@ import {
   isSampled,
   type ReviewState,
   type RouteReason,
+  rankingScore,
   routeDecision,
   type StateDefinition,
   type WaitState,
@@ -145,12 +146,9 @@ function reviewRequest(state: ReviewState<WorkflowContext>, ctx: WorkflowContext
   };
 }
 
-/** The score a result is ranked by: the provider's, else the log-odds of its confidence. */
+/** The score a result is ranked by: the provider's log-odds (clamped), else its confidence's. */
 function scoreOf(result: DecideResult): number {
-  const given = (result as { score?: number }).score;
-  if (given !== undefined && Number.isFinite(given)) return given;
-  const p = Math.min(1 - 1e-12, Math.max(1e-12, result.confidence));
-  return Math.log(p / (1 - p));
+  return rankingScore(result.score, result.confidence);
 }
 
 /** The policy in force for a certified state, and whether its certificate covers this answer. */

@@ -2,7 +2,7 @@
 // of its predecessors' decisions that it did not train on, re-scored by it. It is never
 // auto-accepted on raw scores by accident: without a passing certificate its decisions go to people.
 import { type CalibrationKey, type FittedCalibration, fitCalibrationOnPoints } from '@signoff/ai';
-import { isAppError } from '@signoff/core';
+import { isAppError, rankingScore } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import type { Actor } from '@signoff/governance';
 import { type Kysely, sql } from 'kysely';
@@ -80,7 +80,11 @@ export async function certifyPromotedModel(
       return { r, answer, wrong: r.human_label === null ? undefined : answer.label !== r.human_label };
     });
     const certification = certifyThreshold(
-      scored.map((s) => ({ score: s.answer.score, probability: s.r.probability, wrong: s.wrong })),
+      scored.map((s) => ({
+        score: rankingScore(s.answer.score, s.answer.confidence),
+        probability: s.r.probability,
+        wrong: s.wrong,
+      })),
       { maxError: policy.maxError, delta: 1 - policy.confidence },
     );
     const labelled = scored.filter((s) => s.wrong !== undefined);

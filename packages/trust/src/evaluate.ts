@@ -6,6 +6,7 @@ import {
   expectedCalibrationError,
   type LabelledExample,
 } from '@signoff/ai';
+import { rankingScore } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import type { Kysely } from 'kysely';
 import { clopperPearsonUpper } from './bounds';
@@ -78,7 +79,7 @@ export async function evaluateModel(
       try {
         const r = await provider.decide(db, { agent, labels: input.labels, text: example.text });
         meta = { model: r.model, modelVersion: r.modelVersion, confidenceMethod: r.confidenceMethod };
-        const score = (r as { score?: number }).score ?? logit(r.confidence);
+        const score = rankingScore((r as { score?: number }).score, r.confidence);
         const calibrated = input.calibration
           ? await input.calibration.calibrate(
               db,
@@ -172,9 +173,4 @@ export function hindsightAutomation(sorted: readonly { score: number; right: boo
     if (!tieContinues && wrong / (i + 1) <= maxError) best = (i + 1) / sorted.length;
   }
   return best;
-}
-
-function logit(p: number): number {
-  const q = Math.min(1 - 1e-12, Math.max(1e-12, p));
-  return Math.log(q / (1 - q));
 }
