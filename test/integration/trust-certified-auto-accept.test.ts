@@ -3,7 +3,6 @@
 // certificate, applied, lets high scores through with their audit probability; the drift guard
 // pauses auto-accept when audit samples say the error went up; a person resumes it.
 import { createLocalProvider } from '@signoff/ai';
-import { claimNextTask, submitVerdict } from '@signoff/engine';
 import { upsertUser } from '@signoff/governance';
 import {
   accuracyReport,
@@ -18,10 +17,10 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startTestEngine, type TestEngine } from '../support/engine';
 import { waitFor } from '../support/signoff';
 import {
+  answerQueue,
   trustFlow as flow,
   trustInput as input,
   TRUST_QUEUE,
-  trustAnswer,
   trustSeedExamples,
 } from '../support/trust-flow';
 
@@ -67,35 +66,6 @@ async function decisionsOf(ids: string[]) {
     .execute();
 }
 
-/** Answers every open task of the queue: with the truth, or (`wrong`) with the other label. */
-async function answerAll(options: { wrong?: boolean } = {}) {
-  let answered = 0;
-  for (;;) {
-    const task = await t.db.transaction().execute((trx) => claimNextTask(trx, e, reviewer.id, TRUST_QUEUE));
-    if (!task) return answered;
-    const item = await t.db
-      .selectFrom('items')
-      .select('input')
-      .where('id', '=', task.item_id)
-      .executeTakeFirstOrThrow();
-    const label = trustAnswer((item.input as { truth: string }).truth, options.wrong);
-    const decision = await t.db
-      .selectFrom('decisions')
-      .select('label')
-      .where('id', '=', task.decision_id as string)
-      .executeTakeFirstOrThrow();
-    await t.db.transaction().execute((trx) =>
-      submitVerdict(trx, e, reviewer.id, {
-        taskId: task.id,
-        ...(decision.label === label
-          ? { verdict: 'confirm' as const }
-          : { verdict: 'correct' as const, label, reason: 'the ticket says otherwise' }),
-      }),
-    );
-    answered++;
-  }
-}
-
 describe('certified auto-accept', () => {
   it('auto-accepts nothing before a certificate: every decision goes to a person, drawn with probability 1', async () => {
     const policy = await findPolicyInForce(t.db, 'trust-flow', 'classify');
@@ -118,7 +88,7 @@ describe('certified auto-accept', () => {
       expect(d.policy_version_id).toBe(policy?.id);
       expect(d.certificate_id).toBeNull();
     }
-    expect(await answerAll()).toBe(80);
+    expect(await answerQueue(t.db, e, reviewer.id, TRUST_QUEUE)).toBe(80);
   });
 
   it('certifies a threshold on those fair labels, and the applied certificate lets high scores through, audited at its rate', async () => {
@@ -147,7 +117,9 @@ describe('certified auto-accept', () => {
     // The sampled ones wait for a QA verdict; the items went on.
     const sampled = decisions.filter((d) => d.route === 'sampled');
     expect(sampled.length).toBeGreaterThan(0);
-    expect(await answerAll()).toBe(decisions.filter((d) => d.route !== 'auto').length);
+    expect(await answerQueue(t.db, e, reviewer.id, TRUST_QUEUE)).toBe(
+      decisions.filter((d) => d.route !== 'auto').length,
+    );
     const [row] = await accuracyReport(t.db, { workflow: 'trust-flow' });
     expect(row?.automated.strata).toEqual([
       { probability: 0.5, population: auto.length, labelled: sampled.length, wrong: 0 },
@@ -161,7 +133,7 @@ describe('certified auto-accept', () => {
     // The world drifts: from now on reviewers find the AI wrong on every sampled decision.
     const ids = await submit(140, 80);
     for (const id of ids) await e.settle(id, ['waiting', 'succeeded']);
-    await answerAll({ wrong: true });
+    await answerQueue(t.db, e, reviewer.id, TRUST_QUEUE, { wrong: true });
     const [guard] = await evaluateDriftGuards(t.db);
     expect(guard).toMatchObject({ policyVersionId: certified?.id, alarmed: true });
     // Its samples: every decision drawn for audit under this policy version (all at the base

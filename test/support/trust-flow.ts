@@ -1,7 +1,11 @@
 // A workflow whose one decide state declares certified auto-accept, with tickets whose true label
 // travels in the input, so tests can answer review tasks with the truth (or against it).
 import { defineWorkflow } from '@signoff/core';
+import type { DB } from '@signoff/db';
+import { claimNextTask, submitVerdict } from '@signoff/engine';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import type { TestEngine } from './engine';
 
 export const TRUST_AGENT = 'trust-intent';
 /** Where its reviews and audit samples wait. */
@@ -49,4 +53,38 @@ export function trustInput(i: number) {
 /** The label a reviewer gives a ticket: its truth, or (`wrong`) the other one. */
 export function trustAnswer(truth: string, wrong = false): string {
   return wrong ? (truth === 'refund' ? 'shipping' : 'refund') : truth;
+}
+
+/**
+ * Claims and answers every open task of `queue` as `reviewerId`, with each ticket's truth (from its
+ * input) or, with `wrong`, the other label; returns how many it answered.
+ */
+export async function answerQueue(
+  db: Kysely<DB>,
+  e: TestEngine,
+  reviewerId: string,
+  queue: string,
+  options: { wrong?: boolean } = {},
+): Promise<number> {
+  let answered = 0;
+  for (;;) {
+    const task = await db.transaction().execute((trx) => claimNextTask(trx, e, reviewerId, queue));
+    if (!task) return answered;
+    const item = await db.selectFrom('items').select('input').where('id', '=', task.item_id).executeTakeFirstOrThrow();
+    const label = trustAnswer((item.input as { truth: string }).truth, options.wrong);
+    const decision = await db
+      .selectFrom('decisions')
+      .select('label')
+      .where('id', '=', task.decision_id as string)
+      .executeTakeFirstOrThrow();
+    await db.transaction().execute((trx) =>
+      submitVerdict(trx, e, reviewerId, {
+        taskId: task.id,
+        ...(decision.label === label
+          ? { verdict: 'confirm' as const }
+          : { verdict: 'correct' as const, label, reason: 'the ticket says otherwise' }),
+      }),
+    );
+    answered++;
+  }
 }

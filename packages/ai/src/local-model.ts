@@ -8,6 +8,7 @@ import {
   type LocalModelCandidate,
   type LocalModelMetrics,
   type PromotionBaseline,
+  type ServedFit,
   trainCandidate,
 } from './local-training';
 import { classifierFromJSON } from './stored-classifier';
@@ -59,6 +60,12 @@ export interface TrainLocalModelCandidateOptions {
   alpha?: number;
   /** Who trained it, for the audit event. Default: the system. */
   actor?: Actor;
+  /**
+   * `holdout-free`: serve the fit trained without the holdout (when there is one), so that labels
+   * of held-out texts are fair evidence about the model that answers: what a certificate at
+   * promotion needs. Costs the holdout's share of the training data. Default `all-examples`.
+   */
+  serve?: ServedFit;
 }
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -153,6 +160,7 @@ export async function trainLocalModelCandidate(
     onlyIfNone: false,
     actor: options.actor ?? SYSTEM,
     ...(options.alpha === undefined ? {} : { alpha: options.alpha }),
+    serve: options.serve ?? 'all-examples',
   });
 }
 
@@ -160,7 +168,14 @@ async function trainVersion(
   db: Db,
   agent: string,
   labels: readonly string[],
-  options: { force: boolean; forceReason: string; onlyIfNone: boolean; actor: Actor; alpha?: number },
+  options: {
+    force: boolean;
+    forceReason: string;
+    onlyIfNone: boolean;
+    actor: Actor;
+    alpha?: number;
+    serve?: ServedFit;
+  },
 ): Promise<LocalModelTraining> {
   const examples = await loadTrainingExamples(db, agent, labels);
   if (examples.length === 0) {
@@ -190,6 +205,7 @@ async function trainVersion(
       forced: decision.forced,
       reason: decision.reason,
       mcnemar: decision.mcnemar,
+      serves: options.serve === 'holdout-free' && candidate.evaluation ? 'holdout-free' : 'all-examples',
     };
     const stored = await storeVersion(trx, agent, candidate, metrics);
     await appendAudit(trx, {
@@ -259,7 +275,8 @@ async function storeVersion(
       .where('active', '=', true)
       .execute();
   }
-  const params = JSON.stringify(candidate.final.toJSON());
+  const served = metrics.serves === 'holdout-free' && candidate.evaluation ? candidate.evaluation : candidate.final;
+  const params = JSON.stringify(served.toJSON());
   const evalParams = candidate.evaluation ? JSON.stringify(candidate.evaluation.toJSON()) : null;
   // The lock makes a conflict impossible among trainers; a writer that bypasses it only costs a retry.
   for (let attempt = 0; attempt < 5; attempt++) {

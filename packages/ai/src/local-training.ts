@@ -35,7 +35,16 @@ export interface LocalModelMetrics extends HoldoutMetrics {
    * stored before the test existed).
    */
   mcnemar: PromotionTest | null;
+  /**
+   * Which of the candidate's two fits this version serves: `all-examples` (the holdout folded in,
+   * the default) or `holdout-free` (the fit the holdout measured, so that a certificate issued on
+   * the held-out labels covers the model that answers). Absent on versions stored before.
+   */
+  serves?: ServedFit;
 }
+
+/** Which fit of a candidate a stored version serves (see `LocalModelMetrics.serves`). */
+export type ServedFit = 'all-examples' | 'holdout-free';
 
 /** The exact McNemar test a promotion was decided by. */
 export interface PromotionTest extends McNemarTest {

@@ -10,3 +10,4 @@ export * from './fair-labels';
 export * from './overview';
 export * from './policies';
 export * from './policy-source';
+export * from './train-certified';

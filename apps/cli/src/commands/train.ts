@@ -1,12 +1,7 @@
 // `signoff train`: a candidate of an agent's built-in model, promoted only if it beats the active one.
-import {
-  DEFAULT_PROMOTION_ALPHA,
-  type LocalModelTraining,
-  loadTrainingExamples,
-  trainingLabels,
-  trainLocalModelCandidate,
-} from '@signoff/ai';
+import { DEFAULT_PROMOTION_ALPHA, type LocalModelTraining, loadTrainingExamples, trainingLabels } from '@signoff/ai';
 import type { Actor } from '@signoff/governance';
+import { type CertifiedTraining, pct, trainCertified } from '@signoff/trust';
 import { type Command, InvalidArgumentError } from 'commander';
 import { openDatabase } from '../open-database';
 
@@ -53,16 +48,48 @@ export function registerTrainCommand(program: Command): Command {
           process.exitCode = 1;
           return;
         }
-        const training = await trainLocalModelCandidate(db, opts.agent, labels, {
+        const r = await trainCertified(db, {
+          agent: opts.agent,
+          labels,
           force: opts.force ?? false,
           actor: CLI_ACTOR,
           ...(opts.alpha === undefined ? {} : { alpha: opts.alpha }),
         });
-        console.log(formatTraining(opts.agent, labels, training));
+        console.log(formatTraining(opts.agent, labels, r.training));
+        const certified = formatCertifications(r);
+        if (certified) console.log(certified);
       } finally {
         await close();
       }
     });
+}
+
+/** What promotion did to the certified states that depend on the agent. */
+function formatCertifications(r: CertifiedTraining): string | null {
+  if (r.certifiedStates.length === 0) return null;
+  const m = r.training.candidate.metrics;
+  const lines = [
+    `  serves: ${m.serves === 'holdout-free' ? 'the fit trained without the holdout (certified states depend on this agent)' : 'the fit on every example'}`,
+  ];
+  if (r.notCertified) {
+    lines.push(`  certification at promotion: none, ${r.notCertified}`);
+    return lines.join('\n');
+  }
+  for (const c of r.certifications) {
+    const where = `${c.key.workflow} / ${c.key.state}`;
+    const certified = c.certification.certified;
+    lines.push(
+      certified
+        ? `  ${where}: certified ${c.key.modelVersion} at score >= ${certified.threshold.toPrecision(4)} on ${c.heldOutLabels} held-out fair labels (error at most ${pct(certified.bound.upper)}, ${pct(certified.automation)} automated)${c.applied ? `, in force as policy version ${c.applied.version}` : ', not applied: the state is paused'}`
+        : `  ${where}: not certified: ${c.certification.reason}; ${c.key.modelVersion} auto-accepts nothing there until its fair labels certify it`,
+    );
+    lines.push(
+      c.calibration
+        ? `  ${where}: calibrator ${c.calibration.activated ? 'activated' : 'fitted, not activated'}: ${c.calibration.reason}`
+        : `  ${where}: no calibrator: ${c.calibrationSkipped}`,
+    );
+  }
+  return lines.join('\n');
 }
 
 function parseAlpha(value: string): number {
