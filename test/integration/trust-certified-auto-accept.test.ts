@@ -11,6 +11,7 @@ import {
   evaluateDriftGuards,
   findPolicyInForce,
   resumePolicy,
+  trustOverview,
 } from '@signoff/trust';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -150,6 +151,11 @@ describe('certified auto-accept', () => {
     const paused = await findPolicyInForce(t.db, 'trust-flow', 'classify');
     expect(paused).toMatchObject({ status: 'paused', certificateId: certified?.certificateId });
     expect(paused?.reason).toMatch(/^drift guard: after \d+ audit samples/);
+    // The paused state still shows the guard that paused it, with its alarm.
+    const [overview] = await trustOverview(t.db);
+    expect(overview?.policy.status).toBe('paused');
+    expect(overview?.guard).toMatchObject({ samples: guard?.samples, wrong: guard?.wrong, alarmAt: 20 });
+    expect(overview?.guard?.alarmedAt).toBeInstanceOf(Date);
     const audit = await t.db.selectFrom('audit_events').select('action').where('stream', '=', 'config').execute();
     expect(audit.map((a) => a.action)).toEqual(
       expect.arrayContaining(['policy.declared', 'certificate.issued', 'policy.certified', 'policy.paused']),

@@ -38,11 +38,22 @@ export async function trustOverview(db: Kysely<DB>): Promise<StateTrust[]> {
     const cert = policy.certificateId
       ? await db.selectFrom('certificates').selectAll().where('id', '=', policy.certificateId).executeTakeFirst()
       : undefined;
-    const guard = await db
-      .selectFrom('drift_guards')
-      .selectAll()
-      .where('policy_version_id', '=', policy.id)
-      .executeTakeFirst();
+    // A paused version has no guard of its own: show the guard of the version it paused, whose
+    // alarm (or a person) paused it, so the evidence stays in view.
+    const guard =
+      (await db.selectFrom('drift_guards').selectAll().where('policy_version_id', '=', policy.id).executeTakeFirst()) ??
+      (policy.status === 'paused'
+        ? await db
+            .selectFrom('drift_guards as g')
+            .innerJoin('policy_versions as p', 'p.id', 'g.policy_version_id')
+            .selectAll('g')
+            .where('p.workflow_name', '=', policy.workflow)
+            .where('p.state', '=', policy.state)
+            .where('p.version', '<', policy.version)
+            .orderBy('p.version', 'desc')
+            .limit(1)
+            .executeTakeFirst()
+        : undefined);
     const key = await latestDecisionKey(db, policy.workflow, policy.state);
     let progress: StateTrust['progress'] = null;
     const needed = labelsNeeded(policy.maxError, 1 - policy.confidence);
