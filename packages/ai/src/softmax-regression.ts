@@ -177,10 +177,24 @@ export class SoftmaxRegressionClassifier implements TextClassifier {
     return { ...this.#training };
   }
 
+  /**
+   * The text's feature vector, remembered for the last text: a decision asks for the prediction
+   * and then for its evidence, and hashing the n-grams is most of the cost of either.
+   */
+  #features(text: string): ReturnType<typeof hashedFeatures> {
+    if (this.#lastText !== text) {
+      this.#lastVector = hashedFeatures(text, this.#config);
+      this.#lastText = text;
+    }
+    return this.#lastVector as ReturnType<typeof hashedFeatures>;
+  }
+  #lastText: string | undefined;
+  #lastVector: ReturnType<typeof hashedFeatures> | undefined;
+
   predict(text: string, among: readonly string[] = this.labels): TextPrediction {
     if (among.length === 0) throw new AppError('BAD_INPUT', 'predict needs at least one label');
     const columns = among.map((l) => this.#column(l));
-    const logits = this.#logits(hashedFeatures(text, this.#config), columns);
+    const logits = this.#logits(this.#features(text), columns);
     const best = argmax(logits);
     if (best === undefined) {
       throw new AppError('BAD_INPUT', `none of the labels ${among.join(', ')} has training examples`);
@@ -201,7 +215,7 @@ export class SoftmaxRegressionClassifier implements TextClassifier {
    */
   evidence(text: string, label: string, limit = 3): string[] {
     const column = this.#column(label);
-    const vector = hashedFeatures(text, this.#config);
+    const vector = this.#features(text);
     const others = this.labels.map((l) => this.#column(l)).filter((c) => c !== column && this.#classCounts[c]);
     const logits = this.#logits(vector, others);
     const rival = others[argmax(logits) ?? -1];
