@@ -18,9 +18,11 @@ export interface DecideRequest {
  * How a raw confidence was obtained, recorded with every decision so calibration can tell them apart:
  * `logprobs` (token log probabilities of the label), `self-consistency` (share of sampled answers
  * that agree), `verbalized` (the model's own rating: the last resort), `posterior` (the local model's
- * softmax probability, or naive Bayes posterior for versions stored before it).
+ * softmax probability, or naive Bayes posterior for versions stored before it), `unavailable` (no
+ * confidence worth the name: a deterministic endpoint whose samples cannot vary, and the agent did
+ * not opt into the verbalised rating; such a decision always goes to review, with `confidence` 0).
  */
-export type ConfidenceMethod = 'logprobs' | 'self-consistency' | 'verbalized' | 'posterior';
+export type ConfidenceMethod = 'logprobs' | 'self-consistency' | 'verbalized' | 'posterior' | 'unavailable';
 
 export type ProviderName = 'openai' | 'local';
 
@@ -72,6 +74,12 @@ export interface DecideResult {
   costUsd?: number;
   /** How the OpenAI-compatible provider imposed the output schema (see `OutputMode`). */
   outputMode?: OutputMode;
+  /**
+   * Why the confidence is not what `confidenceMethod` alone suggests: log probabilities present but
+   * not spelling the answer, self-consistency impossible on a deterministic endpoint, the verbalised
+   * rating used as the fallback for it. Stored with the decision.
+   */
+  confidenceNote?: string;
   /**
    * The calls the model made to the agent's tools before it answered, in order (OpenAI-compatible
    * provider, agents with `tools` only; absent otherwise).

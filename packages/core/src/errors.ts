@@ -27,22 +27,55 @@ export interface FieldIssue {
   message: string;
 }
 
+/**
+ * What an AI failure was, for the review reason and the decision record: which endpoint and model,
+ * what it answered (HTTP status, the provider's own message, the parameter it refused) and, for a
+ * refusal by an open circuit breaker, when the next probe goes through and what opened it.
+ */
+export interface AiFailure {
+  kind:
+    | 'unreachable'
+    | 'timeout'
+    | 'http_error'
+    | 'refused_parameter'
+    | 'invalid_output'
+    | 'circuit_open'
+    | 'aborted'
+    | 'not_configured';
+  provider: string;
+  /** The base URL without credentials or query. */
+  endpoint?: string;
+  model?: string;
+  status?: number;
+  /** The endpoint's own error message, as it sent it (trimmed). */
+  providerMessage?: string;
+  /** The request parameter the endpoint named in its refusal (`logprobs`, `n`, `response_format`). */
+  parameter?: string;
+  /** `circuit_open`: epoch milliseconds at which the breaker lets the next probe through. */
+  retryAt?: number;
+  /** `circuit_open`: the failure that opened the circuit. */
+  lastFailure?: Omit<AiFailure, 'lastFailure'>;
+}
+
 export class AppError extends Error {
   override readonly name = 'AppError';
   readonly code: AppErrorCode;
   readonly issues: FieldIssue[] | undefined;
   /** For `RATE_LIMITED`: whole seconds until a new attempt can succeed (sent as `Retry-After`). */
   readonly retryAfterSeconds: number | undefined;
+  /** For `AI_UNAVAILABLE` and `AI_INVALID_OUTPUT`: what the endpoint did (see `AiFailure`). */
+  readonly ai: AiFailure | undefined;
 
   constructor(
     code: AppErrorCode,
     message: string,
-    options?: { cause?: unknown; issues?: FieldIssue[]; retryAfterSeconds?: number },
+    options?: { cause?: unknown; issues?: FieldIssue[]; retryAfterSeconds?: number; ai?: AiFailure },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.issues = options?.issues;
     this.retryAfterSeconds = options?.retryAfterSeconds;
+    this.ai = options?.ai;
   }
 }
 

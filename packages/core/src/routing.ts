@@ -1,3 +1,4 @@
+import type { AiFailure } from './errors';
 import { DEFAULT_AUDIT_RATE, type RiskRule, type RoutingPolicy } from './workflow';
 
 export type Route = 'auto' | 'review' | 'sampled';
@@ -12,6 +13,8 @@ export type RouteReasonCode =
   | 'risk_rule_error'
   | 'ai_unavailable'
   | 'ai_invalid_output'
+  /** The endpoint gave no confidence worth the name (deterministic samples, no logprobs). */
+  | 'confidence_unavailable'
   | 'qa_sample'
   | 'checker_disagrees';
 
@@ -21,6 +24,8 @@ export interface RouteReason {
   message: string;
   /** The risk rule's name, for `risk_rule` reasons. */
   rule?: string;
+  /** For `ai_unavailable` and `ai_invalid_output`: the endpoint's failure (status, message, parameter). */
+  ai?: AiFailure;
 }
 
 export interface RoutingResult {

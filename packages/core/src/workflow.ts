@@ -133,6 +133,35 @@ export interface AgentSpec {
    * model ignores them). Part of the version hash.
    */
   tools?: readonly AgentTool[];
+  /** How the OpenAI-compatible provider asks this agent's model; unset fields use the provider's. */
+  ai?: AgentAiOptions;
+}
+
+/**
+ * Per-agent settings of the OpenAI-compatible provider (each overrides the provider's, which come
+ * from the environment: see packages/ai/README.md). Part of the version hash.
+ */
+export interface AgentAiOptions {
+  /** Answers drawn for self-consistency when the endpoint gives no usable log probabilities. Default 5. */
+  samples?: number;
+  /**
+   * Where confidence comes from when log probabilities are unusable: `self-consistency` (default),
+   * `verbalized` (the model's own rating, flagged as such), or `review` (no confidence: to a person).
+   */
+  confidenceFallback?: 'self-consistency' | 'verbalized' | 'review';
+  /**
+   * When self-consistency is impossible (a deterministic endpoint): `review` (default) or the
+   * model's own rating (`verbalized`), recorded with a note saying so.
+   */
+  whenConfidenceUnavailable?: 'review' | 'verbalized';
+  /** Per request attempt. */
+  timeoutMs?: number;
+  /** Requests in flight at once for this agent. */
+  maxConcurrency?: number;
+  /** Token budget per minute for this agent (input + output). */
+  tokensPerMinute?: number;
+  /** US dollars per million tokens, overriding the built-in price list for this agent's model. */
+  pricing?: { inputPerMillion: number; outputPerMillion: number };
 }
 
 /** A function an agent may call while deciding, its arguments validated by `parameters`. */

@@ -117,6 +117,10 @@ export interface DecisionsTable {
   threshold: ColumnType<number | null, number | null | undefined, number | null>;
   policy_version_id: ColumnType<string | null, string | null | undefined, string | null>;
   certificate_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** How the schema was imposed: json_schema, tool_call or json_object; null when local or no answer (0015). */
+  output_mode: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Why the confidence is not what its method promises (logprobs unused, deterministic samples) (0015). */
+  confidence_note: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: TimestampDefault;
 }
 

@@ -54,6 +54,8 @@ export async function getTaskView(db: Kysely<DB>, taskId: string) {
           'confidence',
           'calibrated_confidence',
           'confidence_method',
+          'confidence_note',
+          'output_mode',
           'input_text',
           'created_at',
         ])
@@ -104,6 +106,9 @@ export async function getItemDetail(db: Kysely<DB>, itemId: string) {
         'prompt_version',
         'label',
         'confidence',
+        'confidence_method',
+        'confidence_note',
+        'output_mode',
         'route',
         'reasons',
         'created_at',

@@ -323,8 +323,9 @@ export function decisionInsert(
     state: at.state,
     agent: d.agent,
     provider: r?.provider ?? d.provider,
-    model: r?.model ?? 'unavailable',
-    model_version: r?.modelVersion ?? 'unavailable',
+    // A call that got no answer still names the model it asked (from the failure), when known.
+    model: r?.model ?? d.failure?.model ?? 'unavailable',
+    model_version: r?.modelVersion ?? d.failure?.model ?? 'unavailable',
     prompt_version: r?.promptVersion ?? 'unavailable',
     input_hash: r?.inputHash ?? d.inputHash,
     input_text: d.inputText,
@@ -350,6 +351,8 @@ export function decisionInsert(
     threshold: d.threshold,
     policy_version_id: d.policyVersionId ?? null,
     certificate_id: d.certificateId ?? null,
+    output_mode: r?.outputMode ?? null,
+    confidence_note: r?.confidenceNote ?? null,
   };
 }
 

@@ -69,11 +69,13 @@ export function insertDecisionsSql(values: readonly DecisionInsert[]): RawBuilde
     INSERT INTO decisions (id, item_id, state_run_id, state, agent, provider, model, model_version, prompt_version,
                            input_hash, input_text, output, label, confidence, confidence_method,
                            calibrated_confidence, calibrator_id, route, reasons, latency_ms, tokens_in, tokens_out,
-                           cost_usd, score, audit_probability, threshold, policy_version_id, certificate_id)
+                           cost_usd, score, audit_probability, threshold, policy_version_id, certificate_id,
+                           output_mode, confidence_note)
     SELECT v.id, v.item_id, v.state_run_id, v.state, v.agent, v.provider, v.model, v.model_version, v.prompt_version,
            v.input_hash, v.input_text, v.output, v.label, v.confidence, v.confidence_method,
            v.calibrated_confidence, v.calibrator_id, v.route, v.reasons, v.latency_ms, v.tokens_in, v.tokens_out,
-           v.cost_usd, v.score, v.audit_probability, v.threshold, v.policy_version_id, v.certificate_id
+           v.cost_usd, v.score, v.audit_probability, v.threshold, v.policy_version_id, v.certificate_id,
+           v.output_mode, v.confidence_note
       FROM ${rows(values)} AS v(id uuid, item_id uuid, state_run_id uuid, state text, agent text, provider text,
                                 model text, model_version text, prompt_version text, input_hash text,
                                 input_text text, output jsonb, label text, confidence double precision,
@@ -81,7 +83,8 @@ export function insertDecisionsSql(values: readonly DecisionInsert[]): RawBuilde
                                 calibrator_id uuid, route text, reasons jsonb, latency_ms integer,
                                 tokens_in integer, tokens_out integer, cost_usd double precision,
                                 score double precision, audit_probability double precision,
-                                threshold double precision, policy_version_id uuid, certificate_id uuid)`;
+                                threshold double precision, policy_version_id uuid, certificate_id uuid,
+                                output_mode text, confidence_note text)`;
 }
 
 export function insertReviewTasksSql(values: readonly ReviewTaskInsert[]): RawBuilder<unknown> {

@@ -1,7 +1,7 @@
 // The vocabulary of the one transition path: what happened to an item (an `Outcome`), the item as
 // it is under its row lock (`ItemSnapshot`), and the writes a transition makes (`Plan`). No I/O here.
 import type { DecideResult } from '@signoff/ai';
-import type { FinalStatus, RouteReason, VerdictInput } from '@signoff/core';
+import type { AiFailure, FinalStatus, RouteReason, VerdictInput } from '@signoff/core';
 import type { DecisionsTable, Item, LabelsTable, ReviewsTable, ReviewTask } from '@signoff/db';
 import type { Actor } from '@signoff/governance';
 import type { Selectable } from 'kysely';
@@ -47,6 +47,8 @@ export interface DecisionRecord {
   certificateId?: string | null;
   /** The checker agent's independent answer, when the state has one. */
   checker?: { agent: string; agrees: boolean; label: string | null; confidence: number | null; message: string };
+  /** Why the provider gave no answer (its endpoint, model, status, message), when it failed. */
+  failure?: AiFailure;
 }
 
 /** A unit of human work to create. */
