@@ -221,8 +221,18 @@ async function decide(
     : { value: result.confidence, calibratorId: null };
   const check = state.checker ? await runChecker(deps, job, state, ctx, text, result.label) : undefined;
   let confidence = calibrated.value;
+  // No confidence worth the name (a deterministic endpoint, nothing else configured): never
+  // automated, and no score for certification to rank.
+  const noConfidence = result.confidenceMethod === 'unavailable';
   let score = scoreOf(result);
-  const checkerReasons: RouteReason[] = [];
+  const checkerReasons: RouteReason[] = noConfidence
+    ? [
+        {
+          code: 'confidence_unavailable',
+          message: `The model answered "${result.label}" but gave no usable confidence: ${result.confidenceNote ?? 'the endpoint offers none'}`,
+        },
+      ]
+    : [];
   if (check && !check.agrees) {
     if ((state.checker?.onDisagree ?? 'review') === 'lower') {
       const penalty = state.checker?.penalty ?? 0.5;
@@ -247,7 +257,7 @@ async function decide(
     reasons: routing.reasons,
     calibratedConfidence: confidence,
     calibratorId: calibrated.calibratorId,
-    score,
+    score: noConfidence ? null : score,
     auditProbability: auditProbability(state.policy, { route: routing.route, score, threshold }),
     threshold,
     policyVersionId: certified?.policy?.id ?? null,
