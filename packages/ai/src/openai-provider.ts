@@ -594,6 +594,8 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
           `${why}, and self-consistency is impossible: the endpoint's samples never vary (it ignores temperature${st.sampling === 'n' ? '' : ' and n'}, or serves cached answers)`,
         );
       } else {
+        /** The id of each sample request's completion. */
+        const sampleIds: string[] = [];
         let drawn: Awaited<ReturnType<typeof drawSamples<{ answer: Answer | undefined; id: string; raw: string }>>>;
         try {
           drawn = await drawSamples(
@@ -611,6 +613,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
                 req.agent,
               );
               completions.push(c);
+              sampleIds.push(c.id);
               return (c.choices ?? []).map((ch) => {
                 const r = readAnswer(ch, mode, model, req.labels, endpoint);
                 // an unusable sample counts as disagreeing
@@ -632,8 +635,9 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
           learn(st, { n: drawn.support === 'n' ? 'honoured' : drawn.support === 'ignores-n' ? 'ignored' : 'refused' });
         }
         // One completion handed out twice (the first answer's, or an earlier draw's) is a cache.
-        const requestIds = [...new Set(drawn.answers.map((a) => a.id))];
-        const served = requestIds.filter((id) => id === completion.id || st.ids.seen(id));
+        const served = sampleIds.filter(
+          (id, k) => id === completion.id || sampleIds.indexOf(id) < k || st.ids.seen(id),
+        );
         const allSame = drawn.answers.every((a) => a.raw === first.text);
         if (served.length > 0 || (st.caps.temperature === 'unknown' && allSame)) {
           learn(st, { temperature: 'ignored', confidence: 'unavailable' });

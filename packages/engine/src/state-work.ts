@@ -243,7 +243,12 @@ async function decide(
   }
   const certified = state.policy.autoAccept ? await certifiedPolicy(deps, workflowName, job.state, result) : undefined;
   const routed = routeDecision(state.policy, ctx, { label: result.label, confidence, score }, certified?.gate);
-  const reasons = [...checkerReasons, ...routed.reasons];
+  // Without a confidence, "below the threshold" would only restate confidence_unavailable.
+  const thresholdCodes = ['low_confidence', 'below_certified_threshold'];
+  const reasons = [
+    ...checkerReasons,
+    ...(noConfidence ? routed.reasons.filter((r) => !thresholdCodes.includes(r.code)) : routed.reasons),
+  ];
   const routing = { ...routed, reasons, route: reasons.length > 0 ? ('review' as const) : routed.route };
   const threshold = certified
     ? certified.gate.open
