@@ -4,6 +4,9 @@
 // bad answer is asked again once, quoting the error; failures carry the endpoint's own words; the
 // settings come from the agent and the environment. The real `openai` SDK against the fake
 // endpoint over HTTP.
+
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   aiEnv,
   createOpenAIProvider,
@@ -98,6 +101,55 @@ describe('refused parameters', () => {
       providerMessage: 'fake: injected HTTP 400',
     });
     expect((e as Error).message).toContain('answered HTTP 400 (not retried): "fake: injected HTTP 400"');
+  });
+});
+
+describe("errors in other servers' shapes", () => {
+  it("reads vLLM's top-level error body: the refusal is recognised by its message and quoted", async () => {
+    // vLLM's OpenAI server answers errors as {"object": "error", "message": ...}, not {"error": {...}}.
+    const said = "logprobs is not supported with this model's sampler";
+    const server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c) => {
+        raw += c;
+      });
+      req.on('end', () => {
+        const body = JSON.parse(raw) as { logprobs?: boolean; model: string };
+        res.setHeader('content-type', 'application/json');
+        if (body.logprobs) {
+          res.statusCode = 400;
+          return res.end(
+            JSON.stringify({ object: 'error', message: said, type: 'BadRequestError', param: null, code: 400 }),
+          );
+        }
+        res.end(
+          JSON.stringify({
+            id: `chatcmpl-${Math.random()}`,
+            object: 'chat.completion',
+            created: 1,
+            model: body.model,
+            choices: [
+              {
+                index: 0,
+                message: { role: 'assistant', content: '{"label":"refund","rationale":"asks","confidence":0.8}' },
+                finish_reason: 'stop',
+              },
+            ],
+          }),
+        );
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+      const p = createOpenAIProvider({ apiKey: 'x', baseURL: url, maxRetries: 0, confidenceFallback: 'verbalized' });
+      const r = await p.decide(t.db, request());
+      expect(r).toMatchObject({ label: 'refund', confidenceMethod: 'verbalized', confidence: 0.8 });
+      expect(p.capabilities()?.refusals).toEqual([{ parameter: 'logprobs', status: 400, message: said }]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });
 

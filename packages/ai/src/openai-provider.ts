@@ -172,6 +172,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
     adminAPIKey: null,
     timeout: timeoutMs,
     maxRetries,
+    fetch: withOpenAIErrorShape,
   });
   const endpoint = redact(baseURL);
   const limiter = createRequestLimiter({
@@ -753,6 +754,42 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
     probe,
     decide: (db, req) => decide(db, req),
   };
+}
+
+/**
+ * `fetch`, with error bodies in OpenAI's shape. vLLM answers `{"object": "error", "message": ...}`,
+ * FastAPI-based servers `{"detail": ...}`, some gateways a bare string: the SDK reads only
+ * `{"error": {...}}` and would report "400 status code (no body)". Such bodies are rewrapped so the
+ * endpoint's own words (and the parameter it names) reach the error.
+ */
+async function withOpenAIErrorShape(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const res = await fetch(input, init);
+  if (res.ok) return res;
+  const text = await res.text();
+  let error: Record<string, unknown> | undefined;
+  try {
+    const body = JSON.parse(text) as unknown;
+    if (body && typeof body === 'object' && !Array.isArray(body)) {
+      const b = body as Record<string, unknown>;
+      if (b.error && typeof b.error === 'object') error = undefined;
+      else if (typeof b.error === 'string') error = { message: b.error };
+      else if (typeof b.message === 'string')
+        error = { message: b.message, type: b.type, param: b.param, code: b.code };
+      else if (b.detail !== undefined)
+        error = { message: typeof b.detail === 'string' ? b.detail : JSON.stringify(b.detail) };
+    }
+  } catch {
+    if (text.trim() !== '') error = { message: text.trim().slice(0, 2000) };
+  }
+  const headers = new Headers(res.headers);
+  headers.delete('content-length');
+  headers.delete('content-encoding');
+  headers.set('content-type', 'application/json');
+  return new Response(error ? JSON.stringify({ error }) : text, {
+    status: res.status,
+    statusText: res.statusText,
+    headers,
+  });
 }
 
 /** The tokens a completion used, for the tokens-per-minute budget. */
