@@ -147,8 +147,9 @@ describe('decide states and the circuit breaker', () => {
     const retryAt = new Date(openedAt + 2000).toISOString();
     for (const id of ids) {
       const [first] = await retries(id);
+      if (!first) throw new Error(`no retry of ${id}`);
       // The retry waits for the probe: its delay covers the time to the breaker's retryAt.
-      expect(first?.data).toMatchObject({
+      expect(first.data).toMatchObject({
         waitsFor: 'circuit_breaker_probe',
         retryAt,
         attempt: 1,
@@ -156,8 +157,7 @@ describe('decide states and the circuit breaker', () => {
         triesSpent: 0,
         error: { code: 'AI_UNAVAILABLE', ai: { kind: 'circuit_open', lastFailure: outage } },
       });
-      const delayMs = first?.data.delayMs as number;
-      expect(delayMs).toBeGreaterThanOrEqual(openedAt + 2000 - (first?.created_at as Date).getTime());
+      expect(first.data.delayMs).toBeGreaterThanOrEqual(openedAt + 2000 - first.created_at.getTime());
     }
     // Every job the breaker put off starts at its probe time or after it, never before.
     const deferred = await sql<{ item_id: string; start_after: Date; retry_at: string }>`
