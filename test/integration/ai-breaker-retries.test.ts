@@ -41,6 +41,25 @@ const workflow = (name: string, retry: { maxAttempts: number; initialDelayMs: nu
 const patient = workflow('patient-triage', { maxAttempts: 3, initialDelayMs: 50 });
 // Two tries, and a try may wait for the breaker 1 s at most: less than the breaker stays open.
 const impatient = workflow('impatient-triage', { maxAttempts: 2, initialDelayMs: 50, maxDelayMs: 1000 });
+// A checker agent: its failures leave the answer unverified, with the cause in the reason.
+const checked = defineWorkflow({
+  name: 'checked-triage',
+  input: z.object({ text: z.string() }),
+  start: 'classify',
+  states: {
+    classify: {
+      kind: 'decide',
+      agent,
+      checker: { agent: { name: 'checker', instructions: 'Independently: classify the support request.' } },
+      labels: ['billing', 'bug', 'account'],
+      text: (ctx) => ctx.input.text,
+      retry: { maxAttempts: 1 },
+      policy: { autoAcceptAt: 0.5, queue: 'support' },
+      next: 'done',
+    },
+    done: { kind: 'final', status: 'succeeded' },
+  },
+});
 
 const outage: AiFailure = {
   kind: 'http_error',
@@ -51,15 +70,20 @@ const outage: AiFailure = {
   providerMessage: 'upstream down',
 };
 
-/** An OpenAI-compatible endpoint as the provider reports it: fails with `failure` while one is set. */
+/**
+ * An OpenAI-compatible endpoint as the provider reports it: fails with `failure` while one is set
+ * (for every agent, or only for the agent `onlyFor`).
+ */
 function fakeEndpoint() {
   const requests: string[] = [];
   let failure: AiFailure | undefined;
+  let onlyFor: string | undefined;
   const provider: DecisionProvider = {
     name: 'openai',
     async decide(_db, req: DecideRequest): Promise<DecideResult> {
       requests.push(req.text);
-      if (failure) throw new AppError('AI_UNAVAILABLE', `request failed (${failure.status})`, { ai: failure });
+      if (failure && (onlyFor === undefined || onlyFor === req.agent.name))
+        throw new AppError('AI_UNAVAILABLE', `request failed (${failure.status})`, { ai: failure });
       return {
         label: 'bug',
         confidence: 0.9,
@@ -77,8 +101,9 @@ function fakeEndpoint() {
   return {
     provider,
     requests,
-    fail(f: AiFailure | undefined) {
+    fail(f: AiFailure | undefined, agentName?: string) {
       failure = f;
+      onlyFor = agentName;
     },
   };
 }
@@ -93,7 +118,7 @@ describe('decide states and the circuit breaker', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     const provider: DecisionProvider = { name: 'openai', decide: (db, r) => current.decide(db, r) };
-    e = await startTestEngine(t, [patient, impatient], { provider });
+    e = await startTestEngine(t, [patient, impatient, checked], { provider });
   });
   afterAll(async () => {
     await e?.stop();
@@ -257,5 +282,30 @@ describe('decide states and the circuit breaker', () => {
       expect(task?.reasons).toEqual([{ code: 'ai_unavailable', message, ai: failure }]);
       expect(await decisionsOf([id])).toMatchObject([{ route: 'review', model: MODEL, model_version: MODEL }]);
     }
+  });
+
+  it('a checker whose endpoint refuses leaves the answer unverified, and the reason says why', async () => {
+    const endpoint = fakeEndpoint();
+    current = endpoint.provider;
+    const failure: AiFailure = {
+      kind: 'refused_parameter',
+      provider: 'openai',
+      endpoint: ENDPOINT,
+      model: MODEL,
+      status: 400,
+      providerMessage: 'logprobs is not supported',
+      parameter: 'logprobs',
+    };
+    endpoint.fail(failure, 'checker');
+    const id = await e.submit('checked-triage', { text: 'the app crashes when I save' });
+    await e.settle(id, ['waiting', 'succeeded', 'failed'], 30_000);
+    const [task] = await tasksOf([id]);
+    expect(task?.reasons).toEqual([
+      {
+        code: 'ai_unavailable',
+        message: `Checker agent "checker" could not answer, so the answer is unverified: OpenAI-compatible endpoint ${ENDPOINT} (model ${MODEL}) answered HTTP 400: "logprobs is not supported" (parameter logprobs)`,
+        ai: failure,
+      },
+    ]);
   });
 });

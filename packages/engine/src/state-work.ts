@@ -71,6 +71,8 @@ export interface CheckerResult {
   modelVersion: string | null;
   promptVersion: string | null;
   error?: string;
+  /** Why the checker could not answer (endpoint, model, status, message), when it failed. */
+  failure?: AiFailure;
   message: string;
 }
 
@@ -108,7 +110,8 @@ async function runChecker(
   } catch (e) {
     // A checker that cannot answer has not confirmed anything: the answer is unverified.
     if (!(isAppError(e, 'AI_UNAVAILABLE') || isAppError(e, 'AI_INVALID_OUTPUT') || isAppError(e, 'TIMEOUT'))) throw e;
-    const error = failureMessage(e, failureDetails(e, deps.provider.name, spec.agent.model));
+    const failure = failureDetails(e, deps.provider.name, spec.agent.model);
+    const error = failureMessage(e, failure);
     return {
       agent: spec.agent.name,
       agrees: false,
@@ -118,6 +121,7 @@ async function runChecker(
       modelVersion: null,
       promptVersion: null,
       error,
+      failure,
       message: `Checker agent "${spec.agent.name}" could not answer, so the answer is unverified: ${error}`,
     };
   }
@@ -259,7 +263,12 @@ async function decide(
       confidence *= penalty;
       // The same penalty on the odds: certification sees the scores decisions were routed by.
       score += Math.log(Math.max(penalty, 1e-12));
-    } else checkerReasons.push({ code: check.error ? 'ai_unavailable' : 'checker_disagrees', message: check.message });
+    } else
+      checkerReasons.push({
+        code: check.error ? 'ai_unavailable' : 'checker_disagrees',
+        message: check.message,
+        ...(check.failure ? { ai: check.failure } : {}),
+      });
   }
   const certified = state.policy.autoAccept ? await certifiedPolicy(deps, workflowName, job.state, result) : undefined;
   const routed = routeDecision(state.policy, ctx, { label: result.label, confidence, score }, certified?.gate);
