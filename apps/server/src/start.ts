@@ -100,7 +100,11 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
         database: 'signoff',
         supervise: { log, maxTries: env.SIGNOFF_EMBEDDED_PG_RESTART_TRIES, onGiveUp: onDatabaseLost },
       });
-      stops.push({ what: 'embedded PostgreSQL', stop: pg.stop });
+      if (!pg.started) log(`joined the embedded PostgreSQL already running in ${dataDir}; it is left running on stop`);
+      stops.push({
+        what: pg.started ? 'embedded PostgreSQL' : 'using the embedded PostgreSQL (left running)',
+        stop: pg.stop,
+      });
       databaseUrl = pg.url;
     }
     const db = createDb(databaseUrl, { max: 20, applicationName: 'signoff' });

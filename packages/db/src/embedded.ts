@@ -30,6 +30,8 @@ export interface EmbeddedPostgresOptions {
 export interface EmbeddedPostgresHandle {
   url: string;
   port: number;
+  /** Whether this process started the server (else it joined one already running on `dataDir`). */
+  started: boolean;
   /** Stops the server if this process started it; a no-op when it joined a running one. */
   stop(): Promise<void>;
 }
@@ -61,7 +63,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (running) {
     const url = urlFor(running, database);
     await ensureDatabase(running, database);
-    return { url, port: running, stop: async () => undefined };
+    return { url, port: running, started: false, stop: async () => undefined };
   }
   const port = await freePort(options.port ?? 54329);
   mkdirSync(resolve(dataDir, '..'), { recursive: true });
@@ -108,6 +110,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   return {
     url: urlFor(port, database),
     port,
+    started: true,
     async stop() {
       await supervisor?.stop();
       await postmaster?.stop();
