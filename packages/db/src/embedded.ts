@@ -55,8 +55,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const onLog = options.onLog ?? (() => undefined);
   // The server's last words, for the error when it exits instead of starting.
   let lastOutput = '';
+  let recentOutput = '';
   const log = (message: string) => {
     lastOutput = message.trim();
+    recentOutput = (recentOutput + message).slice(-8192);
     onLog(message);
   };
   const running = runningCluster(dataDir);
@@ -65,7 +67,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await ensureDatabase(running, database);
     return { url, port: running, started: false, stop: async () => undefined };
   }
-  const port = await freePort(options.port ?? 54329);
+  let port = await freePort(options.port ?? 54329);
   mkdirSync(resolve(dataDir, '..'), { recursive: true });
   if (process.getuid?.() === 0) {
     // As root the server runs as the `postgres` OS user, which must be able to reach both the
@@ -98,13 +100,26 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const postgres = await postgresBinary();
   let postmaster: Postmaster | undefined;
   const start = async () => {
+    recentOutput = '';
     try {
       postmaster = await spawnPostmaster({ postgres, dataDir, port, flags, asPostgresUser, onLog: log });
     } catch (cause) {
-      throw new Error(`Embedded PostgreSQL failed to start in ${dataDir} on port ${port}: ${lastOutput}`, { cause });
+      const why = /FATAL:.*$/m.exec(recentOutput)?.[0] ?? lastOutput;
+      throw new Error(`Embedded PostgreSQL failed to start in ${dataDir} on port ${port}: ${why}`, { cause });
     }
   };
-  await start();
+  // Another server may take the free port between the check and the start (two starting at
+  // once): then a few more tries, each on another free port. Restarts keep the port (the URL).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await start();
+      break;
+    } catch (e) {
+      if (attempt >= 3 || !/already in use|could not create any TCP\/IP sockets/i.test(recentOutput)) throw e;
+      port = await freePort(0);
+      log(`the port was taken meanwhile; starting on port ${port}`);
+    }
+  }
   await ensureDatabase(port, database);
   const supervisor = options.supervise ? supervisePostmaster(dataDir, start, options.supervise) : undefined;
   return {
