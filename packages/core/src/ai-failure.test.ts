@@ -27,6 +27,18 @@ describe('describeAiFailure', () => {
         providerMessage: 'ECONNREFUSED',
       }),
     ).toBe('OpenAI-compatible endpoint http://h/v1 could not be reached: ECONNREFUSED');
+    expect(
+      describeAiFailure({ kind: 'timeout', provider: 'openai', model: 'm', providerMessage: 'after 400 ms' }),
+    ).toBe('OpenAI-compatible endpoint (model m) did not answer in time: after 400 ms');
+    expect(describeAiFailure({ kind: 'invalid_output', provider: 'openai', providerMessage: 'not JSON' })).toBe(
+      'OpenAI-compatible endpoint answered something unusable: not JSON',
+    );
+    expect(describeAiFailure({ kind: 'aborted', provider: 'openai' })).toBe(
+      'the call to OpenAI-compatible endpoint was abandoned',
+    );
+    expect(describeAiFailure({ kind: 'not_configured', provider: 'openai', providerMessage: 'no API key' })).toBe(
+      'OpenAI-compatible endpoint is not configured: no API key',
+    );
   });
 
   it('describes a refusal by an open circuit by the failure that opened it, not the countdown to its probe', () => {
