@@ -72,5 +72,7 @@ it('Ctrl+C stops the API, the workers and the pools, then the embedded PostgreSQ
   expect([...steps].sort((a, b) => a - b)).toEqual(steps);
   expect(existsSync(join(pgDir, 'postmaster.pid'))).toBe(false);
   expect(isProcessAlive(postmaster as number)).toBe(false);
+  // The postmaster led a process group of its own: none of its backends is left either.
+  expect(groupAlive(postmaster as number)).toBe(false);
   expect(groupAlive(pgid)).toBe(false);
 });
