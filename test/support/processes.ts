@@ -13,11 +13,13 @@ export interface WorkerProcess {
 /**
  * `signoff <args>` in a process of its own, with `env` over this process's environment (a key set
  * to undefined is removed). Resolves once it reports that it is running, with the URL it printed.
+ * `detached`: in a process group of its own, as a shell runs a command in a terminal, so that
+ * `process.kill(-proc.pid, 'SIGINT')` is what Ctrl+C does.
  */
 export async function startSignoffProcess(
   args: string[],
   env: Record<string, string | undefined>,
-  options: { waitUntilRunning?: boolean } = {},
+  options: { waitUntilRunning?: boolean; detached?: boolean } = {},
 ): Promise<WorkerProcess & { url: string | null }> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
@@ -25,6 +27,7 @@ export async function startSignoffProcess(
     cwd: root,
     env: childEnv,
     waitUntilRunning: options.waitUntilRunning ?? true,
+    detached: options.detached ?? false,
   });
 }
 
@@ -81,12 +84,13 @@ export function withoutNodePath(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 async function spawnSignoff(
   argv: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv; waitUntilRunning: boolean },
+  options: { cwd: string; env: NodeJS.ProcessEnv; waitUntilRunning: boolean; detached?: boolean },
 ): Promise<WorkerProcess & { url: string | null }> {
   const proc = spawn(process.execPath, argv, {
     cwd: options.cwd,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
   let out = '';
   proc.stdout?.on('data', (d) => {

@@ -60,6 +60,27 @@ program
       api: boolean;
       workflows?: string[];
     }) => {
+      // Ctrl+C (SIGINT), SIGTERM or a closed terminal (SIGHUP): stop everything, the embedded
+      // database last (it runs in a session of its own, so Ctrl+C does not reach it), and exit 0.
+      // Listening from the start, so that no signal finds the default handler (which kills the
+      // process without stopping anything): one while starting stops once started, a repeated one
+      // while stopping is ignored.
+      let s: Awaited<ReturnType<typeof startSignoff>> | undefined;
+      let stopRequested: NodeJS.Signals | undefined;
+      let stopping = false;
+      const shutdown = async (signal: NodeJS.Signals) => {
+        if (!s) {
+          stopRequested = signal;
+          return log(`${signal}: stopping once started...`);
+        }
+        if (stopping) return log(`${signal}: already stopping`);
+        stopping = true;
+        log(`${signal}: stopping...`);
+        await s.stop();
+        log('stopped');
+        process.exit(0);
+      };
+      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(signal));
       const env = readEnv();
       if (opts.port !== undefined) env.PORT = opts.port;
       const modules = opts.workflows ?? env.SIGNOFF_WORKFLOWS?.split(',').filter(Boolean) ?? [];
@@ -68,7 +89,7 @@ program
         ...(opts.demo || modules.length === 0 ? WORKFLOWS : []),
         ...(await loadWorkflowModules(modules)),
       ];
-      const s = await startSignoff({
+      s = await startSignoff({
         env,
         api: opts.api,
         workers: opts.workers,
@@ -92,13 +113,7 @@ program
       }
       lines.push('', 'Press Ctrl+C to stop.');
       console.log(lines.join('\n'));
-      const shutdown = async () => {
-        log('stopping...');
-        await s.stop();
-        process.exit(0);
-      };
-      process.once('SIGINT', shutdown);
-      process.once('SIGTERM', shutdown);
+      if (stopRequested) await shutdown(stopRequested);
     },
   );
 

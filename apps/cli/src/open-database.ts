@@ -1,3 +1,4 @@
+import { constants as osConstants } from 'node:os';
 import { resolve } from 'node:path';
 import { createDb, type DB, startEmbeddedPostgres } from '@signoff/db';
 import { readEnv } from '@signoff/server';
@@ -21,14 +22,23 @@ export async function openDatabase() {
     stop = pg.stop;
   }
   const db = createDb(url, { max: 4, applicationName: 'signoff-cli' });
-  return {
-    db,
-    close: async () => {
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
       await db.destroy();
       await stop();
-    },
+      for (const signal of SIGNALS) process.off(signal, interrupted);
+    })());
+  // The embedded server runs in a session of its own (Ctrl+C does not reach it): a command
+  // interrupted while it holds the database closes it before exiting, with the signal's exit code.
+  const interrupted = (signal: NodeJS.Signals) => {
+    void close().finally(() => process.exit(128 + (osConstants.signals[signal] ?? 0)));
   };
+  for (const signal of SIGNALS) process.on(signal, interrupted);
+  return { db, close };
 }
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
  * Runs `body` with a database from `openDatabase`, closing it however `body` ends.

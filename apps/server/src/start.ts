@@ -71,9 +71,18 @@ function crashAt(spec: string, log: (m: string) => void): FaultHook {
 export async function startSignoff(options: StartOptions): Promise<RunningSignoff> {
   const log = options.log ?? (() => undefined);
   const { env } = options;
-  const stops: (() => Promise<void>)[] = [];
+  // Stopped in the reverse order of starting: the API (no new work), the workers (their jobs
+  // finish), the pools, and the embedded database last, when nothing uses it any more.
+  const stops: { what: string; stop: () => Promise<void> }[] = [];
   const stopAll = async () => {
-    for (const s of stops.reverse()) await s().catch((e) => log(`stop: ${e instanceof Error ? e.message : e}`));
+    for (const s of stops.splice(0).reverse()) {
+      try {
+        await s.stop();
+        log(`stopped ${s.what}`);
+      } catch (e) {
+        log(`could not stop ${s.what}: ${e instanceof Error ? e.message : e}`);
+      }
+    }
   };
   try {
     let databaseUrl = env.DATABASE_URL;
@@ -91,11 +100,15 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
         database: 'signoff',
         supervise: { log, maxTries: env.SIGNOFF_EMBEDDED_PG_RESTART_TRIES, onGiveUp: onDatabaseLost },
       });
-      stops.push(pg.stop);
+      if (!pg.started) log(`joined the embedded PostgreSQL already running in ${dataDir}; it is left running on stop`);
+      stops.push({
+        what: pg.started ? 'embedded PostgreSQL' : 'using the embedded PostgreSQL (left running)',
+        stop: pg.stop,
+      });
       databaseUrl = pg.url;
     }
     const db = createDb(databaseUrl, { max: 20, applicationName: 'signoff' });
-    stops.push(() => db.destroy());
+    stops.push({ what: 'database pool', stop: () => db.destroy() });
     const { error, results } = await migrateToLatest(db);
     for (const r of results ?? []) log(`migration ${r.migrationName}: ${r.status}`);
     if (error) throw new Error('Database migration failed', { cause: error });
@@ -103,7 +116,11 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
     const boss = createBoss(databaseUrl, { max: 10, superviseIntervalSeconds: env.SIGNOFF_SUPERVISE_SECONDS });
     boss.on('error', (e) => log(`pg-boss: ${e instanceof Error ? e.message : String(e)}`));
     await boss.start();
-    stops.push(() => boss.stop({ graceful: true, timeout: 10_000, close: true }));
+    stops.push({
+      // pg-boss runs the workers (when this process has them) and holds the job queue's pool.
+      what: options.workers ? 'workers' : 'job queue',
+      stop: () => boss.stop({ graceful: true, timeout: 10_000, close: true }),
+    });
     await ensureQueues(boss, { heartbeatSeconds: env.SIGNOFF_STEP_HEARTBEAT_SECONDS });
 
     const registry = new WorkflowRegistry();
@@ -162,7 +179,7 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
         },
       );
       const server = await listenHttp(app.fetch, { port: env.PORT, hostname: env.HOST });
-      stops.push(server.close);
+      stops.push({ what: 'API', stop: server.close });
       url = server.url;
     }
     return { url, databaseUrl, db, boss, registry, stop: stopAll };

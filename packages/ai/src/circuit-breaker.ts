@@ -1,4 +1,4 @@
-import { AppError, isAppError } from '@signoff/core';
+import { type AiFailure, AppError, isAppError } from '@signoff/core';
 import type { DecideRequest, DecideResult, DecisionProvider } from './provider';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -8,6 +8,11 @@ export interface CircuitBreakerOptions {
   failureThreshold?: number;
   /** How long an open circuit refuses calls before one probe is let through. Default 30 s. */
   openMs?: number;
+  /**
+   * How long a call refused while the probe is out should wait before trying again: about as long
+   * as a probe takes to answer. Default 1 s.
+   */
+  probeWaitMs?: number;
   /** Clock in milliseconds (tests pass their own). */
   now?: () => number;
   /** Told of every change of state, e.g. to log or count it. */
@@ -23,6 +28,25 @@ function isOutage(e: unknown): boolean {
   return isAppError(e, 'AI_UNAVAILABLE') || isAppError(e, 'TIMEOUT');
 }
 
+type Failure = Omit<AiFailure, 'lastFailure'>;
+
+/**
+ * The details of the failure that opens the circuit: the provider's own (`AppError.ai`) or, from a
+ * provider that gives none, what its message says.
+ */
+function failureOf(e: unknown, provider: string): Failure {
+  if (isAppError(e) && e.ai) {
+    const { lastFailure: _, ...failure } = e.ai;
+    return failure;
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  if (isAppError(e, 'TIMEOUT')) return { kind: 'timeout', provider, providerMessage: message };
+  const status = /\bHTTP (\d{3})\b/.exec(message)?.[1];
+  return status
+    ? { kind: 'http_error', provider, status: Number(status), providerMessage: message }
+    : { kind: 'unreachable', provider, providerMessage: message };
+}
+
 /**
  * Stops calling an endpoint that keeps failing, and lets it recover. After `failureThreshold`
  * consecutive outages (unreachable, 5xx, 429 after the SDK's own retries, timeouts) the circuit
@@ -30,8 +54,11 @@ function isOutage(e: unknown): boolean {
  * goes through (half-open): success closes the circuit, failure opens it again. Answers that
  * arrive but are unusable (`AI_INVALID_OUTPUT`) do not count: the endpoint is up.
  *
- * A decide state's retry policy decides what a refused call means for the item: another try after
- * its back-off (which the open circuit makes cheap), then review with the reason `ai_unavailable`.
+ * A refusal carries `ai: { kind: 'circuit_open', retryAt, lastFailure }`: when the next call can
+ * go through (the probe time, or shortly after the probe that is out) and the failure that opened
+ * the circuit. The engine uses them: a decide state's try refused by the breaker sent nothing, so
+ * it is not spent, and the item tries again at `retryAt` (see `breakerWaitMs` in the engine); a
+ * review reason names `lastFailure`, the real cause.
  *
  * @example
  * const provider = withCircuitBreaker(createOpenAIProvider({ apiKey }), { failureThreshold: 5, openMs: 30_000 });
@@ -39,11 +66,27 @@ function isOutage(e: unknown): boolean {
 export function withCircuitBreaker(provider: DecisionProvider, options: CircuitBreakerOptions = {}): BrokenProvider {
   const threshold = options.failureThreshold ?? 5;
   const openMs = options.openMs ?? 30_000;
+  const probeWaitMs = options.probeWaitMs ?? 1000;
   const now = options.now ?? Date.now;
   let state: BreakerState = 'closed';
   let failures = 0;
   let openedAt = 0;
   let probing = false;
+  let lastFailure: Failure | undefined;
+  const refusal = (message: string, retryAt: number, req: DecideRequest) => {
+    const last = lastFailure ?? { kind: 'unreachable' as const, provider: provider.name };
+    const model = req.agent.model ?? last.model;
+    return new AppError('AI_UNAVAILABLE', message, {
+      ai: {
+        kind: 'circuit_open',
+        provider: provider.name,
+        ...(last.endpoint ? { endpoint: last.endpoint } : {}),
+        ...(model ? { model } : {}),
+        retryAt,
+        lastFailure: last,
+      },
+    });
+  };
   const move = (to: BreakerState, reason: string) => {
     if (state !== to) {
       state = to;
@@ -56,17 +99,20 @@ export function withCircuitBreaker(provider: DecisionProvider, options: CircuitB
     breakerState: () => state,
     async decide(db, req: DecideRequest): Promise<DecideResult> {
       if (state === 'open') {
-        const wait = openedAt + openMs - now();
+        const t = now();
+        const wait = openedAt + openMs - t;
         if (wait > 0 || probing)
-          throw new AppError(
-            'AI_UNAVAILABLE',
+          throw refusal(
             `${provider.name} endpoint circuit is open after ${failures} consecutive failures; next probe in ${Math.max(0, Math.ceil(wait / 1000))} s`,
+            Math.max(openedAt + openMs, probing ? t + probeWaitMs : 0),
+            req,
           );
         move('half-open', 'probing the endpoint');
       } else if (state === 'half-open' && probing) {
-        throw new AppError(
-          'AI_UNAVAILABLE',
+        throw refusal(
           `${provider.name} endpoint is being probed after an outage; try again shortly`,
+          now() + probeWaitMs,
+          req,
         );
       }
       const probe = state === 'half-open';
@@ -82,6 +128,7 @@ export function withCircuitBreaker(provider: DecisionProvider, options: CircuitB
           failures += 1;
           if (probe || failures >= threshold) {
             openedAt = now();
+            lastFailure = failureOf(e, provider.name);
             move('open', `${failures} consecutive failures: ${(e as Error).message}`);
           }
         }

@@ -1,3 +1,4 @@
+export * from './ai-failure';
 export * from './canonical-json';
 export * from './errors';
 export * from './routing';

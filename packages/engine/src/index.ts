@@ -1,3 +1,4 @@
+export * from './breaker-wait';
 export * from './escalation';
 export * from './execute-step';
 export * from './faults';

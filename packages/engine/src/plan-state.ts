@@ -2,6 +2,7 @@
 // a job that pg-boss gave up on.
 import { DEFAULT_RETRY, type RetryPolicy, retryDelayMs, type WorkflowDefinition } from '@signoff/core';
 import { SYSTEM } from '@signoff/governance';
+import { BREAKER_JITTER_MS, triesOf } from './breaker-wait';
 import {
   audit,
   currentPosition,
@@ -44,7 +45,7 @@ export function planStateResult(
         state.kind,
         result.output,
         result.next,
-        item.attempt,
+        triesOf(job),
         startedAt,
       );
       p.stateRuns.push(run);
@@ -55,7 +56,7 @@ export function planStateResult(
       return p;
     }
     case 'await-review': {
-      const run = stateRun(item, env, job.state, job.visit, state.kind, null, null, item.attempt, startedAt, 'waiting');
+      const run = stateRun(item, env, job.state, job.visit, state.kind, null, null, triesOf(job), startedAt, 'waiting');
       p.stateRuns.push(run);
       const decisionId = result.decision ? recordDecision(p, env, at, run.id, result.decision) : null;
       requestReview(p, env, at, result.review, decisionId);
@@ -118,6 +119,35 @@ export function planStateResult(
       moveTo(p, item, definition, env, job.state, output, wait.next);
       return p;
     }
+    case 'await-breaker': {
+      // The try the breaker refused runs again once its probe goes through (or just after), as a
+      // delayed job: no worker waits, and the try is not counted (see `breakerWaitMs`).
+      const r = emptyPlan(item, 'retrying');
+      const jitter = Math.round(env.random() * BREAKER_JITTER_MS);
+      const delayMs = Math.max(0, result.retryAt - env.now.getTime()) + jitter;
+      r.item = { ...currentPosition(item), attempt: job.attempt + 1 };
+      audit(r, SYSTEM, 'state.retry_scheduled', {
+        state: job.state,
+        visit: job.visit,
+        error: result.error,
+        attempt: job.attempt,
+        nextAttempt: job.attempt + 1,
+        delayMs,
+        waitsFor: 'circuit_breaker_probe',
+        retryAt: new Date(result.retryAt).toISOString(),
+        triesSpent: triesOf(job) - 1,
+      });
+      r.jobs.push({
+        data: {
+          ...job,
+          attempt: job.attempt + 1,
+          deferrals: (job.deferrals ?? 0) + 1,
+          deferredMs: (job.deferredMs ?? 0) + delayMs,
+        },
+        startAfter: new Date(env.now.getTime() + delayMs),
+      });
+      return r;
+    }
     case 'await-timer':
       p.stateRuns.push(
         stateRun(item, env, job.state, job.visit, 'wait', null, null, item.attempt, startedAt, 'waiting'),
@@ -141,6 +171,7 @@ export function eventOutput(event: EventRow) {
  * A state whose work threw: another try after an exponential, jittered back-off while tries
  * remain (a delayed job: no worker waits), then the `onError` path with the error in the context,
  * else the item fails with the error. A permanent error (a webhook answered 400) skips the tries.
+ * Attempts an open circuit breaker refused are not tries (`triesOf`; `await-breaker` above).
  */
 export function planStateError(
   item: ItemSnapshot,
@@ -154,10 +185,11 @@ export function planStateError(
   const policy: { retry?: RetryPolicy | undefined; onError?: string | undefined } =
     state.kind === 'task' || state.kind === 'decide' ? state : {};
   const maxAttempts = policy.retry?.maxAttempts ?? DEFAULT_RETRY.maxAttempts;
-  if (job.attempt < maxAttempts && !o.permanent) {
+  const tries = triesOf(job);
+  if (tries < maxAttempts && !o.permanent) {
     const p = emptyPlan(item, 'retrying');
     p.item = { ...currentPosition(item), attempt: job.attempt + 1 };
-    scheduleRetry(p, env, job, retryDelayMs(policy.retry, job.attempt, env.random()), 'state.retry_scheduled', {
+    scheduleRetry(p, env, job, retryDelayMs(policy.retry, tries, env.random()), 'state.retry_scheduled', {
       state: job.state,
       visit: job.visit,
       error,
@@ -166,24 +198,22 @@ export function planStateError(
   }
   if (policy.onError) {
     const p = emptyPlan(item, 'fallback');
-    const output = { error, attempts: job.attempt, failed: true };
+    const output = { error, attempts: tries, failed: true };
     audit(p, SYSTEM, 'state.failed', {
       state: job.state,
       visit: job.visit,
-      attempts: job.attempt,
+      attempts: tries,
       error,
       fallback: policy.onError,
     });
-    p.stateRuns.push(
-      stateRun(item, env, job.state, job.visit, state.kind, output, policy.onError, item.attempt, startedAt),
-    );
+    p.stateRuns.push(stateRun(item, env, job.state, job.visit, state.kind, output, policy.onError, tries, startedAt));
     moveTo(p, item, definition, env, job.state, output, policy.onError);
     return p;
   }
   const p = emptyPlan(item, 'failed');
   failItem(p, item, env, job, {
     ...error,
-    message: `${error.message} (after ${job.attempt} attempt${job.attempt === 1 ? '' : 's'})`,
+    message: `${error.message} (after ${tries} attempt${tries === 1 ? '' : 's'})`,
   });
   return p;
 }
@@ -198,7 +228,9 @@ export function scheduleRetry(
   data: Record<string, unknown>,
 ): void {
   audit(p, SYSTEM, action, { ...data, attempt: job.attempt, nextAttempt: job.attempt + 1, delayMs });
-  p.jobs.push({ data: { ...job, attempt: job.attempt + 1 }, startAfter: new Date(env.now.getTime() + delayMs) });
+  // A new try: its wait for the breaker starts again (the refused attempts stay uncounted).
+  const { deferredMs: _, ...run } = job;
+  p.jobs.push({ data: { ...run, attempt: job.attempt + 1 }, startAfter: new Date(env.now.getTime() + delayMs) });
 }
 
 /** A job pg-boss gave up on (errors of our own, its retries spent): the item fails visibly. */

@@ -70,11 +70,18 @@ export type StepOutcome =
   | { kind: 'finish'; status: FinalStatus; output: unknown }
   | { kind: 'fan-out'; branches: string[] }
   | { kind: 'await-event'; name: string; key: string; deadline: Date | null }
-  | { kind: 'await-timer'; until: Date };
+  | { kind: 'await-timer'; until: Date }
+  /**
+   * A decide state's try refused by an open circuit breaker, within its budget (`breakerWaitMs`):
+   * the same try again at the breaker's `retryAt` (epoch ms), when its probe goes through.
+   */
+  | { kind: 'await-breaker'; retryAt: number; error: ErrorInfo };
 
 export interface ErrorInfo {
   message: string;
   code?: string;
+  /** What an AI call's failure was (endpoint, model, status, the breaker's next probe). */
+  ai?: AiFailure;
 }
 
 /** A branch row of a parallel state visit, as locked. */

@@ -6,7 +6,9 @@ export const STEP_QUEUE = 'signoff-step';
 /**
  * A job of the step queue. `(itemId, state, visit)` names a state run; `attempt` which try of it;
  * `branch` a branch of a parallel state; `kind` is `run` for work, `timer` for the end of a timed
- * wait and `timeout` for the deadline of a wait for an event.
+ * wait and `timeout` for the deadline of a wait for an event. `deferrals` counts the attempts of
+ * this run that an open circuit breaker refused (no request sent: not tries, see `triesOf`), and
+ * `deferredMs` how long the current try has waited for the breaker so far (see `breakerWaitMs`).
  */
 export const stepJob = z.object({
   itemId: z.uuid(),
@@ -15,6 +17,8 @@ export const stepJob = z.object({
   attempt: z.number().int().min(1).default(1),
   branch: z.string().min(1).optional(),
   kind: z.enum(['run', 'timer', 'timeout']).default('run'),
+  deferrals: z.number().int().min(0).optional(),
+  deferredMs: z.number().int().min(0).optional(),
 });
 export type StepJob = z.input<typeof stepJob>;
 export type ParsedStepJob = z.output<typeof stepJob>;

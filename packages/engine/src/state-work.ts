@@ -3,9 +3,12 @@
 import { createHash } from 'node:crypto';
 import type { DecideResult, DecisionProvider } from '@signoff/ai';
 import {
+  type AiFailure,
+  type AppError,
   auditProbability,
   DEFAULT_RETRY,
   type DecideState,
+  describeAiFailure,
   formatPercent,
   isAppError,
   isSampled,
@@ -19,11 +22,12 @@ import {
 } from '@signoff/core';
 import type { Item } from '@signoff/db';
 import { certifiedGate, createPolicySource } from '@signoff/trust';
+import { breakerWaitMs, triesOf } from './breaker-wait';
 import type { StepDeps } from './execute-step';
 import { chooseBranch, finalOutput } from './plan-common';
 import type { DecisionRecord, ReviewRequest, StepOutcome } from './plan-types';
 import { idempotencyKeyOf, type ParsedStepJob } from './queue';
-import { withTimeLimit } from './time-limit';
+import { errorInfo, withTimeLimit } from './time-limit';
 
 /** Runs a state's own work (outside any transaction) and returns what to commit. */
 export async function runState(
@@ -67,6 +71,8 @@ export interface CheckerResult {
   modelVersion: string | null;
   promptVersion: string | null;
   error?: string;
+  /** Why the checker could not answer (endpoint, model, status, message), when it failed. */
+  failure?: AiFailure;
   message: string;
 }
 
@@ -104,7 +110,8 @@ async function runChecker(
   } catch (e) {
     // A checker that cannot answer has not confirmed anything: the answer is unverified.
     if (!(isAppError(e, 'AI_UNAVAILABLE') || isAppError(e, 'AI_INVALID_OUTPUT') || isAppError(e, 'TIMEOUT'))) throw e;
-    const error = (e as Error).message;
+    const failure = failureDetails(e, deps.provider.name, spec.agent.model);
+    const error = failureMessage(e, failure);
     return {
       agent: spec.agent.name,
       agrees: false,
@@ -114,6 +121,7 @@ async function runChecker(
       modelVersion: null,
       promptVersion: null,
       error,
+      failure,
       message: `Checker agent "${spec.agent.name}" could not answer, so the answer is unverified: ${error}`,
     };
   }
@@ -159,6 +167,24 @@ async function certifiedPolicy(deps: StepDeps, workflow: string, state: string, 
 
 const defaultPolicies = createPolicySource();
 
+/**
+ * What an AI call's failure was: the provider's details (`AppError.ai`), the model filled in from
+ * the failure that opened the circuit or the agent's, so the decision records the model asked;
+ * without details (a time limit of ours, an older provider), what the error says.
+ */
+function failureDetails(e: AppError, provider: string, agentModel: string | undefined): AiFailure {
+  const model = e.ai?.model ?? e.ai?.lastFailure?.model ?? agentModel;
+  const withModel = model ? { model } : {};
+  if (e.ai) return { ...e.ai, ...withModel };
+  const kind = e.code === 'TIMEOUT' ? 'timeout' : e.code === 'AI_INVALID_OUTPUT' ? 'invalid_output' : 'unreachable';
+  return { kind, provider, ...withModel, providerMessage: e.message };
+}
+
+/** For people: built from the failure's details when the provider gave them, else its message. */
+function failureMessage(e: AppError, failure: AiFailure): string {
+  return e.ai ? describeAiFailure(failure) : e.message;
+}
+
 async function decide(
   deps: StepDeps,
   job: ParsedStepJob,
@@ -186,11 +212,18 @@ async function decide(
     );
   } catch (e) {
     const aiFailure = isAppError(e, 'AI_UNAVAILABLE') || isAppError(e, 'AI_INVALID_OUTPUT') || isAppError(e, 'TIMEOUT');
+    if (!aiFailure) throw e;
+    const failure = failureDetails(e, deps.provider.name, state.agent.model);
+    // Refused by an open circuit breaker: nothing was sent, so the try is not spent; within the
+    // budget, the same try again when the breaker lets its probe through.
+    if (breakerWaitMs(state.retry, job, failure, Date.now()) !== undefined && failure.retryAt !== undefined)
+      return { kind: 'await-breaker', retryAt: failure.retryAt, error: errorInfo(e) };
     // With tries left (the state's retry budget, 3 by default), the failure goes through its retry
     // policy: another try after a back-off. Past the budget, to a human, with the reason.
-    if (!aiFailure || job.attempt < (state.retry?.maxAttempts ?? DEFAULT_RETRY.maxAttempts)) throw e;
+    if (triesOf(job) < (state.retry?.maxAttempts ?? DEFAULT_RETRY.maxAttempts)) throw e;
     const code = isAppError(e, 'AI_INVALID_OUTPUT') ? 'ai_invalid_output' : 'ai_unavailable';
-    const reasons: RouteReason[] = [{ code, message: (e as Error).message }];
+    // The reason names the real cause (for a breaker's refusal, the failure that opened it).
+    const reasons: RouteReason[] = [{ code, message: failureMessage(e, failure), ai: failure }];
     const decision: DecisionRecord = {
       ...base,
       result: null,
@@ -200,6 +233,7 @@ async function decide(
       score: null,
       auditProbability: 1,
       threshold: state.policy.autoAcceptAt ?? null,
+      failure,
     };
     return { kind: 'await-review', review: review(reasons, state.policy.queue), decision };
   }
@@ -239,7 +273,12 @@ async function decide(
       confidence *= penalty;
       // The same penalty on the odds: certification sees the scores decisions were routed by.
       score += Math.log(Math.max(penalty, 1e-12));
-    } else checkerReasons.push({ code: check.error ? 'ai_unavailable' : 'checker_disagrees', message: check.message });
+    } else
+      checkerReasons.push({
+        code: check.error ? 'ai_unavailable' : 'checker_disagrees',
+        message: check.message,
+        ...(check.failure ? { ai: check.failure } : {}),
+      });
   }
   const certified = state.policy.autoAccept ? await certifiedPolicy(deps, workflowName, job.state, result) : undefined;
   const routed = routeDecision(state.policy, ctx, { label: result.label, confidence, score }, certified?.gate);

@@ -1,4 +1,4 @@
-import { AppError } from '@signoff/core';
+import { type AiFailure, AppError } from '@signoff/core';
 
 /**
  * Runs `fn` with an AbortSignal that fires after `ms` (no limit when undefined); the returned
@@ -26,8 +26,9 @@ export async function withTimeLimit<T>(
   }
 }
 
-export function errorInfo(e: unknown): { message: string; code?: string } {
-  if (e instanceof AppError) return { message: e.message, code: e.code };
+/** An error as kept in the audit trail and on a failed item: message, code, and AI failure details. */
+export function errorInfo(e: unknown): { message: string; code?: string; ai?: AiFailure } {
+  if (e instanceof AppError) return { message: e.message, code: e.code, ...(e.ai ? { ai: e.ai } : {}) };
   if (e instanceof Error) return { message: e.message, ...(e.name && e.name !== 'Error' ? { code: e.name } : {}) };
   return { message: String(e) };
 }
