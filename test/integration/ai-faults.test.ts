@@ -114,9 +114,11 @@ describe('AI endpoint faults', () => {
   it('past the retry budget an unusable or unreachable endpoint sends the item to review with the reason', {
     timeout: 60_000,
   }, async () => {
-    for (const [fault, code] of [
-      [{ kind: 'schema' } as const, 'ai_invalid_output'],
-      [{ kind: 'status', status: 503 } as const, 'ai_unavailable'],
+    // An unusable answer has had its one repair request in the provider: no retry of the state.
+    // An outage gets the state's three tries: two retries scheduled before giving it to a person.
+    for (const [fault, code, retriesEach] of [
+      [{ kind: 'schema' } as const, 'ai_invalid_output', 0],
+      [{ kind: 'status', status: 503 } as const, 'ai_unavailable', 2],
     ] as const) {
       fake.setFaults([fault]);
       const ids: string[] = [];
@@ -129,6 +131,11 @@ describe('AI endpoint faults', () => {
         .execute();
       expect(tasks).toHaveLength(4);
       for (const task of tasks) expect(task.reasons.map((r) => r.code)).toEqual([code]);
+      if (code === 'ai_invalid_output')
+        for (const task of tasks)
+          expect(task.reasons[0]?.message).toMatch(
+            /^OpenAI-compatible endpoint http:\/\/127\.0\.0\.1:\d+\/v1 \(model fake-model\) answered something unusable: .*label "not_a_label" is not one of .*also after one repair request/,
+          );
       const decisions = await t.db
         .selectFrom('decisions')
         .select(['label', 'route'])
@@ -141,8 +148,7 @@ describe('AI endpoint faults', () => {
         .where('action', '=', 'state.retry_scheduled')
         .where('stream', 'in', ids)
         .execute();
-      // Three tries each: two retries scheduled before giving the item to a person.
-      expect(retries).toHaveLength(8);
+      expect(retries).toHaveLength(4 * retriesEach);
     }
     fake.setFaults([]);
   });

@@ -908,7 +908,11 @@ function unavailable(
     ai = { ...base, kind: 'aborted' };
   } else if (e instanceof APIConnectionTimeoutError) {
     message = `request to ${target} timed out after ${limits.timeoutMs} ms per attempt (${tries})`;
-    ai = { ...base, kind: 'timeout' };
+    ai = {
+      ...base,
+      kind: 'timeout',
+      providerMessage: `no answer within ${limits.timeoutMs} ms per attempt (${tries})`,
+    };
   } else if (e instanceof APIConnectionError) {
     const cause = e.cause instanceof Error ? `${e.cause.message}${causeCode(e.cause)}` : e.message;
     message = `could not connect to ${target}: ${cause} (${tries})`;

@@ -218,9 +218,12 @@ async function decide(
     // budget, the same try again when the breaker lets its probe through.
     if (breakerWaitMs(state.retry, job, failure, Date.now()) !== undefined && failure.retryAt !== undefined)
       return { kind: 'await-breaker', retryAt: failure.retryAt, error: errorInfo(e) };
-    // With tries left (the state's retry budget, 3 by default), the failure goes through its retry
-    // policy: another try after a back-off. Past the budget, to a human, with the reason.
-    if (triesOf(job) < (state.retry?.maxAttempts ?? DEFAULT_RETRY.maxAttempts)) throw e;
+    // With tries left (the state's retry budget, 3 by default), an outage goes through its retry
+    // policy: another try after a back-off. Past the budget, to a human, with the reason. An
+    // unusable answer is not tried again: the provider has already asked once more quoting the
+    // validation error, and a model at temperature 0 would answer the same.
+    const deterministic = isAppError(e, 'AI_INVALID_OUTPUT');
+    if (!deterministic && triesOf(job) < (state.retry?.maxAttempts ?? DEFAULT_RETRY.maxAttempts)) throw e;
     const code = isAppError(e, 'AI_INVALID_OUTPUT') ? 'ai_invalid_output' : 'ai_unavailable';
     // The reason names the real cause (for a breaker's refusal, the failure that opened it).
     const reasons: RouteReason[] = [{ code, message: failureMessage(e, failure), ai: failure }];
