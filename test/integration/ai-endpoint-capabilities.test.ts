@@ -195,7 +195,8 @@ describe('confidence a deterministic endpoint cannot fake', () => {
     const r = await p.decide(t.db, request('refund second'));
     expect(r).toMatchObject({ confidenceMethod: 'unavailable', confidence: 0 });
     expect(r.confidenceNote).toMatch(/served completion chatcmpl-fake\w+ again \(a cache\)/);
-    expect(p.capabilities()).toMatchObject({ temperature: 'ignored', confidence: 'unavailable' });
+    // The endpoint itself samples (the probe said so): only the draws a cache served are void.
+    expect(p.capabilities()).toMatchObject({ temperature: 'honoured' });
   });
 
   it('trusts samples that vary on an endpoint that samples', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type AgentSpec, type AiFailure, AppError, type FieldIssue } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import type { Kysely } from 'kysely';
@@ -272,8 +273,9 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
 
   /**
    * Whether this model's samples vary at temperature: a few answers to "write a random string" at
-   * temperature 1, once per model (single flight). All identical, or one completion id twice: the
-   * endpoint ignores temperature or serves cached answers.
+   * temperature 1, once per model (single flight). All identical: the endpoint ignores temperature
+   * or serves cached answers. (Ids alone prove nothing: Ollama's are `chatcmpl-` and a number below
+   * 1000, so they repeat by chance.)
    */
   async function probeSampling(st: ModelState, model: string, signal: AbortSignal | undefined) {
     if (st.caps.temperature === 'honoured' || st.caps.temperature === 'ignored') return;
@@ -290,9 +292,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
           ...(n ? { n } : {}),
         }) as ChatCompletionCreateParamsNonStreaming;
       const texts: string[] = [];
-      const ids: string[] = [];
       const take = (c: ChatCompletion) => {
-        ids.push(c.id);
         for (const ch of c.choices ?? []) texts.push(ch.message?.content ?? '');
       };
       try {
@@ -319,7 +319,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
         }
         throw e;
       }
-      const identical = texts.every((t) => t === texts[0]) || new Set(ids).size < ids.length;
+      const identical = texts.every((t) => t === texts[0]);
       if (identical) learn(st, { temperature: 'ignored' });
       else if (!st.dropped.has('temperature')) learn(st, { temperature: 'honoured' });
       else learn(st, { confidence: 'self-consistency' });
@@ -455,7 +455,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
           release(true);
         }
         completions.push(completion);
-        st.ids.seen(completion.id);
+        st.ids.seen(completionKey(completion));
         choice = completion.choices?.[0];
         if (!choice?.message) {
           throw new AppError(
@@ -514,7 +514,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
         ];
         completion = await ask(repair);
         completions.push(completion);
-        st.ids.seen(completion.id);
+        st.ids.seen(completionKey(completion));
         choice = completion.choices?.[0];
         const again = choice?.message
           ? readAnswer(choice, mode, model, req.labels, endpoint)
@@ -595,8 +595,8 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
           `${why}, and self-consistency is impossible: the endpoint's samples never vary (it ignores temperature${st.sampling === 'n' ? '' : ' and n'}, or serves cached answers)`,
         );
       } else {
-        /** The id of each sample request's completion. */
-        const sampleIds: string[] = [];
+        /** Each sample request's completion, as `completionKey`. */
+        const sampleKeys: string[] = [];
         let drawn: Awaited<ReturnType<typeof drawSamples<{ answer: Answer | undefined; id: string; raw: string }>>>;
         try {
           drawn = await drawSamples(
@@ -614,7 +614,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
                 req.agent,
               );
               completions.push(c);
-              sampleIds.push(c.id);
+              sampleKeys.push(completionKey(c));
               return (c.choices ?? []).map((ch) => {
                 const r = readAnswer(ch, mode, model, req.labels, endpoint);
                 // an unusable sample counts as disagreeing
@@ -635,16 +635,17 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
           st.sampling = drawn.support;
           learn(st, { n: drawn.support === 'n' ? 'honoured' : drawn.support === 'ignores-n' ? 'ignored' : 'refused' });
         }
-        // One completion handed out twice (the first answer's, or an earlier draw's) is a cache.
-        const served = sampleIds.filter(
-          (id, k) => id === completion.id || sampleIds.indexOf(id) < k || st.ids.seen(id),
+        // One completion handed out twice (the first answer's, or an earlier draw's: same id, time
+        // and content) is a cache: this draw measures nothing.
+        const firstKey = completionKey(completion);
+        const served = sampleKeys.filter(
+          (key, k) => key === firstKey || sampleKeys.indexOf(key) < k || st.ids.seen(key),
         );
         const allSame = drawn.answers.every((a) => a.raw === first.text);
         if (served.length > 0 || (st.caps.temperature === 'unknown' && allSame)) {
-          learn(st, { temperature: 'ignored', confidence: 'unavailable' });
           await unavailableConfidence(
             served.length > 0
-              ? `${why}, and self-consistency is impossible: the endpoint served completion ${served[0]} again (a cache), so its samples cannot vary`
+              ? `${why}, and self-consistency is impossible: the endpoint served completion ${served[0]?.split('|')[0]} again (a cache), so its samples cannot vary`
               : `${why}, and self-consistency is impossible: every sample was identical to the first answer`,
           );
         } else {
@@ -790,6 +791,20 @@ async function withOpenAIErrorShape(input: string | URL | Request, init?: Reques
     statusText: res.statusText,
     headers,
   });
+}
+
+/**
+ * What identifies one completion as generated: its id, its creation time and its content. A cache
+ * hands out all three again; servers whose ids repeat by chance (Ollama's) do not repeat the rest.
+ */
+function completionKey(c: ChatCompletion): string {
+  const content = createHash('sha256')
+    .update(
+      JSON.stringify((c.choices ?? []).map((ch) => [ch.message?.content ?? null, ch.message?.tool_calls ?? null])),
+    )
+    .digest('hex')
+    .slice(0, 16);
+  return `${c.id}|${c.created}|${content}`;
 }
 
 /** The tokens a completion used, for the tokens-per-minute budget. */
