@@ -1,0 +1,195 @@
+// The OpenAI-compatible provider (createOpenAIProvider, the real `openai` SDK, real HTTP) against a
+// server we did not write: @dwmkerr/mock-llm, configured to answer like OpenAI, an OpenAI reasoning
+// model, vLLM, the llama.cpp server, Ollama, a deterministic caching gateway, and models that wrap
+// their JSON in prose or answer in words (test/support/mock-llm-profiles.ts). The expectations are
+// issue 9's, written from what each server does, not from what the provider does today: those the
+// provider does not meet yet are `it.fails`, each marked `// pending: <feature>`.
+import { createOpenAIProvider, type DecideResult, OUTPUT_MODES } from '@signoff/ai';
+import { type AppErrorCode, isAppError } from '@signoff/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { type MockLlm, type RecordedRequest, startMockLlm } from '../support/mock-llm';
+import { MOCK_LABELS, type MockProfile, TOPICS, type Topic, topicText } from '../support/mock-llm-profiles';
+
+const AGENT = { name: 'interop-triage', instructions: 'Classify the customer message.' };
+
+let t: TestDatabase;
+let mock: MockLlm;
+
+beforeAll(async () => {
+  [t, mock] = await Promise.all([createTestDatabase(), startMockLlm()]);
+});
+afterAll(async () => {
+  await mock?.close();
+  await t?.drop();
+});
+
+/** A provider of its own (nothing learnt yet about the endpoint), no SDK retries. */
+const provider = () =>
+  createOpenAIProvider({
+    apiKey: 'sk-interop',
+    baseURL: mock.url,
+    model: 'mock-model',
+    timeoutMs: 5000,
+    maxRetries: 0,
+  });
+
+type Provider = ReturnType<typeof provider>;
+const decide = (p: Provider, topic: Topic, i = 1): Promise<DecideResult> =>
+  p.decide(t.db, { agent: AGENT, labels: MOCK_LABELS, text: topicText(topic, i) });
+
+/** The output mode each recorded request asked for. */
+const modeOf = (r: RecordedRequest) =>
+  r.tools ? 'tool_call' : r.response_format?.type === 'json_object' ? 'json_object' : r.response_format?.type;
+
+async function failure(p: Promise<unknown>): Promise<{ code: AppErrorCode; message: string }> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  if (!isAppError(e)) throw new Error(`expected an AppError, got ${String(e)}`);
+  return { code: e.code, message: e.message };
+}
+
+function useProfile(profile: MockProfile) {
+  beforeAll(() => mock.use(profile));
+}
+
+describe('openai: json_schema, logprobs, n, temperature', () => {
+  useProfile('openai');
+
+  it('decides from the log probabilities of the label in one request', async () => {
+    const r = await decide(provider(), 'refund');
+    expect(r).toMatchObject({ label: 'refund', confidenceMethod: 'logprobs', outputMode: 'json_schema' });
+    // 0.98 against 0.015 + 0.005 for the other labels' first tokens.
+    expect(r.confidence).toBeCloseTo(0.98, 3);
+    expect(mock.requests).toHaveLength(1);
+    expect(mock.requests[0]).toMatchObject({
+      temperature: 0,
+      logprobs: true,
+      response_format: { type: 'json_schema', json_schema: { name: 'decision', strict: true } },
+    });
+  });
+
+  it('gives an uncertain answer the confidence its log probabilities say', async () => {
+    const r = await decide(provider(), 'unsure');
+    expect(r).toMatchObject({ label: 'other', confidenceMethod: 'logprobs' });
+    expect(r.confidence).toBeCloseTo(TOPICS.unsure.p, 3);
+  });
+});
+
+describe('openai-reasoning: refuses logprobs and any temperature but 1, with 400 naming the parameter', () => {
+  useProfile('openai-reasoning');
+
+  // pending: capability probe (retry without a parameter the endpoint refused by name)
+  it.fails('retries without logprobs and temperature, then measures self-consistency of n samples', async () => {
+    const p = provider();
+    const r = await decide(p, 'refund');
+    expect(r).toMatchObject({ label: 'refund', confidenceMethod: 'self-consistency', outputMode: 'json_schema' });
+    expect(r.confidence).toBe(1);
+    const accepted = mock.requests.filter((q) => q.logprobs == null && q.top_logprobs == null);
+    expect(accepted.length).toBeGreaterThan(0);
+    expect(accepted.every((q) => q.temperature == null || q.temperature === 1)).toBe(true);
+
+    // What it learnt sticks: the next decision sends neither parameter.
+    mock.requests.length = 0;
+    const unsure = await decide(p, 'unsure');
+    expect(unsure).toMatchObject({ label: 'other', confidenceMethod: 'self-consistency', confidence: 0.6 });
+    expect(mock.requests.every((q) => q.logprobs == null && (q.temperature == null || q.temperature === 1))).toBe(true);
+  });
+});
+
+describe('vllm: json_schema, logprobs over labels in two tokens, n', () => {
+  useProfile('vllm');
+
+  it('decides from the joint log probability of the label tokens', async () => {
+    const r = await decide(provider(), 'parcel');
+    expect(r).toMatchObject({ label: 'shipping', confidenceMethod: 'logprobs', outputMode: 'json_schema' });
+    expect(r.confidence).toBeCloseTo(0.97, 2);
+    expect(mock.requests).toHaveLength(1);
+  });
+
+  it('gives an uncertain answer a low confidence', async () => {
+    const r = await decide(provider(), 'unsure');
+    expect(r).toMatchObject({ label: 'other', confidenceMethod: 'logprobs' });
+    expect(r.confidence).toBeLessThan(0.9);
+  });
+});
+
+describe('llamacpp: no json_schema, no tools, no n, no OpenAI-style logprobs', () => {
+  useProfile('llamacpp');
+
+  it('falls back to JSON mode and to one request per sample, and remembers both', async () => {
+    const p = provider();
+    const r = await decide(p, 'refund');
+    expect(r).toMatchObject({ label: 'refund', outputMode: 'json_object', confidenceMethod: 'self-consistency' });
+    expect(r.confidence).toBe(1);
+    const asked = mock.requests.map((q) => `${modeOf(q)}${q.n === undefined ? '' : ` n=${q.n}`}`);
+    // The refused json_schema and tool call, the greedy answer, the refused n, five samples.
+    expect(asked.slice(0, 4)).toEqual(['json_schema', 'tool_call', 'json_object', 'json_object n=5']);
+    expect(asked.slice(4)).toEqual(Array(5).fill('json_object'));
+
+    mock.requests.length = 0;
+    const unsure = await decide(p, 'unsure');
+    expect(unsure).toMatchObject({ label: 'other', outputMode: 'json_object', confidenceMethod: 'self-consistency' });
+    expect(unsure.confidence).toBeCloseTo(0.6, 10);
+    expect(mock.requests.map(modeOf)).toEqual(Array(6).fill('json_object'));
+    expect(mock.requests.every((q) => q.n === undefined)).toBe(true);
+  });
+});
+
+describe('ollama: json_schema, n and logprobs ignored', () => {
+  useProfile('ollama');
+
+  it('tops up the one choice it gets with separate sample requests', async () => {
+    const p = provider();
+    const r = await decide(p, 'parcel');
+    expect(r).toMatchObject({ label: 'shipping', outputMode: 'json_schema', confidenceMethod: 'self-consistency' });
+    expect(r.confidence).toBe(1);
+    expect(mock.requests.map((q) => q.n ?? null)).toEqual([null, 5, null, null, null, null]);
+
+    const unsure = await decide(p, 'unsure');
+    expect(unsure).toMatchObject({ label: 'other', confidenceMethod: 'self-consistency' });
+    expect(unsure.confidence).toBeCloseTo(0.6, 10);
+  });
+});
+
+describe('caching-gateway: one stored answer per prompt, whatever the temperature or n', () => {
+  useProfile('caching-gateway');
+
+  // pending: deterministic endpoint detection (identical samples, ids and fingerprints: confidence unavailable)
+  it.fails('gives no confidence: method unavailable, with a note, never self-consistency 1.0', async () => {
+    const r = await decide(provider(), 'refund');
+    expect(r).toMatchObject({ label: 'refund', confidenceMethod: 'unavailable', confidence: 0 });
+    expect(r.outputMode).toBe('json_schema');
+    expect(r.confidenceNote).toMatch(/determinis|identical|cach/i);
+  });
+});
+
+describe('fenced-json: JSON in a ```json fence after prose, or one JSON object with prose around it', () => {
+  useProfile('fenced-json');
+
+  // pending: JSON extraction from a code fence or surrounding prose
+  it.fails('reads the decision out of the fence', async () => {
+    const r = await decide(provider(), 'refund');
+    expect(r).toMatchObject({ label: 'refund', confidenceMethod: 'self-consistency' });
+    expect(OUTPUT_MODES).toContain(r.outputMode);
+  });
+
+  // pending: JSON extraction from a code fence or surrounding prose
+  it.fails('reads the one JSON object out of the prose around it', async () => {
+    const r = await decide(provider(), 'parcel');
+    expect(r).toMatchObject({ label: 'shipping', confidenceMethod: 'self-consistency' });
+  });
+});
+
+describe('plain-text: words, no JSON at all', () => {
+  useProfile('plain-text');
+
+  it('is AI_INVALID_OUTPUT, quoting what the model said', async () => {
+    const f = await failure(decide(provider(), 'refund'));
+    expect(f.code).toBe('AI_INVALID_OUTPUT');
+    expect(f.message).toMatch(/JSON/);
+    expect(f.message).toContain('I would file this under refund');
+  });
+});
