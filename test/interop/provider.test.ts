@@ -116,6 +116,17 @@ describe('vllm: json_schema, logprobs over labels in two tokens, n', () => {
   });
 });
 
+describe("vllm-0.5: json_schema refused in vLLM's old top-level error shape; forced tool calls honoured", () => {
+  useProfile('vllm-0.5');
+
+  it('falls back to a forced tool call and decides from its log probabilities', async () => {
+    const r = await decide(provider(), 'refund');
+    expect(r).toMatchObject({ label: 'refund', outputMode: 'tool_call', confidenceMethod: 'logprobs' });
+    expect(r.confidence).toBeCloseTo(0.98, 2);
+    expect(mock.requests.map(modeOf)).toEqual(['json_schema', 'tool_call']);
+  });
+});
+
 describe('llamacpp: no json_schema, no tools, no n, no OpenAI-style logprobs', () => {
   useProfile('llamacpp');
 

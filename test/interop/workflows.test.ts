@@ -136,7 +136,8 @@ const KNOWN_CODES: readonly RouteReasonCode[] = [
 const PRECISE: Partial<Record<RouteReasonCode, RegExp>> = {
   low_confidence: /^Confidence \d+(\.\d+)?% is below the auto-accept threshold 90(\.0)?%/,
   // The endpoint or the model, and what was wrong.
-  ai_unavailable: /127\.0\.0\.1:\d+\/v1.*(HTTP \d{3}|timed out|could not connect)/,
+  // The endpoint and what it said: an SDK's `400 status code (no body)` names no cause.
+  ai_unavailable: /^(?!.*status code \(no body\)).*127\.0\.0\.1:\d+\/v1.*(HTTP \d{3}|timed out|could not connect)/,
   ai_invalid_output: /model .*(JSON|schema|refused|stopped early|did not call)/,
   confidence_unavailable: /confidence/i,
 };
@@ -166,6 +167,12 @@ const EXPECTED: Record<Exclude<MockProfile, 'plain-text'>, Expected> = {
     pending: 'capability probe (retry without logprobs/temperature the endpoint refused by name)',
   },
   vllm: { outputMode: 'json_schema', confidenceMethod: 'logprobs', clear: 'auto', unsure: 'review' },
+  'vllm-0.5': {
+    outputMode: 'tool_call',
+    confidenceMethod: 'logprobs',
+    clear: 'auto',
+    unsure: 'review',
+  },
   // Separate sample requests interleave across items, so which sampled answers an unsure item gets
   // depends on the order of arrival: its route is not fixed.
   llamacpp: { outputMode: 'json_object', confidenceMethod: 'self-consistency', clear: 'auto' },

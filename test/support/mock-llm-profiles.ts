@@ -83,6 +83,7 @@ export type MockProfile =
   | 'openai'
   | 'openai-reasoning'
   | 'vllm'
+  | 'vllm-0.5'
   | 'llamacpp'
   | 'ollama'
   | 'caching-gateway'
@@ -93,6 +94,7 @@ export const MOCK_PROFILES: readonly MockProfile[] = [
   'openai',
   'openai-reasoning',
   'vllm',
+  'vllm-0.5',
   'llamacpp',
   'ollama',
   'caching-gateway',
@@ -210,6 +212,8 @@ interface Capabilities {
   n?: boolean;
   /** Answers sampled at temperature > 0 differ by the topic's pattern; otherwise like the greedy one. */
   sampling?: boolean;
+  /** Answers a request with `tools` by calling the forced function with the decision as its arguments. */
+  toolCalls?: boolean;
 }
 
 /** The answers of a server with these capabilities, before its refusals. */
@@ -236,6 +240,34 @@ function answerRules(style: Style, caps: Capabilities): Rule[] {
           completion(style, topic, [{ content: json, logprobs: logprobsFor(json, TOPICS[topic], caps.logprobs) }]),
         ),
       );
+    }
+  }
+  if (caps.toolCalls) {
+    for (const topic of TOPIC_LIST) {
+      const json = greedy(topic);
+      const call = (logprobs: unknown) => {
+        const c = completion(style, `${topic}-tool`, [{ content: '', logprobs }]);
+        const [choice] = c.choices;
+        if (choice) {
+          Object.assign(choice, { finish_reason: 'tool_calls' });
+          Object.assign(choice.message, {
+            content: '',
+            tool_calls: [
+              { id: `chatcmpl-tool-${topic}`, type: 'function', function: { name: 'decision', arguments: json } },
+            ],
+          });
+        }
+        return c;
+      };
+      rules.push(rule(`${has(topic)} && body.tools != \`null\``, call(null)));
+      if (caps.logprobs) {
+        rules.push(
+          rule(
+            `${has(topic)} && body.tools != \`null\` && body.logprobs == \`true\``,
+            call(logprobsFor(json, TOPICS[topic], caps.logprobs)),
+          ),
+        );
+      }
     }
   }
   if (!caps.sampling) return rules;
@@ -325,6 +357,38 @@ function profileRules(profile: MockProfile): Rule[] {
         },
         { logprobs: 2, n: true, sampling: true },
       );
+
+    // vLLM before json_schema (vllm-project/vllm#7654, Aug 2024; 0.5.x with named function calling):
+    // its ResponseFormat took `text` or `json_object` only, so json_schema fails pydantic validation,
+    // answered as HTTP 400 in vLLM's own error shape of then, at the top level:
+    // `{"object":"error","message":"[{'type': 'literal_error', ...}]","type":"BadRequestError",
+    // "param":null,"code":400}` (e.g. vllm-project/vllm#10015); openai-node 7 wraps such a body as
+    // `{ error: body }` (makeStatusError), so the message still reaches the client. A forced tool
+    // call is constrained (guided decoding) and answered with logprobs.
+    case 'vllm-0.5':
+      return [
+        ...answerRules(
+          {
+            id: (s) => `chatcmpl-{{timestamp}}-${s}`,
+            fingerprint: null,
+            choiceExtra: { stop_reason: null },
+            content: bare,
+          },
+          { logprobs: 2, n: true, sampling: true, toolCalls: true },
+        ),
+        rule(
+          "body.response_format.type == 'json_schema'",
+          {
+            object: 'error',
+            message:
+              "[{'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), 'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema', 'ctx': {'expected': \"'text' or 'json_object'\"}}]",
+            type: 'BadRequestError',
+            param: null,
+            code: 400,
+          },
+          { status: 400 },
+        ),
+      ];
 
     // llama.cpp's server as built before json_schema support (ggml-org/llama.cpp#9527, Sep 2024)
     // and without --jinja: JSON mode only, no tools, no `n`, and no OpenAI-style logprobs (its
