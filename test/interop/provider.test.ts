@@ -149,6 +149,17 @@ describe('llamacpp: no json_schema, no tools, no n, no OpenAI-style logprobs', (
   });
 });
 
+describe('llamacpp-500: the same refusals as HTTP 500 server_error', () => {
+  useProfile('llamacpp-500');
+
+  it('fails with AI_UNAVAILABLE that quotes what the server refused', async () => {
+    const f = await failure(decide(provider(), 'refund'));
+    expect(f.code).toBe('AI_UNAVAILABLE');
+    expect(f.message).toMatch(/answered HTTP 500/);
+    expect(f.message).toContain('but got: json_schema');
+  });
+});
+
 describe('ollama: json_schema, n and logprobs ignored', () => {
   useProfile('ollama');
 

@@ -79,9 +79,9 @@ afterAll(async () => {
 });
 
 /** Submits `ITEMS_PER_TOPIC` items of each topic to `profile` and waits until each has settled. */
-async function run(profile: MockProfile): Promise<RunItem[]> {
+async function run(profile: MockProfile, maxRetries = 1): Promise<RunItem[]> {
   await mock.use(profile);
-  current = createOpenAIProvider({ apiKey: 'sk-interop', baseURL: mock.url, timeoutMs: 5000, maxRetries: 1 });
+  current = createOpenAIProvider({ apiKey: 'sk-interop', baseURL: mock.url, timeoutMs: 5000, maxRetries });
   const submitted: { id: string; topic: Topic }[] = [];
   for (let i = 0; i < ITEMS_PER_TOPIC; i++) {
     for (const topic of Object.keys(TOPICS) as Topic[]) {
@@ -156,7 +156,7 @@ interface Expected {
   pending?: string;
 }
 
-const EXPECTED: Record<Exclude<MockProfile, 'plain-text'>, Expected> = {
+const EXPECTED: Record<Exclude<MockProfile, 'plain-text' | 'llamacpp-500'>, Expected> = {
   openai: { outputMode: 'json_schema', confidenceMethod: 'logprobs', clear: 'auto', unsure: 'review' },
   'openai-reasoning': {
     outputMode: 'json_schema',
@@ -299,6 +299,26 @@ describe(`plain-text: ${3 * ITEMS_PER_TOPIC} items`, () => {
       expect(d).toMatchObject({ label: null, route: 'review' });
       expect(d?.reasons.map((r) => r.code)).toEqual(['ai_invalid_output']);
       expect(d?.reasons[0]?.message).toContain('I would file this under');
+    }
+  });
+});
+
+describe(`llamacpp-500: ${3 * ITEMS_PER_TOPIC} items`, () => {
+  let items: RunItem[] = [];
+  beforeAll(async () => {
+    // No SDK retries: each would wait out its back-off on a refusal that never changes.
+    items = await run('llamacpp-500', 0);
+  });
+
+  everyItemSettles(() => items);
+
+  it("sends every item to review as ai_unavailable, quoting the server's refusal", () => {
+    for (const item of items) {
+      expect(item.status).toBe('waiting');
+      const d = item.decisions[0];
+      expect(d).toMatchObject({ label: null, route: 'review' });
+      expect(d?.reasons.map((r) => r.code)).toEqual(['ai_unavailable']);
+      expect(d?.reasons[0]?.message).toMatch(/HTTP 500.*but got: json_schema/);
     }
   });
 });

@@ -85,6 +85,7 @@ export type MockProfile =
   | 'vllm'
   | 'vllm-0.5'
   | 'llamacpp'
+  | 'llamacpp-500'
   | 'ollama'
   | 'caching-gateway'
   | 'fenced-json'
@@ -96,6 +97,7 @@ export const MOCK_PROFILES: readonly MockProfile[] = [
   'vllm',
   'vllm-0.5',
   'llamacpp',
+  'llamacpp-500',
   'ollama',
   'caching-gateway',
   'fenced-json',
@@ -397,22 +399,12 @@ function profileRules(profile: MockProfile): Rule[] {
     // must be one of "text" or "json_object", but got: json_schema`, `Unsupported param: tools`.
     // Here all as HTTP 400 invalid_request_error; some builds (and the ik_llama.cpp fork) send the
     // same texts as HTTP 500 `server_error`, which an SDK retries as a server fault.
-    case 'llamacpp': {
-      const llama = (message: string) => ({ code: 400, message, type: 'invalid_request_error' });
-      return [
-        ...answerRules(
-          { id: (s) => `chatcmpl-{{timestamp}}-${s}`, fingerprint: 'b3447-9d4e7a2c', content: bare },
-          { sampling: true },
-        ),
-        refusal('body.tools != `null`', 400, llama('Unsupported param: tools')),
-        refusal(
-          "body.response_format.type == 'json_schema'",
-          400,
-          llama('response_format type must be one of "text" or "json_object", but got: json_schema'),
-        ),
-        refusal('body.n > `1`', 400, llama('Only one completion choice is allowed')),
-      ];
-    }
+    case 'llamacpp':
+      return llamacppRules(400, 'invalid_request_error');
+    // The same server where its refusals arrive as HTTP 500 `server_error` (seen from llama-server
+    // for `n`, and from the ik_llama.cpp fork for json_schema, ik_llama.cpp#778).
+    case 'llamacpp-500':
+      return llamacppRules(500, 'server_error');
 
     // Ollama's /v1 (0.5+): json_schema honoured; `n` and `logprobs` not read (one choice, no
     // logprobs; Ollama's own API has logprobs since 0.12.11, its OpenAI layer dropped them, see
@@ -460,4 +452,21 @@ function profileRules(profile: MockProfile): Rule[] {
         ),
       ];
   }
+}
+
+function llamacppRules(status: 400 | 500, type: string): Rule[] {
+  const llama = (message: string) => ({ code: status, message, type });
+  return [
+    ...answerRules(
+      { id: (s) => `chatcmpl-{{timestamp}}-${s}`, fingerprint: 'b3447-9d4e7a2c', content: bare },
+      { sampling: true },
+    ),
+    refusal('body.tools != `null`', status, llama('Unsupported param: tools')),
+    refusal(
+      "body.response_format.type == 'json_schema'",
+      status,
+      llama('response_format type must be one of "text" or "json_object", but got: json_schema'),
+    ),
+    refusal('body.n > `1`', status, llama('Only one completion choice is allowed')),
+  ];
 }
