@@ -176,6 +176,25 @@ describe('ollama: json_schema, n and logprobs ignored', () => {
   });
 });
 
+describe('litellm: UnsupportedParamsError (HTTP 400) naming logprobs and n in its message', () => {
+  useProfile('litellm');
+
+  // pending: capability probe (retry without a parameter the endpoint refused by name)
+  it.fails('retries without logprobs, then samples one request at a time', async () => {
+    const p = provider();
+    const r = await decide(p, 'refund');
+    expect(r).toMatchObject({ label: 'refund', outputMode: 'json_schema', confidenceMethod: 'self-consistency' });
+    expect(r.confidence).toBe(1);
+
+    mock.requests.length = 0;
+    const unsure = await decide(p, 'unsure');
+    expect(unsure).toMatchObject({ label: 'other', confidenceMethod: 'self-consistency' });
+    expect(unsure.confidence).toBeCloseTo(0.6, 10);
+    // Learnt: neither logprobs nor n again.
+    expect(mock.requests.every((q) => q.logprobs == null && q.top_logprobs == null && q.n == null)).toBe(true);
+  });
+});
+
 describe('caching-gateway: one stored answer per prompt, whatever the temperature or n', () => {
   useProfile('caching-gateway');
 

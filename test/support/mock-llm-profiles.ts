@@ -87,6 +87,7 @@ export type MockProfile =
   | 'llamacpp'
   | 'llamacpp-500'
   | 'ollama'
+  | 'litellm'
   | 'caching-gateway'
   | 'fenced-json'
   | 'plain-text';
@@ -99,6 +100,7 @@ export const MOCK_PROFILES: readonly MockProfile[] = [
   'llamacpp',
   'llamacpp-500',
   'ollama',
+  'litellm',
   'caching-gateway',
   'fenced-json',
   'plain-text',
@@ -414,6 +416,33 @@ function profileRules(profile: MockProfile): Rule[] {
         { id: (s) => `chatcmpl-{{timestamp}}-${s}`, fingerprint: 'fp_ollama', content: bare },
         { sampling: true },
       );
+
+    // The LiteLLM proxy in front of Ollama (`ollama_chat/...`) without `drop_params`: a parameter
+    // its provider mapping lacks is refused before anything reaches Ollama, HTTP 400
+    // `litellm.UnsupportedParamsError: ollama_chat does not support parameters: [...]` (text as in
+    // BerriAI/litellm#17165), named in the message only: the proxy's error has no usable `param`
+    // (its `type`/`param` strings are "None"; unsure for every release). json_schema and
+    // temperature reach Ollama, which honours them.
+    case 'litellm': {
+      const unsupported = (params: string) => ({
+        message: `litellm.UnsupportedParamsError: ollama_chat does not support parameters: [${params}], for model=llama3.1:8b. To drop these, set \`litellm.drop_params=True\` or for proxy:\n\n\`litellm_settings:\n drop_params: true\`\n. \n If you want to use these params dynamically send allowed_openai_params=[${params}] in your request.`,
+        type: 'None',
+        param: 'None',
+        code: '400',
+      });
+      return [
+        ...answerRules(
+          { id: (s) => `chatcmpl-{{timestamp}}-${s}`, fingerprint: 'fp_ollama', content: bare },
+          { sampling: true },
+        ),
+        refusal('body.n > `1`', 400, unsupported("'n'")),
+        refusal(
+          'body.logprobs != `null` || body.top_logprobs != `null`',
+          400,
+          unsupported("'logprobs', 'top_logprobs'"),
+        ),
+      ];
+    }
 
     // A caching gateway whose cache key is the prompt alone: the same stored answer, id, created
     // and fingerprint whatever the temperature or `n`, and no logprobs (the cache keeps the
