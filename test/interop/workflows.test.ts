@@ -135,11 +135,12 @@ const KNOWN_CODES: readonly RouteReasonCode[] = [
 /** What a reason's message must say for its code to count as precise. */
 const PRECISE: Partial<Record<RouteReasonCode, RegExp>> = {
   low_confidence: /^Confidence \d+(\.\d+)?% is below the auto-accept threshold 90(\.0)?%/,
-  // The endpoint or the model, and what was wrong.
   // The endpoint and what it said: an SDK's `400 status code (no body)` names no cause.
   ai_unavailable: /^(?!.*status code \(no body\)).*127\.0\.0\.1:\d+\/v1.*(HTTP \d{3}|timed out|could not connect)/,
+  // The model and what was wrong with its answer.
   ai_invalid_output: /model .*(JSON|schema|refused|stopped early|did not call)/,
-  confidence_unavailable: /confidence/i,
+  // Why there is no confidence: samples that cannot vary (a deterministic or caching endpoint).
+  confidence_unavailable: /determinis|identical|cach|did not vary|never var/i,
 };
 
 /** What a profile's decisions should record, by issue 9, and which expectations are still pending. */
