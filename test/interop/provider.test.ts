@@ -135,17 +135,18 @@ describe('llamacpp: no json_schema, no tools, no n, no OpenAI-style logprobs', (
     const r = await decide(p, 'refund');
     expect(r).toMatchObject({ label: 'refund', outputMode: 'json_object', confidenceMethod: 'self-consistency' });
     expect(r.confidence).toBe(1);
-    const asked = mock.requests.map((q) => `${modeOf(q)}${q.n === undefined ? '' : ` n=${q.n}`}`);
-    // The refused json_schema and tool call, the greedy answer, the refused n, five samples.
-    expect(asked.slice(0, 4)).toEqual(['json_schema', 'tool_call', 'json_object', 'json_object n=5']);
-    expect(asked.slice(4)).toEqual(Array(5).fill('json_object'));
+    // Each refusal was met once: json_schema, then the tool call, then n.
+    expect(mock.requests.filter((q) => modeOf(q) === 'json_schema')).toHaveLength(1);
+    expect(mock.requests.filter((q) => modeOf(q) === 'tool_call')).toHaveLength(1);
+    expect(mock.requests.some((q) => (q.n ?? 1) > 1)).toBe(true);
 
+    // The next decision goes straight to JSON mode and never asks for n.
     mock.requests.length = 0;
     const unsure = await decide(p, 'unsure');
     expect(unsure).toMatchObject({ label: 'other', outputMode: 'json_object', confidenceMethod: 'self-consistency' });
     expect(unsure.confidence).toBeCloseTo(0.6, 10);
-    expect(mock.requests.map(modeOf)).toEqual(Array(6).fill('json_object'));
-    expect(mock.requests.every((q) => q.n === undefined)).toBe(true);
+    expect(mock.requests.filter((q) => q.response_format || q.tools).map(modeOf)).toEqual(Array(6).fill('json_object'));
+    expect(mock.requests.every((q) => (q.n ?? 1) === 1)).toBe(true);
   });
 });
 
@@ -160,19 +161,31 @@ describe('llamacpp-500: the same refusals as HTTP 500 server_error', () => {
   });
 });
 
-describe('ollama: json_schema, n and logprobs ignored', () => {
+describe('ollama: json_schema, n and logprobs ignored, ids that repeat', () => {
   useProfile('ollama');
 
-  it('tops up the one choice it gets with separate sample requests', async () => {
+  it('tops up the one choice it gets with separate sample requests, and remembers that n is ignored', async () => {
     const p = provider();
     const r = await decide(p, 'parcel');
     expect(r).toMatchObject({ label: 'shipping', outputMode: 'json_schema', confidenceMethod: 'self-consistency' });
     expect(r.confidence).toBe(1);
-    expect(mock.requests.map((q) => q.n ?? null)).toEqual([null, 5, null, null, null, null]);
+    expect(mock.requests.some((q) => (q.n ?? 1) > 1)).toBe(true);
 
+    mock.requests.length = 0;
     const unsure = await decide(p, 'unsure');
     expect(unsure).toMatchObject({ label: 'other', confidenceMethod: 'self-consistency' });
     expect(unsure.confidence).toBeCloseTo(0.6, 10);
+    // The first answer and five separate samples.
+    expect(mock.requests.map((q) => q.n ?? null)).toEqual(Array(6).fill(null));
+  });
+
+  it('is not taken for a cache because its ids repeat: the answers vary', async () => {
+    const p = provider();
+    // Two decisions of the same topic: the same greedy id twice, as Ollama's 999 ids allow.
+    for (const i of [1, 2]) {
+      const r = await decide(p, 'refund', i);
+      expect(r).toMatchObject({ label: 'refund', confidenceMethod: 'self-consistency', confidence: 1 });
+    }
   });
 });
 

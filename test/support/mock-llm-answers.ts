@@ -78,6 +78,18 @@ const TOPIC_LIST: Topic[] = ['refund', 'parcel', 'unsure'];
 const SAMPLED = 'body.temperature != `0`';
 /** Marks a number the template fills in: `"__NOW__"` becomes `{{timestamp}}` unquoted. */
 const NOW = '__NOW__';
+/**
+ * The request's text, for the ids of answers to the topics' texts (which hold no quote or
+ * backslash): `{{timestamp}}` alone repeats within a millisecond, and a repeated completion id is
+ * what a cache looks like.
+ */
+const TEXT = `{{jmes request ${USER}}}`;
+/** Marks where a template computes the label inside an already JSON-encoded content. */
+const LABEL = '__LABEL__';
+const withLabel = (r: Rule, expr: string): Rule => ({
+  ...r,
+  response: { ...r.response, content: r.response.content.replaceAll(LABEL, `{{jmes request ${expr}}}`) },
+});
 
 export interface Style {
   /** `{{timestamp}}`-based ids (`unique`) or one fixed id per text (`cached`). */
@@ -195,12 +207,13 @@ export function answerRules(style: Style, caps: Capabilities): Rule[] {
   );
   for (const topic of TOPIC_LIST) {
     const json = greedy(topic);
-    rules.push(rule(has(topic), completion(style, topic, [{ content: style.content(json, topic) }])));
+    const id = `${topic}:${TEXT}`;
+    rules.push(rule(has(topic), completion(style, id, [{ content: style.content(json, topic) }])));
     if (caps.logprobs) {
       rules.push(
         rule(
           `${has(topic)} && body.logprobs == \`true\``,
-          completion(style, topic, [{ content: json, logprobs: logprobsFor(json, TOPICS[topic], caps.logprobs) }]),
+          completion(style, id, [{ content: json, logprobs: logprobsFor(json, TOPICS[topic], caps.logprobs) }]),
         ),
       );
     }
@@ -209,7 +222,7 @@ export function answerRules(style: Style, caps: Capabilities): Rule[] {
     for (const topic of TOPIC_LIST) {
       const json = greedy(topic);
       const call = (logprobs: unknown) => {
-        const c = completion(style, `${topic}-tool`, [{ content: '', logprobs }]);
+        const c = completion(style, `${topic}-tool:${TEXT}`, [{ content: '', logprobs }]);
         const [choice] = c.choices;
         if (choice) {
           Object.assign(choice, { finish_reason: 'tool_calls' });
@@ -240,11 +253,23 @@ export function answerRules(style: Style, caps: Capabilities): Rule[] {
     return decisionJson(label, label === a.label ? a.rationale : `It could be about ${label}.`, a.verbal);
   };
   if (caps.n) {
+    // Any text sampled with `n` (a probe of whether samples vary, say): n different answers.
+    for (let n = 2; n <= 10; n++) {
+      const choices = Array.from({ length: n }, (_, i) => ({
+        content: style.content(decisionJson(LABEL, `Sampled answer ${i + 1} of ${n}.`, 0.8), undefined),
+      }));
+      rules.push(
+        withLabel(rule(`${SAMPLED} && body.n == \`${n}\``, completion(style, `any-n${n}`, choices)), LABEL_OF),
+      );
+    }
     for (const topic of TOPIC_LIST) {
       for (let n = 2; n <= 10; n++) {
         const choices = Array.from({ length: n }, (_, i) => ({ content: style.content(sampledJson(topic, i), topic) }));
         rules.push(
-          rule(`${has(topic)} && ${SAMPLED} && body.n == \`${n}\``, completion(style, `${topic}-n${n}`, choices)),
+          rule(
+            `${has(topic)} && ${SAMPLED} && body.n == \`${n}\``,
+            completion(style, `${topic}-n${n}:${TEXT}`, choices),
+          ),
         );
       }
     }
@@ -254,11 +279,9 @@ export function answerRules(style: Style, caps: Capabilities): Rule[] {
     for (let i = 0; i < SAMPLED_SEQUENCE; i++) {
       const k = i % 5;
       const labelAt = TOPIC_LIST.map((t) => `(${has(t)} && '${TOPICS[t].sampled[k]}')`).join(' || ');
-      const json = JSON.stringify({ label: '__LABEL__', rationale: `Sampled answer ${i}.`, confidence: 0.8 });
+      const json = decisionJson(LABEL, `Sampled answer ${i}.`, 0.8);
       const body = completion(style, `s${i}`, [{ content: style.content(json, undefined) }]);
-      const r = rule(SAMPLED, body, { sequence: i });
-      r.response.content = r.response.content.replace('__LABEL__', `{{jmes request ${labelAt} || 'other'}}`);
-      rules.push(r);
+      rules.push(withLabel(rule(SAMPLED, body, { sequence: i }), `${labelAt} || 'other'`));
     }
   }
   return rules;

@@ -147,12 +147,12 @@ function profileRules(profile: MockProfile): Rule[] {
 
     // Ollama's /v1 (0.5+): json_schema honoured; `n` and `logprobs` not read (one choice, no
     // logprobs; Ollama's own API has logprobs since 0.12.11, its OpenAI layer dropped them, see
-    // ollama/ollama#16117); temperature honoured. Fingerprint always `fp_ollama`.
+    // ollama/ollama#16117); temperature honoured. Fingerprint always `fp_ollama`, and ids are
+    // `chatcmpl-` and a random number below 999 (middleware/openai.go: rand.Intn(999)), so they
+    // repeat: here one fixed number per topic for the greedy answer (as if drawn alike), and a
+    // stepping one for the sampled requests.
     case 'ollama':
-      return answerRules(
-        { id: (s) => `chatcmpl-{{timestamp}}-${s}`, fingerprint: 'fp_ollama', content: bare },
-        { sampling: true },
-      );
+      return answerRules(ollamaStyle, { sampling: true });
 
     // The LiteLLM proxy in front of Ollama (`ollama_chat/...`) without `drop_params`: a parameter
     // its provider mapping lacks is refused before anything reaches Ollama, HTTP 400
@@ -169,7 +169,8 @@ function profileRules(profile: MockProfile): Rule[] {
       });
       return [
         ...answerRules(
-          { id: (s) => `chatcmpl-{{timestamp}}-${s}`, fingerprint: 'fp_ollama', content: bare },
+          // LiteLLM's own ids (a uuid per response) and no fingerprint.
+          { id: (s) => `chatcmpl-{{timestamp}}-${s}`, fingerprint: null, content: bare },
           { sampling: true },
         ),
         refusal('body.n > `1`', 400, unsupported("'n'")),
@@ -236,3 +237,15 @@ function llamacppRules(status: 400 | 500, type: string): Rule[] {
     refusal('body.n > `1`', status, llama('Only one completion choice is allowed')),
   ];
 }
+
+/** Ollama's ids: `chatcmpl-` and a number below 999 (see the profile). */
+const ollamaStyle: Style = {
+  id: (key) => {
+    const sample = /^s(\d+)$/.exec(key);
+    if (sample) return `chatcmpl-${(Number(sample[1]) * 389 + 17) % 999}`;
+    const fixed: Record<string, number> = { refund: 311, parcel: 542, unsure: 87 };
+    return `chatcmpl-${fixed[key.split(':')[0] ?? ''] ?? 7}`;
+  },
+  fingerprint: 'fp_ollama',
+  content: bare,
+};
