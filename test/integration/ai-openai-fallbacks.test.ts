@@ -36,6 +36,7 @@ beforeEach(() => {
   fake.reset();
   fake.setFaults([]);
   fake.requests.length = 0;
+  fake.probes.length = 0;
   answerFor = defaultAnswer;
 });
 
@@ -117,7 +118,7 @@ describe('structured output on endpoints without json_schema', () => {
     expect(isAppError(viaJsonMode) && viaJsonMode.issues?.[0]?.path).toBe('output.label');
 
     fake.setFaults([{ kind: 'malformed' }]);
-    await expectAppError(provider().decide(t.db, request()), 'AI_INVALID_OUTPUT', /not valid JSON/);
+    await expectAppError(provider().decide(t.db, request()), 'AI_INVALID_OUTPUT', /not one JSON object/);
   });
 
   it('does not fall back on a 400 about something else', async () => {
@@ -169,13 +170,18 @@ describe('confidence without log probabilities', () => {
     const p = provider();
     const r = await p.decide(t.db, request());
     expect(r).toMatchObject({ label: 'refund', confidence: 0.6, confidenceMethod: 'self-consistency' });
-    // The first answer, the request with n: 5 (one answer back), four more samples.
-    expect(fake.requests.map((b) => b.n ?? null)).toEqual([null, 5, null, null, null, null]);
+    // The sampling probe learns it: n: 3 gets one answer back, so two more single requests.
+    expect(fake.probes.map((b) => b.n ?? null)).toEqual([3, null, null]);
+    // The first answer, then five single sample requests.
+    expect(fake.requests.map((b) => b.n ?? null)).toEqual([null, null, null, null, null, null]);
     expect(r).toMatchObject({ tokensIn: 600, tokensOut: 60 });
+    expect(p.capabilities()).toMatchObject({ n: 'ignored', temperature: 'honoured', confidence: 'self-consistency' });
 
     fake.requests.length = 0;
+    fake.probes.length = 0;
     await p.decide(t.db, request('another refund'));
     expect(fake.requests.map((b) => b.n ?? null)).toEqual([null, null, null, null, null, null]);
+    expect(fake.probes).toHaveLength(0);
   });
 
   it('makes that many requests when the endpoint refuses n, and remembers it', async () => {
@@ -183,11 +189,19 @@ describe('confidence without log probabilities', () => {
     const p = provider();
     const r = await p.decide(t.db, request());
     expect(r).toMatchObject({ label: 'refund', confidence: 1, confidenceMethod: 'self-consistency' });
-    expect(fake.requests.map((b) => b.n ?? null)).toEqual([null, 5, null, null, null, null, null]);
+    // The sampling probe's n: 3 is refused (400 naming n): three single requests instead.
+    expect(fake.probes.map((b) => b.n ?? null)).toEqual([3, null, null, null]);
+    expect(fake.requests.map((b) => b.n ?? null)).toEqual([null, null, null, null, null, null]);
+    expect(p.capabilities()).toMatchObject({ n: 'refused' });
+    expect(p.capabilities()?.refusals).toEqual([
+      { parameter: 'n', status: 400, message: 'fake: Only one completion choice is allowed' },
+    ]);
 
     fake.requests.length = 0;
+    fake.probes.length = 0;
     await p.decide(t.db, request());
     expect(fake.requests.map((b) => b.n ?? null)).toEqual([null, null, null, null, null, null]);
+    expect(fake.probes).toHaveLength(0);
   });
 
   it('samples in the output mode that works', async () => {

@@ -30,6 +30,17 @@ beforeEach(() => {
 const provider = (options: Partial<OpenAIProviderOptions> = {}) =>
   createOpenAIProvider({ apiKey: 'sk-test', baseURL: fake.url, timeoutMs: 10_000, maxRetries: 0, ...options });
 
+/**
+ * One decision before the test proper: a provider's first call for a model goes alone (the others
+ * wait while it learns what the endpoint supports), which would hide the limits under test.
+ */
+async function warm(p: ReturnType<typeof provider>): Promise<void> {
+  await p.decide(t.db, { agent: AGENT, labels: LABELS, text: 'warm-up refund' });
+  fake.requests.length = 0;
+  fake.probes.length = 0;
+  fake.timeline.length = 0;
+}
+
 /** Polls a condition (no fixed sleeps): resolves as soon as it holds, fails after the deadline. */
 async function until(condition: () => boolean, what: string, deadlineMs = 5000): Promise<void> {
   const end = Date.now() + deadlineMs;
@@ -42,6 +53,7 @@ async function until(condition: () => boolean, what: string, deadlineMs = 5000):
 describe('maxConcurrency', () => {
   it('keeps at most N requests in flight at the endpoint; the others wait, none fails', async () => {
     const p = provider({ maxConcurrency: 3 });
+    await warm(p);
     fake.hold();
     const total = 10;
     const all = Promise.all(
@@ -70,14 +82,14 @@ describe('maxConcurrency', () => {
     fake.configure({ ignoreN: true });
     fake.setFaults([{ kind: 'no-logprobs' }]);
     const p = provider({ maxConcurrency: 2 });
+    // The warm-up's sampling probe has learnt that the endpoint ignores n.
+    await warm(p);
     fake.hold();
     const pending = p.decide(t.db, { agent: AGENT, labels: LABELS, text: 'refund please' });
     await until(() => fake.held === 1, 'the first answer is held');
     fake.release(1);
-    // The request with n: 5 is answered with one choice; the four top-ups queue behind two slots.
-    await until(() => fake.held === 1, 'the n request is held');
-    fake.release(1);
-    await until(() => fake.held === 2 && p.limiterState().waiting === 2, 'two samples held, two waiting');
+    // Five single sample requests queue behind two slots.
+    await until(() => fake.held === 2 && p.limiterState().waiting === 3, 'two samples held, three waiting');
     fake.release();
     expect((await pending).confidenceMethod).toBe('self-consistency');
     expect(fake.requests).toHaveLength(6);
@@ -86,6 +98,7 @@ describe('maxConcurrency', () => {
 
   it('lets a caller that gives up leave the queue with AI_UNAVAILABLE, without a request', async () => {
     const p = provider({ maxConcurrency: 1 });
+    await warm(p);
     fake.hold();
     const first = p.decide(t.db, { agent: AGENT, labels: LABELS, text: 'refund 1' });
     await until(() => fake.held === 1, 'the first request is held');
@@ -110,6 +123,7 @@ describe('tokensPerMinute', () => {
     // minute, so a second one does not fit until the first settles at its actual usage (about 60).
     // Refilling 700 tokens at 1000 a minute would take ~40 s, far beyond this test's deadlines.
     const p = provider({ tokensPerMinute: 1000, maxOutputTokens: 500 });
+    await warm(p);
     fake.hold();
     const all = Promise.all(
       [0, 1, 2].map((i) => p.decide(t.db, { agent: AGENT, labels: LABELS, text: `refund request ${i}` })),

@@ -208,10 +208,28 @@ describe('transport faults', () => {
 });
 
 describe('unusable answers', () => {
-  it('rejects content that is not JSON', async () => {
+  it('rejects content that is not JSON after one repair request quoting the error, and no more', async () => {
     fake.setFaults([{ kind: 'malformed' }]);
-    await expectAppError(decide(), 'AI_INVALID_OUTPUT', /not valid JSON.*Sure! The answer is refund/);
-    expect(fake.requests).toHaveLength(1);
+    await expectAppError(
+      decide(),
+      'AI_INVALID_OUTPUT',
+      /not one JSON object \(it holds no JSON object\).*Sure! The answer is refund.*also after one repair request/,
+    );
+    expect(fake.requests).toHaveLength(2);
+    // The repair request: the bad answer as the assistant's, then the validation error quoted.
+    const repair = fake.requests[1]?.messages ?? [];
+    expect(repair.at(-2)).toMatchObject({ role: 'assistant', content: 'Sure! The answer is refund.' });
+    expect(repair.at(-1)?.role).toBe('user');
+    expect(String(repair.at(-1)?.content)).toContain('model output is not one JSON object (it holds no JSON object)');
+    expect(fake.requests[1]).toMatchObject({ temperature: 0 });
+  });
+
+  it('takes a repaired answer, and says so in the confidence note', async () => {
+    fake.setFaults([{ kind: 'schema', times: 1 }]);
+    const r = await decide();
+    expect(r).toMatchObject({ label: 'refund', confidenceMethod: 'logprobs' });
+    expect(r.confidenceNote).toMatch(/^answer repaired after: .*label "not_a_label" is not one of/);
+    expect(fake.requests).toHaveLength(2);
   });
 
   it('rejects a label that was not offered', async () => {

@@ -44,6 +44,8 @@ const EXPECTED: Record<string, readonly [Outcome, Outcome, Outcome, Outcome, Out
   'models.calibrations': [F,       Y,         Y,       Y,    U],
   'models.usage':        [F,       Y,         Y,       Y,    U],
   'models.calibrate':    [F,       F,         Y,       Y,    U],
+  'models.capabilities': [F,       Y,         Y,       Y,    U],
+  'models.probe':        [F,       F,         Y,       Y,    U],
   'trust.states':        [F,       Y,         Y,       Y,    U],
   'trust.accuracy':      [F,       Y,         Y,       Y,    U],
   'trust.history':       [F,       Y,         Y,       Y,    U],

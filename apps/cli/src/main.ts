@@ -16,6 +16,7 @@ import {
 import { Command, InvalidArgumentError } from 'commander';
 import { registerExampleCommands } from './commands/examples';
 import { registerKeysCommand } from './commands/keys';
+import { registerModelsCommand } from './commands/models';
 import { registerTrainCommand } from './commands/train';
 import { registerTrustCommands } from './commands/trust';
 import { registerUsersCommand } from './commands/users';
@@ -289,6 +290,7 @@ registerTrustCommands(program);
 registerExampleCommands(program);
 registerUsersCommand(program);
 registerKeysCommand(program);
+registerModelsCommand(program);
 
 program.parseAsync(process.argv).catch((e) => {
   console.error(e instanceof Error ? `error: ${e.message}` : e);

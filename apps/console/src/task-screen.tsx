@@ -155,8 +155,13 @@ function AiAnswer({ task }: { task: TaskView }) {
         ) : (
           <p className="text-warn">The AI could not answer this one: choose the label yourself.</p>
         )}
-        <ConfidenceMeter value={d.calibrated_confidence} raw={d.confidence} method={d.confidence_method} />
+        {d.confidence_method === 'unavailable' ? (
+          <p className="text-warn">No usable confidence from this endpoint: judge the answer yourself.</p>
+        ) : (
+          <ConfidenceMeter value={d.calibrated_confidence} raw={d.confidence} method={d.confidence_method} />
+        )}
       </div>
+      {d.confidence_note && <p className="muted small">About the confidence: {d.confidence_note}</p>}
       <dl className="model-facts">
         <div>
           <dt>Model</dt>
@@ -170,6 +175,12 @@ function AiAnswer({ task }: { task: TaskView }) {
           <dt>Prompt version</dt>
           <dd>{d.prompt_version}</dd>
         </div>
+        {d.output_mode && (
+          <div>
+            <dt>Output mode</dt>
+            <dd>{d.output_mode}</dd>
+          </div>
+        )}
         <div>
           <dt>Agent</dt>
           <dd>

@@ -1,3 +1,4 @@
+import { aiEnvShape } from '@signoff/ai';
 import { z } from 'zod';
 import { DEFAULT_TRPC_MAX_BODY_BYTES } from './ingest-schema';
 
@@ -9,9 +10,8 @@ export const serverEnv = z.object({
   SIGNOFF_EMBEDDED_PG_RESTART_TRIES: z.coerce.number().int().min(1).max(1000).default(10),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
-  OPENAI_API_KEY: z.string().min(1).optional(),
-  OPENAI_BASE_URL: z.string().url().optional(),
-  OPENAI_MODEL: z.string().optional(),
+  /** OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL and the SIGNOFF_AI_* settings (packages/ai/README.md). */
+  ...aiEnvShape,
   /** Comma-separated workflow modules to load (as `signoff start --workflows`). */
   SIGNOFF_WORKFLOWS: z.string().optional(),
   /** Seconds without a heartbeat before a step job's worker counts as dead (>= 10). */

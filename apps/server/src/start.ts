@@ -124,8 +124,11 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
       log(`demo: ${submitted} new items submitted`);
     }
 
+    // One OpenAI-compatible provider instance for workers and the API's probe: what one learns
+    // about the endpoint, the other knows.
+    const selected = selectProvider(env);
+    const probeModel = 'probe' in selected ? (model: string | undefined) => selected.probe(db, model) : undefined;
     if (options.workers) {
-      const selected = selectProvider(env);
       // Each agent may name its provider; the built-in model is always there, the endpoint when configured.
       // A remote endpoint that keeps failing is left alone for a while instead of being hammered.
       const local = selected.name === 'local' ? selected : createLocalProvider();
@@ -151,7 +154,7 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
     let url: string | null = null;
     if (options.api) {
       const app = createHttpApp(
-        { db, boss, registry },
+        { db, boss, registry, ...(probeModel ? { probeModel } : {}) },
         {
           consoleDir: CONSOLE_DIR,
           trustProxy: env.SIGNOFF_TRUST_PROXY,

@@ -126,25 +126,87 @@ export function decisionText(mode: OutputMode, message: DecisionMessage): string
 }
 
 /**
- * Parses and validates a model's message content against the decision schema. Throws
- * `AI_INVALID_OUTPUT` saying exactly what was wrong (not JSON, which field, a label not offered).
+ * The one JSON object in a model's message: the whole content when it parses, else the inside of
+ * a Markdown code fence (```` ```json … ``` ````) or the single top-level `{…}` with prose before or
+ * after it, as servers that ignore `response_format` answer. Never more than that: two objects, an
+ * object cut short or no object at all is `undefined` with the reason, since picking one would be
+ * guessing.
+ *
+ * @example
+ * extractJsonObject('Sure!\n```json\n{"label":"refund"}\n```'); // { json: '{"label":"refund"}', lenient: 'code fence' }
+ */
+export function extractJsonObject(
+  content: string,
+): { json: string; lenient?: 'code fence' | 'prose around it' } | { error: string } {
+  const trimmed = content.trim();
+  if (isJson(trimmed)) return { json: trimmed };
+  const fences = [...trimmed.matchAll(/```[a-zA-Z0-9_-]*[ \t]*\r?\n?([\s\S]*?)```/g)];
+  if (fences.length > 1) return { error: `it holds ${fences.length} code blocks, not one JSON object` };
+  if (fences.length === 1) {
+    const inside = (fences[0]?.[1] ?? '').trim();
+    if (isJson(inside)) return { json: inside, lenient: 'code fence' };
+  }
+  const objects = topLevelObjects(trimmed);
+  if (objects.unterminated) return { error: 'a JSON object in it is cut short' };
+  if (objects.spans.length === 0) return { error: 'it holds no JSON object' };
+  if (objects.spans.length > 1) return { error: `it holds ${objects.spans.length} JSON objects, not one` };
+  const [start, end] = objects.spans[0] as [number, number];
+  const candidate = trimmed.slice(start, end);
+  if (!isJson(candidate)) return { error: 'the object in it is not valid JSON' };
+  return { json: candidate, lenient: 'prose around it' };
+}
+
+function isJson(text: string): boolean {
+  if (!text.startsWith('{')) return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Spans of the top-level `{…}` in a text, braces inside JSON strings ignored. */
+function topLevelObjects(text: string): { spans: [number, number][]; unterminated: boolean } {
+  const spans: [number, number][] = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"' && depth > 0) inString = true;
+    else if (c === '{') {
+      if (depth === 0) start = i;
+      depth++;
+    } else if (c === '}' && depth > 0) {
+      depth--;
+      if (depth === 0) spans.push([start, i + 1]);
+    }
+  }
+  return { spans, unterminated: depth > 0 };
+}
+
+/**
+ * Parses and validates a model's message content against the decision schema. The JSON may sit in
+ * a code fence or among prose (`extractJsonObject`); beyond that nothing is guessed. Throws
+ * `AI_INVALID_OUTPUT` saying exactly what was wrong (no JSON object, which field, a label not
+ * offered).
  *
  * @example
  * parseDecisionOutput('{"label":"refund","rationale":"asks for money back","confidence":0.9}', ['refund', 'other']);
  */
 export function parseDecisionOutput(content: string, labels: readonly string[]): ModelDecision {
-  let json: unknown;
-  try {
-    json = JSON.parse(content);
-  } catch (e) {
+  const found = extractJsonObject(content);
+  if ('error' in found) {
     throw new AppError(
       'AI_INVALID_OUTPUT',
-      `model output is not valid JSON (${(e as Error).message}): ${excerpt(content)}`,
-      {
-        cause: e,
-      },
+      `model output is not one JSON object (${found.error}): ${excerpt(content)}`,
     );
   }
+  const json: unknown = JSON.parse(found.json);
   const schema = z.strictObject({
     label: z.string().refine((l) => labels.includes(l), {
       error: (issue) => `label ${JSON.stringify(issue.input)} is not one of the allowed labels: ${labels.join(', ')}`,

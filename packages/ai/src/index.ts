@@ -1,6 +1,7 @@
 export * from './calibration';
 export * from './calibration-judgement';
 export * from './calibration-store';
+export * from './capabilities';
 export * from './circuit-breaker';
 export * from './decision-output';
 export * from './example-import';

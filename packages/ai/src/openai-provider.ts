@@ -1,4 +1,4 @@
-import { AppError } from '@signoff/core';
+import { type AgentSpec, type AiFailure, AppError, type FieldIssue } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import type { Kysely } from 'kysely';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
@@ -7,6 +7,14 @@ import type {
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
+import {
+  type ModelCapabilities,
+  type OptionalParameter,
+  providerMessage,
+  RecentIds,
+  refusedParameter,
+  unknownCapabilities,
+} from './capabilities';
 import {
   decisionRequest,
   decisionText,
@@ -21,15 +29,19 @@ import { verbalizedScore } from './log-odds';
 import { costUsd, type PriceTable, priceOf } from './pricing';
 import { inputHash, promptVersion } from './prompt-version';
 import type { ConfidenceMethod, DecideRequest, DecideResult, DecisionProvider, ToolCallRecord } from './provider';
-import { createRequestLimiter, type LimiterState, LimiterWaitAborted } from './rate-limit';
+import { createRequestLimiter, type LimiterState, LimiterWaitAborted, type RequestLimiter } from './rate-limit';
 import { drawSamples, majorityVote, type SamplingSupport } from './self-consistency';
 import { DEFAULT_TOOL_TIMEOUT_MS, MAX_TOOL_ROUNDS, runToolCall, toolDefinitions } from './tools';
 
 export const DEFAULT_OPENAI_MODEL = 'gpt-4o-mini';
 export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
-/** Where the confidence comes from when the endpoint returns no usable log probabilities. */
-export type ConfidenceFallback = 'self-consistency' | 'verbalized';
+/**
+ * Where the confidence comes from when the endpoint returns no usable log probabilities:
+ * `self-consistency` (agreement of sampled answers), `verbalized` (the model's own rating, flagged),
+ * `review` (none: the decision goes to a person with the reason `confidence_unavailable`).
+ */
+export type ConfidenceFallback = 'self-consistency' | 'verbalized' | 'review';
 
 export interface OpenAIProviderOptions {
   apiKey: string;
@@ -43,9 +55,15 @@ export interface OpenAIProviderOptions {
   maxRetries?: number;
   /**
    * Without log probabilities: `self-consistency` (default) draws `samples` more answers at
-   * `sampleTemperature` and uses their agreement; `verbalized` takes the model's own `confidence`.
+   * `sampleTemperature` and uses their agreement; `verbalized` takes the model's own `confidence`;
+   * `review` sends the decision to a person. An agent's `ai.confidenceFallback` overrides it.
    */
   confidenceFallback?: ConfidenceFallback;
+  /**
+   * When self-consistency cannot work (the endpoint's samples never vary: it ignores temperature, or
+   * a gateway caches answers): `review` (default) or `verbalized`, flagged in the decision's note.
+   */
+  whenConfidenceUnavailable?: 'review' | 'verbalized';
   /** Answers drawn for self-consistency. Default 5. */
   samples?: number;
   /** Temperature of the self-consistency samples. Default 0.7. */
@@ -65,15 +83,34 @@ export interface OpenAIProviderOptions {
   toolTimeoutMs?: number;
 }
 
-/** The OpenAI-compatible provider, with a view of its limiter (for tests and metrics). */
+/** The OpenAI-compatible provider, with a view of its limiter and of what it learnt about models. */
 export interface OpenAIDecisionProvider extends DecisionProvider {
   limiterState(): LimiterState;
+  /** What this instance has learnt about a model (default: the provider's), `undefined` if nothing yet. */
+  capabilities(model?: string): ModelCapabilities | undefined;
+  /**
+   * Asks the endpoint afresh what `model` supports: a small decision in each output mode, with log
+   * probabilities, and a sampling check at temperature 1. Stores the result (`model_capabilities`)
+   * when given a database. Throws `AI_UNAVAILABLE` when the endpoint cannot be reached.
+   */
+  probe(db: Kysely<DB> | undefined, model?: string): Promise<ModelCapabilities>;
 }
 
 /** What this provider instance has learnt about an endpoint's model from its answers. */
-interface ModelTraits {
+interface ModelState {
+  caps: ModelCapabilities;
   output: OutputMode;
+  /** Parameters the endpoint refused, left out of every later request. */
+  dropped: Set<'logprobs' | 'temperature'>;
   sampling: SamplingSupport;
+  /** The first call has taught the parameters: later calls need not wait for it. */
+  learnt: boolean;
+  /** While the first call learns, the others wait here (single flight). */
+  gate?: Promise<void>;
+  samplingProbe?: Promise<void>;
+  ids: RecentIds;
+  /** Changed since last stored. */
+  dirty: boolean;
 }
 
 interface Answer {
@@ -82,16 +119,30 @@ interface Answer {
   text: string;
 }
 
+/** What a request without a usable answer says: an AppError, or the invalid answer to repair. */
+type Read = { ok: true; answer: Answer } | { ok: false; error: AppError; text?: string };
+
+/** The system message of the sampling probe, so servers' logs and our fake can tell it apart. */
+export const SAMPLING_PROBE_MARKER = 'Signoff capability probe (sampling)';
+
 /**
  * A provider for any OpenAI-compatible chat completions endpoint, through the `openai` SDK:
  * structured output (strict JSON schema whose `label` is an enum of the allowed labels; a forced
  * tool call, then JSON mode, for endpoints that refuse it), the agent's instructions as the system
  * message, temperature 0, and token log probabilities from which the label's confidence is
- * computed (`labelConfidenceFromLogprobs`, method `logprobs`). Without log probabilities, the
- * agreement of `samples` sampled answers (method `self-consistency`) or, if so configured, the
- * model's own `confidence` (method `verbalized`). Requests pass an in-process limiter
- * (`maxConcurrency`, `tokensPerMinute`); each result carries its token usage and estimated cost.
- * Retries and timeouts are the SDK's; what still fails is `AI_UNAVAILABLE`.
+ * computed (`labelConfidenceFromLogprobs`, method `logprobs`).
+ *
+ * What the endpoint supports is learnt once per model, not once per call: the first call goes
+ * alone while the others wait, and a refusal naming a parameter (HTTP 400 or 422 naming
+ * `response_format`, `tools`, `logprobs`, `top_logprobs`, `temperature` or `n`) drops that parameter
+ * from then on. Without usable log probabilities, the agreement of `samples` sampled answers
+ * (method `self-consistency`), but only on an endpoint whose samples vary (checked once by a
+ * sampling probe at temperature 1, and on every draw for answers served twice); otherwise the
+ * confidence is `unavailable` (to review) or, if so configured, the model's own rating (`verbalized`,
+ * with a note). An answer that fails validation is asked again once, quoting the error.
+ * Requests pass in-process limiters (`maxConcurrency`, `tokensPerMinute`, per provider and per
+ * agent); each result carries its token usage and estimated cost. Retries and timeouts are the
+ * SDK's; what still fails is `AI_UNAVAILABLE` with `AiFailure` details.
  *
  * @example
  * const openai = createOpenAIProvider({ apiKey: env.OPENAI_API_KEY, model: 'gpt-4o-mini' });
@@ -107,8 +158,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
   const baseURL = options.baseURL ?? DEFAULT_OPENAI_BASE_URL;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxRetries = options.maxRetries ?? 2;
-  const fallback = options.confidenceFallback ?? 'self-consistency';
-  const samples = Math.max(1, Math.floor(options.samples ?? 5));
+  const defaultModel = options.model ?? DEFAULT_OPENAI_MODEL;
   const sampleTemperature = options.sampleTemperature ?? 0.7;
   const maxOutputTokens = options.maxOutputTokens ?? 512;
   const toolTimeoutMs = options.toolTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS;
@@ -128,100 +178,306 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
     maxConcurrency: options.maxConcurrency ?? 8,
     ...(options.tokensPerMinute !== undefined ? { tokensPerMinute: options.tokensPerMinute } : {}),
   });
-  const traitsByModel = new Map<string, ModelTraits>();
-  const traitsOf = (model: string): ModelTraits => {
-    let t = traitsByModel.get(model);
-    if (!t) {
-      t = { output: 'json_schema', sampling: 'n' };
-      traitsByModel.set(model, t);
+  const agentLimiters = new Map<string, RequestLimiter>();
+  const agentLimiter = (agent: AgentSpec): RequestLimiter | undefined => {
+    const a = agent.ai;
+    if (a?.maxConcurrency === undefined && a?.tokensPerMinute === undefined) return undefined;
+    const key = `${agent.name}\u0000${a.maxConcurrency ?? ''}\u0000${a.tokensPerMinute ?? ''}`;
+    let l = agentLimiters.get(key);
+    if (!l) {
+      l = createRequestLimiter({
+        maxConcurrency: a.maxConcurrency ?? Number.POSITIVE_INFINITY,
+        ...(a.tokensPerMinute !== undefined ? { tokensPerMinute: a.tokensPerMinute } : {}),
+      });
+      agentLimiters.set(key, l);
     }
-    return t;
+    return l;
+  };
+  const states = new Map<string, ModelState>();
+  const freshState = (model: string): ModelState => ({
+    caps: unknownCapabilities(endpoint, model),
+    output: 'json_schema',
+    dropped: new Set(),
+    sampling: 'n',
+    learnt: false,
+    ids: new RecentIds(),
+    dirty: false,
+  });
+  const stateOf = (model: string): ModelState => {
+    let st = states.get(model);
+    if (!st) {
+      st = freshState(model);
+      states.set(model, st);
+    }
+    return st;
+  };
+  const learn = (st: ModelState, patch: Partial<ModelCapabilities>) => {
+    for (const [k, v] of Object.entries(patch) as [keyof ModelCapabilities, never][]) {
+      if (st.caps[k] !== v) {
+        st.caps = { ...st.caps, [k]: v, updatedAt: new Date().toISOString() };
+        st.dirty = true;
+      }
+    }
+  };
+  const store = async (db: Kysely<DB> | undefined, st: ModelState) => {
+    if (!db || !st.dirty) return;
+    st.dirty = false;
+    try {
+      await storeCapabilities(db, st.caps);
+    } catch {
+      st.dirty = true; // a record, not the decision: try again after the next call
+    }
   };
 
-  /** One chat completion through the limiter; SDK errors are left to the caller. */
-  function complete(body: ChatCompletionCreateParamsNonStreaming, signal: AbortSignal | undefined) {
+  /** One chat completion through the limiters; SDK errors are left to the caller. */
+  function complete(
+    body: ChatCompletionCreateParamsNonStreaming,
+    signal: AbortSignal | undefined,
+    agent: AgentSpec | undefined,
+  ): Promise<ChatCompletion> {
     const estimate = {
       inputTokens: Math.ceil(JSON.stringify(body).length / 4),
       outputTokens: maxOutputTokens * (body.n ?? 1),
     };
-    return limiter.run(
-      estimate,
-      signal,
-      () => client.chat.completions.create(body, { signal: signal ?? null }),
-      (c) => (c.usage ? c.usage.prompt_tokens + c.usage.completion_tokens : undefined),
-    );
+    const timeout = agent?.ai?.timeoutMs;
+    const send = () =>
+      limiter.run(
+        estimate,
+        signal,
+        () => client.chat.completions.create(body, { signal: signal ?? null, ...(timeout ? { timeout } : {}) }),
+        usageTokens,
+      );
+    const own = agent ? agentLimiter(agent) : undefined;
+    return own ? own.run(estimate, signal, send, usageTokens) : send();
   }
 
-  return {
-    name: 'openai',
-    limiterState: () => limiter.state(),
-    async decide(_db: Kysely<DB>, req: DecideRequest): Promise<DecideResult> {
-      const model = req.agent.model ?? options.model ?? DEFAULT_OPENAI_MODEL;
-      const target = `${endpoint} (model ${model})`;
-      const traits = traitsOf(model);
-      const started = performance.now();
-      const completions: ChatCompletion[] = [];
-      // The agent's tools ride along with the structured output; the forced decision call of
-      // `tool_call` mode would collide with them, so with tools that mode is skipped.
-      const agentTools = req.agent.tools ?? [];
-      const tools = agentTools.length > 0 ? toolDefinitions(agentTools) : undefined;
-      const modes = tools ? OUTPUT_MODES.filter((m) => m !== 'tool_call') : OUTPUT_MODES;
-      /** The tool rounds so far: assistant messages with their calls and the `role: 'tool'` results. */
-      const conversation: ChatCompletionMessageParam[] = [];
-      const toolCalls: ToolCallRecord[] = [];
-      const body = (mode: OutputMode, extra: Partial<ChatCompletionCreateParamsNonStreaming>) => {
-        const request = decisionRequest(mode, req.agent.instructions, req.text, req.labels);
-        return {
-          model,
-          ...request,
-          ...(tools ? { messages: [...request.messages, ...conversation], tools, tool_choice: 'auto' } : {}),
-          ...extra,
-        } as ChatCompletionCreateParamsNonStreaming;
-      };
-      const fail = (e: unknown, note = '') => {
-        if (e instanceof AppError) return e;
-        return unavailable(e, target, { timeoutMs, attempts: maxRetries + 1 }, note);
-      };
+  /** Waits while another call learns the model's parameters; the caller then leads if none did. */
+  async function firstCallGate(st: ModelState): Promise<(learnt: boolean) => void> {
+    if (st.learnt) return () => {};
+    if (st.gate) {
+      await st.gate;
+      return () => {};
+    }
+    let open!: () => void;
+    st.gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    return (learnt) => {
+      if (learnt) st.learnt = true;
+      st.gate = undefined;
+      open();
+    };
+  }
 
-      // The first answer, at temperature 0 with log probabilities, in the best output mode the
-      // endpoint accepts: a mode it refuses (HTTP 400 naming it) is not tried again by this instance.
-      let mode = modes.includes(traits.output) ? traits.output : (modes.at(-1) as OutputMode);
-      const refused: string[] = [];
-      const ask = async (): Promise<ChatCompletion> => {
-        for (;;) {
+  /**
+   * Whether this model's samples vary at temperature: a few answers to "write a random string" at
+   * temperature 1, once per model (single flight). All identical, or one completion id twice: the
+   * endpoint ignores temperature or serves cached answers.
+   */
+  async function probeSampling(st: ModelState, model: string, signal: AbortSignal | undefined) {
+    if (st.caps.temperature === 'honoured' || st.caps.temperature === 'ignored') return;
+    if (st.caps.temperature === 'refused' && st.caps.confidence !== 'unknown') return;
+    st.samplingProbe ??= (async () => {
+      const body = (n?: number) =>
+        ({
+          model,
+          messages: [
+            { role: 'system', content: `${SAMPLING_PROBE_MARKER}: answer with a random string, nothing else.` },
+            { role: 'user', content: 'Write 12 random letters and digits.' },
+          ],
+          ...(st.dropped.has('temperature') ? {} : { temperature: 1 }),
+          ...(n ? { n } : {}),
+        }) as ChatCompletionCreateParamsNonStreaming;
+      const texts: string[] = [];
+      const ids: string[] = [];
+      const take = (c: ChatCompletion) => {
+        ids.push(c.id);
+        for (const ch of c.choices ?? []) texts.push(ch.message?.content ?? '');
+      };
+      try {
+        if (st.sampling === 'n') {
           try {
-            return await complete(body(mode, { temperature: 0, logprobs: true, top_logprobs: 5 }), req.signal);
+            const c = await complete(body(3), signal, undefined);
+            take(c);
+            if ((c.choices ?? []).length <= 1) {
+              st.sampling = 'ignores-n';
+              learn(st, { n: 'ignored' });
+            } else learn(st, { n: 'honoured' });
           } catch (e) {
-            const next = modes[modes.indexOf(mode) + 1];
-            if (!next || !refusesMode(e, mode)) {
-              throw fail(e, refused.length > 0 ? ` (after the endpoint refused ${refused.join(' and ')})` : '');
-            }
-            refused.push(mode);
-            // What the refusal teaches about the model, with or without tools: the next mode at least.
-            const learnt = OUTPUT_MODES[OUTPUT_MODES.indexOf(mode) + 1] as OutputMode;
-            if (OUTPUT_MODES.indexOf(traits.output) < OUTPUT_MODES.indexOf(learnt)) traits.output = learnt;
-            mode = next;
+            if (refusedParameter(e, ['n']) !== 'n') throw e;
+            st.sampling = 'rejects-n';
+            noteRefusal(st, 'n', e);
+            learn(st, { n: 'refused' });
           }
         }
-      };
-      let completion: ChatCompletion;
-      let choice: ChatCompletion['choices'][number] | undefined;
+        while (texts.length < 3) take(await complete(body(), signal, undefined));
+      } catch (e) {
+        if (e instanceof APIError && (e.status === 400 || e.status === 422)) {
+          // The endpoint will not answer free text: variation is judged on each draw instead.
+          return;
+        }
+        throw e;
+      }
+      const identical = texts.every((t) => t === texts[0]) || new Set(ids).size < ids.length;
+      if (identical) learn(st, { temperature: 'ignored' });
+      else if (!st.dropped.has('temperature')) learn(st, { temperature: 'honoured' });
+      else learn(st, { confidence: 'self-consistency' });
+    })().finally(() => {
+      st.samplingProbe = undefined;
+    });
+    await st.samplingProbe;
+  }
+
+  function noteRefusal(st: ModelState, parameter: OptionalParameter, e: unknown) {
+    const status = e instanceof APIError ? (e.status ?? 400) : 400;
+    const message = e instanceof APIError ? providerMessage(e) : String(e);
+    learn(st, { refusals: [...st.caps.refusals, { parameter, status, message }] });
+  }
+
+  async function decide(db: Kysely<DB> | undefined, req: DecideRequest): Promise<DecideResult> {
+    const model = req.agent.model ?? defaultModel;
+    const target = `${endpoint} (model ${model})`;
+    const st = stateOf(model);
+    const settings = req.agent.ai ?? {};
+    const samples = Math.max(1, Math.floor(settings.samples ?? options.samples ?? 5));
+    const fallback = settings.confidenceFallback ?? options.confidenceFallback ?? 'self-consistency';
+    const whenUnavailable = settings.whenConfidenceUnavailable ?? options.whenConfidenceUnavailable ?? 'review';
+    const started = performance.now();
+    const completions: ChatCompletion[] = [];
+    // The agent's tools ride along with the structured output; the forced decision call of
+    // `tool_call` mode would collide with them, so with tools that mode is skipped.
+    const agentTools = req.agent.tools ?? [];
+    const tools = agentTools.length > 0 ? toolDefinitions(agentTools) : undefined;
+    const modes = tools ? OUTPUT_MODES.filter((m) => m !== 'tool_call') : OUTPUT_MODES;
+    /** The tool rounds so far: assistant messages with their calls and the `role: 'tool'` results. */
+    const conversation: ChatCompletionMessageParam[] = [];
+    const toolCalls: ToolCallRecord[] = [];
+    const body = (
+      mode: OutputMode,
+      extra: Partial<ChatCompletionCreateParamsNonStreaming>,
+      repair: ChatCompletionMessageParam[] = [],
+    ) => {
+      const request = decisionRequest(mode, req.agent.instructions, req.text, req.labels);
+      return {
+        model,
+        ...request,
+        messages: [...request.messages, ...conversation, ...repair],
+        ...(tools ? { tools, tool_choice: 'auto' } : {}),
+        ...extra,
+      } as ChatCompletionCreateParamsNonStreaming;
+    };
+    const failure = (e: unknown, note = ''): AppError => {
+      if (e instanceof AppError) return e;
+      return unavailable(
+        e,
+        { endpoint, model, target },
+        { timeoutMs: settings.timeoutMs ?? timeoutMs, attempts: maxRetries + 1 },
+        note,
+      );
+    };
+    const firstParams = (): Partial<ChatCompletionCreateParamsNonStreaming> => ({
+      ...(st.dropped.has('temperature') ? {} : { temperature: 0 }),
+      ...(st.dropped.has('logprobs') ? {} : { logprobs: true, top_logprobs: 5 }),
+    });
+
+    // The first answer, at temperature 0 with log probabilities, in the best output mode the
+    // endpoint accepts. A refusal naming a parameter drops it, for this call and every later one.
+    const release = await firstCallGate(st);
+    let learntHere = false;
+    let mode: OutputMode = modes.includes(st.output) ? st.output : (modes.at(-1) as OutputMode);
+    const ask = async (repair: ChatCompletionMessageParam[] = []): Promise<ChatCompletion> => {
+      for (let refusals = 0; ; refusals++) {
+        const params = firstParams();
+        try {
+          const c = await complete(body(mode, params, repair), req.signal, req.agent);
+          learn(st, {
+            outputMode: mode,
+            ...(mode === 'json_schema'
+              ? { jsonSchema: 'honoured' }
+              : mode === 'tool_call'
+                ? { tools: 'honoured' }
+                : { jsonMode: 'honoured' }),
+            ...(c.model ? { modelVersion: c.model } : {}),
+          });
+          return c;
+        } catch (e) {
+          const sent: OptionalParameter[] = [
+            ...(mode === 'tool_call' ? (['tools'] as const) : (['response_format'] as const)),
+            ...(tools ? (['tools'] as const) : []),
+            ...(params.logprobs ? (['logprobs', 'top_logprobs'] as const) : []),
+            ...(params.temperature !== undefined ? (['temperature'] as const) : []),
+          ];
+          const parameter = refusals < 8 ? refusedParameter(e, sent) : undefined;
+          const next = modes[modes.indexOf(mode) + 1];
+          if (parameter === 'logprobs' || parameter === 'top_logprobs') {
+            noteRefusal(st, parameter, e);
+            st.dropped.add('logprobs');
+            learn(st, { logprobs: 'refused' });
+            continue;
+          }
+          if (parameter === 'temperature') {
+            noteRefusal(st, parameter, e);
+            st.dropped.add('temperature');
+            learn(st, { temperature: 'refused' });
+            continue;
+          }
+          const modeRefused =
+            (parameter === 'response_format' && mode !== 'tool_call') ||
+            (parameter === 'tools' && mode === 'tool_call');
+          if (modeRefused && next) {
+            noteRefusal(st, parameter, e);
+            learn(st, mode === 'json_schema' ? { jsonSchema: 'refused' } : { tools: 'refused' });
+            mode = next;
+            // What the refusal teaches about the model, with or without tools: the next mode at least.
+            const learnt = OUTPUT_MODES[OUTPUT_MODES.indexOf(st.output) + 1];
+            if (learnt && OUTPUT_MODES.indexOf(st.output) < OUTPUT_MODES.indexOf(mode))
+              st.output = mode === 'json_object' && !tools ? 'json_object' : learnt;
+            continue;
+          }
+          const refusedNote =
+            st.caps.refusals.length > 0
+              ? ` (after the endpoint refused ${st.caps.refusals.map((r) => r.parameter).join(', ')})`
+              : '';
+          throw failure(e, refusedNote);
+        }
+      }
+    };
+    let completion: ChatCompletion;
+    let choice: ChatCompletion['choices'][number] | undefined;
+    let first: Answer;
+    let repairedAfter: string | undefined;
+    try {
       for (let round = 0; ; round++) {
         completion = await ask();
+        if (!learntHere) {
+          learntHere = true;
+          release(true);
+        }
         completions.push(completion);
+        st.ids.seen(completion.id);
         choice = completion.choices?.[0];
         if (!choice?.message) {
           throw new AppError(
             'AI_UNAVAILABLE',
             `${endpoint} answered HTTP 200 without a chat completion choice: ${excerpt(JSON.stringify(completion) ?? '')}`,
+            {
+              ai: {
+                kind: 'http_error',
+                provider: 'openai',
+                endpoint,
+                model,
+                status: 200,
+                providerMessage: 'no choice in the completion',
+              },
+            },
           );
         }
         const calls = tools ? (choice.message.tool_calls ?? []) : [];
         if (calls.length === 0) break;
         if (round >= MAX_TOOL_ROUNDS) {
-          throw new AppError(
-            'AI_INVALID_OUTPUT',
+          throw invalid(
             `model ${model} kept calling tools: still calling ${calls.map((c) => (c.type === 'function' ? c.function.name : c.type)).join(', ')} after ${MAX_TOOL_ROUNDS} rounds`,
+            { endpoint, model },
           );
         }
         conversation.push({ role: 'assistant', content: choice.message.content ?? null, tool_calls: calls });
@@ -243,123 +499,344 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
           conversation.push({ role: 'tool', tool_call_id: call.id, content });
         }
       }
-      const first = readAnswer(choice, mode, model, req.labels);
+      let read = readAnswer(choice, mode, model, req.labels, endpoint);
+      if (!read.ok && read.text !== undefined) {
+        // A bad answer at temperature 0 comes back the same if asked the same: ask once more,
+        // quoting what was wrong, and no more.
+        repairedAfter = read.error.message;
+        const repair: ChatCompletionMessageParam[] = [
+          { role: 'assistant', content: read.text },
+          {
+            role: 'user',
+            content: `That answer cannot be used: ${read.error.message}. Answer again with exactly one JSON object that matches the schema (label must be one of: ${req.labels.join(', ')}), and nothing else.`,
+          },
+        ];
+        completion = await ask(repair);
+        completions.push(completion);
+        st.ids.seen(completion.id);
+        choice = completion.choices?.[0];
+        const again = choice?.message
+          ? readAnswer(choice, mode, model, req.labels, endpoint)
+          : ({ ok: false, error: invalid(`model ${model} answered no choice`, { endpoint, model }) } as Read);
+        if (!again.ok) {
+          throw invalid(
+            `${again.error.message} (also after one repair request quoting the first error: ${read.error.message})`,
+            { endpoint, model },
+            again.error.issues,
+          );
+        }
+        read = again;
+      }
+      if (!read.ok) throw read.error;
+      first = read.answer;
+    } catch (e) {
+      if (!learntHere) release(false);
+      void store(db, st);
+      throw failure(e);
+    }
+    const firstChoice = choice as ChatCompletion['choices'][number];
 
-      let label = first.decision.label;
-      let rationale = first.decision.rationale;
-      let confidence: number;
-      let score: number;
-      let confidenceMethod: ConfidenceMethod;
-      const tokens = choice.logprobs?.content;
-      const fromLogprobs =
-        tokens && tokens.length > 0
-          ? labelConfidenceFromLogprobs(first.text, tokens, first.decision.label, req.labels)
-          : undefined;
-      if (fromLogprobs) {
-        confidence = fromLogprobs.confidence;
-        score = fromLogprobs.score;
-        confidenceMethod = 'logprobs';
-      } else if (fallback === 'verbalized') {
+    let label = first.decision.label;
+    let rationale = first.decision.rationale;
+    let confidence: number;
+    let score: number;
+    let confidenceMethod: ConfidenceMethod;
+    let confidenceNote: string | undefined;
+    const tokens = firstChoice.logprobs?.content;
+    let why: string | undefined; // why log probabilities were not used
+    let fromLogprobs: ReturnType<typeof labelConfidenceFromLogprobs>;
+    if (st.dropped.has('logprobs')) why = 'the endpoint refuses logprobs';
+    else if (!tokens || tokens.length === 0) {
+      why = 'the endpoint returned no log probabilities';
+      learn(st, { logprobs: 'ignored' });
+    } else if (!tokens.some((t) => (t.top_logprobs ?? []).length >= 2)) {
+      why = 'the log probabilities list no alternative tokens (top_logprobs), so they cannot weigh the other labels';
+      learn(st, { logprobs: 'ignored' });
+    } else {
+      fromLogprobs = labelConfidenceFromLogprobs(first.text, tokens, first.decision.label, req.labels);
+      if (!fromLogprobs) why = 'the log probabilities do not spell the answer, so the label cannot be found in them';
+      else learn(st, { logprobs: 'honoured', confidence: 'logprobs' });
+    }
+    const unavailableConfidence = async (reason: string) => {
+      if (whenUnavailable === 'verbalized') {
         confidence = first.decision.confidence;
         score = verbalizedScore(confidence);
         confidenceMethod = 'verbalized';
+        confidenceNote = `${reason}; the model's own rating is used instead (whenConfidenceUnavailable: verbalized)`;
       } else {
-        let drawn: Awaited<ReturnType<typeof drawSamples<Answer | undefined>>>;
+        confidence = 0;
+        score = Number.NEGATIVE_INFINITY;
+        confidenceMethod = 'unavailable';
+        confidenceNote = reason;
+      }
+    };
+    if (fromLogprobs) {
+      confidence = fromLogprobs.confidence;
+      score = fromLogprobs.score;
+      confidenceMethod = 'logprobs';
+    } else if (fallback === 'verbalized') {
+      confidence = first.decision.confidence;
+      score = verbalizedScore(confidence);
+      confidenceMethod = 'verbalized';
+      confidenceNote = `${why}; the model's own rating is used (confidenceFallback: verbalized)`;
+    } else if (fallback === 'review') {
+      await unavailableConfidence(`${why}; no other confidence is configured (confidenceFallback: review)`);
+    } else {
+      try {
+        await probeSampling(st, model, req.signal);
+      } catch (e) {
+        void store(db, st);
+        throw failure(e, ' (checking whether the endpoint samples)');
+      }
+      if (st.caps.temperature === 'ignored') {
+        learn(st, { confidence: 'unavailable' });
+        await unavailableConfidence(
+          `${why}, and self-consistency is impossible: the endpoint's samples never vary (it ignores temperature${st.sampling === 'n' ? '' : ' and n'}, or serves cached answers)`,
+        );
+      } else {
+        /** The id of each sample request's completion. */
+        const sampleIds: string[] = [];
+        let drawn: Awaited<ReturnType<typeof drawSamples<{ answer: Answer | undefined; id: string; raw: string }>>>;
         try {
           drawn = await drawSamples(
             samples,
-            traits.sampling,
+            st.sampling,
             async (n) => {
               const c = await complete(
                 body(mode, {
-                  temperature: sampleTemperature,
+                  ...(st.dropped.has('temperature') ? {} : { temperature: sampleTemperature }),
                   ...(n === undefined ? {} : { n }),
                   // Samples answer from the same tool results; they call no tools themselves.
                   ...(tools ? { tool_choice: 'none' as const } : {}),
                 }),
                 req.signal,
+                req.agent,
               );
               completions.push(c);
+              sampleIds.push(c.id);
               return (c.choices ?? []).map((ch) => {
-                try {
-                  return readAnswer(ch, mode, model, req.labels);
-                } catch {
-                  return undefined; // an unusable sample counts as disagreeing
-                }
+                const r = readAnswer(ch, mode, model, req.labels, endpoint);
+                // an unusable sample counts as disagreeing
+                return {
+                  answer: r.ok ? r.answer : undefined,
+                  id: c.id,
+                  raw: ch.message ? (decisionText(mode, ch.message) ?? '') : '',
+                };
               });
             },
-            refusesN,
+            (e) => refusedParameter(e, ['n']) === 'n',
           );
         } catch (e) {
-          throw fail(e, ' (drawing self-consistency samples)');
+          void store(db, st);
+          throw failure(e, ' (drawing self-consistency samples)');
         }
-        traits.sampling = drawn.support;
-        const vote = majorityVote(
-          first.decision.label,
-          drawn.answers.map((a) => a?.decision.label),
+        if (drawn.support !== st.sampling) {
+          st.sampling = drawn.support;
+          learn(st, { n: drawn.support === 'n' ? 'honoured' : drawn.support === 'ignores-n' ? 'ignored' : 'refused' });
+        }
+        // One completion handed out twice (the first answer's, or an earlier draw's) is a cache.
+        const served = sampleIds.filter(
+          (id, k) => id === completion.id || sampleIds.indexOf(id) < k || st.ids.seen(id),
         );
-        label = vote.label;
-        confidence = vote.confidence;
-        score = vote.score;
-        confidenceMethod = 'self-consistency';
-        if (label !== first.decision.label) {
-          rationale = drawn.answers.find((a) => a?.decision.label === label)?.decision.rationale ?? rationale;
+        const allSame = drawn.answers.every((a) => a.raw === first.text);
+        if (served.length > 0 || (st.caps.temperature === 'unknown' && allSame)) {
+          learn(st, { temperature: 'ignored', confidence: 'unavailable' });
+          await unavailableConfidence(
+            served.length > 0
+              ? `${why}, and self-consistency is impossible: the endpoint served completion ${served[0]} again (a cache), so its samples cannot vary`
+              : `${why}, and self-consistency is impossible: every sample was identical to the first answer`,
+          );
+        } else {
+          learn(st, { confidence: 'self-consistency' });
+          const vote = majorityVote(
+            first.decision.label,
+            drawn.answers.map((a) => a.answer?.decision.label),
+          );
+          label = vote.label;
+          confidence = vote.confidence;
+          score = vote.score;
+          confidenceMethod = 'self-consistency';
+          confidenceNote = `${why}; agreement of ${vote.samples} samples`;
+          if (label !== first.decision.label) {
+            rationale =
+              drawn.answers.find((a) => a.answer?.decision.label === label)?.answer?.decision.rationale ?? rationale;
+          }
         }
       }
-      const latencyMs = Math.round(performance.now() - started);
+    }
+    if (repairedAfter)
+      confidenceNote = `${confidenceNote ? `${confidenceNote}; ` : ''}answer repaired after: ${repairedAfter}`;
+    void store(db, st);
+    const latencyMs = Math.round(performance.now() - started);
 
-      // The endpoint names the snapshot that answered (gpt-4o-mini -> gpt-4o-mini-2024-07-18).
-      const modelVersion = completion.model || model;
-      const usage = sumUsage(completions);
-      return {
-        label,
-        rationale,
-        confidence,
-        score,
-        confidenceMethod,
-        provider: 'openai',
-        model,
-        modelVersion,
-        promptVersion: promptVersion(req.agent.instructions, req.labels),
-        inputHash: inputHash(req.text),
-        latencyMs,
-        tokensIn: usage?.tokensIn,
-        tokensOut: usage?.tokensOut,
-        costUsd: costUsd(priceOf(model, modelVersion, options.pricing), usage?.tokensIn, usage?.tokensOut),
-        outputMode: mode,
-        ...(tools ? { toolCalls } : {}),
-      };
-    },
+    // The endpoint names the snapshot that answered (gpt-4o-mini -> gpt-4o-mini-2024-07-18).
+    const modelVersion = completion.model || model;
+    const usage = sumUsage(completions);
+    const pricing = settings.pricing
+      ? { ...options.pricing, [model]: settings.pricing, [modelVersion]: settings.pricing }
+      : options.pricing;
+    return {
+      label,
+      rationale,
+      // biome-ignore lint/style/noNonNullAssertion: every branch above sets it
+      confidence: confidence!,
+      // biome-ignore lint/style/noNonNullAssertion: every branch above sets it
+      score: score!,
+      // biome-ignore lint/style/noNonNullAssertion: every branch above sets it
+      confidenceMethod: confidenceMethod!,
+      ...(confidenceNote ? { confidenceNote } : {}),
+      provider: 'openai',
+      model,
+      modelVersion,
+      promptVersion: promptVersion(req.agent.instructions, req.labels),
+      inputHash: inputHash(req.text),
+      latencyMs,
+      tokensIn: usage?.tokensIn,
+      tokensOut: usage?.tokensOut,
+      costUsd: costUsd(priceOf(model, modelVersion, pricing), usage?.tokensIn, usage?.tokensOut),
+      outputMode: mode,
+      ...(tools ? { toolCalls } : {}),
+    };
+  }
+
+  async function probe(db: Kysely<DB> | undefined, requested?: string): Promise<ModelCapabilities> {
+    const model = requested ?? defaultModel;
+    const st = freshState(model);
+    states.set(model, st);
+    const agent = {
+      name: 'capability-probe',
+      instructions: 'Signoff capability probe: classify the text. Answer "yes".',
+      model,
+    };
+    const labels = ['yes', 'no'];
+    // A decision as decisions are made: output mode, log probabilities, parameters refused, and
+    // (without log probabilities) the sampling check.
+    await decide(undefined, { agent, labels, text: 'Capability probe: please answer yes.' });
+    // The output modes the decision did not need to try.
+    for (const mode of OUTPUT_MODES) {
+      const field = mode === 'json_schema' ? 'jsonSchema' : mode === 'tool_call' ? 'tools' : 'jsonMode';
+      if (st.caps[field] !== 'unknown') continue;
+      try {
+        await complete(
+          {
+            model,
+            ...decisionRequest(mode, agent.instructions, 'Capability probe: please answer yes.', labels),
+          } as ChatCompletionCreateParamsNonStreaming,
+          undefined,
+          undefined,
+        );
+        learn(st, { [field]: 'honoured' });
+      } catch (e) {
+        const parameter = refusedParameter(e, [mode === 'tool_call' ? 'tools' : 'response_format']);
+        if (!parameter) throw failure(e, { endpoint, model, target: `${endpoint} (model ${model})` });
+        noteRefusal(st, parameter, e);
+        learn(st, { [field]: 'refused' });
+      }
+    }
+    if (st.caps.logprobs !== 'honoured')
+      await probeSampling(st, model, undefined).catch((e) => {
+        throw failure(e, { endpoint, model, target: `${endpoint} (model ${model})` });
+      });
+    learn(st, { probedAt: new Date().toISOString() });
+    st.dirty = true;
+    await store(db, st);
+    return st.caps;
+  }
+
+  const failure = (e: unknown, where: { endpoint: string; model: string; target: string }) =>
+    e instanceof AppError ? e : unavailable(e, where, { timeoutMs, attempts: maxRetries + 1 });
+
+  return {
+    name: 'openai',
+    limiterState: () => limiter.state(),
+    capabilities: (model) => states.get(model ?? defaultModel)?.caps,
+    probe,
+    decide: (db, req) => decide(db, req),
   };
 }
 
-/** Validates one choice's answer, or throws `AI_INVALID_OUTPUT` saying what was wrong with it. */
+/** The tokens a completion used, for the tokens-per-minute budget. */
+function usageTokens(c: ChatCompletion): number | undefined {
+  return c.usage ? c.usage.prompt_tokens + c.usage.completion_tokens : undefined;
+}
+
+/** Stores what was learnt about an endpoint's model (one row per endpoint and model). */
+export async function storeCapabilities(db: Kysely<DB>, caps: ModelCapabilities): Promise<void> {
+  await db
+    .insertInto('model_capabilities')
+    .values({ endpoint: caps.endpoint, model: caps.model, capabilities: JSON.stringify(caps), updated_at: new Date() })
+    .onConflict((oc) =>
+      oc.columns(['endpoint', 'model']).doUpdateSet({
+        capabilities: (eb) => eb.ref('excluded.capabilities'),
+        updated_at: (eb) => eb.ref('excluded.updated_at'),
+      }),
+    )
+    .execute();
+}
+
+/** Everything recorded about endpoints' models, newest first. */
+export async function listCapabilities(db: Kysely<DB>): Promise<ModelCapabilities[]> {
+  const rows = await db
+    .selectFrom('model_capabilities')
+    .select(['capabilities'])
+    .orderBy('updated_at', 'desc')
+    .execute();
+  return rows.map((r) => r.capabilities as unknown as ModelCapabilities);
+}
+
+function invalid(message: string, where: { endpoint: string; model: string }, issues?: FieldIssue[]): AppError {
+  return new AppError('AI_INVALID_OUTPUT', message, {
+    ...(issues ? { issues } : {}),
+    ai: {
+      kind: 'invalid_output',
+      provider: 'openai',
+      endpoint: where.endpoint,
+      model: where.model,
+      providerMessage: message,
+    },
+  });
+}
+
+/** Validates one choice's answer: the answer, or the error (with the text when a repair may help). */
 function readAnswer(
   choice: ChatCompletion['choices'][number],
   mode: OutputMode,
   model: string,
   labels: readonly string[],
-): Answer {
+  endpoint: string,
+): Read {
   const { message } = choice;
+  const where = { endpoint, model };
   if (message.refusal) {
-    throw new AppError('AI_INVALID_OUTPUT', `model ${model} refused to answer: ${excerpt(message.refusal)}`);
+    return { ok: false, error: invalid(`model ${model} refused to answer: ${excerpt(message.refusal)}`, where) };
   }
   if (choice.finish_reason === 'length' || choice.finish_reason === 'content_filter') {
-    throw new AppError(
-      'AI_INVALID_OUTPUT',
-      `model ${model} stopped early (finish_reason "${choice.finish_reason}"): ${excerpt(message.content ?? '')}`,
-    );
+    return {
+      ok: false,
+      error: invalid(
+        `model ${model} stopped early (finish_reason "${choice.finish_reason}"): ${excerpt(message.content ?? '')}`,
+        where,
+      ),
+    };
   }
   const text = decisionText(mode, message);
   if (text === undefined) {
-    throw new AppError(
-      'AI_INVALID_OUTPUT',
-      mode === 'tool_call'
-        ? `model ${model} did not call the decision function (finish_reason "${choice.finish_reason}")`
-        : `model ${model} answered no content (finish_reason "${choice.finish_reason}")`,
-    );
+    return {
+      ok: false,
+      error: invalid(
+        mode === 'tool_call'
+          ? `model ${model} did not call the decision function (finish_reason "${choice.finish_reason}")`
+          : `model ${model} answered no content (finish_reason "${choice.finish_reason}")`,
+        where,
+      ),
+    };
   }
-  return { decision: parseDecisionOutput(text, labels), text };
+  try {
+    return { ok: true, answer: { decision: parseDecisionOutput(text, labels), text } };
+  } catch (e) {
+    if (!(e instanceof AppError)) throw e;
+    return { ok: false, error: invalid(e.message, where, e.issues), text };
+  }
 }
 
 /** Token usage over every completion of one decision; `undefined` if any went unreported. */
@@ -374,41 +851,49 @@ function sumUsage(completions: readonly ChatCompletion[]): { tokensIn: number; t
   return { tokensIn, tokensOut };
 }
 
-/** Whether an error is the endpoint refusing an output mode (vLLM, TGI and older servers answer 400). */
-function refusesMode(e: unknown, mode: OutputMode): boolean {
-  if (!(e instanceof APIError) || (e.status !== 400 && e.status !== 422)) return false;
-  const said = `${e.param ?? ''} ${e.message}`;
-  if (mode === 'json_schema') return /response_format|json_schema/i.test(said);
-  if (mode === 'tool_call') return /\btools?\b|tool_choice|function/i.test(said);
-  return false;
-}
-
-/** Whether an error is the endpoint refusing `n` > 1 (llama.cpp: "Only one completion choice is allowed"). */
-function refusesN(e: unknown): boolean {
-  if (!(e instanceof APIError) || (e.status !== 400 && e.status !== 422)) return false;
-  return e.param === 'n' || /\bn\b|\bchoices?\b/i.test(e.message.replace(/^\d{3}\s/, ''));
-}
-
 /** Turns what the SDK throws after its retries into an `AI_UNAVAILABLE` that says what happened. */
-function unavailable(e: unknown, target: string, limits: { timeoutMs: number; attempts: number }, note = ''): AppError {
+function unavailable(
+  e: unknown,
+  where: { endpoint: string; model: string; target: string },
+  limits: { timeoutMs: number; attempts: number },
+  note = '',
+): AppError {
+  const { target } = where;
   const tries = `${limits.attempts} attempt${limits.attempts === 1 ? '' : 's'}`;
+  const base = { provider: 'openai', endpoint: where.endpoint, model: where.model };
   let message: string;
+  let ai: AiFailure;
   if (e instanceof APIUserAbortError) {
     message = `request to ${target} aborted by the caller`;
+    ai = { ...base, kind: 'aborted' };
   } else if (e instanceof LimiterWaitAborted) {
     message = `request to ${target} aborted by the caller while it waited for the provider's request limits`;
+    ai = { ...base, kind: 'aborted' };
   } else if (e instanceof APIConnectionTimeoutError) {
     message = `request to ${target} timed out after ${limits.timeoutMs} ms per attempt (${tries})`;
+    ai = { ...base, kind: 'timeout' };
   } else if (e instanceof APIConnectionError) {
     const cause = e.cause instanceof Error ? `${e.cause.message}${causeCode(e.cause)}` : e.message;
     message = `could not connect to ${target}: ${cause} (${tries})`;
+    ai = { ...base, kind: 'unreachable', providerMessage: cause };
   } else if (e instanceof APIError) {
     const retried = e.status === 408 || e.status === 409 || e.status === 429 || (e.status ?? 0) >= 500;
-    message = `${target} answered HTTP ${e.status}${retried ? ` after ${tries}` : ' (not retried)'}: ${e.message}`;
+    const said = providerMessage(e);
+    const param = typeof e.param === 'string' && e.param !== '' ? e.param : undefined;
+    message = `${target} answered HTTP ${e.status}${retried ? ` after ${tries}` : ' (not retried)'}: ${JSON.stringify(said)}${param ? ` (parameter ${param})` : ''}`;
+    ai = {
+      ...base,
+      kind: 'http_error',
+      ...(e.status !== undefined ? { status: e.status } : {}),
+      providerMessage: said,
+      ...(param ? { parameter: param } : {}),
+    };
   } else {
-    message = `calling ${target} failed: ${e instanceof Error ? e.message : String(e)}`;
+    const said = e instanceof Error ? e.message : String(e);
+    message = `calling ${target} failed: ${said}`;
+    ai = { ...base, kind: 'unreachable', providerMessage: said };
   }
-  return new AppError('AI_UNAVAILABLE', `${message}${note}`, { cause: e });
+  return new AppError('AI_UNAVAILABLE', `${message}${note}`, { cause: e, ai });
 }
 
 /** undici hides the interesting part ("other side closed", ECONNREFUSED) one level deeper. */

@@ -1,3 +1,4 @@
+import type { ModelCapabilities } from '@signoff/ai';
 import type { DB } from '@signoff/db';
 import type { WorkflowRegistry } from '@signoff/engine';
 import { findSessionUser, type SessionUser } from '@signoff/governance';
@@ -9,6 +10,11 @@ export interface ApiDeps {
   db: Kysely<DB>;
   boss: PgBoss;
   registry: WorkflowRegistry;
+  /**
+   * Probes the OpenAI-compatible endpoint the server is configured with (`models.probe`); absent
+   * when none is (no OPENAI_API_KEY).
+   */
+  probeModel?: (model: string | undefined) => Promise<ModelCapabilities>;
 }
 
 /** How `auth.login` and `auth.logout` hand the session to a browser: cookies on the HTTP answer. */

@@ -1,4 +1,4 @@
-import { fitCalibration, importExamples, listCalibrations, usageByWorkflowAndDay } from '@signoff/ai';
+import { fitCalibration, importExamples, listCalibrations, listCapabilities, usageByWorkflowAndDay } from '@signoff/ai';
 import {
   AppError,
   accuracyInput,
@@ -152,6 +152,22 @@ const models = router({
       const to = input.to ?? new Date();
       const from = input.from ?? new Date(to.getTime() - 30 * 86_400_000);
       return usageByWorkflowAndDay(ctx.db, { from, to });
+    }),
+  /**
+   * What each OpenAI-compatible endpoint's model supports (output modes, log probabilities, n,
+   * temperature, refusals) and where its confidence comes from, as learnt by workers and probes.
+   */
+  capabilities: requirePermission('metrics:read').query(({ ctx }) => listCapabilities(ctx.db)),
+  /** Asks the configured endpoint afresh what a model (default: the configured one) supports, and stores it. */
+  probe: requirePermission('model:train')
+    .input(z.strictObject({ model: z.string().trim().min(1, 'Name the model, or leave it out').max(200).optional() }))
+    .mutation(({ ctx, input }) => {
+      if (!ctx.probeModel)
+        throw new AppError(
+          'BAD_INPUT',
+          'No OpenAI-compatible endpoint is configured: start the server with OPENAI_API_KEY (and OPENAI_BASE_URL) set',
+        );
+      return ctx.probeModel(input.model);
     }),
   /** Fits a calibrator from the human labels of an agent's model version; activates it if it helps. */
   calibrate: requirePermission('model:train')

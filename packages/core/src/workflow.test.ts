@@ -42,6 +42,32 @@ describe('defineWorkflow', () => {
     expect(() => defineWorkflow(spec())).not.toThrow();
   });
 
+  it("names each unusable field of an agent's AI settings and what it expects", () => {
+    const s = spec();
+    const ok = { ...s.states.classify, agent: { ...s.states.classify.agent, ai: { samples: 3, timeoutMs: 5000 } } };
+    expect(validateWorkflow({ ...s, states: { ...s.states, classify: ok } })).toEqual([]);
+    const bad = {
+      ...s.states.classify,
+      agent: {
+        ...s.states.classify.agent,
+        ai: {
+          samples: 0,
+          maxConcurrency: 1.5,
+          confidenceFallback: 'guess',
+          whenConfidenceUnavailable: 'self-consistency',
+          pricing: { inputPerMillion: -1, outputPerMillion: 2 },
+        },
+      },
+    };
+    expect(validateWorkflow({ ...s, states: { ...s.states, classify: bad } } as never)).toEqual([
+      'agent "tone": ai.samples must be a whole number from 1 to 20 (got 0)',
+      'agent "tone": ai.maxConcurrency must be a whole number from 1 to 1024 (got 1.5)',
+      'agent "tone": ai.confidenceFallback must be self-consistency, verbalized or review (got "guess")',
+      'agent "tone": ai.whenConfidenceUnavailable must be review or verbalized (got "self-consistency")',
+      'agent "tone": ai.pricing.inputPerMillion must be a number >= 0, US dollars per million tokens (got -1)',
+    ]);
+  });
+
   it('names every unknown target, bad threshold and unreachable state', () => {
     const s = spec();
     s.states.classify.next = 'nowhere';

@@ -337,6 +337,40 @@ export function defineWorkflow<S extends z.ZodType>(spec: WorkflowSpec<S>): Work
 }
 
 /** Every structural problem of a workflow spec, as sentences; empty when it is sound. */
+/** What is wrong with an agent's `ai` settings, each naming the field and what was expected. */
+function agentAiProblems(agent: string, ai: AgentAiOptions): string[] {
+  const problems: string[] = [];
+  const at = (field: string) => `agent "${agent}": ai.${field}`;
+  const wholeAtLeast = (field: keyof AgentAiOptions, min: number, max: number) => {
+    const v = ai[field];
+    if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max))
+      problems.push(`${at(field)} must be a whole number from ${min} to ${max} (got ${String(v)})`);
+  };
+  wholeAtLeast('samples', 1, 20);
+  wholeAtLeast('timeoutMs', 1, 600_000);
+  wholeAtLeast('maxConcurrency', 1, 1024);
+  wholeAtLeast('tokensPerMinute', 1, 1_000_000_000);
+  if (
+    ai.confidenceFallback !== undefined &&
+    !['self-consistency', 'verbalized', 'review'].includes(ai.confidenceFallback)
+  )
+    problems.push(
+      `${at('confidenceFallback')} must be self-consistency, verbalized or review (got "${ai.confidenceFallback}")`,
+    );
+  if (ai.whenConfidenceUnavailable !== undefined && !['review', 'verbalized'].includes(ai.whenConfidenceUnavailable))
+    problems.push(
+      `${at('whenConfidenceUnavailable')} must be review or verbalized (got "${ai.whenConfidenceUnavailable}")`,
+    );
+  if (ai.pricing !== undefined) {
+    for (const k of ['inputPerMillion', 'outputPerMillion'] as const) {
+      const v = ai.pricing[k];
+      if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0))
+        problems.push(`${at(`pricing.${k}`)} must be a number >= 0, US dollars per million tokens (got ${String(v)})`);
+    }
+  }
+  return problems;
+}
+
 export function validateWorkflow(spec: WorkflowSpec<AnyInput>): string[] {
   const problems: string[] = [];
   const names = Object.keys(spec.states);
@@ -380,6 +414,7 @@ export function validateWorkflow(spec: WorkflowSpec<AnyInput>): string[] {
               );
           if (new Set(toolNames).size !== toolNames.length)
             problems.push(`agent "${agent.name}" has two tools with the same name`);
+          if (agent.ai) problems.push(...agentAiProblems(agent.name, agent.ai));
         }
         const penalty = state.checker?.penalty;
         if (penalty !== undefined && !(penalty >= 0 && penalty <= 1))

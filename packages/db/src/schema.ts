@@ -362,6 +362,15 @@ export interface DB {
   calibrators: CalibratorsTable;
   login_throttles: LoginThrottlesTable;
   audit_heads: AuditHeadsTable;
+  model_capabilities: ModelCapabilitiesTable;
+}
+
+/** What the OpenAI-compatible provider learnt about an endpoint's model (migration 0015). */
+export interface ModelCapabilitiesTable {
+  endpoint: string;
+  model: string;
+  capabilities: Json<Record<string, unknown>>;
+  updated_at: TimestampDefault;
 }
 
 export type Item = Selectable<ItemsTable>;

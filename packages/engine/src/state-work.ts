@@ -221,8 +221,18 @@ async function decide(
     : { value: result.confidence, calibratorId: null };
   const check = state.checker ? await runChecker(deps, job, state, ctx, text, result.label) : undefined;
   let confidence = calibrated.value;
+  // No confidence worth the name (a deterministic endpoint, nothing else configured): never
+  // automated, and no score for certification to rank.
+  const noConfidence = result.confidenceMethod === 'unavailable';
   let score = scoreOf(result);
-  const checkerReasons: RouteReason[] = [];
+  const checkerReasons: RouteReason[] = noConfidence
+    ? [
+        {
+          code: 'confidence_unavailable',
+          message: `The model answered "${result.label}" but gave no usable confidence: ${result.confidenceNote ?? 'the endpoint offers none'}`,
+        },
+      ]
+    : [];
   if (check && !check.agrees) {
     if ((state.checker?.onDisagree ?? 'review') === 'lower') {
       const penalty = state.checker?.penalty ?? 0.5;
@@ -233,7 +243,12 @@ async function decide(
   }
   const certified = state.policy.autoAccept ? await certifiedPolicy(deps, workflowName, job.state, result) : undefined;
   const routed = routeDecision(state.policy, ctx, { label: result.label, confidence, score }, certified?.gate);
-  const reasons = [...checkerReasons, ...routed.reasons];
+  // Without a confidence, "below the threshold" would only restate confidence_unavailable.
+  const thresholdCodes = ['low_confidence', 'below_certified_threshold'];
+  const reasons = [
+    ...checkerReasons,
+    ...(noConfidence ? routed.reasons.filter((r) => !thresholdCodes.includes(r.code)) : routed.reasons),
+  ];
   const routing = { ...routed, reasons, route: reasons.length > 0 ? ('review' as const) : routed.route };
   const threshold = certified
     ? certified.gate.open
@@ -247,7 +262,7 @@ async function decide(
     reasons: routing.reasons,
     calibratedConfidence: confidence,
     calibratorId: calibrated.calibratorId,
-    score,
+    score: noConfidence ? null : score,
     auditProbability: auditProbability(state.policy, { route: routing.route, score, threshold }),
     threshold,
     policyVersionId: certified?.policy?.id ?? null,
