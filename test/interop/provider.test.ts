@@ -2,8 +2,7 @@
 // server we did not write: @dwmkerr/mock-llm, configured to answer like OpenAI, an OpenAI reasoning
 // model, vLLM, the llama.cpp server, Ollama, a deterministic caching gateway, and models that wrap
 // their JSON in prose or answer in words (test/support/mock-llm-profiles.ts). The expectations are
-// issue 9's, written from what each server does, not from what the provider does today: those the
-// provider does not meet yet are `it.fails`, each marked `// pending: <feature>`.
+// issue 9's, written from what each server does, not from what the provider happened to do.
 import { createOpenAIProvider, type DecideResult, OUTPUT_MODES } from '@signoff/ai';
 import { type AppErrorCode, isAppError } from '@signoff/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,8 +80,7 @@ describe('openai: json_schema, logprobs, n, temperature', () => {
 describe('openai-reasoning: refuses logprobs and any temperature but 1, with 400 naming the parameter', () => {
   useProfile('openai-reasoning');
 
-  // pending: capability probe (retry without a parameter the endpoint refused by name)
-  it.fails('retries without logprobs and temperature, then measures self-consistency of n samples', async () => {
+  it('retries without logprobs and temperature, then measures self-consistency of n samples', async () => {
     const p = provider();
     const r = await decide(p, 'refund');
     expect(r).toMatchObject({ label: 'refund', confidenceMethod: 'self-consistency', outputMode: 'json_schema' });
@@ -189,8 +187,7 @@ describe('ollama: json_schema, n and logprobs ignored, ids that repeat', () => {
 describe('litellm: UnsupportedParamsError (HTTP 400) naming logprobs and n in its message', () => {
   useProfile('litellm');
 
-  // pending: capability probe (retry without a parameter the endpoint refused by name)
-  it.fails('retries without logprobs, then samples one request at a time', async () => {
+  it('retries without logprobs, then samples one request at a time', async () => {
     const p = provider();
     const r = await decide(p, 'refund');
     expect(r).toMatchObject({ label: 'refund', outputMode: 'json_schema', confidenceMethod: 'self-consistency' });
@@ -208,8 +205,7 @@ describe('litellm: UnsupportedParamsError (HTTP 400) naming logprobs and n in it
 describe('caching-gateway: one stored answer per prompt, whatever the temperature or n', () => {
   useProfile('caching-gateway');
 
-  // pending: deterministic endpoint detection (identical samples, ids and fingerprints: confidence unavailable)
-  it.fails('gives no confidence: method unavailable, with a note, never self-consistency 1.0', async () => {
+  it('gives no confidence: method unavailable, with a note, never self-consistency 1.0', async () => {
     const r = await decide(provider(), 'refund');
     expect(r).toMatchObject({ label: 'refund', confidenceMethod: 'unavailable', confidence: 0 });
     expect(r.outputMode).toBe('json_schema');
@@ -220,15 +216,13 @@ describe('caching-gateway: one stored answer per prompt, whatever the temperatur
 describe('fenced-json: JSON in a ```json fence after prose, or one JSON object with prose around it', () => {
   useProfile('fenced-json');
 
-  // pending: JSON extraction from a code fence or surrounding prose
-  it.fails('reads the decision out of the fence', async () => {
+  it('reads the decision out of the fence', async () => {
     const r = await decide(provider(), 'refund');
     expect(r).toMatchObject({ label: 'refund', confidenceMethod: 'self-consistency' });
     expect(OUTPUT_MODES).toContain(r.outputMode);
   });
 
-  // pending: JSON extraction from a code fence or surrounding prose
-  it.fails('reads the one JSON object out of the prose around it', async () => {
+  it('reads the one JSON object out of the prose around it', async () => {
     const r = await decide(provider(), 'parcel');
     expect(r).toMatchObject({ label: 'shipping', confidenceMethod: 'self-consistency' });
   });

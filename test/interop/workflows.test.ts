@@ -4,8 +4,7 @@
 // JSON in prose or answer in words (test/support/mock-llm-profiles.ts), through the real `openai`
 // SDK provider. Issue 9: every item ends decided or in review with a precise reason, none is
 // auto-accepted on fake confidence, and each decision records the output mode and confidence
-// method that server supports. Expectations are the issue's; what the provider does not do yet is
-// `it.fails`, each marked `// pending: <feature>`.
+// method that server supports. Expectations are the issue's.
 import { type ConfidenceMethod, createOpenAIProvider, type DecisionProvider, OUTPUT_MODES } from '@signoff/ai';
 import { defineWorkflow, type RouteReasonCode } from '@signoff/core';
 import type { RouteReasonRow } from '@signoff/db';
@@ -143,7 +142,7 @@ const PRECISE: Partial<Record<RouteReasonCode, RegExp>> = {
   confidence_unavailable: /determinis|identical|cach|did not vary|never var/i,
 };
 
-/** What a profile's decisions should record, by issue 9, and which expectations are still pending. */
+/** What a profile's decisions should record, by issue 9. */
 interface Expected {
   /** `output_mode` of every answered decision (undefined: any mode, but one). */
   outputMode?: (typeof OUTPUT_MODES)[number];
@@ -153,8 +152,6 @@ interface Expected {
   unsure?: 'auto' | 'review';
   /** Reason code of every review, when one cause covers them all. */
   reviewCode?: RouteReasonCode;
-  /** What the provider still lacks for these expectations to hold (the test is `it.fails` till then). */
-  pending?: string;
 }
 
 const EXPECTED: Record<Exclude<MockProfile, 'plain-text' | 'llamacpp-500'>, Expected> = {
@@ -164,8 +161,6 @@ const EXPECTED: Record<Exclude<MockProfile, 'plain-text' | 'llamacpp-500'>, Expe
     confidenceMethod: 'self-consistency',
     clear: 'auto',
     unsure: 'review',
-    // pending: capability probe
-    pending: 'capability probe (retry without logprobs/temperature the endpoint refused by name)',
   },
   vllm: { outputMode: 'json_schema', confidenceMethod: 'logprobs', clear: 'auto', unsure: 'review' },
   'vllm-0.5': {
@@ -182,8 +177,6 @@ const EXPECTED: Record<Exclude<MockProfile, 'plain-text' | 'llamacpp-500'>, Expe
     outputMode: 'json_schema',
     confidenceMethod: 'self-consistency',
     clear: 'auto',
-    // pending: capability probe
-    pending: 'capability probe (retry without logprobs the proxy refused by name in its message)',
   },
   'caching-gateway': {
     outputMode: 'json_schema',
@@ -191,14 +184,10 @@ const EXPECTED: Record<Exclude<MockProfile, 'plain-text' | 'llamacpp-500'>, Expe
     clear: 'review',
     unsure: 'review',
     reviewCode: 'confidence_unavailable',
-    // pending: deterministic endpoint detection
-    pending: 'deterministic endpoint detection (confidence unavailable, reason confidence_unavailable)',
   },
   'fenced-json': {
     confidenceMethod: 'self-consistency',
     clear: 'auto',
-    // pending: JSON extraction from fences and prose
-    pending: 'JSON extraction from a code fence or surrounding prose',
   },
 };
 
@@ -249,39 +238,34 @@ for (const [profile, expected] of Object.entries(EXPECTED) as [keyof typeof EXPE
 
     everyItemSettles(() => items);
 
-    // pending: the feature named by the profile's `pending` in EXPECTED (it.fails until it lands)
-    (expected.pending ? it.fails : it)(
-      `records output mode ${expected.outputMode ?? '(any)'} and confidence method ${expected.confidenceMethod}, and routes as the confidence says${expected.pending ? ` [pending: ${expected.pending}]` : ''}`,
-      () => {
-        for (const item of items) {
-          const d = item.decisions[0];
-          const where = `${profile} item ${item.id} (${item.topic})`;
-          expect(d, where).toBeDefined();
-          if (!d) continue;
-          expect(d.label, where).not.toBeNull();
-          if (expected.outputMode) expect(d.output_mode, where).toBe(expected.outputMode);
-          else expect(OUTPUT_MODES as readonly (string | null)[], where).toContain(d.output_mode);
-          expect(d.confidence_method, where).toBe(expected.confidenceMethod);
-          const route = item.topic === 'unsure' ? expected.unsure : expected.clear;
-          if (route) expect(d.route, where).toBe(route);
-          if (item.topic !== 'unsure') expect(d.label, where).toBe(TOPICS[item.topic].label);
-          // Whatever the route, it follows the confidence (no calibrator yet: raw = calibrated).
-          expect(d.route === 'auto', where).toBe(d.confidence >= AUTO_ACCEPT_AT);
-          if (d.route === 'review') {
-            const codes = d.reasons.map((r) => r.code);
-            expect(codes, where).toEqual([expected.reviewCode ?? 'low_confidence']);
-          }
-          if (expected.confidenceMethod === 'unavailable') {
-            expect(d.confidence, where).toBe(0);
-            expect(d.confidence_note, where).toMatch(/determinis|identical|cach/i);
-          }
+    it(`records output mode ${expected.outputMode ?? '(any)'} and confidence method ${expected.confidenceMethod}, and routes as the confidence says`, () => {
+      for (const item of items) {
+        const d = item.decisions[0];
+        const where = `${profile} item ${item.id} (${item.topic})`;
+        expect(d, where).toBeDefined();
+        if (!d) continue;
+        expect(d.label, where).not.toBeNull();
+        if (expected.outputMode) expect(d.output_mode, where).toBe(expected.outputMode);
+        else expect(OUTPUT_MODES as readonly (string | null)[], where).toContain(d.output_mode);
+        expect(d.confidence_method, where).toBe(expected.confidenceMethod);
+        const route = item.topic === 'unsure' ? expected.unsure : expected.clear;
+        if (route) expect(d.route, where).toBe(route);
+        if (item.topic !== 'unsure') expect(d.label, where).toBe(TOPICS[item.topic].label);
+        // Whatever the route, it follows the confidence (no calibrator yet: raw = calibrated).
+        expect(d.route === 'auto', where).toBe(d.confidence >= AUTO_ACCEPT_AT);
+        if (d.route === 'review') {
+          const codes = d.reasons.map((r) => r.code);
+          expect(codes, where).toEqual([expected.reviewCode ?? 'low_confidence']);
         }
-      },
-    );
+        if (expected.confidenceMethod === 'unavailable') {
+          expect(d.confidence, where).toBe(0);
+          expect(d.confidence_note, where).toMatch(/determinis|identical|cach/i);
+        }
+      }
+    });
 
     if (profile === 'caching-gateway') {
-      // pending: deterministic endpoint detection (identical samples, ids and fingerprints)
-      it.fails('scores nothing 1.0 by self-consistency and auto-accepts nothing (issue 9, by the letter)', () => {
+      it('scores nothing 1.0 by self-consistency and auto-accepts nothing (issue 9, by the letter)', () => {
         for (const item of items) {
           const d = item.decisions[0];
           expect(d?.route).toBe('review');
