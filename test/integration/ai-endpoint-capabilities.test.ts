@@ -77,6 +77,25 @@ describe('refused parameters', () => {
     ]);
   });
 
+  it('lets a call that waits behind the first one give up, without a request', async () => {
+    const p = provider();
+    fake.hold();
+    const first = p.decide(t.db, request('refund 1'));
+    const deadline = Date.now() + 5000;
+    while (fake.held < 1) {
+      if (Date.now() > deadline) throw new Error('the first request never arrived');
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const controller = new AbortController();
+    const second = p.decide(t.db, { ...request('refund 2'), signal: controller.signal }).catch((e: unknown) => e);
+    controller.abort();
+    const e = await second;
+    expect(isAppError(e, 'AI_UNAVAILABLE') && e.ai?.kind).toBe('aborted');
+    fake.release();
+    expect((await first).label).toBe('refund');
+    expect(fake.requests).toHaveLength(1);
+  });
+
   it('drops temperature after a 400 naming it, and samples at the endpoint default', async () => {
     fake.configure({ rejectTemperature: true });
     fake.setFaults([{ kind: 'no-logprobs' }]);

@@ -254,10 +254,23 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
   }
 
   /** Waits while another call learns the model's parameters; the caller then leads if none did. */
-  async function firstCallGate(st: ModelState): Promise<(learnt: boolean) => void> {
+  async function firstCallGate(st: ModelState, signal: AbortSignal | undefined): Promise<(learnt: boolean) => void> {
     if (st.learnt) return () => {};
     if (st.gate) {
-      await st.gate;
+      // A caller that gives up stops waiting, like a caller waiting for the limiter.
+      if (signal?.aborted) throw new LimiterWaitAborted('aborted while the first call learnt the endpoint');
+      let onAbort: (() => void) | undefined;
+      try {
+        await Promise.race([
+          st.gate,
+          new Promise<never>((_, reject) => {
+            onAbort = () => reject(new LimiterWaitAborted('aborted while the first call learnt the endpoint'));
+            signal?.addEventListener('abort', onAbort, { once: true });
+          }),
+        ]);
+      } finally {
+        if (onAbort) signal?.removeEventListener('abort', onAbort);
+      }
       return () => {};
     }
     let open!: () => void;
@@ -383,7 +396,12 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
 
     // The first answer, at temperature 0 with log probabilities, in the best output mode the
     // endpoint accepts. A refusal naming a parameter drops it, for this call and every later one.
-    const release = await firstCallGate(st);
+    let release: (learnt: boolean) => void;
+    try {
+      release = await firstCallGate(st, req.signal);
+    } catch (e) {
+      throw failure(e);
+    }
     let learntHere = false;
     let mode: OutputMode = modes.includes(st.output) ? st.output : (modes.at(-1) as OutputMode);
     const ask = async (repair: ChatCompletionMessageParam[] = []): Promise<ChatCompletion> => {
@@ -392,7 +410,8 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
         try {
           const c = await complete(body(mode, params, repair), req.signal, req.agent);
           learn(st, {
-            outputMode: mode,
+            // The mode decisions without tools use (an agent's tools rule out tool_call for it).
+            ...(tools ? {} : { outputMode: mode }),
             ...(mode === 'json_schema'
               ? { jsonSchema: 'honoured' }
               : mode === 'tool_call'
@@ -428,11 +447,11 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
           if (modeRefused && next) {
             noteRefusal(st, parameter, e);
             learn(st, mode === 'json_schema' ? { jsonSchema: 'refused' } : { tools: 'refused' });
+            // What the refusal teaches about the model, with or without tools: the mode after the
+            // refused one at least (calls with tools skip tool_call, calls without may use it).
+            const after = OUTPUT_MODES[OUTPUT_MODES.indexOf(mode) + 1] as OutputMode;
+            if (OUTPUT_MODES.indexOf(st.output) < OUTPUT_MODES.indexOf(after)) st.output = after;
             mode = next;
-            // What the refusal teaches about the model, with or without tools: the next mode at least.
-            const learnt = OUTPUT_MODES[OUTPUT_MODES.indexOf(st.output) + 1];
-            if (learnt && OUTPUT_MODES.indexOf(st.output) < OUTPUT_MODES.indexOf(mode))
-              st.output = mode === 'json_object' && !tools ? 'json_object' : learnt;
             continue;
           }
           const refusedNote =
