@@ -283,6 +283,26 @@ describe('settings per agent', () => {
     expect(r.costUsd).toBeCloseTo(((r.tokensIn ?? 0) * 1000 + (r.tokensOut ?? 0) * 2000) / 1e6, 12);
   });
 
+  it("holds the agent's requests to its own concurrency, within the provider's", async () => {
+    const p = provider({ maxConcurrency: 8 });
+    const agent: AgentSpec = { ...AGENT, ai: { maxConcurrency: 2 } };
+    await p.decide(t.db, request('warm-up refund', agent)); // the first call goes alone anyway
+    fake.requests.length = 0;
+    fake.hold();
+    const all = Promise.all([0, 1, 2, 3, 4].map((i) => p.decide(t.db, request(`refund ${i}`, agent))));
+    const deadline = Date.now() + 5000;
+    for (let answered = 0; answered < 5; answered++) {
+      const inFlight = Math.min(2, 5 - answered);
+      while (fake.held !== inFlight) {
+        if (Date.now() > deadline) throw new Error(`expected ${inFlight} held, saw ${fake.held}`);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      expect(fake.requests).toHaveLength(answered + inFlight);
+      fake.release(1);
+    }
+    expect((await all).map((r) => r.label)).toEqual(Array(5).fill('refund'));
+  });
+
   it('goes without any confidence when the agent says review', async () => {
     fake.setFaults([{ kind: 'no-logprobs' }]);
     const agent: AgentSpec = { ...AGENT, ai: { confidenceFallback: 'review' } };
