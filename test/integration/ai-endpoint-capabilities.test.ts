@@ -218,6 +218,21 @@ describe('confidence a deterministic endpoint cannot fake', () => {
     expect(p.capabilities()).toMatchObject({ temperature: 'honoured' });
   });
 
+  it('judges each draw when the endpoint will not take the sampling probe, and asks the probe once', async () => {
+    fake.configure({ rejectFreeText: true });
+    fake.setFaults([{ kind: 'no-logprobs' }]);
+    const p = provider({ samples: 5 });
+    // Samples identical to the first answer, on an endpoint never shown to vary: no confidence.
+    const same = await p.decide(t.db, request('refund one'));
+    expect(same).toMatchObject({ confidenceMethod: 'unavailable', confidence: 0 });
+    expect(same.confidenceNote).toMatch(/every sample was identical to the first answer$/);
+    // Samples that disagree do vary: their agreement is the confidence.
+    fake.configure({ agreement: 0.6 });
+    const varied = await p.decide(t.db, request('refund two'));
+    expect(varied).toMatchObject({ confidenceMethod: 'self-consistency', confidence: 0.6 });
+    expect(fake.probes).toHaveLength(1);
+  });
+
   it('trusts samples that vary on an endpoint that samples', async () => {
     fake.setFaults([{ kind: 'no-logprobs' }]);
     const p = provider({ samples: 5 });

@@ -109,6 +109,8 @@ interface ModelState {
   /** While the first call learns, the others wait here (single flight). */
   gate?: Promise<void>;
   samplingProbe?: Promise<void>;
+  /** The sampling probe has run to an end (an outage does not count): not asked again. */
+  samplingChecked?: boolean;
   ids: RecentIds;
   /** Changed since last stored. */
   dirty: boolean;
@@ -291,8 +293,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
    * 1000, so they repeat by chance.)
    */
   async function probeSampling(st: ModelState, model: string, signal: AbortSignal | undefined) {
-    if (st.caps.temperature === 'honoured' || st.caps.temperature === 'ignored') return;
-    if (st.caps.temperature === 'refused' && st.caps.confidence !== 'unknown') return;
+    if (st.samplingChecked || st.caps.temperature === 'honoured' || st.caps.temperature === 'ignored') return;
     st.samplingProbe ??= (async () => {
       const body = (n?: number) =>
         ({
@@ -328,10 +329,12 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
       } catch (e) {
         if (e instanceof APIError && (e.status === 400 || e.status === 422)) {
           // The endpoint will not answer free text: variation is judged on each draw instead.
+          st.samplingChecked = true;
           return;
         }
         throw e;
       }
+      st.samplingChecked = true;
       const identical = texts.every((t) => t === texts[0]);
       if (identical) learn(st, { temperature: 'ignored' });
       else if (!st.dropped.has('temperature')) learn(st, { temperature: 'honoured' });
