@@ -44,6 +44,12 @@ program
   .description('Start Signoff: database, migrations, workers, API and console')
   .option('--demo', 'seed demo users and items')
   .option('--items <n>', 'demo items to generate', intOption('--items', 0, 100_000), 300)
+  .option(
+    '--history-days <n>',
+    'days of past work the demo imports for the dashboards (0: none)',
+    intOption('--history-days', 0, 365),
+    42,
+  )
   .option('--port <port>', 'HTTP port (default $PORT or 3000)', intOption('--port', 0, 65535))
   .option('--no-workers', 'do not run workers in this process (API only)')
   .option('--no-api', 'do not serve HTTP (workers only)')
@@ -55,6 +61,7 @@ program
     async (opts: {
       demo?: boolean;
       items: number;
+      historyDays: number;
       port?: number;
       workers: boolean;
       api: boolean;
@@ -94,6 +101,7 @@ program
         api: opts.api,
         workers: opts.workers,
         demoItems: opts.demo ? opts.items : undefined,
+        ...(opts.demo && opts.historyDays > 0 ? { demoHistoryDays: opts.historyDays } : {}),
         workflows,
         log,
       });

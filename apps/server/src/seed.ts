@@ -6,6 +6,7 @@ import { createApiKey, findApiKey, SYSTEM, upsertUser } from '@signoff/governanc
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { generateSupportItems, supportSeedExamples, supportTriage } from './demo';
+import { seedSupportHistory } from './demo/support-history';
 
 export const DEMO_PASSWORD = 'signoff-demo';
 /** Demo items submitted per transaction. */
@@ -34,14 +35,19 @@ export async function seedExamples(db: Kysely<DB>): Promise<void> {
 export async function seedDemo(
   db: Kysely<DB>,
   deps: { registry: WorkflowRegistry; boss: PgBoss },
-  options: { items: number; onProgress?: (done: number, total: number) => void },
-): Promise<{ submitted: number }> {
-  for (const u of DEMO_USERS) await upsertUser(db, { ...u, password: DEMO_PASSWORD });
+  options: { items: number; historyDays?: number; onProgress?: (done: number, total: number) => void },
+): Promise<{ submitted: number; history: number }> {
+  const users = [];
+  for (const u of DEMO_USERS) users.push(await upsertUser(db, { ...u, password: DEMO_PASSWORD }));
   if (!(await findApiKey(db, DEMO_API_KEY)))
     await db
       .transaction()
       .execute((trx) => createApiKey(trx, { name: 'demo ingestion key', secret: DEMO_API_KEY }, SYSTEM));
   await seedExamples(db);
+  const reviewerIds = users.filter((u) => u.role === 'reviewer').map((u) => u.id);
+  const { items: history } = options.historyDays
+    ? await seedSupportHistory(db, { days: options.historyDays, reviewerIds })
+    : { items: 0 };
   let submitted = 0;
   const items = generateSupportItems(options.items);
   for (let from = 0; from < items.length; from += SEED_BATCH) {
@@ -60,5 +66,5 @@ export async function seedDemo(
     }
     options.onProgress?.(from + batch.length, items.length);
   }
-  return { submitted };
+  return { submitted, history };
 }

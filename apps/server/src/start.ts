@@ -29,6 +29,8 @@ export interface StartOptions {
   workers?: boolean;
   /** Seed demo users and this many demo items (0: users and examples only; undefined: no demo). */
   demoItems?: number;
+  /** With the demo: import this many days of past work for the dashboards (see `seedSupportHistory`). */
+  demoHistoryDays?: number;
   workflows?: WorkflowDefinition[];
   log?: (message: string) => void;
   /**
@@ -130,14 +132,17 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
     }
     await seedExamples(db);
     if (options.demoItems !== undefined) {
-      const { submitted } = await seedDemo(
+      const { submitted, history } = await seedDemo(
         db,
         { registry, boss },
         {
           items: options.demoItems,
+          ...(options.demoHistoryDays ? { historyDays: options.demoHistoryDays } : {}),
           onProgress: (done, total) => log(`demo items ${done}/${total}`),
         },
       );
+      if (history > 0)
+        log(`demo: imported ${history} items of past work (${options.demoHistoryDays} days) for the dashboards`);
       log(`demo: ${submitted} new items submitted`);
     }
 

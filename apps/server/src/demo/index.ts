@@ -1,6 +1,13 @@
 export { type CrmRecord, crmRecordFor } from './support-crm';
 export { type Handoff, type HandoffPriority, handoffFor, type SupportTeam, soundsUrgent } from './support-handoff';
 export {
+  HISTORY_KEY_PREFIX,
+  HISTORY_MODEL,
+  HISTORY_MODEL_VERSIONS,
+  historyModelOn,
+  seedSupportHistory,
+} from './support-history';
+export {
   generateLabelledSupportItems,
   generateSupportItems,
   type LabelledSupportItem,
