@@ -24,7 +24,7 @@ export const REVIEW_LATENCY_BUCKETS = [
 export interface DatabaseMetricsOptions {
   /**
    * Review tasks completed less than this many seconds ago wait for the next scrape, so that a
-   * verdict committed a moment late is not skipped. Default 5.
+   * verdict committed a moment late is not skipped. Default 2.
    */
   completionLagSeconds?: number;
   /** A scrape's database queries are cancelled after this long. Default 5000 ms. */
@@ -48,7 +48,7 @@ export interface DatabaseMetrics {
  */
 export function databaseMetrics(registry: Registry, options: DatabaseMetricsOptions = {}): DatabaseMetrics {
   const registers = [registry];
-  const lag = options.completionLagSeconds ?? 5;
+  const lag = options.completionLagSeconds ?? 2;
   const timeoutMs = Math.max(1, Math.round(options.statementTimeoutMs ?? 5000));
   let position = { at: (options.since ?? new Date()).toISOString(), id: '00000000-0000-0000-0000-000000000000' };
 
