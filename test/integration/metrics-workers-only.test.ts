@@ -1,5 +1,7 @@
 // A process that runs workers without the API serves /metrics on SIGNOFF_METRICS_PORT, and counts
 // the transitions and decisions of its own workers; the default access rules hold over real HTTP.
+
+import { readFileSync } from 'node:fs';
 import { defineWorkflow } from '@signoff/core';
 import { submitItem } from '@signoff/engine';
 import { SYSTEM } from '@signoff/governance';
@@ -94,5 +96,24 @@ describe('/metrics of a workers-only process', () => {
       await a.close();
       await b.close();
     }
+  });
+
+  it('declares every metric the starter Grafana dashboard and docs/metrics.md name', async () => {
+    const scrape = parsePrometheusText(await (await fetch(s.metricsUrl as string)).text());
+    const families = (text: string) =>
+      [...new Set(text.match(/\bsignoff_[a-z_]+/g) ?? [])].map((n) => n.replace(/_(bucket|sum|count)$/, ''));
+    const dashboard = JSON.parse(
+      readFileSync(new URL('../../docs/grafana/signoff-dashboard.json', import.meta.url), 'utf8'),
+    );
+    const exprs = (dashboard.panels as { targets?: { expr: string }[] }[]).flatMap((p) => p.targets ?? []);
+    expect(exprs.length).toBeGreaterThan(15);
+    const used = families(exprs.map((t) => t.expr).join('\n'));
+    expect(used.filter((n) => !scrape.types.has(n))).toEqual([]);
+    // The docs' table lists every signoff_ family a scrape declares, and nothing else.
+    const doc = readFileSync(new URL('../../docs/metrics.md', import.meta.url), 'utf8');
+    const documented = new Set([...doc.matchAll(/^\| `(signoff_[a-z_]+)`/gm)].map((m) => m[1] as string));
+    const declared = [...scrape.types.keys()].filter((n) => n.startsWith('signoff_'));
+    expect(declared.filter((n) => !documented.has(n))).toEqual([]);
+    expect([...documented].filter((n) => !scrape.types.has(n))).toEqual([]);
   });
 });
