@@ -151,6 +151,10 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
 
     const metrics = createSignoffMetrics();
     const access = metricsAccess(env);
+    if (!access.enabled && env.SIGNOFF_METRICS === 'auto')
+      log(
+        `/metrics is off: HOST ${env.HOST} is reachable from the network and SIGNOFF_METRICS_TOKEN is not set (or set SIGNOFF_METRICS=on)`,
+      );
 
     // One OpenAI-compatible provider instance for workers and the API's probe: what one learns
     // about the endpoint, the other knows.
