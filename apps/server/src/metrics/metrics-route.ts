@@ -23,7 +23,7 @@ export function bearerMatches(header: string | undefined, token: string): boolea
 /**
  * `GET /metrics` in the Prometheus text format. Off: 404, as for any unknown path. With a token: 401
  * and `WWW-Authenticate: Bearer` without it. A scrape never fails for the database: its series are
- * left out and `signoff_database_up` says 0.
+ * left out and `signoff_database_up` says 0; any other failure answers 503, never 500.
  *
  * @example
  * app.get('/metrics', metricsHandler(db, metrics, { enabled: true, token: env.SIGNOFF_METRICS_TOKEN }));
@@ -39,7 +39,14 @@ export function metricsHandler(
       c.header('WWW-Authenticate', 'Bearer realm="signoff-metrics"');
       return c.json(errorBody('UNAUTHORIZED', 'Metrics need Authorization: Bearer <SIGNOFF_METRICS_TOKEN>'), 401);
     }
-    const body = await metrics.scrape(db);
+    let body: string;
+    try {
+      body = await metrics.scrape(db);
+    } catch (e) {
+      // The database's failures are handled in the scrape; anything else must not become a 500.
+      console.error('[metrics] scrape failed', e);
+      return c.json(errorBody('METRICS_UNAVAILABLE', 'The metrics could not be gathered; try again'), 503);
+    }
     c.header('Content-Type', metrics.contentType);
     c.header('Cache-Control', 'no-store');
     return c.body(body, 200);
