@@ -71,6 +71,10 @@ describe('/metrics of a workers-only process', () => {
     expect(m.value('signoff_transitions_total', { workflow: 'metrics-workers', outcome: 'state-result' })).toBe(3);
     expect(m.value('signoff_items', { workflow: 'metrics-workers', status: 'succeeded', state: 'ok' })).toBe(2);
     expect(m.value('signoff_items', { workflow: 'metrics-workers', status: 'rejected', state: 'no' })).toBe(1);
+    // The step queue's counts, as pg-boss keeps them.
+    expect(m.types.get('signoff_step_jobs')).toBe('gauge');
+    for (const state of ['ready', 'deferred', 'active', 'failed'])
+      expect(m.value('signoff_step_jobs', { state })).toBeGreaterThanOrEqual(0);
     // No decide state: no decisions, and no model was asked.
     expect(m.sum('signoff_decisions_total')).toBe(0);
     expect(m.sum('signoff_ai_calls_total')).toBe(0);

@@ -44,7 +44,14 @@ export function createHttpApp(
   const app = new Hono();
   app.use('*', securityHeaders());
 
-  app.get('/metrics', metricsHandler(deps.db, options.metrics?.metrics, options.metrics?.access ?? { enabled: false }));
+  app.get(
+    '/metrics',
+    metricsHandler(
+      { db: deps.db, boss: deps.boss },
+      options.metrics?.metrics,
+      options.metrics?.access ?? { enabled: false },
+    ),
+  );
 
   app.get('/healthz', async (c) => {
     try {

@@ -214,7 +214,7 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
     if (ownPort && access.enabled) {
       // A listener for /metrics alone: a workers-only process has no API to serve it on.
       const app = new Hono();
-      app.get('/metrics', metricsHandler(db, metrics, access));
+      app.get('/metrics', metricsHandler({ db, boss }, metrics, access));
       const server = await listenHttp(app.fetch, { port: env.SIGNOFF_METRICS_PORT ?? 0, hostname: env.HOST });
       stops.push({ what: 'metrics listener', stop: server.close });
       metricsUrl = `${server.url}/metrics`;

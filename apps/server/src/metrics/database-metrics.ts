@@ -1,7 +1,9 @@
 // The series read from the database at scrape time. They describe the whole installation, so every
 // process that serves /metrics reports the same values: aggregate them with max(), not sum().
 import type { DB } from '@signoff/db';
+import { STEP_QUEUE } from '@signoff/engine';
 import { type Kysely, sql } from 'kysely';
+import type { PgBoss } from 'pg-boss';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { completedTasksSql, itemCountsSql, openTaskCountsSql, policyFactsSql } from './database-sql';
 
@@ -33,9 +35,15 @@ export interface DatabaseMetricsOptions {
   since?: Date;
 }
 
+/** Where the cluster series are read: the database, and pg-boss for the step queue's counts. */
+export interface ScrapeSource {
+  db: Kysely<DB>;
+  boss?: PgBoss | undefined;
+}
+
 export interface DatabaseMetrics {
   /** Reads the database into the series; on failure they are left out and `signoff_database_up` is 0. */
-  collect(db: Kysely<DB>): Promise<void>;
+  collect(source: ScrapeSource): Promise<void>;
 }
 
 /**
@@ -43,7 +51,7 @@ export interface DatabaseMetrics {
  *
  * @example
  * const dbm = databaseMetrics(registry);
- * await dbm.collect(db);
+ * await dbm.collect({ db, boss });
  * const text = await registry.metrics();
  */
 export function databaseMetrics(registry: Registry, options: DatabaseMetricsOptions = {}): DatabaseMetrics {
@@ -106,10 +114,18 @@ export function databaseMetrics(registry: Registry, options: DatabaseMetricsOpti
     labelNames: ['workflow', 'state'],
     registers,
   });
-  const gauges = [items, tasks, oldest, paused, pauses, alarms, evidence];
+  const jobs = new Gauge({
+    name: 'signoff_step_jobs',
+    help: 'Jobs of the step queue by state (ready, deferred: waiting for a back-off, timer or breaker; active; failed: retained), as pg-boss last counted them.',
+    labelNames: ['state'],
+    registers,
+  });
+  const gauges = [items, tasks, oldest, paused, pauses, alarms, evidence, jobs];
 
-  async function read(db: Kysely<DB>) {
-    return db.transaction().execute(async (trx) => {
+  async function read({ db, boss }: ScrapeSource) {
+    // pg-boss keeps these counts up to date in its own monitor: one row read, no count here.
+    const queue = boss ? await boss.getQueue(STEP_QUEUE) : null;
+    const facts = await db.transaction().execute(async (trx) => {
       await sql`SET TRANSACTION READ ONLY`.execute(trx);
       await sql`SELECT set_config('statement_timeout', ${String(timeoutMs)}, true)`.execute(trx);
       const [itemRows, taskRows, policyRows] = [
@@ -128,13 +144,14 @@ export function databaseMetrics(registry: Registry, options: DatabaseMetricsOpti
       }
       return { itemRows, taskRows, policyRows, completed };
     });
+    return { ...facts, queue };
   }
 
   let running: Promise<void> | undefined;
-  async function collectOnce(db: Kysely<DB>) {
+  async function collectOnce(source: ScrapeSource) {
     let facts: Awaited<ReturnType<typeof read>>;
     try {
-      facts = await read(db);
+      facts = await read(source);
     } catch {
       for (const g of gauges) g.reset();
       up.set(0);
@@ -158,6 +175,16 @@ export function databaseMetrics(registry: Registry, options: DatabaseMetricsOpti
       alarms.inc(labels, r.alarms);
       if (r.evidence !== null && Number.isFinite(r.evidence)) evidence.set(labels, r.evidence);
     }
+    if (facts.queue) {
+      const q = facts.queue;
+      for (const [state, n] of [
+        ['ready', q.readyCount],
+        ['deferred', q.deferredCount],
+        ['active', q.activeCount],
+        ['failed', q.failedCount],
+      ] as const)
+        if (Number.isFinite(n)) jobs.set({ state }, n);
+    }
     for (const t of facts.completed) latency.observe({ queue: t.queue, kind: t.kind }, Math.max(0, t.seconds));
     const last = facts.completed.at(-1);
     if (last) position = { at: last.at, id: last.id };
@@ -165,8 +192,8 @@ export function databaseMetrics(registry: Registry, options: DatabaseMetricsOpti
 
   return {
     // Scrapes that overlap share one read: the histogram's position moves once per read.
-    collect(db) {
-      running ??= collectOnce(db).finally(() => {
+    collect(source) {
+      running ??= collectOnce(source).finally(() => {
         running = undefined;
       });
       return running;

@@ -1,8 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { DB } from '@signoff/db';
 import type { Context } from 'hono';
-import type { Kysely } from 'kysely';
 import { errorBody } from '../ingest-schema';
+import type { ScrapeSource } from './database-metrics';
 import type { SignoffMetrics } from './signoff-metrics';
 
 export interface MetricsAccess {
@@ -26,10 +25,10 @@ export function bearerMatches(header: string | undefined, token: string): boolea
  * left out and `signoff_database_up` says 0; any other failure answers 503, never 500.
  *
  * @example
- * app.get('/metrics', metricsHandler(db, metrics, { enabled: true, token: env.SIGNOFF_METRICS_TOKEN }));
+ * app.get('/metrics', metricsHandler({ db, boss }, metrics, { enabled: true, token: env.SIGNOFF_METRICS_TOKEN }));
  */
 export function metricsHandler(
-  db: Kysely<DB>,
+  source: ScrapeSource,
   metrics: SignoffMetrics | undefined,
   access: MetricsAccess,
 ): (c: Context) => Promise<Response> {
@@ -41,7 +40,7 @@ export function metricsHandler(
     }
     let body: string;
     try {
-      body = await metrics.scrape(db);
+      body = await metrics.scrape(source);
     } catch (e) {
       // The database's failures are handled in the scrape; anything else must not become a 500.
       console.error('[metrics] scrape failed', e);

@@ -1,9 +1,7 @@
 import type { BreakerState, DecisionProvider } from '@signoff/ai';
-import type { DB } from '@signoff/db';
 import type { CommittedTransition } from '@signoff/engine';
-import type { Kysely } from 'kysely';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { type DatabaseMetricsOptions, databaseMetrics } from './database-metrics';
+import { type DatabaseMetricsOptions, databaseMetrics, type ScrapeSource } from './database-metrics';
 import { BREAKER_STATE_VALUE, countCommitted, processMetrics } from './process-metrics';
 import { withProviderMetrics } from './provider-metrics';
 
@@ -20,7 +18,7 @@ export interface SignoffMetrics {
    */
   breakerChanged(provider: string, state: BreakerState, options?: { initial?: boolean }): void;
   /** The Prometheus text exposition: the database read first, then every series. */
-  scrape(db: Kysely<DB>): Promise<string>;
+  scrape(source: ScrapeSource): Promise<string>;
   readonly contentType: string;
 }
 
@@ -33,7 +31,7 @@ export interface SignoffMetrics {
  * @example
  * const metrics = createSignoffMetrics();
  * await startWorkers({ db, boss, registry, provider: metrics.observeProvider(provider), onCommitted: metrics.onCommitted });
- * const text = await metrics.scrape(db);
+ * const text = await metrics.scrape({ db, boss });
  */
 export function createSignoffMetrics(
   options: DatabaseMetricsOptions & { defaultMetrics?: boolean } = {},
@@ -51,8 +49,8 @@ export function createSignoffMetrics(
       m.breakerState.set({ provider }, BREAKER_STATE_VALUE[state]);
       if (!opts.initial) m.breakerChanges.inc({ provider, state });
     },
-    async scrape(db) {
-      await dbm.collect(db);
+    async scrape(source) {
+      await dbm.collect(source);
       return registry.metrics();
     },
   };
