@@ -109,6 +109,7 @@ program
         '',
         `Signoff is running${s.url ? ` at ${s.url}` : ' (workers only)'}`,
         `database: ${redact(s.databaseUrl)}`,
+        ...(s.metricsUrl ? [`metrics: ${s.metricsUrl}`] : []),
       ];
       if (opts.demo) {
         lines.push('', `Demo logins (password: ${DEMO_PASSWORD}):`);

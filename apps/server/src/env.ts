@@ -48,6 +48,28 @@ export const serverEnv = z.object({
     .min(1024)
     .max(64 * 1024 * 1024)
     .default(DEFAULT_TRPC_MAX_BODY_BYTES),
+  /**
+   * `/metrics` (Prometheus): `auto` (the default) serves it when SIGNOFF_METRICS_TOKEN is set or the
+   * server listens on a loopback address only, and answers 404 otherwise, so that a server bound to
+   * the network does not publish its numbers to anyone who asks; `on` serves it in any case (a
+   * trusted network, e.g. a cluster with a network policy); `off` never does.
+   */
+  SIGNOFF_METRICS: z.enum(['auto', 'on', 'off'], { error: 'SIGNOFF_METRICS must be auto, on or off' }).default('auto'),
+  /** When set, a scrape must send `Authorization: Bearer <this>` (at least 16 characters, no spaces). */
+  SIGNOFF_METRICS_TOKEN: z
+    .string()
+    .regex(/^\S{16,}$/, 'SIGNOFF_METRICS_TOKEN must be at least 16 characters without spaces')
+    .optional(),
+  /**
+   * Serve `/metrics` on a port of its own (on HOST) instead of the API's: for a process that runs
+   * workers without the API, or to keep metrics off the API's port.
+   */
+  SIGNOFF_METRICS_PORT: z.coerce
+    .number({ error: 'SIGNOFF_METRICS_PORT must be a port number' })
+    .int('SIGNOFF_METRICS_PORT must be a port number')
+    .min(0, 'SIGNOFF_METRICS_PORT must be a port number (0 to 65535)')
+    .max(65535, 'SIGNOFF_METRICS_PORT must be a port number (0 to 65535)')
+    .optional(),
 });
 export type ServerEnv = z.infer<typeof serverEnv>;
 

@@ -12,6 +12,8 @@ import { databaseUnavailable, RETRY_AFTER_SECONDS, retryAfterWhenUnavailable } f
 import { deliverEvents } from './events-route';
 import { httpStatusOf, ingestItems } from './ingest';
 import { DEFAULT_TRPC_MAX_BODY_BYTES, errorBody } from './ingest-schema';
+import { type MetricsAccess, metricsHandler } from './metrics/metrics-route';
+import type { SignoffMetrics } from './metrics/signoff-metrics';
 import { securityHeaders } from './security-headers';
 import { limitTrpcRequests } from './trpc-limits';
 
@@ -26,15 +28,30 @@ export {
 } from './ingest-schema';
 
 /**
- * The HTTP surface: tRPC at /trpc for the console, item ingestion at /api/v1, health, and the
- * console's static files (any other path falls back to its index.html).
+ * The HTTP surface: tRPC at /trpc for the console, item ingestion at /api/v1, health, Prometheus
+ * metrics at /metrics (when `metrics` is given and its access allows; else 404), and the console's
+ * static files (any other path falls back to its index.html).
  */
 export function createHttpApp(
   deps: ApiDeps,
-  options: { consoleDir?: string; trustProxy?: number; trpcMaxBodyBytes?: number } = {},
+  options: {
+    consoleDir?: string;
+    trustProxy?: number;
+    trpcMaxBodyBytes?: number;
+    metrics?: { metrics: SignoffMetrics; access: MetricsAccess };
+  } = {},
 ) {
   const app = new Hono();
   app.use('*', securityHeaders());
+
+  app.get(
+    '/metrics',
+    metricsHandler(
+      { db: deps.db, boss: deps.boss },
+      options.metrics?.metrics,
+      options.metrics?.access ?? { enabled: false },
+    ),
+  );
 
   app.get('/healthz', async (c) => {
     try {

@@ -2,6 +2,7 @@ export * from './client-address';
 export * from './env';
 export * from './http';
 export * from './listen';
+export * from './metrics';
 export * from './seed';
 export * from './start';
 export * from './workflow-module-resolution';

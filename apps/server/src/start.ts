@@ -11,11 +11,15 @@ import {
   startWorkers,
   WorkflowRegistry,
 } from '@signoff/engine';
+import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import type { ServerEnv } from './env';
 import { createHttpApp } from './http';
 import { listenHttp } from './listen';
+import { metricsAccess } from './metrics/metrics-access';
+import { metricsHandler } from './metrics/metrics-route';
+import { createSignoffMetrics, type SignoffMetrics } from './metrics/signoff-metrics';
 import { seedDemo, seedExamples } from './seed';
 import { WORKFLOWS } from './workflows';
 
@@ -43,6 +47,10 @@ export interface StartOptions {
 export interface RunningSignoff {
   /** Base URL of the HTTP server, when `api` is on. */
   url: string | null;
+  /** Where `/metrics` is served (the API's URL, or SIGNOFF_METRICS_PORT's listener), if anywhere. */
+  metricsUrl: string | null;
+  /** This process's metrics registry and hooks. */
+  metrics: SignoffMetrics;
   databaseUrl: string;
   db: Kysely<DB>;
   boss: PgBoss;
@@ -146,6 +154,13 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
       log(`demo: ${submitted} new items submitted`);
     }
 
+    const metrics = createSignoffMetrics();
+    const access = metricsAccess(env);
+    if (!access.enabled && env.SIGNOFF_METRICS === 'auto')
+      log(
+        `/metrics is off: HOST ${env.HOST} is reachable from the network and SIGNOFF_METRICS_TOKEN is not set (or set SIGNOFF_METRICS=on)`,
+      );
+
     // One OpenAI-compatible provider instance for workers and the API's probe: what one learns
     // about the endpoint, the other knows.
     const selected = selectProvider(env);
@@ -153,11 +168,20 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
     if (options.workers) {
       // Each agent may name its provider; the built-in model is always there, the endpoint when configured.
       // A remote endpoint that keeps failing is left alone for a while instead of being hammered.
-      const local = selected.name === 'local' ? selected : createLocalProvider();
+      // Counted outside the breaker, so that its refusals count as errors of kind circuit_open.
+      const local = metrics.observeProvider(selected.name === 'local' ? selected : createLocalProvider());
       const openai =
         selected.name === 'openai'
-          ? withCircuitBreaker(selected, { onStateChange: (state, why) => log(`AI endpoint circuit ${state}: ${why}`) })
+          ? metrics.observeProvider(
+              withCircuitBreaker(selected, {
+                onStateChange: (state, why) => {
+                  log(`AI endpoint circuit ${state}: ${why}`);
+                  metrics.breakerChanged('openai', state);
+                },
+              }),
+            )
           : undefined;
+      if (openai) metrics.breakerChanged('openai', 'closed', { initial: true });
       const provider = routeProviders({ local, ...(openai ? { openai } : {}) }, selected.name);
       log(`AI provider: ${provider.name}`);
       await startWorkers({
@@ -170,10 +194,13 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
         queue: { heartbeatSeconds: env.SIGNOFF_STEP_HEARTBEAT_SECONDS },
         ...(env.SIGNOFF_TEST_CRASH_AT ? { faults: crashAt(env.SIGNOFF_TEST_CRASH_AT, log) } : {}),
         onError: (e, job) => log(`step ${job.state} of ${job.itemId} failed: ${e instanceof Error ? e.message : e}`),
+        onCommitted: metrics.onCommitted,
       });
     }
 
     let url: string | null = null;
+    let metricsUrl: string | null = null;
+    const ownPort = env.SIGNOFF_METRICS_PORT !== undefined;
     if (options.api) {
       const app = createHttpApp(
         { db, boss, registry, ...(probeModel ? { probeModel } : {}) },
@@ -181,13 +208,24 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
           consoleDir: CONSOLE_DIR,
           trustProxy: env.SIGNOFF_TRUST_PROXY,
           trpcMaxBodyBytes: env.SIGNOFF_TRPC_MAX_BODY_BYTES,
+          ...(ownPort ? {} : { metrics: { metrics, access } }),
         },
       );
       const server = await listenHttp(app.fetch, { port: env.PORT, hostname: env.HOST });
       stops.push({ what: 'API', stop: server.close });
       url = server.url;
+      if (!ownPort && access.enabled) metricsUrl = `${server.url}/metrics`;
     }
-    return { url, databaseUrl, db, boss, registry, stop: stopAll };
+    if (ownPort && access.enabled) {
+      // A listener for /metrics alone: a workers-only process has no API to serve it on.
+      const app = new Hono();
+      app.get('/metrics', metricsHandler({ db, boss }, metrics, access));
+      const server = await listenHttp(app.fetch, { port: env.SIGNOFF_METRICS_PORT ?? 0, hostname: env.HOST });
+      stops.push({ what: 'metrics listener', stop: server.close });
+      metricsUrl = `${server.url}/metrics`;
+      log(`metrics on ${metricsUrl}`);
+    }
+    return { url, metricsUrl, metrics, databaseUrl, db, boss, registry, stop: stopAll };
   } catch (e) {
     await stopAll();
     throw e;

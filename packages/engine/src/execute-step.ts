@@ -11,7 +11,7 @@ import { idempotencyKeyOf, type ParsedStepJob, type StepJob, stepJob } from './q
 import type { WorkflowRegistry } from './registry';
 import { runState } from './state-work';
 import { errorInfo, withTimeLimit } from './time-limit';
-import { commitTransitions, SNAPSHOT_COLUMNS, type TransitionRequest } from './transitions';
+import { commitTransitions, SNAPSHOT_COLUMNS, type TransitionDeps, type TransitionRequest } from './transitions';
 import { isPermanent } from './webhook';
 
 export interface StepDeps {
@@ -27,6 +27,8 @@ export interface StepDeps {
   calibration?: CalibrationSource;
   /** The policies and certificates in force for certified states (default: read, cached 2 s). */
   policies?: PolicySource;
+  /** Told of the transitions committed (see `TransitionDeps.onCommitted`). */
+  onCommitted?: TransitionDeps['onCommitted'];
 }
 
 export type StepResult = TransitionResult;

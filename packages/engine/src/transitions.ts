@@ -20,6 +20,19 @@ export interface TransitionDeps {
   faults?: FaultHook | undefined;
   /** Jitter of retry back-offs (tests fix it). */
   random?: (() => number) | undefined;
+  /**
+   * Told of the transitions `commitTransitions` committed, after their transaction (e.g. to count
+   * them for `/metrics`). Transitions applied in a caller's transaction are not reported: only the
+   * caller knows whether it commits. Must not throw.
+   */
+  onCommitted?: ((transitions: readonly CommittedTransition[]) => void) | undefined;
+}
+
+/** A transition that committed: its item's workflow, what happened, and what it wrote. */
+export interface CommittedTransition {
+  workflow: string;
+  outcome: Outcome['kind'];
+  plan: Plan;
 }
 
 export interface TransitionRequest {
@@ -27,7 +40,9 @@ export interface TransitionRequest {
   outcome: Outcome;
 }
 
-export type TransitionOutcome = { ok: true; result: TransitionResult; plan: Plan } | { ok: false; error: unknown };
+export type TransitionOutcome =
+  | { ok: true; result: TransitionResult; plan: Plan; workflow?: string }
+  | { ok: false; error: unknown };
 
 /** The columns of an `ItemSnapshot` but its context and input. */
 const POSITION_COLUMNS = [
@@ -128,7 +143,9 @@ export async function commitTransitions(
 ): Promise<TransitionOutcome[]> {
   if (requests.length === 0) return [];
   try {
-    return await db.transaction().execute((trx) => applyTransitions(trx, deps, requests, options));
+    const results = await db.transaction().execute((trx) => applyTransitions(trx, deps, requests, options));
+    reportCommitted(deps, requests, results);
+    return results;
   } catch (error) {
     if (requests.length === 1) return [failedCommit(error)];
   }
@@ -136,12 +153,30 @@ export async function commitTransitions(
   for (const request of requests) {
     try {
       const [r] = await db.transaction().execute((trx) => applyTransitions(trx, deps, [request], options));
+      reportCommitted(deps, [request], [r as TransitionOutcome]);
       results.push(r as TransitionOutcome);
     } catch (error) {
       results.push(failedCommit(error));
     }
   }
   return results;
+}
+
+function reportCommitted(
+  deps: TransitionDeps,
+  requests: readonly TransitionRequest[],
+  results: readonly TransitionOutcome[],
+): void {
+  if (!deps.onCommitted) return;
+  const committed: CommittedTransition[] = [];
+  results.forEach((r, k) => {
+    if (r.ok && r.result !== 'stale' && r.workflow !== undefined)
+      committed.push({ workflow: r.workflow, outcome: (requests[k] as TransitionRequest).outcome.kind, plan: r.plan });
+  });
+  // Counting must never undo a commit that happened.
+  try {
+    if (committed.length > 0) deps.onCommitted(committed);
+  } catch {}
 }
 
 function failedCommit(error: unknown): TransitionOutcome {
@@ -183,7 +218,7 @@ async function planRound(
       };
     try {
       const plan = planTransition({ item, definition: wf.definition, outcome: r.outcome, env, aux: aux[k] ?? {} });
-      return { ok: true, result: plan.result, plan };
+      return { ok: true, result: plan.result, plan, workflow: item.workflow_name };
     } catch (error) {
       return { ok: false, error };
     }

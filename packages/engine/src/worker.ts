@@ -8,7 +8,7 @@ import { executeJobs } from './execute-step';
 import type { FaultHook } from './faults';
 import { type ParsedStepJob, STEP_QUEUE, type StepJob, stepJob } from './queue';
 import type { WorkflowRegistry } from './registry';
-import { commitTransitions } from './transitions';
+import { commitTransitions, type TransitionDeps } from './transitions';
 
 export interface BossOptions {
   /** Connections pg-boss may hold in this process. */
@@ -89,6 +89,8 @@ export interface WorkerOptions {
   calibration?: CalibrationSource;
   /** Policies and certificates in force (default: read from the database, cached 2 s). */
   policies?: PolicySource;
+  /** Told of the transitions the workers commit, e.g. to count them for `/metrics`. */
+  onCommitted?: TransitionDeps['onCommitted'];
 }
 
 /**
@@ -105,6 +107,7 @@ export async function startWorkers(opts: WorkerOptions): Promise<string> {
     calibration: opts.calibration ?? createCalibrationSource(),
     policies: opts.policies ?? createPolicySource(),
     ...(opts.faults ? { faults: opts.faults } : {}),
+    ...(opts.onCommitted ? { onCommitted: opts.onCommitted } : {}),
   };
   if (opts.escalation !== false) {
     const options = typeof opts.escalation === 'object' ? opts.escalation : {};
