@@ -13,8 +13,10 @@ const name = (what: string) =>
 
 const instant = z.coerce
   .date({ error: 'Expected a date or time (ISO 8601)' })
-  .refine((d) => !Number.isNaN(d.getTime()), {
-    message: 'Expected a valid date or time (ISO 8601)',
+  .refine((d) => !Number.isNaN(d.getTime()), { message: 'Expected a valid date or time (ISO 8601)' })
+  // Beyond these, PostgreSQL or date arithmetic cannot follow (JavaScript dates reach 271821 BC).
+  .refine((d) => d.getUTCFullYear() >= 1970 && d.getUTCFullYear() <= 9999, {
+    message: 'Expected a date between 1970 and 9999',
   });
 
 /** What every dashboard can be narrowed to. A filter a query cannot use is ignored (see each query). */
