@@ -60,7 +60,7 @@ const REVIEWERS = 20;
 function seedStatements(n: number): string[] {
   const g = (body: string) => `SELECT ${body} FROM generate_series(1, ${n}) g`;
   const at = `(now() - interval '365 days' * (1 - g::float8 / ${n}))`;
-  const c = `((g * 7919) % 1000) / 1000.0`;
+  const c = `((g::bigint * 7919) % 1000) / 1000.0`;
   const wf = `(ARRAY['${WORKFLOWS.join("','")}'])[g % 3 + 1]`;
   const st = `(ARRAY['${STATES.join("','")}'])[g % 3 + 1]`;
   const routed = `(${c} < 0.7)`;
