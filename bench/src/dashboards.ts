@@ -51,7 +51,7 @@ const REVIEWERS = 20;
 
 /**
  * The history, as statements. Decision g (1..N) is made at `now - 365 days x (1 - g/N)`, so rows
- * lie in time order as they would on disk. Confidence c = (g x 7919 mod 1000) / 1000; c >= 0.7
+ * lie in time order as they would on disk. Confidence c = (g x 7919 mod 1000) / 1000; c >= 0.3
  * auto-accepts (audit probability 0.05, every 20th drawn for QA), below goes to review (pi = 1).
  * The person agrees with the AI with probability about c. Model versions: v1, then v2 from day
  * 180, v3 for the last 60 days. 2% of reviewed decisions get a second person's label (a double
@@ -63,7 +63,7 @@ function seedStatements(n: number): string[] {
   const c = `((g::bigint * 7919) % 1000) / 1000.0`;
   const wf = `(ARRAY['${WORKFLOWS.join("','")}'])[g % 3 + 1]`;
   const st = `(ARRAY['${STATES.join("','")}'])[g % 3 + 1]`;
-  const routed = `(${c} < 0.7)`;
+  const routed = `(${c} < 0.3)`;
   const sampled = `(NOT ${routed} AND g % 20 = 0)`;
   const reviewed = `(${routed} OR ${sampled})`;
   const open = `(${routed} AND g > ${n} - 3000 * 10 / 3)`;
@@ -71,7 +71,10 @@ function seedStatements(n: number): string[] {
   const agrees = `(((g * 31) % 1000) / 1000.0 < ${c} + 0.25)`;
   const human = `CASE WHEN ${agrees} THEN ${aiLabel} ELSE (ARRAY['a','b','c'])[(g + 1) % 3 + 1] END`;
   const mv = `CASE WHEN g < ${n} * 180 / 365 THEN 'v1' WHEN g < ${n} * 305 / 365 THEN 'v2' ELSE 'v3' END`;
-  const id = (kind: string) => `md5('${kind}:' || g)::uuid`;
+  // Time-ordered ids, as the engine's UUIDv7: the decision's position first, then the kind of row.
+  const KINDS = ['i', 'r', 'rr', 'd', 't', 'v', 'l', 't2', 'v2', 'l2'];
+  const id = (kind: string) =>
+    `(lpad(to_hex(g), 12, '0') || '${(KINDS.indexOf(kind) + 1).toString(16).padStart(4, '0')}' || '0000000000000000')::uuid`;
   const reviewer = (k: string) => `md5('u' || ((${k}) % ${REVIEWERS}))::uuid`;
   const done = `${at} + make_interval(secs => 60 + g % 7200)`;
   return [
@@ -88,16 +91,16 @@ function seedStatements(n: number): string[] {
     `INSERT INTO state_runs (id, item_id, state, visit, kind, status, output, started_at, finished_at)
        ${g(`${id('r')}, ${id('i')}, ${st}, 1, 'decide', 'done', NULL, ${at} - make_interval(secs => (g % 900) / 1000.0 + 0.1), ${at}`)}`,
     `INSERT INTO state_runs (id, item_id, state, visit, kind, status, output, started_at, finished_at)
-       ${g(`md5('rr:' || g)::uuid, ${id('i')}, 'review', 1, 'review', CASE WHEN ${open} THEN 'waiting' ELSE 'done' END, NULL, ${at},
+       ${g(`${id('rr')}, ${id('i')}, 'review', 1, 'review', CASE WHEN ${open} THEN 'waiting' ELSE 'done' END, NULL, ${at},
             CASE WHEN ${open} THEN ${at} ELSE ${done} END`)} WHERE ${routed}`,
     `INSERT INTO decisions (id, item_id, state_run_id, state, agent, provider, model, model_version, prompt_version,
                             input_hash, input_text, output, label, confidence, confidence_method, calibrated_confidence,
-                            route, latency_ms, tokens_in, tokens_out, cost_usd, score, audit_probability, created_at)
+                            route, latency_ms, tokens_in, tokens_out, cost_usd, score, audit_probability, created_at, workflow_name)
        ${g(`${id('d')}, ${id('i')}, ${id('r')}, ${st}, 'agent-' || g % 3, 'openai', 'gpt-bench', ${mv}, 'p1',
             md5('h' || g), 'text ' || g, '{}', ${aiLabel}, ${c}, 'logprobs', least(1, ${c} + 0.02),
             CASE WHEN ${routed} THEN 'review' WHEN ${sampled} THEN 'sampled' ELSE 'auto' END,
             100 + g % 900, 300 + g % 200, 20 + g % 30, 0.0001 * (1 + g % 5), ln((${c} + 0.0005) / (1.0005 - ${c})),
-            CASE WHEN ${routed} THEN 1 ELSE 0.05 END, ${at}`)}`,
+            CASE WHEN ${routed} THEN 1 ELSE 0.05 END, ${at}, ${wf}`)}`,
     `INSERT INTO review_tasks (id, item_id, state, visit, decision_id, queue, status, assignee_id, labels, instructions, kind,
                                priority, due_at, created_at, claimed_at, completed_at)
        ${g(`${id('t')}, ${id('i')}, ${st}, 1, ${id('d')}, ${wf}, CASE WHEN ${open} THEN (CASE WHEN g % 10 = 0 THEN 'claimed' ELSE 'pending' END) ELSE 'done' END,
@@ -115,15 +118,15 @@ function seedStatements(n: number): string[] {
     // Double reviews: a QA task on 2% of reviewed decisions, answered by the next reviewer, who
     // agrees with the first person 9 times in 10.
     `INSERT INTO review_tasks (id, item_id, state, visit, decision_id, queue, status, labels, instructions, kind, created_at, completed_at)
-       ${g(`md5('t2:' || g)::uuid, ${id('i')}, ${st}, 1, ${id('d')}, ${wf}, 'done', '["a","b","c"]', '', 'qa', ${done}, ${done} + interval '1 hour'`)}
+       ${g(`${id('t2')}, ${id('i')}, ${st}, 1, ${id('d')}, ${wf}, 'done', '["a","b","c"]', '', 'qa', ${done}, ${done} + interval '1 hour'`)}
         WHERE ${routed} AND NOT ${open} AND g % 50 = 1`,
     `INSERT INTO reviews (id, task_id, reviewer_id, verdict, label, created_at)
-       ${g(`md5('v2:' || g)::uuid, md5('t2:' || g)::uuid, ${reviewer('g + 1')}, 'answer',
+       ${g(`${id('v2')}, ${id('t2')}, ${reviewer('g + 1')}, 'answer',
             CASE WHEN g % 10 = 3 THEN (ARRAY['a','b','c'])[(g + 2) % 3 + 1] ELSE ${human} END, ${done} + interval '1 hour'`)}
         WHERE ${routed} AND NOT ${open} AND g % 50 = 1`,
     `INSERT INTO labels (id, item_id, state, decision_id, review_id, workflow_name, workflow_version_id, agent, model, model_version,
                          prompt_version, input_text, ai_label, ai_confidence, human_label, is_correction, reviewer_id, created_at)
-       ${g(`md5('l2:' || g)::uuid, ${id('i')}, ${st}, ${id('d')}, md5('v2:' || g)::uuid, ${wf}, md5('w' || g % 3)::uuid, 'agent-' || g % 3,
+       ${g(`${id('l2')}, ${id('i')}, ${st}, ${id('d')}, ${id('v2')}, ${wf}, md5('w' || g % 3)::uuid, 'agent-' || g % 3,
             'gpt-bench', ${mv}, 'p1', 'text ' || g, ${aiLabel}, ${c},
             CASE WHEN g % 10 = 3 THEN (ARRAY['a','b','c'])[(g + 2) % 3 + 1] ELSE ${human} END,
             (CASE WHEN g % 10 = 3 THEN (ARRAY['a','b','c'])[(g + 2) % 3 + 1] ELSE ${human} END) <> ${aiLabel},
@@ -150,7 +153,8 @@ async function main() {
     if (error) throw error;
     const seedStart = performance.now();
     await db.connection().execute(async (c) => {
-      // Foreign keys are checked by triggers; the seed's ids are consistent by construction.
+      // Foreign keys are checked by triggers; the seed's ids are consistent by construction. With
+      // triggers off, the seed writes decisions' workflow itself (migration 0017's trigger would).
       await sql`SET session_replication_role = replica`.execute(c);
       for (const statement of seedStatements(N)) await sql.raw(statement).execute(c);
       await sql`SET session_replication_role = DEFAULT`.execute(c);

@@ -2,7 +2,15 @@ import type { DB } from '@signoff/db';
 import { clopperPearsonLower, clopperPearsonUpper, errorBound, type Stratum } from '@signoff/trust';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { type AccuracyOverTimeInput, accuracyOverTimeInput } from './inputs';
+import { DECISIVE_LABEL_ORDER, labelConditions } from './label-filter';
 import { allOf, bucketOf, equalsIfGiven, parseDashboardInput, resolveWindow, within } from './sql-parts';
+
+/**
+ * A decision's labels are given after it, so those of the window's decisions are among the labels
+ * given since its start; a day earlier still, in case two servers' clocks disagree.
+ */
+const LABEL_CLOCK_SLACK_MS = 86_400_000;
+const FOREVER = new Date('9999-12-31T00:00:00Z');
 
 /** An accuracy with its exact interval; null accuracy when nothing was labelled. */
 export interface AccuracyEstimate {
@@ -38,7 +46,8 @@ export interface AccuracyPoint {
  * Accuracy against human labels per workflow, state, model version and day or ISO week of the
  * decision, over `[from, to)` (default: the last 30 days, weekly). Counts decisions that record
  * their audit probability and have an answer; of several labels on a decision the adjudicated one
- * wins, else the latest (as `accuracyReport`). Intervals at `confidence` (default 95%).
+ * wins, else the latest (as `accuracyReport`). The workflow is the decision's copy of its item's
+ * (migration 0017), so no decision is joined to its item. Intervals at `confidence` (default 95%).
  *
  * @example
  * const points = await accuracyOverTime(db, { workflow: 'support-triage', bucket: 'day' });
@@ -63,18 +72,20 @@ export async function accuracyOverTime(
     labelled: number;
     wrong: number;
   }>`
-    SELECT i.workflow_name AS workflow, d.state, d.model_version, ${bucket} AS bucket,
+    WITH decisive AS (
+      SELECT DISTINCT ON (l.decision_id) l.decision_id, l.human_label
+        FROM labels l
+       WHERE ${labelConditions(f, { from: new Date(w.from.getTime() - LABEL_CLOCK_SLACK_MS), to: FOREVER })}
+       ORDER BY ${DECISIVE_LABEL_ORDER}
+    )
+    SELECT d.workflow_name AS workflow, d.state, d.model_version, ${bucket} AS bucket,
            d.route = 'review' AS routed, d.audit_probability AS probability, count(*)::int AS population,
            count(lab.human_label)::int AS labelled,
            (count(*) FILTER (WHERE lab.human_label <> d.label))::int AS wrong
       FROM decisions d
-      JOIN items i ON i.id = d.item_id
-      LEFT JOIN LATERAL (
-        SELECT l.human_label FROM labels l WHERE l.decision_id = d.id
-         ORDER BY l.adjudicated DESC, l.created_at DESC, l.id DESC LIMIT 1
-      ) lab ON true
+      LEFT JOIN decisive lab ON lab.decision_id = d.id
      WHERE d.audit_probability IS NOT NULL AND d.label IS NOT NULL AND ${within('d.created_at', w)}
-       AND ${allOf([equalsIfGiven('i.workflow_name', f.workflow), equalsIfGiven('d.state', f.state), equalsIfGiven('d.model_version', f.modelVersion)])}
+       AND ${allOf([equalsIfGiven('d.workflow_name', f.workflow), equalsIfGiven('d.state', f.state), equalsIfGiven('d.model_version', f.modelVersion)])}
      GROUP BY 1, 2, 3, 4, 5, 6
      ORDER BY 4, 1, 2, 3`.execute(db);
 

@@ -31,15 +31,14 @@ export async function automationRate(
 ): Promise<AutomationPoint[]> {
   const f = parseDashboardInput(bucketedFilter, input);
   const w = resolveWindow(f);
-  const join = f.workflow === undefined ? sql`` : sql`JOIN items i ON i.id = d.item_id`;
   const { rows } = await sql<Omit<AutomationPoint, 'rate'>>`
     SELECT ${bucketOf('d.created_at', f.bucket)} AS bucket, count(*)::int AS decisions,
            (count(*) FILTER (WHERE d.route <> 'review'))::int AS automated,
            (count(*) FILTER (WHERE d.route = 'sampled'))::int AS sampled,
            (count(*) FILTER (WHERE d.route = 'review'))::int AS reviewed
-      FROM decisions d ${join}
+      FROM decisions d
      WHERE ${within('d.created_at', w)}
-       AND ${allOf([equalsIfGiven('i.workflow_name', f.workflow), equalsIfGiven('d.state', f.state), equalsIfGiven('d.model_version', f.modelVersion)])}
+       AND ${allOf([equalsIfGiven('d.workflow_name', f.workflow), equalsIfGiven('d.state', f.state), equalsIfGiven('d.model_version', f.modelVersion)])}
      GROUP BY 1 ORDER BY 1`.execute(db);
   return rows.map((r) => ({ ...r, rate: r.automated / r.decisions }));
 }
