@@ -1,6 +1,7 @@
 // The dashboard queries on a small history written row by row, each expected figure worked out by
 // hand from the rows below (the comments say how). Window: [2026-01-05, 2026-01-19), two ISO weeks
 // from Monday 5 January.
+import { usageByWorkflowAndDay } from '@signoff/ai';
 import {
   accuracyOverTime,
   aiUsage,
@@ -411,10 +412,26 @@ it('throughput: items finished per day and per hour', async () => {
   expect(last.reduce((s, p) => s + p.finished, 0)).toBe(4);
 });
 
-it('AI calls, tokens and cost per workflow and day (models.usage), for one workflow', async () => {
+it('AI calls, tokens and cost per workflow and day: the figures of models.usage, for one workflow', async () => {
   expect(await aiUsage(t.db, { ...window, workflow: 'wf-b' })).toEqual([
     { workflow: 'wf-b', day: '2026-01-13', calls: 1, tokensIn: 100, tokensOut: 10, costUsd: 0.01, callsWithoutCost: 0 },
   ]);
+  // wf-a on 7 January: D4, D5, D6 (100 tokens in, 10 out, $0.01 each).
+  const all = await aiUsage(t.db, window);
+  expect(all.find((r) => r.workflow === 'wf-a' && r.day === '2026-01-07')).toEqual({
+    workflow: 'wf-a',
+    day: '2026-01-07',
+    calls: 3,
+    tokensIn: 300,
+    tokensOut: 30,
+    costUsd: expect.closeTo(0.03, 12),
+    callsWithoutCost: 0,
+  });
+  // The same as usageByWorkflowAndDay, which joins each decision to its item.
+  const joined = await usageByWorkflowAndDay(t.db, { from: new Date(window.from), to: new Date(window.to) });
+  expect(all.map((r) => ({ ...r, costUsd: r.costUsd.toFixed(6) }))).toEqual(
+    joined.map((r) => ({ ...r, costUsd: r.costUsd.toFixed(6) })),
+  );
 });
 
 it('filter options: workflows registered, states and model versions that decided', async () => {

@@ -3,7 +3,15 @@ import { clopperPearsonLower, clopperPearsonUpper, errorBound, type Stratum } fr
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { type AccuracyOverTimeInput, accuracyOverTimeInput } from './inputs';
 import { DECISIVE_LABEL_ORDER, labelConditions } from './label-filter';
-import { allOf, bucketOf, equalsIfGiven, parseDashboardInput, resolveWindow, within } from './sql-parts';
+import {
+  allOf,
+  bucketOf,
+  equalsIfGiven,
+  parseDashboardInput,
+  resolveWindow,
+  within,
+  withRoomToSort,
+} from './sql-parts';
 
 /**
  * A decision's labels are given after it, so those of the window's decisions are among the labels
@@ -61,17 +69,18 @@ export async function accuracyOverTime(
   const w = resolveWindow(f);
   const delta = 1 - f.confidence;
   const bucket = bucketOf('d.created_at', f.bucket);
-  const { rows } = await sql<{
-    workflow: string;
-    state: string;
-    model_version: string;
-    bucket: string;
-    routed: boolean;
-    probability: number;
-    population: number;
-    labelled: number;
-    wrong: number;
-  }>`
+  const { rows } = await withRoomToSort(db, (db) =>
+    sql<{
+      workflow: string;
+      state: string;
+      model_version: string;
+      bucket: string;
+      routed: boolean;
+      probability: number;
+      population: number;
+      labelled: number;
+      wrong: number;
+    }>`
     WITH decisive AS (
       SELECT DISTINCT ON (l.decision_id) l.decision_id, l.human_label
         FROM labels l
@@ -87,7 +96,8 @@ export async function accuracyOverTime(
      WHERE d.audit_probability IS NOT NULL AND d.label IS NOT NULL AND ${within('d.created_at', w)}
        AND ${allOf([equalsIfGiven('d.workflow_name', f.workflow), equalsIfGiven('d.state', f.state), equalsIfGiven('d.model_version', f.modelVersion)])}
      GROUP BY 1, 2, 3, 4, 5, 6
-     ORDER BY 4, 1, 2, 3`.execute(db);
+     ORDER BY 4, 1, 2, 3`.execute(db),
+  );
 
   const groups = new Map<string, (typeof rows)[number][]>();
   for (const r of rows) {

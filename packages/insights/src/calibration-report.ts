@@ -3,7 +3,7 @@ import type { DB } from '@signoff/db';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { type CalibrationInput, calibrationInput } from './inputs';
 import { DECISIVE_LABEL_ORDER, labelConditions } from './label-filter';
-import { parseDashboardInput, resolveWindow } from './sql-parts';
+import { parseDashboardInput, resolveWindow, withRoomToSort } from './sql-parts';
 
 export interface CalibrationReport {
   confidence: 'calibrated' | 'raw';
@@ -34,20 +34,24 @@ export async function calibrationReport(
   const f = parseDashboardInput(calibrationInput, input);
   const w = resolveWindow(f);
   const p = f.confidence === 'raw' ? sql.ref('d.confidence') : sql.ref('d.calibrated_confidence');
-  const { rows } = await sql<{ bin: number; n: number; p: number; right: number }>`
+  const { rows } = await withRoomToSort(db, (db) =>
+    sql<{ bin: number; n: number; p: number; right: number }>`
     WITH decisive AS (
       SELECT DISTINCT ON (l.decision_id) l.decision_id, l.human_label
         FROM labels l
        WHERE ${labelConditions(f, w)}
        ORDER BY ${DECISIVE_LABEL_ORDER}
     ), points AS (
-      SELECT least(greatest(${p}, 0), 1) AS p, (d.label = x.human_label) AS is_right
-        FROM decisive x JOIN decisions d ON d.id = x.decision_id
+      -- One index probe per label (LIMIT 1 keeps the planner from hashing every decision there is).
+      SELECT least(greatest(d.p, 0), 1) AS p, (d.label = x.human_label) AS is_right
+        FROM decisive x
+        CROSS JOIN LATERAL (SELECT ${p} AS p, d.label FROM decisions d WHERE d.id = x.decision_id LIMIT 1) d
        WHERE d.label IS NOT NULL
     )
     SELECT least(floor(p * ${f.bins})::int, ${f.bins - 1}) AS bin, count(*)::int AS n, sum(p)::float8 AS p,
            (count(*) FILTER (WHERE is_right))::int AS "right"
-      FROM points GROUP BY 1 ORDER BY 1`.execute(db);
+      FROM points GROUP BY 1 ORDER BY 1`.execute(db),
+  );
   const points: CalibrationPoint[] = [];
   for (const r of rows) {
     const mean = inBin(r.p / r.n, r.bin, f.bins);

@@ -35,7 +35,11 @@ export async function reviewVolume(
 ): Promise<ReviewVolumePoint[]> {
   const f = parseDashboardInput(reviewVolumeInput, input);
   const w = resolveWindow(f);
-  const join = f.workflow === undefined ? sql`` : sql`JOIN items i ON i.id = t.item_id`;
+  // One index probe per task of the window when narrowed to a workflow (tasks do not carry it).
+  const join =
+    f.workflow === undefined
+      ? sql``
+      : sql`CROSS JOIN LATERAL (SELECT i.workflow_name FROM items i WHERE i.id = t.item_id LIMIT 1) i`;
   const common = allOf([
     equalsIfGiven('i.workflow_name', f.workflow),
     equalsIfGiven('t.state', f.state),

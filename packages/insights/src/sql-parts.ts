@@ -1,7 +1,8 @@
 // Small pure builders of SQL fragments shared by the dashboard queries, and the parse step every
 // query starts with.
 import { AppError, toFieldIssues } from '@signoff/core';
-import { type RawBuilder, sql } from 'kysely';
+import type { DB } from '@signoff/db';
+import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import type { z } from 'zod';
 import { MAX_WINDOW_DAYS, type Window, windowOf } from './inputs';
 
@@ -72,4 +73,20 @@ export function bucketsBetween(w: Window, bucket: Bucket): string[] {
     out.push(bucket === 'hour' ? `${iso.slice(0, 13)}:00Z` : iso.slice(0, 10));
   }
   return out;
+}
+
+/**
+ * Runs an aggregate over a window of history with room to sort in memory: `work_mem` 64 MB for
+ * this transaction only (the server's default, 4 MB, spills a month of decisions to disk). In a
+ * caller's transaction it runs as is: that transaction's settings are the caller's to choose.
+ */
+export async function withRoomToSort<T>(
+  db: Kysely<DB> | Transaction<DB>,
+  fn: (db: Kysely<DB> | Transaction<DB>) => Promise<T>,
+): Promise<T> {
+  if (db.isTransaction) return fn(db);
+  return db.transaction().execute(async (trx) => {
+    await sql`SET LOCAL work_mem = '64MB'`.execute(trx);
+    return fn(trx);
+  });
 }
