@@ -1,4 +1,4 @@
-// pnpm bench:dashboards [--decisions N] [--runs N] [--keep] [--database-url URL]
+// pnpm bench:dashboards [--decisions N] [--runs N] [--keep] [--reuse DATABASE] [--database-url URL]
 // The dashboards' queries on a year of history: N decisions (default 1,000,000) spread evenly over
 // 365 days, one item each, with state runs, review tasks, reviews and labels as the engine writes
 // them. Seeded in SQL (generate_series, foreign keys unchecked while seeding), then ANALYZE; each
@@ -32,6 +32,8 @@ const { values } = parseArgs({
     decisions: { type: 'string', default: '1000000' },
     runs: { type: 'string', default: '20' },
     keep: { type: 'boolean', default: false },
+    /** A database kept by an earlier run (`--keep`): measure again without seeding. */
+    reuse: { type: 'string' },
     'database-url': {
       type: 'string',
       default: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
@@ -44,7 +46,7 @@ if (!Number.isInteger(N) || N < 1000)
   throw new Error(`--decisions must be an integer >= 1000 (got ${values.decisions})`);
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs must be a positive integer (got ${values.runs})`);
 const adminUrl = values['database-url'];
-const database = databaseName('dashboards');
+const database = values.reuse ?? databaseName('dashboards');
 const WORKFLOWS = ['support-triage', 'kyc-review', 'invoice-match'] as const;
 const STATES = ['classify', 'screen', 'extract'] as const;
 const REVIEWERS = 20;
@@ -146,21 +148,22 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function main() {
-  await createDatabase(adminUrl, database);
+  if (!values.reuse) await createDatabase(adminUrl, database);
   const db = createDb(withDatabase(adminUrl, database), { max: 2, applicationName: 'signoff-bench-dashboards' });
   try {
     const { error } = await migrateToLatest(db);
     if (error) throw error;
     const seedStart = performance.now();
-    await db.connection().execute(async (c) => {
-      // Foreign keys are checked by triggers; the seed's ids are consistent by construction. With
-      // triggers off, the seed writes decisions' workflow itself (migration 0017's trigger would).
-      await sql`SET session_replication_role = replica`.execute(c);
-      for (const statement of seedStatements(N)) await sql.raw(statement).execute(c);
-      await sql`SET session_replication_role = DEFAULT`.execute(c);
-      await sql`ANALYZE`.execute(c);
-    });
-    const seedSeconds = (performance.now() - seedStart) / 1000;
+    if (!values.reuse)
+      await db.connection().execute(async (c) => {
+        // Foreign keys are checked by triggers; the seed's ids are consistent by construction. With
+        // triggers off, the seed writes decisions' workflow itself (migration 0017's trigger would).
+        await sql`SET session_replication_role = replica`.execute(c);
+        for (const statement of seedStatements(N)) await sql.raw(statement).execute(c);
+        await sql`SET session_replication_role = DEFAULT`.execute(c);
+        await sql`ANALYZE`.execute(c);
+      });
+    const seedSeconds = values.reuse ? Number.NaN : (performance.now() - seedStart) / 1000;
     const counts = await sql<Record<string, string>>`
       SELECT (SELECT count(*) FROM decisions)::text AS decisions, (SELECT count(*) FROM labels)::text AS labels,
              (SELECT count(*) FROM state_runs)::text AS state_runs, (SELECT count(*) FROM review_tasks)::text AS review_tasks,
@@ -232,7 +235,7 @@ async function main() {
     console.log(report);
   } finally {
     await db.destroy();
-    if (values.keep) console.log(`kept database ${database}`);
+    if (values.keep || values.reuse) console.log(`kept database ${database}`);
     else await dropDatabase(adminUrl, database);
   }
 }
