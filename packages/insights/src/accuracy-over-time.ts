@@ -68,7 +68,16 @@ export async function accuracyOverTime(
   const f = parseDashboardInput(accuracyOverTimeInput, input);
   const w = resolveWindow(f);
   const delta = 1 - f.confidence;
-  const bucket = bucketOf('d.created_at', f.bucket);
+  const keys = sql`d.workflow_name AS workflow, d.state, d.model_version,
+    date_trunc(${sql.lit(f.bucket)}, d.created_at AT TIME ZONE 'UTC') AS bucket,
+    d.route = 'review' AS routed, d.audit_probability AS probability`;
+  const counted = allOf([
+    sql`d.audit_probability IS NOT NULL AND d.label IS NOT NULL`,
+    within('d.created_at', w),
+    equalsIfGiven('d.workflow_name', f.workflow),
+    equalsIfGiven('d.state', f.state),
+    equalsIfGiven('d.model_version', f.modelVersion),
+  ]);
   const { rows } = await withRoomToSort(db, (db) =>
     sql<{
       workflow: string;
@@ -86,16 +95,23 @@ export async function accuracyOverTime(
         FROM labels l
        WHERE ${labelConditions(f, { from: new Date(w.from.getTime() - LABEL_CLOCK_SLACK_MS), to: FOREVER })}
        ORDER BY ${DECISIVE_LABEL_ORDER}
+    ), population AS (
+      SELECT ${keys}, count(*)::int AS population
+        FROM decisions d WHERE ${counted}
+       GROUP BY 1, 2, 3, 4, 5, 6
+    ), labelled AS (
+      -- From each decisive label to its decision (one index probe each), so the window's
+      -- decisions are read once, for the counts, and never joined to labels row by row.
+      SELECT ${keys}, count(*)::int AS labelled, (count(*) FILTER (WHERE x.human_label <> d.label))::int AS wrong
+        FROM decisive x
+        CROSS JOIN LATERAL (SELECT * FROM decisions d WHERE d.id = x.decision_id LIMIT 1) d
+       WHERE ${counted}
+       GROUP BY 1, 2, 3, 4, 5, 6
     )
-    SELECT d.workflow_name AS workflow, d.state, d.model_version, ${bucket} AS bucket,
-           d.route = 'review' AS routed, d.audit_probability AS probability, count(*)::int AS population,
-           count(lab.human_label)::int AS labelled,
-           (count(*) FILTER (WHERE lab.human_label <> d.label))::int AS wrong
-      FROM decisions d
-      LEFT JOIN decisive lab ON lab.decision_id = d.id
-     WHERE d.audit_probability IS NOT NULL AND d.label IS NOT NULL AND ${within('d.created_at', w)}
-       AND ${allOf([equalsIfGiven('d.workflow_name', f.workflow), equalsIfGiven('d.state', f.state), equalsIfGiven('d.model_version', f.modelVersion)])}
-     GROUP BY 1, 2, 3, 4, 5, 6
+    SELECT p.workflow, p.state, p.model_version, to_char(p.bucket, 'YYYY-MM-DD') AS bucket, p.routed, p.probability,
+           p.population, coalesce(l.labelled, 0) AS labelled, coalesce(l.wrong, 0) AS wrong
+      FROM population p
+      LEFT JOIN labelled l USING (workflow, state, model_version, bucket, routed, probability)
      ORDER BY 4, 1, 2, 3`.execute(db),
   );
 
