@@ -3,15 +3,7 @@ import { clopperPearsonLower, clopperPearsonUpper, errorBound, type Stratum } fr
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { type AccuracyOverTimeInput, accuracyOverTimeInput } from './inputs';
 import { DECISIVE_LABEL_ORDER, labelConditions } from './label-filter';
-import {
-  allOf,
-  bucketOf,
-  equalsIfGiven,
-  parseDashboardInput,
-  resolveWindow,
-  within,
-  withRoomToSort,
-} from './sql-parts';
+import { allOf, equalsIfGiven, parseDashboardInput, resolveWindow, within, withRoomToSort } from './sql-parts';
 
 /**
  * A decision's labels are given after it, so those of the window's decisions are among the labels
