@@ -312,7 +312,7 @@ export function UsageDashboard({ filters }: { filters: DashboardFilters }) {
               >
                 <CartesianGrid stroke={COLORS.grid} strokeDasharray="3 3" />
                 <XAxis dataKey="day" />
-                <YAxis width={64} tickFormatter={(v: number) => `$${v.toFixed(2)}`} />
+                <YAxis width={64} tickFormatter={(v: number) => `$${v.toFixed(v < 0.1 ? 3 : 2)}`} />
                 <Tooltip formatter={(v) => `$${Number(v).toFixed(4)}`} />
                 <Legend />
                 {workflows.map((w, i) => (
