@@ -18,6 +18,9 @@ BEGIN
 END $$;
 CREATE TRIGGER decisions_workflow_name BEFORE INSERT ON decisions
   FOR EACH ROW EXECUTE FUNCTION decisions_workflow_name();
+-- The trigger runs before the check: only an insert that bypasses it (triggers disabled) and names
+-- no workflow is refused, instead of leaving a decision that per-workflow dashboards would miss.
+ALTER TABLE decisions ALTER COLUMN workflow_name SET NOT NULL;
 
 -- Label-based dashboards (confusion matrix, calibration, overrides, agreement) and the decisive
 -- label of each decision in accuracy: labels given since a date.
