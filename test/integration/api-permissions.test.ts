@@ -7,6 +7,8 @@
 // - data_scientist: sees items, reads model metrics, trains and calibrates models, certifies
 //   auto-accept thresholds (applies, pauses, resumes them) and adjudicates labels;
 // - admin: everything a signed-in user can be allowed, and alone manages users and API keys;
+// - dashboards: reviewers see queue health, review volume and throughput (their work); compliance
+//   the quality ones; data scientists all of them, diagnostics (confusion, calibration, state times) included;
 // - nobody signed in: only login.
 import { appRouter, type Context, createCallerFactory } from '@signoff/api';
 import { ROLES, type Role } from '@signoff/core';
@@ -64,6 +66,20 @@ const EXPECTED: Record<string, readonly [Outcome, Outcome, Outcome, Outcome, Out
   'apiKeys.list':        [F,       F,         F,       Y,    U],
   'apiKeys.create':      [F,       F,         F,       Y,    U],
   'apiKeys.revoke':      [F,       F,         F,       Y,    U],
+  // Dashboards: reviewers (and their leads) see their queues' health and output; compliance sees
+  // quality (accuracy, automation, overrides, agreement, cost); data scientists see everything.
+  'dashboards.options':      [Y,   Y,         Y,       Y,    U],
+  'dashboards.accuracy':     [F,   Y,         Y,       Y,    U],
+  'dashboards.automation':   [F,   Y,         Y,       Y,    U],
+  'dashboards.overrides':    [F,   Y,         Y,       Y,    U],
+  'dashboards.agreement':    [F,   Y,         Y,       Y,    U],
+  'dashboards.usage':        [F,   Y,         Y,       Y,    U],
+  'dashboards.confusion':    [F,   F,         Y,       Y,    U],
+  'dashboards.calibration':  [F,   F,         Y,       Y,    U],
+  'dashboards.stateTimes':   [F,   F,         Y,       Y,    U],
+  'dashboards.queues':       [Y,   F,         Y,       Y,    U],
+  'dashboards.reviewVolume': [Y,   F,         Y,       Y,    U],
+  'dashboards.throughput':   [Y,   F,         Y,       Y,    U],
 };
 
 let t: TestDatabase;

@@ -2,7 +2,7 @@ import { useMutation } from '@tanstack/react-query';
 import { ROLE_NAMES } from './format';
 import { BrandMark } from './login-screen';
 import { Link, paths, usePath } from './router';
-import { useCan, useSession, useUser } from './session';
+import { useCan, useCanSeeDashboards, useSession, useUser } from './session';
 import { useTRPC } from './trpc';
 
 export function AppHeader() {
@@ -13,6 +13,7 @@ export function AppHeader() {
   const canQueue = useCan('queue:read');
   const canItems = useCan('item:read');
   const canTrust = useCan('metrics:read');
+  const canDashboards = useCanSeeDashboards();
   // Sign out locally whatever the server says: a dead session must not trap anyone.
   const logout = useMutation(trpc.auth.logout.mutationOptions({ onSettled: () => signOut() }));
   // The start page is the queue for reviewers and the items list for everyone else.
@@ -40,6 +41,11 @@ export function AppHeader() {
           {canTrust && (
             <Link href={paths.trust()} aria-current={path.startsWith('/trust') ? 'page' : undefined}>
               Trust
+            </Link>
+          )}
+          {canDashboards && (
+            <Link href={paths.dashboards()} aria-current={path.startsWith('/dashboards') ? 'page' : undefined}>
+              Dashboards
             </Link>
           )}
         </nav>

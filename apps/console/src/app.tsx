@@ -4,12 +4,13 @@ import { ItemsScreen } from './items-screen';
 import { LoginScreen } from './login-screen';
 import { QueueScreen } from './queue-screen';
 import { Link, parseRoute, paths, usePath } from './router';
-import { useCan, useSession } from './session';
+import { useCan, useCanSeeDashboards, useSession } from './session';
 import { TaskScreen } from './task-screen';
 import { TimelineScreen } from './timeline-screen';
 
 // The trust screens carry the charting library; people who only review never download it.
 const TrustScreen = lazy(() => import('./trust-screen').then((m) => ({ default: m.TrustScreen })));
+const DashboardsScreen = lazy(() => import('./dashboards-screen').then((m) => ({ default: m.DashboardsScreen })));
 const TrustStateScreen = lazy(() => import('./trust-state-screen').then((m) => ({ default: m.TrustStateScreen })));
 
 export function App() {
@@ -34,6 +35,7 @@ function CurrentScreen() {
   const canItems = useCan('item:read');
   const canWork = useCan('task:work');
   const canTrust = useCan('metrics:read');
+  const canDashboards = useCanSeeDashboards();
   switch (route.name) {
     case 'home':
       // People who do not review (data scientists) start from the items they analyse.
@@ -58,6 +60,14 @@ function CurrentScreen() {
       return canTrust ? (
         <LazyScreen key={`${route.workflow}/${route.state}`}>
           <TrustStateScreen workflow={route.workflow} state={route.state} />
+        </LazyScreen>
+      ) : (
+        <Forbidden />
+      );
+    case 'dashboards':
+      return canDashboards ? (
+        <LazyScreen>
+          <DashboardsScreen />
         </LazyScreen>
       ) : (
         <Forbidden />

@@ -17,3 +17,11 @@ describe('trust routes', () => {
     expect(parseRoute('/trust/%E0%A4%A/classify')).toEqual({ name: 'not-found', path: '/trust/%E0%A4%A/classify' });
   });
 });
+
+describe('dashboards route', () => {
+  it('reads /dashboards with or without a trailing slash', () => {
+    expect(parseRoute(paths.dashboards())).toEqual({ name: 'dashboards' });
+    expect(parseRoute('/dashboards/')).toEqual({ name: 'dashboards' });
+    expect(parseRoute('/dashboards/x')).toEqual({ name: 'not-found', path: '/dashboards/x' });
+  });
+});

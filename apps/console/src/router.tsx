@@ -10,6 +10,7 @@ export type Route =
   | { name: 'timeline'; itemId: string }
   | { name: 'trust' }
   | { name: 'trust-state'; workflow: string; state: string }
+  | { name: 'dashboards' }
   | { name: 'not-found'; path: string };
 
 const NAVIGATE_EVENT = 'signoff:navigate';
@@ -22,6 +23,7 @@ export function parseRoute(path: string): Route {
   const item = path.match(/^\/items\/([0-9a-f-]{36})\/?$/i);
   if (item?.[1]) return { name: 'timeline', itemId: item[1] };
   if (path === '/trust' || path === '/trust/') return { name: 'trust' };
+  if (path === '/dashboards' || path === '/dashboards/') return { name: 'dashboards' };
   const trust = path.match(/^\/trust\/([^/]+)\/([^/]+)\/?$/);
   const workflow = decodeSegment(trust?.[1]);
   const state = decodeSegment(trust?.[2]);
@@ -45,6 +47,7 @@ export const paths = {
   task: (taskId: string) => `/tasks/${taskId}`,
   timeline: (itemId: string) => `/items/${itemId}`,
   trust: () => '/trust',
+  dashboards: () => '/dashboards',
   trustState: (workflow: string, state: string) =>
     `/trust/${encodeURIComponent(workflow)}/${encodeURIComponent(state)}`,
 };

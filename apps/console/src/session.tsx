@@ -111,3 +111,11 @@ export function useCan(permission: Permission): boolean {
   const { session } = useSession();
   return session ? roleHas(session.user.role, permission) : false;
 }
+
+/** Whether any dashboard is open to the user: operations, quality or diagnostics. */
+export function useCanSeeDashboards(): boolean {
+  const operations = useCan('dashboard:operations');
+  const quality = useCan('metrics:read');
+  const diagnostics = useCan('dashboard:diagnostics');
+  return operations || quality || diagnostics;
+}

@@ -17,6 +17,9 @@ export type PolicyVersionRow = Outputs['trust']['history'][number];
 export type AccuracyRow = Outputs['trust']['accuracy'][number];
 export type CertificationReport = Outputs['trust']['certify'];
 export type CertificateDetail = Outputs['trust']['certificate'];
+export type Dashboards = Outputs['dashboards'];
+export type DashboardOptions = Dashboards['options'];
+
 /** One candidate threshold of a certification: a point of its trade-off curve. */
 export type CurvePoint = CertificateDetail['evidence']['curve'][number];
 

@@ -30,11 +30,15 @@ export const PERMISSIONS = [
   'label:adjudicate',
   /** Load labelled examples an agent's built-in model trains on. */
   'example:import',
+  /** Operations dashboards: queue depth and age, review volume, throughput (reviewers and their leads). */
+  'dashboard:operations',
+  /** Model and process diagnostics: confusion matrix, reliability and ECE, time per state. */
+  'dashboard:diagnostics',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  reviewer: ['session', 'task:work', 'queue:read', 'item:read'],
+  reviewer: ['session', 'task:work', 'queue:read', 'item:read', 'dashboard:operations'],
   compliance: ['session', 'queue:read', 'item:read', 'audit:read', 'metrics:read'],
   data_scientist: [
     'session',
@@ -45,6 +49,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'policy:manage',
     'label:adjudicate',
     'example:import',
+    'dashboard:operations',
+    'dashboard:diagnostics',
   ],
   // Admins may do everything a signed-in user can be allowed to.
   admin: PERMISSIONS.filter((p) => p !== 'public'),
