@@ -56,6 +56,7 @@ import {
   trustOverview,
 } from '@signoff/trust';
 import { z } from 'zod';
+import { datasetsRouter } from './datasets-router';
 import { publicProcedure, requirePermission, router } from './trpc';
 
 const taskRef = z.object({ taskId: uuid });
@@ -284,7 +285,19 @@ const apiKeys = router({
     ),
 });
 
-export const appRouter = router({ auth, tasks, items, audit, models, trust, labels, examples, users, apiKeys });
+export const appRouter = router({
+  auth,
+  tasks,
+  items,
+  audit,
+  models,
+  trust,
+  labels,
+  examples,
+  users,
+  apiKeys,
+  datasets: datasetsRouter,
+});
 
 /** All the console imports from the server: a type. */
 export type AppRouter = typeof appRouter;
