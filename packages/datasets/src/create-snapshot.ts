@@ -175,11 +175,16 @@ function hashingSink() {
  */
 export async function createSnapshot(trx: Transaction<DB>, input: DatasetCreateInput, actor: Actor): Promise<Snapshot> {
   const parsed = datasetCreateInput.safeParse(input);
-  if (!parsed.success)
-    throw new AppError('BAD_INPUT', `Invalid snapshot: ${parsed.error.issues.map((i) => i.message).join('; ')}`, {
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({
+      path: i.path.map(String).join('.') || '(root)',
+      message: i.message,
+    }));
+    throw new AppError('BAD_INPUT', `Invalid snapshot: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, {
       cause: parsed.error,
-      issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message })),
+      issues,
     });
+  }
   const { name, filters, fractions } = parsed.data;
   const id = randomUUID();
   const seed = parsed.data.seed ?? id;
