@@ -37,7 +37,7 @@ beforeAll(async () => {
     headers: { cookie, 'x-signoff-csrf': csrf },
   });
   expect(created.status).toBe(200);
-  snapshotId = (created.body.result?.data as { id: string }).id;
+  snapshotId = (created.body.result as { data: { id: string } }).data.id;
 });
 afterAll(() => s?.close());
 
