@@ -13,6 +13,7 @@ export function AppHeader() {
   const canQueue = useCan('queue:read');
   const canItems = useCan('item:read');
   const canTrust = useCan('metrics:read');
+  const canDatasets = useCan('label:export');
   // Sign out locally whatever the server says: a dead session must not trap anyone.
   const logout = useMutation(trpc.auth.logout.mutationOptions({ onSettled: () => signOut() }));
   // The start page is the queue for reviewers and the items list for everyone else.
@@ -40,6 +41,11 @@ export function AppHeader() {
           {canTrust && (
             <Link href={paths.trust()} aria-current={path.startsWith('/trust') ? 'page' : undefined}>
               Trust
+            </Link>
+          )}
+          {canDatasets && (
+            <Link href={paths.datasets()} aria-current={path.startsWith('/datasets') ? 'page' : undefined}>
+              Datasets
             </Link>
           )}
         </nav>

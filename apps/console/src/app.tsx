@@ -10,6 +10,7 @@ import { TimelineScreen } from './timeline-screen';
 
 // The trust screens carry the charting library; people who only review never download it.
 const TrustScreen = lazy(() => import('./trust-screen').then((m) => ({ default: m.TrustScreen })));
+const DatasetsScreen = lazy(() => import('./datasets-screen').then((m) => ({ default: m.DatasetsScreen })));
 const TrustStateScreen = lazy(() => import('./trust-state-screen').then((m) => ({ default: m.TrustStateScreen })));
 
 export function App() {
@@ -34,6 +35,7 @@ function CurrentScreen() {
   const canItems = useCan('item:read');
   const canWork = useCan('task:work');
   const canTrust = useCan('metrics:read');
+  const canExport = useCan('label:export');
   switch (route.name) {
     case 'home':
       // People who do not review (data scientists) start from the items they analyse.
@@ -58,6 +60,14 @@ function CurrentScreen() {
       return canTrust ? (
         <LazyScreen key={`${route.workflow}/${route.state}`}>
           <TrustStateScreen workflow={route.workflow} state={route.state} />
+        </LazyScreen>
+      ) : (
+        <Forbidden />
+      );
+    case 'datasets':
+      return canExport ? (
+        <LazyScreen key={route.snapshotId ?? 'new'}>
+          <DatasetsScreen snapshotId={route.snapshotId} />
         </LazyScreen>
       ) : (
         <Forbidden />

@@ -17,3 +17,13 @@ describe('trust routes', () => {
     expect(parseRoute('/trust/%E0%A4%A/classify')).toEqual({ name: 'not-found', path: '/trust/%E0%A4%A/classify' });
   });
 });
+
+describe('dataset routes', () => {
+  it('reads the list and a snapshot, and refuses what is not a snapshot id', () => {
+    expect(parseRoute(paths.datasets())).toEqual({ name: 'datasets' });
+    expect(parseRoute('/datasets/')).toEqual({ name: 'datasets' });
+    const id = '0b6f3f0e-8c1d-4a57-9a43-3f3b1c1e2d4f';
+    expect(parseRoute(paths.dataset(id))).toEqual({ name: 'datasets', snapshotId: id });
+    expect(parseRoute('/datasets/latest')).toEqual({ name: 'not-found', path: '/datasets/latest' });
+  });
+});

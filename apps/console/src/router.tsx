@@ -10,6 +10,7 @@ export type Route =
   | { name: 'timeline'; itemId: string }
   | { name: 'trust' }
   | { name: 'trust-state'; workflow: string; state: string }
+  | { name: 'datasets'; snapshotId?: string }
   | { name: 'not-found'; path: string };
 
 const NAVIGATE_EVENT = 'signoff:navigate';
@@ -26,6 +27,9 @@ export function parseRoute(path: string): Route {
   const workflow = decodeSegment(trust?.[1]);
   const state = decodeSegment(trust?.[2]);
   if (workflow && state) return { name: 'trust-state', workflow, state };
+  if (path === '/datasets' || path === '/datasets/') return { name: 'datasets' };
+  const dataset = path.match(/^\/datasets\/([0-9a-f-]{36})\/?$/i);
+  if (dataset?.[1]) return { name: 'datasets', snapshotId: dataset[1] };
   return { name: 'not-found', path };
 }
 
@@ -47,6 +51,8 @@ export const paths = {
   trust: () => '/trust',
   trustState: (workflow: string, state: string) =>
     `/trust/${encodeURIComponent(workflow)}/${encodeURIComponent(state)}`,
+  datasets: () => '/datasets',
+  dataset: (snapshotId: string) => `/datasets/${snapshotId}`,
 };
 
 export function navigate(to: string, options: { replace?: boolean } = {}): void {
