@@ -54,6 +54,19 @@ describe('every format', () => {
     });
 });
 
+it('reads in pages of any size to the same bytes, in every format, of a split too', async () => {
+  for (const format of DATASET_FORMATS)
+    for (const split of [undefined, 'train'] as const) {
+      const { sink, bytes } = collector();
+      await writeSnapshot(t.db, s.id, { format, split, pageSize: 7 }, sink);
+      if (format === 'parquet') {
+        // Row groups of at most 7 rows: other bytes, the same table.
+        const table = tableFromIPC(readParquet(new Uint8Array(bytes())).intoIPCStream());
+        expect(table.numRows).toBe(split ? s.manifest.counts.bySplit.train?.rows : 44);
+      } else expect(bytes().equals(await exported(format, split)), `${format} ${split}`).toBe(true);
+    }
+});
+
 it('jsonl: one line per label in creation order, keys in the schema order', () => {
   expect(rows).toHaveLength(44);
   expect(rows.slice(0, 3).map((r) => r.input_text)).toEqual([

@@ -61,17 +61,22 @@ function instructionsLookup(db: Db) {
 export async function writeSnapshot(
   db: Db,
   snapshotId: string,
-  options: { format: DatasetFormat; split?: DatasetSplit | undefined },
+  options: {
+    format: DatasetFormat;
+    split?: DatasetSplit | undefined;
+    /** Rows read per query (and per Parquet row group); tests make it small to cross pages. */
+    pageSize?: number;
+  },
   out: Writable,
 ): Promise<{ records: number }> {
   let records = 0;
-  const pages = snapshotPages(db, snapshotId, options.split);
+  const pages = snapshotPages(db, snapshotId, options.split, options.pageSize);
   switch (options.format) {
     case 'jsonl':
       for await (const { rows } of pages) {
         let chunk = '';
         for (const row of rows) chunk += `${jsonlLine(row)}\n`;
-        await writeChunk(out, chunk);
+        if (chunk) await writeChunk(out, chunk);
         records += rows.length;
       }
       break;
@@ -101,7 +106,7 @@ export async function writeSnapshot(
           chunk += `${JSON.stringify({ messages })}\n`;
           records++;
         }
-        await writeChunk(out, chunk);
+        if (chunk) await writeChunk(out, chunk);
       }
       break;
     }

@@ -23,8 +23,14 @@ interface RawRow extends Omit<SnapshotRow, 'source'> {
   workflow_version_id: string;
 }
 
-/** The query for one page of a snapshot (ordinal after `after`), in export order. */
-function pageQuery(snapshotId: string, split: DatasetSplit | undefined, after: number, limit: number) {
+/**
+ * The query for one page of a snapshot: the rows whose ordinal is in (after, after + size], of one
+ * split or all, in export order. Ordinals are dense (1..n), so a page is a range of the primary
+ * key whatever the planner thinks of the table's statistics (a fresh snapshot has none), and no
+ * page ever reads more than `size` rows: a LIMIT instead let the planner join or sort every
+ * remaining row for each page, quadratic in the snapshot's size.
+ */
+function pageQuery(snapshotId: string, split: DatasetSplit | undefined, after: number, size: number) {
   return sql<RawRow>`
     SELECT s.ordinal, s.split, l.id AS label_id, l.item_id, l.workflow_name AS workflow, v.version AS workflow_version,
            l.state, ${labelSourceSql()} AS source, l.decision_id, l.agent, l.model, l.model_version, l.prompt_version,
@@ -40,10 +46,9 @@ function pageQuery(snapshotId: string, split: DatasetSplit | undefined, after: n
       LEFT JOIN reviews r ON r.id = l.review_id
       LEFT JOIN review_tasks t ON t.id = r.task_id
       LEFT JOIN decisions d ON d.id = l.decision_id
-     WHERE s.snapshot_id = ${snapshotId} AND s.ordinal > ${after}
+     WHERE s.snapshot_id = ${snapshotId} AND s.ordinal > ${after} AND s.ordinal <= ${after + size}
        ${split ? sql`AND s.split = ${split}` : sql``}
-     ORDER BY s.ordinal
-     LIMIT ${limit}`;
+     ORDER BY s.ordinal`;
 }
 
 /**
@@ -59,10 +64,21 @@ export async function* snapshotPages(
   split?: DatasetSplit,
   pageSize = SNAPSHOT_PAGE,
 ): AsyncGenerator<SnapshotPage> {
-  let after = 0;
-  for (;;) {
-    const { rows: raw } = await pageQuery(snapshotId, split, after, pageSize).execute(db);
-    if (raw.length === 0) return;
+  const last = await sql<{ n: number | null }>`
+    SELECT max(ordinal) AS n FROM dataset_snapshot_rows WHERE snapshot_id = ${snapshotId}`.execute(db);
+  const total = last.rows[0]?.n ?? 0;
+  // The next page is asked for before this one is handed on: PostgreSQL reads while the caller writes.
+  const fetch = (after: number) => {
+    const p = pageQuery(snapshotId, split, after, pageSize).execute(db);
+    // Handled when awaited; this keeps a consumer that stops early from leaving a rejection unhandled.
+    p.catch(() => undefined);
+    return p;
+  };
+  let next = fetch(0);
+  for (let after = 0; after < total; after += pageSize) {
+    const { rows: raw } = await next;
+    if (after + pageSize < total) next = fetch(after + pageSize);
+    if (raw.length === 0) continue;
     const rows: SnapshotRow[] = new Array(raw.length);
     const workflowVersionIds: string[] = new Array(raw.length);
     for (let i = 0; i < raw.length; i++) {
@@ -98,7 +114,5 @@ export async function* snapshotPages(
       workflowVersionIds[i] = r.workflow_version_id;
     }
     yield { rows, workflowVersionIds };
-    if (raw.length < pageSize) return;
-    after = (raw.at(-1) as RawRow).ordinal;
   }
 }
