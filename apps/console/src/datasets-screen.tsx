@@ -177,7 +177,11 @@ function CreateSnapshotForm() {
       <form onSubmit={submit} noValidate>
         {create.isError && (
           <p className="form-error" role="alert">
-            {otherErrors.length ? otherErrors.map((f) => f.message).join('; ') : messageOf(create.error)}
+            {otherErrors.length
+              ? otherErrors.map((f) => f.message).join('; ')
+              : Object.keys(errors).length
+                ? 'Check the fields marked below.'
+                : messageOf(create.error)}
           </p>
         )}
         {field('name', 'Name', 'name')}
