@@ -208,6 +208,10 @@ describe('filters', () => {
       code: 'BAD_INPUT',
       paths: ['filters.from'],
     });
+    expect(await refusal({ name: 'x', filters: { to: new Date(-8.64e15) } })).toEqual({
+      code: 'BAD_INPUT',
+      paths: ['filters.to'],
+    });
     expect(await refusal({ name: 'x', filters: { colour: 'red' } })).toEqual({ code: 'BAD_INPUT', paths: ['filters'] });
     expect(await refusal({ name: 'x', fractions: { train: 0.8, validation: 0.1, test: 0.2 } })).toEqual({
       code: 'BAD_INPUT',

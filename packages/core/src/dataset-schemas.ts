@@ -16,14 +16,20 @@ const name = z.string().trim().min(1, 'Must not be empty').max(200, 'At most 200
 const names = (what: string) =>
   z.array(name).min(1, `Give at least one ${what}, or leave the filter out`).max(100, `At most 100 ${what}s`);
 
+// PostgreSQL's timestamptz does not reach as far as a JavaScript Date: years 1 to 9999 only.
+const date = z.coerce
+  .date({ error: 'Expected a date, e.g. 2026-01-31 or 2026-01-31T12:00:00Z' })
+  .min(new Date('0001-01-01T00:00:00Z'), 'Expected a date from the year 1 to 9999')
+  .max(new Date('9999-12-31T23:59:59Z'), 'Expected a date from the year 1 to 9999');
+
 /** Which labels a snapshot takes. Every filter is optional; lists match any of their values. */
 export const datasetFilters = z
   .strictObject({
     workflow: name.optional(),
     states: names('state').optional(),
     /** Labels recorded at or after `from` and before `to`. */
-    from: z.coerce.date({ error: 'Expected a date, e.g. 2026-01-31 or 2026-01-31T12:00:00Z' }).optional(),
-    to: z.coerce.date({ error: 'Expected a date, e.g. 2026-01-31 or 2026-01-31T12:00:00Z' }).optional(),
+    from: date.optional(),
+    to: date.optional(),
     modelVersions: names('model version').optional(),
     sources: z
       .array(z.enum(LABEL_SOURCES, { error: () => `Unknown label source: choose from ${LABEL_SOURCES.join(', ')}` }))
