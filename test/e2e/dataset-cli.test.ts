@@ -1,15 +1,13 @@
 // `signoff dataset create|list|export`: the real command in a child process, on a database of its own.
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { insertLabels } from '../support/dataset-labels';
+import { runSignoff } from '../support/signoff-cli';
 
-const cli = join(import.meta.dirname, '..', '..', 'apps', 'cli');
 let t: TestDatabase;
 let dir: string;
 
@@ -26,18 +24,7 @@ afterAll(async () => {
   await t?.drop();
 });
 
-async function signoff(args: string[]) {
-  try {
-    const r = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
-      cwd: cli,
-      env: { ...process.env, DATABASE_URL: t.url },
-    });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const signoff = (args: string[]) => runSignoff(args, t.url);
 
 it('creates a snapshot, lists it and exports a split; the whole JSONL hashes to its content hash', async () => {
   const created = await signoff(['dataset', 'create', '--name', 'routed', '--source', 'review', '--seed', 's1']);
