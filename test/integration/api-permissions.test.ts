@@ -5,7 +5,9 @@
 // - compliance: sees queues and items, verifies audit trails, reads model metrics and what auto-accept
 //   stands on, but changes no policy;
 // - data_scientist: sees items, reads model metrics, trains and calibrates models, certifies
-//   auto-accept thresholds (applies, pauses, resumes them) and adjudicates labels;
+//   auto-accept thresholds (applies, pauses, resumes them), adjudicates labels, and makes and
+//   reads dataset snapshots (labelled data leaves the system through them: not for reviewers or
+//   compliance);
 // - admin: everything a signed-in user can be allowed, and alone manages users and API keys;
 // - dashboards: reviewers see queue health, review volume and throughput (their work); compliance
 //   the quality ones; data scientists all of them, diagnostics (confusion, calibration, state times) included;
@@ -80,6 +82,9 @@ const EXPECTED: Record<string, readonly [Outcome, Outcome, Outcome, Outcome, Out
   'dashboards.queues':       [Y,   F,         Y,       Y,    U],
   'dashboards.reviewVolume': [Y,   F,         Y,       Y,    U],
   'dashboards.throughput':   [Y,   F,         Y,       Y,    U],
+  'datasets.create':     [F,       F,         Y,       Y,    U],
+  'datasets.list':       [F,       F,         Y,       Y,    U],
+  'datasets.get':        [F,       F,         Y,       Y,    U],
 };
 
 let t: TestDatabase;

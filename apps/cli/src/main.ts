@@ -14,6 +14,7 @@ import {
   WORKFLOWS,
 } from '@signoff/server';
 import { Command, InvalidArgumentError } from 'commander';
+import { registerDatasetCommands } from './commands/datasets';
 import { registerExampleCommands } from './commands/examples';
 import { registerKeysCommand } from './commands/keys';
 import { registerModelsCommand } from './commands/models';
@@ -315,6 +316,7 @@ registerExampleCommands(program);
 registerUsersCommand(program);
 registerKeysCommand(program);
 registerModelsCommand(program);
+registerDatasetCommands(program);
 
 program.parseAsync(process.argv).catch((e) => {
   console.error(e instanceof Error ? `error: ${e.message}` : e);

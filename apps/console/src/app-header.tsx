@@ -14,6 +14,7 @@ export function AppHeader() {
   const canItems = useCan('item:read');
   const canTrust = useCan('metrics:read');
   const canDashboards = useCanSeeDashboards();
+  const canDatasets = useCan('label:export');
   // Sign out locally whatever the server says: a dead session must not trap anyone.
   const logout = useMutation(trpc.auth.logout.mutationOptions({ onSettled: () => signOut() }));
   // The start page is the queue for reviewers and the items list for everyone else.
@@ -46,6 +47,11 @@ export function AppHeader() {
           {canDashboards && (
             <Link href={paths.dashboards()} aria-current={path.startsWith('/dashboards') ? 'page' : undefined}>
               Dashboards
+            </Link>
+          )}
+          {canDatasets && (
+            <Link href={paths.datasets()} aria-current={path.startsWith('/datasets') ? 'page' : undefined}>
+              Datasets
             </Link>
           )}
         </nav>

@@ -11,6 +11,7 @@ import { TimelineScreen } from './timeline-screen';
 // The trust screens carry the charting library; people who only review never download it.
 const TrustScreen = lazy(() => import('./trust-screen').then((m) => ({ default: m.TrustScreen })));
 const DashboardsScreen = lazy(() => import('./dashboards-screen').then((m) => ({ default: m.DashboardsScreen })));
+const DatasetsScreen = lazy(() => import('./datasets-screen').then((m) => ({ default: m.DatasetsScreen })));
 const TrustStateScreen = lazy(() => import('./trust-state-screen').then((m) => ({ default: m.TrustStateScreen })));
 
 export function App() {
@@ -36,6 +37,7 @@ function CurrentScreen() {
   const canWork = useCan('task:work');
   const canTrust = useCan('metrics:read');
   const canDashboards = useCanSeeDashboards();
+  const canExport = useCan('label:export');
   switch (route.name) {
     case 'home':
       // People who do not review (data scientists) start from the items they analyse.
@@ -68,6 +70,14 @@ function CurrentScreen() {
       return canDashboards ? (
         <LazyScreen>
           <DashboardsScreen />
+        </LazyScreen>
+      ) : (
+        <Forbidden />
+      );
+    case 'datasets':
+      return canExport ? (
+        <LazyScreen key={route.snapshotId ?? 'new'}>
+          <DatasetsScreen snapshotId={route.snapshotId} />
         </LazyScreen>
       ) : (
         <Forbidden />

@@ -25,3 +25,13 @@ describe('dashboards route', () => {
     expect(parseRoute('/dashboards/x')).toEqual({ name: 'not-found', path: '/dashboards/x' });
   });
 });
+
+describe('dataset routes', () => {
+  it('reads the list and a snapshot, and refuses what is not a snapshot id', () => {
+    expect(parseRoute(paths.datasets())).toEqual({ name: 'datasets' });
+    expect(parseRoute('/datasets/')).toEqual({ name: 'datasets' });
+    const id = '0b6f3f0e-8c1d-4a57-9a43-3f3b1c1e2d4f';
+    expect(parseRoute(paths.dataset(id))).toEqual({ name: 'datasets', snapshotId: id });
+    expect(parseRoute('/datasets/latest')).toEqual({ name: 'not-found', path: '/datasets/latest' });
+  });
+});

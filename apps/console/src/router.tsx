@@ -11,6 +11,7 @@ export type Route =
   | { name: 'trust' }
   | { name: 'trust-state'; workflow: string; state: string }
   | { name: 'dashboards' }
+  | { name: 'datasets'; snapshotId?: string }
   | { name: 'not-found'; path: string };
 
 const NAVIGATE_EVENT = 'signoff:navigate';
@@ -28,6 +29,9 @@ export function parseRoute(path: string): Route {
   const workflow = decodeSegment(trust?.[1]);
   const state = decodeSegment(trust?.[2]);
   if (workflow && state) return { name: 'trust-state', workflow, state };
+  if (path === '/datasets' || path === '/datasets/') return { name: 'datasets' };
+  const dataset = path.match(/^\/datasets\/([0-9a-f-]{36})\/?$/i);
+  if (dataset?.[1]) return { name: 'datasets', snapshotId: dataset[1] };
   return { name: 'not-found', path };
 }
 
@@ -50,6 +54,8 @@ export const paths = {
   dashboards: () => '/dashboards',
   trustState: (workflow: string, state: string) =>
     `/trust/${encodeURIComponent(workflow)}/${encodeURIComponent(state)}`,
+  datasets: () => '/datasets',
+  dataset: (snapshotId: string) => `/datasets/${snapshotId}`,
 };
 
 export function navigate(to: string, options: { replace?: boolean } = {}): void {

@@ -9,6 +9,7 @@ import { Hono } from 'hono';
 import { sql } from 'kysely';
 import { requestFacts } from './client-address';
 import { databaseUnavailable, RETRY_AFTER_SECONDS, retryAfterWhenUnavailable } from './database-unavailable';
+import { downloadDataset } from './datasets-route';
 import { deliverEvents } from './events-route';
 import { httpStatusOf, ingestItems } from './ingest';
 import { DEFAULT_TRPC_MAX_BODY_BYTES, errorBody } from './ingest-schema';
@@ -62,6 +63,11 @@ export function createHttpApp(
       return c.json({ status: 'unavailable', error: e instanceof Error ? e.message : String(e) }, 503);
     }
   });
+
+  // Before /trpc/*: the console's session cookie reaches /trpc paths only (see datasets-route.ts).
+  const download = downloadDataset(deps, options.trustProxy ?? 0);
+  app.get('/trpc/datasets/:snapshotId/export', download);
+  app.get('/api/v1/datasets/:snapshotId/export', download);
 
   app.use(
     '/trpc/*',

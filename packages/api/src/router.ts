@@ -57,6 +57,7 @@ import {
 } from '@signoff/trust';
 import { z } from 'zod';
 import { dashboards } from './dashboards-router';
+import { datasetsRouter } from './datasets-router';
 import { publicProcedure, requirePermission, router } from './trpc';
 
 const taskRef = z.object({ taskId: uuid });
@@ -297,6 +298,7 @@ export const appRouter = router({
   users,
   apiKeys,
   dashboards,
+  datasets: datasetsRouter,
 });
 
 /** All the console imports from the server: a type. */

@@ -234,3 +234,4 @@ export const adjudicateInput = z.object({
   label: z.string().min(1, 'Choose the label'),
   reason: z.string().trim().min(3, 'Say why (at least 3 characters)').max(2000),
 });
+export * from './dataset-schemas';

@@ -1,1 +1,6 @@
+export * from './create-snapshot';
 export * from './export-labels';
+export * from './export-snapshot';
+export * from './parquet-stream';
+export * from './snapshot-fields';
+export * from './snapshot-rows';

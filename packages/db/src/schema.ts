@@ -363,6 +363,8 @@ export interface DB {
   login_throttles: LoginThrottlesTable;
   audit_heads: AuditHeadsTable;
   model_capabilities: ModelCapabilitiesTable;
+  dataset_snapshots: DatasetSnapshotsTable;
+  dataset_snapshot_rows: DatasetSnapshotRowsTable;
 }
 
 /** What the OpenAI-compatible provider learnt about an endpoint's model (migration 0015). */
@@ -371,6 +373,28 @@ export interface ModelCapabilitiesTable {
   model: string;
   capabilities: Json<Record<string, unknown>>;
   updated_at: TimestampDefault;
+}
+
+/** An immutable set of labels with its split, manifest and content hash (migration 0016). */
+export interface DatasetSnapshotsTable {
+  id: string;
+  name: string;
+  created_by: Json<Record<string, unknown>>;
+  created_at: TimestampDefault;
+  filters: Json<Record<string, unknown>>;
+  seed: string;
+  fractions: Json<{ train: number; validation: number; test: number }>;
+  row_count: number;
+  manifest: Json<Record<string, unknown>>;
+  content_hash: string;
+}
+
+/** A snapshot's labels in export order, each with its split (migration 0016). */
+export interface DatasetSnapshotRowsTable {
+  snapshot_id: string;
+  ordinal: number;
+  label_id: string;
+  split: 'train' | 'validation' | 'test';
 }
 
 export type Item = Selectable<ItemsTable>;

@@ -1,0 +1,118 @@
+import type { DatasetSplit, LabelSource } from '@signoff/core';
+import type { DB } from '@signoff/db';
+import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
+import type { SnapshotRow } from './snapshot-fields';
+
+/** Where a label came from, in SQL over `labels l` and its review task `t` (left-joined). */
+export function labelSourceSql(): RawBuilder<LabelSource> {
+  return sql<LabelSource>`CASE WHEN l.adjudicated THEN 'adjudication' WHEN t.kind = 'qa' THEN 'audit_sample' ELSE 'review' END`;
+}
+
+/** A page of a snapshot's rows, with each row's workflow version (for the agent's instructions). */
+export interface SnapshotPage {
+  rows: SnapshotRow[];
+  workflowVersionIds: string[];
+}
+
+/** Rows per page read from PostgreSQL (and per Parquet row group). */
+export const SNAPSHOT_PAGE = 10_000;
+
+interface RawRow extends Omit<SnapshotRow, 'source'> {
+  ordinal: number;
+  source: LabelSource;
+  workflow_version_id: string;
+}
+
+/**
+ * The query for one page of a snapshot: the rows whose ordinal is in (after, after + size], of one
+ * split or all, in export order. Ordinals are dense (1..n), so a page is a range of the primary
+ * key whatever the planner thinks of the table's statistics (a fresh snapshot has none), and no
+ * page ever reads more than `size` rows: a LIMIT instead let the planner join or sort every
+ * remaining row for each page, quadratic in the snapshot's size.
+ */
+function pageQuery(snapshotId: string, split: DatasetSplit | undefined, after: number, size: number) {
+  return sql<RawRow>`
+    SELECT s.ordinal, s.split, l.id AS label_id, l.item_id, l.workflow_name AS workflow, v.version AS workflow_version,
+           l.state, ${labelSourceSql()} AS source, l.decision_id, l.agent, l.model, l.model_version, l.prompt_version,
+           l.input_text, l.ai_label, l.ai_confidence, l.human_label, l.is_correction, l.reason, l.reviewer_id,
+           u.email AS reviewer_email, COALESCE(r.verdict, 'adjudicated') AS verdict, l.adjudicated,
+           d.route AS decision_route, d.audit_probability AS inclusion_probability,
+           to_char(l.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at,
+           l.workflow_version_id
+      FROM dataset_snapshot_rows s
+      JOIN labels l ON l.id = s.label_id
+      JOIN workflow_versions v ON v.id = l.workflow_version_id
+      JOIN users u ON u.id = l.reviewer_id
+      LEFT JOIN reviews r ON r.id = l.review_id
+      LEFT JOIN review_tasks t ON t.id = r.task_id
+      LEFT JOIN decisions d ON d.id = l.decision_id
+     WHERE s.snapshot_id = ${snapshotId} AND s.ordinal > ${after} AND s.ordinal <= ${after + size}
+       ${split ? sql`AND s.split = ${split}` : sql``}
+     ORDER BY s.ordinal`;
+}
+
+/**
+ * Streams a snapshot's rows (all, or one split's) in export order, a page at a time (keyset
+ * pagination on the row's ordinal), so an export of any size runs in constant memory.
+ *
+ * @example
+ * for await (const page of snapshotPages(db, id, 'train')) for (const row of page.rows) console.log(row.human_label);
+ */
+export async function* snapshotPages(
+  db: Kysely<DB> | Transaction<DB>,
+  snapshotId: string,
+  split?: DatasetSplit,
+  pageSize = SNAPSHOT_PAGE,
+): AsyncGenerator<SnapshotPage> {
+  const last = await sql<{ n: number | null }>`
+    SELECT max(ordinal) AS n FROM dataset_snapshot_rows WHERE snapshot_id = ${snapshotId}`.execute(db);
+  const total = last.rows[0]?.n ?? 0;
+  // The next page is asked for before this one is handed on: PostgreSQL reads while the caller writes.
+  const fetch = (after: number) => {
+    const p = pageQuery(snapshotId, split, after, pageSize).execute(db);
+    // Handled when awaited; this keeps a consumer that stops early from leaving a rejection unhandled.
+    p.catch(() => undefined);
+    return p;
+  };
+  let next = fetch(0);
+  for (let after = 0; after < total; after += pageSize) {
+    const { rows: raw } = await next;
+    if (after + pageSize < total) next = fetch(after + pageSize);
+    if (raw.length === 0) continue;
+    const rows: SnapshotRow[] = new Array(raw.length);
+    const workflowVersionIds: string[] = new Array(raw.length);
+    for (let i = 0; i < raw.length; i++) {
+      const r = raw[i] as RawRow;
+      // Keys in the order of SNAPSHOT_FIELDS: JSONL lines are these objects as they are.
+      rows[i] = {
+        label_id: r.label_id,
+        item_id: r.item_id,
+        split: r.split,
+        workflow: r.workflow,
+        workflow_version: r.workflow_version,
+        state: r.state,
+        source: r.source,
+        decision_id: r.decision_id,
+        agent: r.agent,
+        model: r.model,
+        model_version: r.model_version,
+        prompt_version: r.prompt_version,
+        input_text: r.input_text,
+        ai_label: r.ai_label,
+        ai_confidence: r.ai_confidence,
+        human_label: r.human_label,
+        is_correction: r.is_correction,
+        reason: r.reason,
+        reviewer_id: r.reviewer_id,
+        reviewer_email: r.reviewer_email,
+        verdict: r.verdict,
+        adjudicated: r.adjudicated,
+        decision_route: r.decision_route,
+        inclusion_probability: r.inclusion_probability,
+        created_at: r.created_at,
+      };
+      workflowVersionIds[i] = r.workflow_version_id;
+    }
+    yield { rows, workflowVersionIds };
+  }
+}
