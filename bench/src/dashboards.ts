@@ -90,11 +90,11 @@ function seedStatements(n: number): string[] {
        ${g(`${id('i')}, ${wf}, md5('w' || g % 3)::uuid, '{}', CASE WHEN ${open} THEN 'waiting' WHEN g % 50 = 7 THEN 'rejected' WHEN g % 500 = 9 THEN 'failed' ELSE 'succeeded' END,
             CASE WHEN ${open} THEN 'review' END, ${at}, ${at},
             CASE WHEN ${open} THEN NULL WHEN ${routed} THEN ${done} ELSE ${at} + interval '2 seconds' END`)}`,
-    `INSERT INTO state_runs (id, item_id, state, visit, kind, status, output, started_at, finished_at)
-       ${g(`${id('r')}, ${id('i')}, ${st}, 1, 'decide', 'done', NULL, ${at} - make_interval(secs => (g % 900) / 1000.0 + 0.1), ${at}`)}`,
-    `INSERT INTO state_runs (id, item_id, state, visit, kind, status, output, started_at, finished_at)
+    `INSERT INTO state_runs (id, item_id, state, visit, kind, status, output, started_at, finished_at, workflow_name)
+       ${g(`${id('r')}, ${id('i')}, ${st}, 1, 'decide', 'done', NULL, ${at} - make_interval(secs => (g % 900) / 1000.0 + 0.1), ${at}, ${wf}`)}`,
+    `INSERT INTO state_runs (id, item_id, state, visit, kind, status, output, started_at, finished_at, workflow_name)
        ${g(`${id('rr')}, ${id('i')}, 'review', 1, 'review', CASE WHEN ${open} THEN 'waiting' ELSE 'done' END, NULL, ${at},
-            CASE WHEN ${open} THEN ${at} ELSE ${done} END`)} WHERE ${routed}`,
+            CASE WHEN ${open} THEN ${at} ELSE ${done} END, ${wf}`)} WHERE ${routed}`,
     `INSERT INTO decisions (id, item_id, state_run_id, state, agent, provider, model, model_version, prompt_version,
                             input_hash, input_text, output, label, confidence, confidence_method, calibrated_confidence,
                             route, latency_ms, tokens_in, tokens_out, cost_usd, score, audit_probability, created_at, workflow_name)
@@ -157,7 +157,8 @@ async function main() {
     if (!values.reuse)
       await db.connection().execute(async (c) => {
         // Foreign keys are checked by triggers; the seed's ids are consistent by construction. With
-        // triggers off, the seed writes decisions' workflow itself (migration 0017's trigger would).
+        // triggers off, the seed writes decisions' and state runs' workflow itself (migrations 0017 and 0018's
+        // triggers would).
         await sql`SET session_replication_role = replica`.execute(c);
         for (const statement of seedStatements(N)) await sql.raw(statement).execute(c);
         await sql`SET session_replication_role = DEFAULT`.execute(c);

@@ -231,7 +231,7 @@ export function failItem(
 }
 
 export function stateRun(
-  item: Pick<ItemSnapshot, 'id'>,
+  item: Pick<ItemSnapshot, 'id' | 'workflow_name'>,
   env: PlanEnv,
   state: string,
   visit: number,
@@ -245,6 +245,7 @@ export function stateRun(
   return {
     id: env.newId(),
     item_id: item.id,
+    workflow_name: item.workflow_name,
     state,
     visit,
     kind,

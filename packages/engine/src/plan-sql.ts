@@ -44,13 +44,13 @@ export function insertItemsSql(values: readonly ItemInsertRow[]): RawBuilder<{ i
 export function insertStateRunsSql(values: readonly StateRunInsert[]): RawBuilder<{ inserted: number }> {
   return sql`
     WITH inserted AS (
-      INSERT INTO state_runs (id, item_id, state, visit, kind, status, output, next_state, attempts, started_at,
-                              finished_at)
-      SELECT v.id, v.item_id, v.state, v.visit, v.kind, v.status, v.output, v.next_state, v.attempts, v.started_at,
-             v.finished_at
-        FROM ${rows(values)} AS v(id uuid, item_id uuid, state text, visit integer, kind text, status text,
-                                  output jsonb, next_state text, attempts integer, started_at timestamptz,
-                                  finished_at timestamptz)
+      INSERT INTO state_runs (id, item_id, workflow_name, state, visit, kind, status, output, next_state, attempts,
+                              started_at, finished_at)
+      SELECT v.id, v.item_id, v.workflow_name, v.state, v.visit, v.kind, v.status, v.output, v.next_state, v.attempts,
+             v.started_at, v.finished_at
+        FROM ${rows(values)} AS v(id uuid, item_id uuid, workflow_name text, state text, visit integer, kind text,
+                                  status text, output jsonb, next_state text, attempts integer,
+                                  started_at timestamptz, finished_at timestamptz)
       ON CONFLICT (item_id, state, visit) DO NOTHING
       RETURNING 1)
     SELECT count(*)::int AS inserted FROM inserted`;

@@ -166,6 +166,8 @@ export type TransitionResult = 'committed' | 'stale' | 'retrying' | 'fallback' |
 export interface StateRunInsert {
   id: string;
   item_id: string;
+  /** The item's: time per state reads it from the run (migration 0018), without a join to items. */
+  workflow_name: string;
   state: string;
   visit: number;
   kind: string;

@@ -31,6 +31,7 @@ describe('state results', () => {
       {
         id: 'id-1',
         item_id: ITEM,
+        workflow_name: 'refunds',
         state: 'charge',
         visit: 1,
         kind: 'task',
@@ -44,6 +45,7 @@ describe('state results', () => {
       {
         id: 'id-2',
         item_id: ITEM,
+        workflow_name: 'refunds',
         state: 'check',
         visit: 1,
         kind: 'choice',
@@ -57,6 +59,7 @@ describe('state results', () => {
       {
         id: 'id-3',
         item_id: ITEM,
+        workflow_name: 'refunds',
         state: 'small',
         visit: 1,
         kind: 'final',
