@@ -48,11 +48,18 @@ afterAll(async () => {
 it("the engine's writer names each state run's workflow, for every kind of run", async () => {
   // Without the trigger, so a run the writer left without its workflow would fail the item.
   await sql`ALTER TABLE state_runs DISABLE TRIGGER state_runs_workflow_name`.execute(t.db);
-  const a = await e.submit('runs-triage', { text: 'I was charged twice' });
-  const b = await e.submit('runs-other', { n: 2 });
-  await e.settle(a);
-  await e.settle(b);
-  await sql`ALTER TABLE state_runs ENABLE TRIGGER state_runs_workflow_name`.execute(t.db);
+  const [a, b] = await (async () => {
+    try {
+      const ids = [
+        await e.submit('runs-triage', { text: 'I was charged twice' }),
+        await e.submit('runs-other', { n: 2 }),
+      ];
+      for (const id of ids) await e.settle(id);
+      return ids;
+    } finally {
+      await sql`ALTER TABLE state_runs ENABLE TRIGGER state_runs_workflow_name`.execute(t.db);
+    }
+  })();
 
   const runs = await sql<{ item_id: string; state: string; workflow_name: string }>`
     SELECT item_id, state, workflow_name FROM state_runs ORDER BY item_id, state`.execute(t.db);
