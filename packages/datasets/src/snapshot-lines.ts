@@ -1,0 +1,103 @@
+// JSONL and chat lines rendered by PostgreSQL, a page per row: the fast path of writeSnapshot.
+// Every byte must equal what JSON.stringify gives for the row snapshotPages builds (the JSONL's
+// SHA-256 is the snapshot's content hash), so each value is rendered the way JSON.stringify does:
+// PostgreSQL's to_json escapes text as JSON.stringify does (\" \\ \b \f \n \r \t, other controls
+// as \u00xx, nothing else), and a double is written only where its text is JavaScript's (see
+// `floatJson`); a page with any other number is rendered in JavaScript instead.
+import type { DatasetSplit } from '@signoff/core';
+import type { DB } from '@signoff/db';
+import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
+import { SNAPSHOT_FIELDS } from './snapshot-fields';
+import { snapshotColumns, snapshotRowsSql } from './snapshot-rows';
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+/** Text as JSON.stringify writes it; null as `null`. */
+const textJson = (e: RawBuilder<unknown>) => sql`COALESCE(to_json(${e}::text)::text, 'null')`;
+
+/**
+ * A double as JSON.stringify writes it, or SQL NULL (which makes the whole line NULL) where the
+ * texts might differ. Both print the shortest digits that read back to the same double, in plain
+ * notation from 1e-4 up to 1e15 (PostgreSQL switches to `1e-05` and `1e+15` outside it, JavaScript
+ * only below 1e-6 and from 1e21); `x::text::float8 = x` holds only when the text has all the
+ * digits (it would not with extra_float_digits below 1). -0 is `0` in both; NaN and ±Infinity fall
+ * outside the range.
+ */
+const floatJson = (e: RawBuilder<unknown>) => sql`CASE WHEN ${e} IS NULL THEN 'null' WHEN ${e} = 0 THEN '0'
+  WHEN abs(${e}) >= 1e-4 AND abs(${e}) < 1e15 AND ${e}::text::float8 = ${e} THEN ${e}::text END`;
+
+const TYPES = new Map(SNAPSHOT_FIELDS.map((f) => [f.name, f.type]));
+
+/** The JSONL line of the row, keys in SNAPSHOT_FIELDS order, each value rendered by its field's type. */
+function jsonlLineSql(): RawBuilder<string | null> {
+  const parts = snapshotColumns().map(([name, e], i) => {
+    const type = TYPES.get(name);
+    const value =
+      type === 'double'
+        ? floatJson(e)
+        : type === 'integer'
+          ? sql`${e}::text`
+          : type === 'boolean'
+            ? sql`CASE WHEN ${e} THEN 'true' ELSE 'false' END`
+            : textJson(e);
+    return sql`${sql.lit(`${i ? ',' : '{'}"${name}":`)} || ${value}`;
+  });
+  return sql<string | null>`(${sql.join(parts, sql` || `)} || '}')`;
+}
+
+/** The chat line of a row with input text: system (the agent's instructions, when any), user, assistant. */
+function chatLineSql(): RawBuilder<string> {
+  return sql<string>`'{"messages":[' ||
+    CASE WHEN i.instructions IS NOT NULL AND i.instructions <> ''
+         THEN '{"role":"system","content":' || to_json(i.instructions)::text || '},' ELSE '' END ||
+    '{"role":"user","content":' || to_json(p.input_text)::text ||
+    '},{"role":"assistant","content":' || to_json(p.human_label)::text || '}]}'`;
+}
+
+/** A page of rendered lines: `text` is every line of it, each ending in a newline. */
+export interface LinePage {
+  text: string;
+  /** Lines in `text`. */
+  records: number;
+  /** Rows whose line PostgreSQL could not render exactly (a page with any is rendered in JavaScript). */
+  unrendered: number;
+}
+
+/** Renders the page of rows with ordinal in (after, after + size], of one split or all. */
+export type PageRenderer = (
+  db: Db,
+  snapshotId: string,
+  split: DatasetSplit | undefined,
+  after: number,
+  size: number,
+) => Promise<LinePage>;
+
+/** One page of JSONL (rows with ordinal in (after, after + size]), as one text. */
+export const jsonlPage: PageRenderer = async (db, snapshotId, split, after, size) => {
+  const r = await sql<{ text: string | null; records: number; unrendered: number }>`
+    SELECT string_agg(line || E'\n', '' ORDER BY ordinal) AS text,
+           count(line)::int AS records, count(*) FILTER (WHERE line IS NULL)::int AS unrendered
+      FROM (SELECT s.ordinal, ${jsonlLineSql()} AS line
+              FROM ${snapshotRowsSql(snapshotId, split, after, size)}) page`.execute(db);
+  const row = r.rows[0];
+  return { text: row?.text ?? '', records: row?.records ?? 0, unrendered: row?.unrendered ?? 0 };
+};
+
+/** One page of chat JSONL (rows with input text only), as one text; the instructions read once per (version, state). */
+export const chatPage: PageRenderer = async (db, snapshotId, split, after, size) => {
+  const r = await sql<{ text: string | null; records: number }>`
+    WITH p AS (
+      SELECT s.ordinal, l.workflow_version_id, l.state, l.input_text, l.human_label
+        FROM ${snapshotRowsSql(snapshotId, split, after, size)} AND l.input_text IS NOT NULL
+    ),
+    i AS (
+      SELECT k.workflow_version_id, k.state,
+             v.definition #>> ARRAY['states', k.state, 'agent', 'instructions'] AS instructions
+        FROM (SELECT DISTINCT workflow_version_id, state FROM p) k
+        JOIN workflow_versions v ON v.id = k.workflow_version_id
+    )
+    SELECT string_agg(${chatLineSql()} || E'\n', '' ORDER BY p.ordinal) AS text, count(*)::int AS records
+      FROM p LEFT JOIN i USING (workflow_version_id, state)`.execute(db);
+  const row = r.rows[0];
+  return { text: row?.text ?? '', records: row?.records ?? 0, unrendered: 0 };
+};
