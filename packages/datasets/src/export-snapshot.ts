@@ -5,7 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { Kysely, Transaction } from 'kysely';
 import { ParquetStream } from './parquet-stream';
 import { SNAPSHOT_FIELDS, type SnapshotRow } from './snapshot-fields';
-import { chatPage, jsonlPage, type PageRenderer } from './snapshot-lines';
+import { chatPage, jsonlPage, type LinePage, type PageRenderer } from './snapshot-lines';
 import { lastOrdinal, prefetch, readRowsPage, SNAPSHOT_PAGE, snapshotPages } from './snapshot-rows';
 import { writeChunk } from './write-stream';
 
@@ -32,9 +32,12 @@ export function jsonlLine(row: SnapshotRow): string {
 
 type Db = Kysely<DB> | Transaction<DB>;
 
+/** Rendered pages asked for ahead of the one being written (each about 7 MB of JSONL at 10,000 rows). */
+const PAGES_AHEAD = 2;
+
 /**
- * Writes pages of lines rendered by PostgreSQL (one text per page), reading the next page while
- * this one is written; a page PostgreSQL could not render exactly goes to `fallback`.
+ * Writes pages of lines rendered by PostgreSQL (one text per page), the next ones read while this
+ * one is written; a page PostgreSQL could not render exactly goes to `fallback`.
  */
 async function writeLinePages(
   db: Db,
@@ -47,10 +50,18 @@ async function writeLinePages(
 ): Promise<number> {
   const total = await lastOrdinal(db, snapshotId);
   let records = 0;
-  let next = prefetch(render(db, snapshotId, split, 0, pageSize));
+  // Pages ahead are asked for while this one is written: with a pool, PostgreSQL renders them on
+  // as many backends side by side (in a transaction they queue on its connection).
+  const ahead: Promise<LinePage>[] = [];
+  let asked = 0;
+  const ask = () => {
+    for (; ahead.length < PAGES_AHEAD && asked < total; asked += pageSize)
+      ahead.push(prefetch(render(db, snapshotId, split, asked, pageSize)));
+  };
   for (let after = 0; after < total; after += pageSize) {
-    let page = await next;
-    if (after + pageSize < total) next = prefetch(render(db, snapshotId, split, after + pageSize, pageSize));
+    ask();
+    let page = await (ahead.shift() as Promise<LinePage>);
+    ask();
     if (page.unrendered > 0 && fallback) page = { ...(await fallback(after)), unrendered: 0 };
     if (page.text) await writeChunk(out, page.text);
     records += page.records;

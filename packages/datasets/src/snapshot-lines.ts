@@ -1,9 +1,10 @@
 // JSONL and chat lines rendered by PostgreSQL, a page per row: the fast path of writeSnapshot.
 // Every byte must equal what JSON.stringify gives for the row snapshotPages builds (the JSONL's
 // SHA-256 is the snapshot's content hash), so each value is rendered the way JSON.stringify does:
-// PostgreSQL's to_json escapes text as JSON.stringify does (\" \\ \b \f \n \r \t, other controls
-// as \u00xx, nothing else), and a double is written only where its text is JavaScript's (see
-// `floatJson`); a page with any other number is rendered in JavaScript instead.
+// row_to_json writes no spaces, keys in column order, text escaped as JSON.stringify does (\" \\
+// \b \f \n \r \t, other controls as \u00xx, nothing else), booleans and integers bare; a double is
+// written only where its text is JavaScript's (see `floatJson`), and a page with any other number
+// is rendered in JavaScript instead.
 import type { DatasetSplit } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
@@ -11,9 +12,6 @@ import { SNAPSHOT_FIELDS } from './snapshot-fields';
 import { snapshotColumns, snapshotRowsSql } from './snapshot-rows';
 
 type Db = Kysely<DB> | Transaction<DB>;
-
-/** Text as JSON.stringify writes it; null as `null`. */
-const textJson = (e: RawBuilder<unknown>) => sql`COALESCE(to_json(${e}::text)::text, 'null')`;
 
 /**
  * A double as JSON.stringify writes it, or SQL NULL (which makes the whole line NULL) where the
@@ -26,23 +24,27 @@ const textJson = (e: RawBuilder<unknown>) => sql`COALESCE(to_json(${e}::text)::t
 const floatJson = (e: RawBuilder<unknown>) => sql`CASE WHEN ${e} IS NULL THEN 'null' WHEN ${e} = 0 THEN '0'
   WHEN abs(${e}) >= 1e-4 AND abs(${e}) < 1e15 AND ${e}::text::float8 = ${e} THEN ${e}::text END`;
 
-const TYPES = new Map(SNAPSHOT_FIELDS.map((f) => [f.name, f.type]));
+const DOUBLES = new Set(SNAPSHOT_FIELDS.filter((f) => f.type === 'double').map((f) => f.name));
 
-/** The JSONL line of the row, keys in SNAPSHOT_FIELDS order, each value rendered by its field's type. */
-function jsonlLineSql(): RawBuilder<string | null> {
-  const parts = snapshotColumns().map(([name, e], i) => {
-    const type = TYPES.get(name);
-    const value =
-      type === 'double'
-        ? floatJson(e)
-        : type === 'integer'
-          ? sql`${e}::text`
-          : type === 'boolean'
-            ? sql`CASE WHEN ${e} THEN 'true' ELSE 'false' END`
-            : textJson(e);
-    return sql`${sql.lit(`${i ? ',' : '{'}"${name}":`)} || ${value}`;
-  });
-  return sql<string | null>`(${sql.join(parts, sql` || `)} || '}')`;
+/**
+ * The row as a record with the export's fields, in SNAPSHOT_FIELDS order: row_to_json of it is the
+ * JSONL line (no spaces; text escaped by escape_json; booleans and integers bare). Doubles are
+ * json already (row_to_json writes those as they are), SQL NULL where PostgreSQL could not write them
+ * as JavaScript does.
+ */
+function lineRecordSql(): RawBuilder<unknown> {
+  const columns = snapshotColumns().map(([name, e]) =>
+    DOUBLES.has(name) ? sql`(${floatJson(e)})::json AS ${sql.id(name)}` : sql`${e} AS ${sql.id(name)}`,
+  );
+  return sql`(SELECT ${sql.join(columns)})`;
+}
+
+/** True when a double of the line record `x` could not be rendered. */
+function unrenderedSql(): RawBuilder<boolean> {
+  return sql<boolean>`(${sql.join(
+    [...DOUBLES].map((name) => sql`x.${sql.id(name)} IS NULL`),
+    sql` OR `,
+  )})`;
 }
 
 /** The chat line of a row with input text: system (the agent's instructions, when any), user, assistant. */
@@ -75,10 +77,11 @@ export type PageRenderer = (
 /** One page of JSONL (rows with ordinal in (after, after + size]), as one text. */
 export const jsonlPage: PageRenderer = async (db, snapshotId, split, after, size) => {
   const r = await sql<{ text: string | null; records: number; unrendered: number }>`
-    SELECT string_agg(line || E'\n', '' ORDER BY ordinal) AS text,
-           count(line)::int AS records, count(*) FILTER (WHERE line IS NULL)::int AS unrendered
-      FROM (SELECT s.ordinal, ${jsonlLineSql()} AS line
-              FROM ${snapshotRowsSql(snapshotId, split, after, size)}) page`.execute(db);
+    SELECT string_agg(row_to_json(x)::text || E'\n', '' ORDER BY s.ordinal) AS text,
+           count(*)::int AS records, count(*) FILTER (WHERE ${unrenderedSql()})::int AS unrendered
+      FROM ${snapshotRowsSql(snapshotId, split, after, size, sql`CROSS JOIN LATERAL ${lineRecordSql()} x`)}`.execute(
+    db,
+  );
   const row = r.rows[0];
   return { text: row?.text ?? '', records: row?.records ?? 0, unrendered: row?.unrendered ?? 0 };
 };

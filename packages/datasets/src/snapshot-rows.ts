@@ -66,6 +66,8 @@ export function snapshotRowsSql(
   split: DatasetSplit | undefined,
   after: number,
   size: number,
+  /** Joined after the others (a LATERAL over them). */
+  more: RawBuilder<unknown> = sql``,
 ): RawBuilder<unknown> {
   return sql`dataset_snapshot_rows s
       JOIN labels l ON l.id = s.label_id
@@ -74,6 +76,7 @@ export function snapshotRowsSql(
       LEFT JOIN reviews r ON r.id = l.review_id
       LEFT JOIN review_tasks t ON t.id = r.task_id
       LEFT JOIN decisions d ON d.id = l.decision_id
+      ${more}
      WHERE s.snapshot_id = ${snapshotId} AND s.ordinal > ${after} AND s.ordinal <= ${after + size}
        ${split ? sql`AND s.split = ${split}` : sql``}`;
 }
