@@ -2,7 +2,7 @@
 // (JSON.stringify of the rows snapshotPages reads, as before the change): every control character,
 // quotes, backslashes, non-BMP text, and doubles of every magnitude, including those PostgreSQL
 // writes otherwise (1e-05, 1e+15), which fall back to JavaScript for their page.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createSnapshot, jsonlLine, type Snapshot, snapshotPages, writeSnapshot } from '@signoff/datasets';
 import { SYSTEM } from '@signoff/governance';
 import { sql } from 'kysely';
@@ -13,6 +13,8 @@ import { insertLabels } from '../support/dataset-labels';
 
 let t: TestDatabase;
 let s: Snapshot;
+/** A copy of `s` without its stored lines, as a snapshot created before migration 0018 is. */
+const before = randomUUID();
 
 const controls = Array.from({ length: 32 }, (_, i) => String.fromCharCode(i))
   .join('')
@@ -82,12 +84,21 @@ beforeAll(async () => {
                WHERE id = (SELECT decision_id FROM labels WHERE id = ${id})`.execute(t.db);
   }
   s = await t.db.transaction().execute((trx) => createSnapshot(trx, { name: 'lines', seed: 'l' }, SYSTEM));
+  await t.db.transaction().execute(async (trx) => {
+    await sql`INSERT INTO dataset_snapshot_rows (snapshot_id, ordinal, label_id, split)
+              SELECT ${before}, ordinal, label_id, split FROM dataset_snapshot_rows WHERE snapshot_id = ${s.id}`.execute(
+      trx,
+    );
+    await sql`INSERT INTO dataset_snapshots (id, name, created_by, filters, seed, fractions, row_count, manifest, content_hash)
+              SELECT ${before}, 'before', created_by, filters, seed, fractions, row_count, manifest, content_hash
+                FROM dataset_snapshots WHERE id = ${s.id}`.execute(trx);
+  });
 });
 afterAll(() => t.drop());
 
-async function exported(format: 'jsonl' | 'chat', pageSize?: number): Promise<Buffer> {
+async function exported(format: 'jsonl' | 'chat', pageSize?: number, id = s.id): Promise<Buffer> {
   const { sink, bytes } = collector();
-  await writeSnapshot(t.db, s.id, { format, pageSize }, sink);
+  await writeSnapshot(t.db, id, { format, pageSize }, sink);
   return bytes();
 }
 
@@ -104,6 +115,20 @@ it('jsonl: the bytes JSON.stringify gives, at any page size; its SHA-256 is the 
   for (const pageSize of [undefined, 1, 7, 50])
     expect((await exported('jsonl', pageSize)).equals(reference)).toBe(true);
   expect(createHash('sha256').update(reference).digest('hex')).toBe(s.contentHash);
+});
+
+it('jsonl: lines stored at creation, but for those PostgreSQL cannot write as JavaScript does', async () => {
+  const { rows } = await sql<{ stored: number; missing: number }>`
+    SELECT count(line)::int AS stored, count(*) FILTER (WHERE line IS NULL)::int AS missing
+      FROM dataset_snapshot_rows WHERE snapshot_id = ${s.id}`.execute(t.db);
+  expect(rows[0]?.stored).toBeGreaterThan(0);
+  expect(rows[0]?.missing).toBeGreaterThan(0);
+});
+
+it('jsonl: a snapshot without stored lines (created before them) exports to the same bytes', async () => {
+  const reference = await referenceJsonl();
+  for (const pageSize of [undefined, 1, 7, 50])
+    expect((await exported('jsonl', pageSize, before)).equals(reference)).toBe(true);
 });
 
 it('chat: the bytes JSON.stringify gives of each message list', async () => {

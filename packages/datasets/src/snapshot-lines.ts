@@ -74,16 +74,42 @@ export type PageRenderer = (
   size: number,
 ) => Promise<LinePage>;
 
-/** One page of JSONL (rows with ordinal in (after, after + size]), as one text. */
-export const jsonlPage: PageRenderer = async (db, snapshotId, split, after, size) => {
+/** The JSONL line of a member row of `memberJoinsSql` joined with `LINE_JOIN`; NULL where PostgreSQL could not render it exactly. */
+export function lineSql(): RawBuilder<string | null> {
+  return sql<string | null>`CASE WHEN ${unrenderedSql()} THEN NULL ELSE row_to_json(x)::text END`;
+}
+
+/** The join that gives `lineSql` its record. */
+export function lineJoinSql(): RawBuilder<unknown> {
+  return sql`CROSS JOIN LATERAL ${lineRecordSql()} x`;
+}
+
+/**
+ * One page of JSONL rendered from the tables the rows point to, as one text (the JSONL of a
+ * snapshot created before lines were stored).
+ */
+export const renderedJsonlPage: PageRenderer = async (db, snapshotId, split, after, size) => {
   const r = await sql<{ text: string | null; records: number; unrendered: number }>`
-    SELECT string_agg(row_to_json(x)::text || E'\n', '' ORDER BY s.ordinal) AS text,
+    SELECT string_agg(${lineSql()} || E'\n', '' ORDER BY s.ordinal) AS text,
            count(*)::int AS records, count(*) FILTER (WHERE ${unrenderedSql()})::int AS unrendered
-      FROM ${snapshotRowsSql(snapshotId, split, after, size, sql`CROSS JOIN LATERAL ${lineRecordSql()} x`)}`.execute(
-    db,
-  );
+      FROM ${snapshotRowsSql(snapshotId, split, after, size, lineJoinSql())}`.execute(db);
   const row = r.rows[0];
   return { text: row?.text ?? '', records: row?.records ?? 0, unrendered: row?.unrendered ?? 0 };
+};
+
+/** One page of JSONL: the lines stored at creation, in order; rendered when any is missing. */
+export const jsonlPage: PageRenderer = async (db, snapshotId, split, after, size) => {
+  const { rows } = await sql<{ line: string | null }>`
+    SELECT line FROM dataset_snapshot_rows s
+     WHERE s.snapshot_id = ${snapshotId} AND s.ordinal > ${after} AND s.ordinal <= ${after + size}
+       ${split ? sql`AND s.split = ${split}` : sql``}
+     ORDER BY s.ordinal`.execute(db);
+  let text = '';
+  for (const { line } of rows) {
+    if (line === null) return renderedJsonlPage(db, snapshotId, split, after, size);
+    text += `${line}\n`;
+  }
+  return { text, records: rows.length, unrendered: 0 };
 };
 
 /** One page of chat JSONL (rows with input text only), as one text; the instructions read once per (version, state). */

@@ -69,16 +69,21 @@ export function snapshotRowsSql(
   /** Joined after the others (a LATERAL over them). */
   more: RawBuilder<unknown> = sql``,
 ): RawBuilder<unknown> {
-  return sql`dataset_snapshot_rows s
+  return sql`${memberJoinsSql(sql`dataset_snapshot_rows`, more)}
+     WHERE s.snapshot_id = ${snapshotId} AND s.ordinal > ${after} AND s.ordinal <= ${after + size}
+       ${split ? sql`AND s.split = ${split}` : sql``}`;
+}
+
+/** Members `s` (rows with split and label_id: the table, or those being inserted) joined to what they export. */
+export function memberJoinsSql(members: RawBuilder<unknown>, more: RawBuilder<unknown> = sql``): RawBuilder<unknown> {
+  return sql`${members} s
       JOIN labels l ON l.id = s.label_id
       JOIN workflow_versions v ON v.id = l.workflow_version_id
       JOIN users u ON u.id = l.reviewer_id
       LEFT JOIN reviews r ON r.id = l.review_id
       LEFT JOIN review_tasks t ON t.id = r.task_id
       LEFT JOIN decisions d ON d.id = l.decision_id
-      ${more}
-     WHERE s.snapshot_id = ${snapshotId} AND s.ordinal > ${after} AND s.ordinal <= ${after + size}
-       ${split ? sql`AND s.split = ${split}` : sql``}`;
+      ${more}`;
 }
 
 /** The query for one page of a snapshot's rows, in export order. */
