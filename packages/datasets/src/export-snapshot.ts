@@ -2,10 +2,11 @@ import type { Writable } from 'node:stream';
 import type { DatasetFormat, DatasetSplit } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import { stringify } from 'csv-stringify/sync';
-import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { ParquetStream } from './parquet-stream';
 import { SNAPSHOT_FIELDS, type SnapshotRow } from './snapshot-fields';
-import { snapshotPages } from './snapshot-rows';
+import { chatPage, jsonlPage, type LinePage, type PageRenderer } from './snapshot-lines';
+import { lastOrdinal, prefetch, readRowsPage, SNAPSHOT_PAGE, snapshotPages } from './snapshot-rows';
 import { writeChunk } from './write-stream';
 
 /** File extension and media type of each format. */
@@ -31,20 +32,41 @@ export function jsonlLine(row: SnapshotRow): string {
 
 type Db = Kysely<DB> | Transaction<DB>;
 
-/** The instructions of the agent of each (workflow version, state), read once per export. */
-function instructionsLookup(db: Db) {
-  const cache = new Map<string, string | null>();
-  return async (workflowVersionId: string, state: string): Promise<string | null> => {
-    const key = `${workflowVersionId}\n${state}`;
-    const known = cache.get(key);
-    if (known !== undefined) return known;
-    const r = await sql<{ instructions: string | null }>`
-      SELECT definition #>> ARRAY['states', ${state}, 'agent', 'instructions'] AS instructions
-        FROM workflow_versions WHERE id = ${workflowVersionId}`.execute(db);
-    const instructions = r.rows[0]?.instructions ?? null;
-    cache.set(key, instructions);
-    return instructions;
+/** Rendered pages asked for ahead of the one being written (each about 7 MB of JSONL at 10,000 rows). */
+const PAGES_AHEAD = 2;
+
+/**
+ * Writes pages of lines rendered by PostgreSQL (one text per page), the next ones read while this
+ * one is written; a page PostgreSQL could not render exactly goes to `fallback`.
+ */
+async function writeLinePages(
+  db: Db,
+  snapshotId: string,
+  split: DatasetSplit | undefined,
+  pageSize: number,
+  render: PageRenderer,
+  out: Writable,
+  fallback?: (after: number) => Promise<{ text: string; records: number }>,
+): Promise<number> {
+  const total = await lastOrdinal(db, snapshotId);
+  let records = 0;
+  // Pages ahead are asked for while this one is written: with a pool, PostgreSQL renders them on
+  // as many backends side by side (in a transaction they queue on its connection).
+  const ahead: Promise<LinePage>[] = [];
+  let asked = 0;
+  const ask = () => {
+    for (; ahead.length < PAGES_AHEAD && asked < total; asked += pageSize)
+      ahead.push(prefetch(render(db, snapshotId, split, asked, pageSize)));
   };
+  for (let after = 0; after < total; after += pageSize) {
+    ask();
+    let page = await (ahead.shift() as Promise<LinePage>);
+    ask();
+    if (page.unrendered > 0 && fallback) page = { ...(await fallback(after)), unrendered: 0 };
+    if (page.text) await writeChunk(out, page.text);
+    records += page.records;
+  }
+  return records;
 }
 
 /**
@@ -70,19 +92,20 @@ export async function writeSnapshot(
   out: Writable,
 ): Promise<{ records: number }> {
   let records = 0;
-  const pages = snapshotPages(db, snapshotId, options.split, options.pageSize);
+  const pageSize = options.pageSize ?? SNAPSHOT_PAGE;
   switch (options.format) {
     case 'jsonl':
-      for await (const { rows } of pages) {
+      records = await writeLinePages(db, snapshotId, options.split, pageSize, jsonlPage, out, async (after) => {
+        // A page with a number PostgreSQL would not write as JSON.stringify does: rendered here.
+        const { rows } = await readRowsPage(db, snapshotId, options.split, after, pageSize);
         let chunk = '';
         for (const row of rows) chunk += `${jsonlLine(row)}\n`;
-        if (chunk) await writeChunk(out, chunk);
-        records += rows.length;
-      }
+        return { text: chunk, records: rows.length };
+      });
       break;
     case 'csv': {
       let header = true;
-      for await (const { rows } of pages) {
+      for await (const { rows } of snapshotPages(db, snapshotId, options.split, pageSize)) {
         await writeChunk(out, stringify(rows, { ...csvOptions, header }));
         header = false;
         records += rows.length;
@@ -90,29 +113,12 @@ export async function writeSnapshot(
       if (header) await writeChunk(out, stringify([], { ...csvOptions, header: true }));
       break;
     }
-    case 'chat': {
-      const instructionsOf = instructionsLookup(db);
-      for await (const { rows, workflowVersionIds } of pages) {
-        let chunk = '';
-        for (let i = 0; i < rows.length; i++) {
-          const row = rows[i] as SnapshotRow;
-          if (row.input_text === null) continue;
-          const system = await instructionsOf(workflowVersionIds[i] as string, row.state);
-          const messages = [
-            ...(system ? [{ role: 'system', content: system }] : []),
-            { role: 'user', content: row.input_text },
-            { role: 'assistant', content: row.human_label },
-          ];
-          chunk += `${JSON.stringify({ messages })}\n`;
-          records++;
-        }
-        if (chunk) await writeChunk(out, chunk);
-      }
+    case 'chat':
+      records = await writeLinePages(db, snapshotId, options.split, pageSize, chatPage, out);
       break;
-    }
     case 'parquet': {
       const parquet = new ParquetStream(out);
-      for await (const { rows } of pages) {
+      for await (const { rows } of snapshotPages(db, snapshotId, options.split, pageSize)) {
         await parquet.write(rows);
         records += rows.length;
       }

@@ -1,7 +1,8 @@
 // SQL of snapshot creation, built by small pure functions and run by create-snapshot.ts.
 import type { DatasetFilters, SplitFractions } from '@signoff/core';
 import { type RawBuilder, sql } from 'kysely';
-import { labelSourceSql } from './snapshot-rows';
+import { lineJoinSql, lineSql } from './snapshot-lines';
+import { labelSourceSql, memberJoinsSql } from './snapshot-rows';
 
 /**
  * The filters as one SQL condition over `labels l`, its review task `t` and its reviewer `u`.
@@ -64,10 +65,14 @@ export function insertMembersSql(
                   WHEN r < round(n * (${fractions.train}::numeric + ${fractions.validation}::numeric)) THEN 'validation'
                   ELSE 'test' END AS split
         FROM ranked
+    ),
+    members AS (
+      SELECT row_number() OVER (ORDER BY p.created_at, p.id) AS ordinal, p.id AS label_id, a.split
+        FROM picked p JOIN assigned a USING (item_id)
     )
-    INSERT INTO dataset_snapshot_rows (snapshot_id, ordinal, label_id, split)
-    SELECT ${snapshotId}::uuid, row_number() OVER (ORDER BY p.created_at, p.id), p.id, a.split
-      FROM picked p JOIN assigned a USING (item_id)`;
+    INSERT INTO dataset_snapshot_rows (snapshot_id, ordinal, label_id, split, line)
+    SELECT ${snapshotId}::uuid, s.ordinal, s.label_id, s.split, ${lineSql()}
+      FROM ${memberJoinsSql(sql`members`, lineJoinSql())}`;
 }
 
 /** The members of a snapshot joined to their labels, for the manifest's aggregates. */
