@@ -13,7 +13,7 @@ import { insertLabels } from '../support/dataset-labels';
 
 let t: TestDatabase;
 let s: Snapshot;
-/** A copy of `s` without its stored lines, as a snapshot created before migration 0018 is. */
+/** A copy of `s` without its stored lines, as a snapshot created before migration 0019 is. */
 const before = randomUUID();
 
 const controls = Array.from({ length: 32 }, (_, i) => String.fromCharCode(i))

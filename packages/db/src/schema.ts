@@ -395,7 +395,7 @@ export interface DatasetSnapshotRowsTable {
   ordinal: number;
   label_id: string;
   split: 'train' | 'validation' | 'test';
-  /** The member's JSONL line (migration 0018); null before it, or where PostgreSQL could not render it exactly. */
+  /** The member's JSONL line (migration 0019); null before it, or where PostgreSQL could not render it exactly. */
   line: string | null;
 }
 
