@@ -2,7 +2,7 @@ import { addSeedExamples } from '@signoff/ai';
 import type { Role } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import { submitItems, type WorkflowRegistry } from '@signoff/engine';
-import { createApiKey, findApiKey, SYSTEM, upsertUser } from '@signoff/governance';
+import { addQueueMember, createApiKey, findApiKey, SYSTEM, upsertUser } from '@signoff/governance';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { generateSupportItems, supportSeedExamples, supportTriage } from './demo';
@@ -14,9 +14,19 @@ const SEED_BATCH = 500;
 
 export const DEMO_API_KEY = 'sk_signoff_demo_key_for_local_use_only';
 
-export const DEMO_USERS: { email: string; name: string; role: Role }[] = [
-  { email: 'reviewer@demo.signoff', name: 'Riley Reviewer', role: 'reviewer' },
-  { email: 'reviewer2@demo.signoff', name: 'Sam Second', role: 'reviewer' },
+/** The demo's review queues (the support workflow's, its escalations, stuck items). */
+export const DEMO_QUEUES = ['support', 'refunds', 'priority', 'escalations'] as const;
+
+/** Demo users, with the queues each works (admins reach every queue without membership). */
+export const DEMO_USERS: { email: string; name: string; role: Role; queues?: readonly string[] }[] = [
+  {
+    email: 'reviewer@demo.signoff',
+    name: 'Riley Reviewer',
+    role: 'reviewer',
+    queues: ['support', 'refunds', 'priority'],
+  },
+  { email: 'reviewer2@demo.signoff', name: 'Sam Second', role: 'reviewer', queues: ['support', 'refunds'] },
+  { email: 'lead@demo.signoff', name: 'Lee Lead', role: 'lead', queues: DEMO_QUEUES },
   { email: 'compliance@demo.signoff', name: 'Casey Compliance', role: 'compliance' },
   { email: 'data@demo.signoff', name: 'Dana Data', role: 'data_scientist' },
   { email: 'admin@demo.signoff', name: 'Alex Admin', role: 'admin' },
@@ -38,7 +48,12 @@ export async function seedDemo(
   options: { items: number; historyDays?: number; onProgress?: (done: number, total: number) => void },
 ): Promise<{ submitted: number; history: number }> {
   const users = [];
-  for (const u of DEMO_USERS) users.push(await upsertUser(db, { ...u, password: DEMO_PASSWORD }));
+  for (const { queues, ...u } of DEMO_USERS) {
+    const user = await upsertUser(db, { ...u, password: DEMO_PASSWORD });
+    users.push(user);
+    for (const queue of queues ?? [])
+      await db.transaction().execute((trx) => addQueueMember(trx, { queue, userId: user.id }, SYSTEM));
+  }
   if (!(await findApiKey(db, DEMO_API_KEY)))
     await db
       .transaction()

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { findUnsafeText } from './text-safety';
 
-export const ROLES = ['reviewer', 'compliance', 'data_scientist', 'admin'] as const;
+export const ROLES = ['reviewer', 'lead', 'compliance', 'data_scientist', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 /**
@@ -13,6 +13,11 @@ export const PERMISSIONS = [
   'public',
   'session',
   'task:work',
+  /**
+   * Lead a queue one is a member of: reassign its tasks, see per-reviewer progress and overdue
+   * escalations, and answer its adjudication tasks (multi-reviewer disagreements).
+   */
+  'task:lead',
   'queue:read',
   'item:read',
   'audit:read',
@@ -38,7 +43,9 @@ export const PERMISSIONS = [
 export type Permission = (typeof PERMISSIONS)[number];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  reviewer: ['session', 'task:work', 'queue:read', 'item:read', 'dashboard:operations'],
+  // Reviewers see items only through the tasks they hold (membership, and blind multi-review).
+  reviewer: ['session', 'task:work', 'queue:read', 'dashboard:operations'],
+  lead: ['session', 'task:work', 'task:lead', 'queue:read', 'item:read', 'dashboard:operations'],
   compliance: ['session', 'queue:read', 'item:read', 'audit:read', 'metrics:read'],
   data_scientist: [
     'session',
@@ -116,7 +123,17 @@ export type UpdateUserInput = z.infer<typeof updateUserInput>;
 
 export const userRef = z.object({ userId: uuid });
 
-export const createApiKeyInput = z.object({ name: z.string().trim().min(1, 'Name the key').max(200) });
+/** What an ingestion API key may do: submit items (`POST /api/v1/items`), send events (`POST /api/v1/events`). */
+export const API_KEY_SCOPES = ['items:submit', 'events:send'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+export const createApiKeyInput = z.object({
+  name: z.string().trim().min(1, 'Name the key').max(200),
+  scopes: z
+    .array(z.enum(API_KEY_SCOPES, { error: () => `Unknown scope: choose from ${API_KEY_SCOPES.join(', ')}` }))
+    .min(1, 'Give the key at least one scope')
+    .default([...API_KEY_SCOPES]),
+});
 
 export const apiKeyRef = z.object({ keyId: uuid });
 

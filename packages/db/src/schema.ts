@@ -10,7 +10,7 @@ export interface UsersTable {
   id: Generated<string>;
   email: string;
   name: string;
-  role: 'reviewer' | 'compliance' | 'data_scientist' | 'admin';
+  role: 'reviewer' | 'lead' | 'compliance' | 'data_scientist' | 'admin';
   password_hash: string;
   created_at: TimestampDefault;
   disabled_at: Timestamp | null;
@@ -31,6 +31,8 @@ export interface ApiKeysTable {
   created_by: string | null;
   created_at: TimestampDefault;
   revoked_at: Timestamp | null;
+  /** What the key may do (migration 0020): `items:submit`, `events:send`. */
+  scopes: ColumnType<string[], string[] | undefined, string[]>;
 }
 
 export interface WorkflowVersionsTable {
@@ -190,7 +192,7 @@ export interface CalibratorsTable {
 }
 
 /** decision: an AI answer routed to a person; review: a review state; stuck: an operator's call; qa: a sampled auto-accepted decision. */
-export type ReviewTaskKind = 'decision' | 'review' | 'stuck' | 'qa';
+export type ReviewTaskKind = 'decision' | 'review' | 'stuck' | 'qa' | 'adjudication';
 
 export interface ReviewTasksTable {
   id: Generated<string>;
@@ -214,6 +216,25 @@ export interface ReviewTasksTable {
   created_at: TimestampDefault;
   claimed_at: Timestamp | null;
   completed_at: Timestamp | null;
+  /** Which of the visit's independent reviews this task is (1..reviewers_required), migration 0020. */
+  slot: ColumnType<number, number | undefined, number>;
+  /** Independent verdicts by different people the review point needs (four-eyes: 2). */
+  reviewers_required: ColumnType<number, number | undefined, number>;
+}
+
+/** Who works which queue (migration 0020). */
+export interface QueueMembersTable {
+  queue: string;
+  user_id: string;
+  added_by: string | null;
+  added_at: TimestampDefault;
+}
+
+/** A reviewer's skip of a task, so claim-next does not hand it straight back (migration 0020). */
+export interface TaskSkipsTable {
+  task_id: string;
+  user_id: string;
+  skipped_at: TimestampDefault;
 }
 
 export interface ReviewsTable {
@@ -365,6 +386,8 @@ export interface DB {
   model_capabilities: ModelCapabilitiesTable;
   dataset_snapshots: DatasetSnapshotsTable;
   dataset_snapshot_rows: DatasetSnapshotRowsTable;
+  queue_members: QueueMembersTable;
+  task_skips: TaskSkipsTable;
 }
 
 /** What the OpenAI-compatible provider learnt about an endpoint's model (migration 0015). */

@@ -2,4 +2,5 @@ export * from './api-keys';
 export * from './audit';
 export * from './auth';
 export * from './login-throttle';
+export * from './queue-members';
 export * from './users';
