@@ -113,6 +113,7 @@ function CreateKeyForm({ onCreated }: { onCreated: (k: CreatedKey) => void }) {
           <label htmlFor={`${id}-name`}>Name</label>
           <input
             id={`${id}-name`}
+            type="text"
             value={name}
             placeholder="What it is for, e.g. helpdesk webhook"
             onChange={(e) => setName(e.target.value)}

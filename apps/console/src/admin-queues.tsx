@@ -171,6 +171,7 @@ function NewQueueForm({ candidates }: { candidates: UserRow[] }) {
             <label htmlFor={`${id}-queue`}>Queue</label>
             <input
               id={`${id}-queue`}
+              type="text"
               value={queue}
               onChange={(e) => setQueue(e.target.value)}
               aria-invalid={queueError ? true : undefined}

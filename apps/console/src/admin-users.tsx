@@ -66,24 +66,26 @@ export function AdminUsers() {
                       'Active'
                     )}
                   </td>
-                  <td className="admin-actions">
-                    <button
-                      type="button"
-                      className="button button-small button-secondary"
-                      aria-label={`Change role of ${u.email}`}
-                      onClick={() => setEditing({ kind: 'role', user: u })}
-                    >
-                      Change role
-                    </button>
-                    <button
-                      type="button"
-                      className="button button-small button-secondary"
-                      aria-label={`Reset password of ${u.email}`}
-                      onClick={() => setEditing({ kind: 'password', user: u })}
-                    >
-                      Reset password
-                    </button>
-                    <DisableToggle user={u} onDisable={() => setEditing({ kind: 'disable', user: u })} />
+                  <td>
+                    <div className="admin-actions">
+                      <button
+                        type="button"
+                        className="button button-small button-secondary"
+                        aria-label={`Change role of ${u.email}`}
+                        onClick={() => setEditing({ kind: 'role', user: u })}
+                      >
+                        Change role
+                      </button>
+                      <button
+                        type="button"
+                        className="button button-small button-secondary"
+                        aria-label={`Reset password of ${u.email}`}
+                        onClick={() => setEditing({ kind: 'password', user: u })}
+                      >
+                        Reset password
+                      </button>
+                      <DisableToggle user={u} onDisable={() => setEditing({ kind: 'disable', user: u })} />
+                    </div>
                   </td>
                 </tr>
               ))}
