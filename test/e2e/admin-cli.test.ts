@@ -1,13 +1,11 @@
 // The administration commands as a real process: a lead created in queues, roles changed, queue
 // members added and removed, scoped keys created (printed once) and listed with their scopes, and
 // clear errors with exit codes for bad input. Every change lands on the `security` stream as the CLI.
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { findApiKey, login } from '@signoff/governance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { runSignoffWithStdin } from '../support/signoff-cli';
 
-const root = join(import.meta.dirname, '..', '..');
 let t: TestDatabase;
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -16,28 +14,7 @@ afterAll(() => t.drop());
 
 const PASSWORD = 'a long enough secret';
 
-function signoff(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: t.url };
-    delete env.SIGNOFF_USER_PASSWORD;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', ...args], {
-      cwd: root,
-      env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+const signoff = (args: string[], stdin = '') => runSignoffWithStdin(args, t.url, { stdin });
 
 const memberships = async (email: string) =>
   (

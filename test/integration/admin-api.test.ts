@@ -3,11 +3,10 @@
 // on the `security` stream with the admin as actor. Ingestion keys are held to their scopes: a key
 // without `items:submit` cannot submit, one without `events:send` cannot send events (403 naming
 // the scope), over real HTTP.
-import type { AppRouter } from '@signoff/api';
 import { verifyAuditStream } from '@signoff/governance';
 import { DEMO_PASSWORD } from '@signoff/server';
-import { createTRPCClient, httpLink } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient } from '../support/api-client';
 import { startTestSignoff, type TestSignoff } from '../support/signoff';
 
 let s: TestSignoff;
@@ -16,15 +15,9 @@ beforeAll(async () => {
 });
 afterAll(() => s?.close());
 
-function client(token?: string) {
-  return createTRPCClient<AppRouter>({
-    links: [httpLink({ url: `${s.url}/trpc`, headers: () => (token ? { authorization: `Bearer ${token}` } : {}) })],
-  });
-}
-
 async function signIn(email: string, password = DEMO_PASSWORD) {
-  const { token, user } = await client().auth.login.mutate({ email, password, session: 'bearer' });
-  return { api: client(token), user, token: token as string };
+  const { token, user } = await apiClient(s.url).auth.login.mutate({ email, password, session: 'bearer' });
+  return { api: apiClient(s.url, token), user };
 }
 
 async function securityHead(): Promise<number> {

@@ -12,6 +12,18 @@ export interface QueueMembership {
   addedAt: Date;
 }
 
+/** The queue's name, trimmed, and the user: an empty name is `BAD_INPUT`, an unknown user `NOT_FOUND`. */
+async function membershipTarget(trx: Transaction<DB>, input: { queue: string; userId: string }) {
+  const queue = input.queue.trim();
+  if (!queue)
+    throw new AppError('BAD_INPUT', 'Name the queue', { issues: [{ path: 'queue', message: 'Name the queue' }] });
+  const user = isUuid(input.userId)
+    ? await trx.selectFrom('users').select(['id', 'email']).where('id', '=', input.userId).executeTakeFirst()
+    : undefined;
+  if (!user) throw new AppError('NOT_FOUND', `No user ${input.userId}`);
+  return { queue, user };
+}
+
 /**
  * Makes a user a member of a queue (audited as `queue_member.added`); a no-op, unaudited, when they
  * already are. Returns whether it changed anything.
@@ -24,12 +36,7 @@ export async function addQueueMember(
   input: { queue: string; userId: string },
   actor: Actor,
 ): Promise<boolean> {
-  const queue = input.queue.trim();
-  if (!queue)
-    throw new AppError('BAD_INPUT', 'Name the queue', { issues: [{ path: 'queue', message: 'Name the queue' }] });
-  if (!isUuid(input.userId)) throw new AppError('NOT_FOUND', `No user ${input.userId}`);
-  const user = await trx.selectFrom('users').select(['id', 'email']).where('id', '=', input.userId).executeTakeFirst();
-  if (!user) throw new AppError('NOT_FOUND', `No user ${input.userId}`);
+  const { queue, user } = await membershipTarget(trx, input);
   const added = await trx
     .insertInto('queue_members')
     .values({ queue, user_id: user.id, added_by: actor.type === 'user' ? actor.id : null })
@@ -70,12 +77,7 @@ export async function removeQueueMember(
   input: { queue: string; userId: string },
   actor: Actor,
 ): Promise<boolean> {
-  const queue = input.queue.trim();
-  if (!queue)
-    throw new AppError('BAD_INPUT', 'Name the queue', { issues: [{ path: 'queue', message: 'Name the queue' }] });
-  if (!isUuid(input.userId)) throw new AppError('NOT_FOUND', `No user ${input.userId}`);
-  const user = await trx.selectFrom('users').select(['id', 'email']).where('id', '=', input.userId).executeTakeFirst();
-  if (!user) throw new AppError('NOT_FOUND', `No user ${input.userId}`);
+  const { queue, user } = await membershipTarget(trx, input);
   const removed = await trx
     .deleteFrom('queue_members')
     .where('queue', '=', queue)
