@@ -133,6 +133,8 @@ it('an admin creates a lead and a reviewer, puts the reviewer in a queue, create
   await keyForm.getByRole('button', { name: 'Create key' }).click();
   const once = page.getByRole('region', { name: 'Key “helpdesk webhook” created' });
   await once.getByText('it is shown only this once').waitFor();
+  // Focus moves to the new key's panel, so a keyboard or screen-reader user lands on it.
+  expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Key “helpdesk webhook” created');
   const key = await once.getByLabel('API key').inputValue();
   expect(key).toMatch(/^sk_signoff_[A-Za-z0-9_-]{32}$/);
   expect(await findApiKey(s.db, key)).toMatchObject({ name: 'helpdesk webhook', scopes: ['items:submit'] });

@@ -27,7 +27,8 @@ const memberships = async (email: string) =>
       .execute()
   ).map((r) => r.queue);
 
-describe('signoff users and queues', () => {
+// Each command is a Node process with tsx (seconds each on a loaded machine): tests run several.
+describe('signoff users and queues', { timeout: 240_000 }, () => {
   it('adds a lead in two queues, who can sign in as a lead', async () => {
     const r = await signoff(
       [
@@ -140,7 +141,7 @@ describe('signoff users and queues', () => {
   });
 });
 
-describe('signoff keys with scopes', () => {
+describe('signoff keys with scopes', { timeout: 240_000 }, () => {
   it('creates a key with one scope (printed once), lists it with its scopes, refuses an unknown scope', async () => {
     const created = await signoff(['keys', 'create', 'psp webhook', '--scope', 'events:send']);
     expect(created.code).toBe(0);

@@ -1,6 +1,6 @@
 import { API_KEY_SCOPES, type ApiKeyScope } from '@signoff/core/schemas';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useId, useRef, useState } from 'react';
+import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { ConfirmDialog } from './confirm-dialog';
 import { useFlash } from './flash';
 import { formatDateTime } from './format';
@@ -162,6 +162,9 @@ function CreateKeyForm({ onCreated }: { onCreated: (k: CreatedKey) => void }) {
 function ShownOnce({ created, onDone }: { created: CreatedKey; onDone: () => void }) {
   const id = useId();
   const input = useRef<HTMLInputElement>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  // Announce the new key once, where the form was (a re-render, after Copy, must not move focus).
+  useEffect(() => heading.current?.focus(), []);
   const [copied, setCopied] = useState<'copied' | 'failed' | null>(null);
   const copy = async () => {
     try {
@@ -175,7 +178,7 @@ function ShownOnce({ created, onDone }: { created: CreatedKey; onDone: () => voi
   };
   return (
     <section className="panel key-once" aria-labelledby={`${id}-heading`}>
-      <h2 id={`${id}-heading`} tabIndex={-1} ref={(h) => h?.focus()}>
+      <h2 id={`${id}-heading`} tabIndex={-1} ref={heading}>
         Key “{created.name}” created
       </h2>
       <p className="notice" role="note">
