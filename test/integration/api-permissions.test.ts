@@ -1,9 +1,9 @@
 // Deny by default: every procedure of the router, called as every role and as nobody, against a
 // table written by hand from what each role is for (not read from ROLE_PERMISSIONS or from the
 // procedures' own declarations, which would only ever agree with the code):
-// - reviewer: works review tasks of their queues and sees those queues; items only through the tasks
-//   they hold (no item lists: blind multi-review, and membership);
-// - lead: what a reviewer does, leads their queues (task:lead) and sees items;
+// - reviewer: works review tasks and sees queues; items only through the tasks they hold;
+// - lead: works tasks like a reviewer, sees items, and runs their queues (`leads.*`: who holds what,
+//   reassignment, per-reviewer progress, escalations);
 // - compliance: sees queues and items, verifies audit trails, reads model metrics and what auto-accept
 //   stands on, but changes no policy;
 // - data_scientist: sees items, reads model metrics, trains and calibrates models, certifies
@@ -73,6 +73,12 @@ const EXPECTED: Record<string, readonly [Outcome, Outcome, Outcome, Outcome, Out
   'apiKeys.list':            [F,       F,   F,         F,       Y,    U],
   'apiKeys.create':          [F,       F,   F,         F,       Y,    U],
   'apiKeys.revoke':          [F,       F,   F,         F,       Y,    U],
+  // Administration (admins alone): who works which queue, and a user's memberships.
+  'users.memberships':       [F,       F,   F,         F,       Y,    U],
+  'users.setQueues':         [F,       F,   F,         F,       Y,    U],
+  'queues.list':             [F,       F,   F,         F,       Y,    U],
+  'queues.addMember':        [F,       F,   F,         F,       Y,    U],
+  'queues.removeMember':     [F,       F,   F,         F,       Y,    U],
   // Dashboards: reviewers (and their leads) see their queues' health and output; compliance sees
   // quality (accuracy, automation, overrides, agreement, cost); data scientists see everything.
   'dashboards.options':      [F,       Y,   Y,         Y,       Y,    U],

@@ -2,13 +2,11 @@
 // `signoff users add|disable|enable|list` and `signoff keys create|revoke|list` manage them, audited
 // as the CLI; passwords come from stdin, $SIGNOFF_USER_PASSWORD or a prompt, never the command line;
 // exit codes tell a clash (3) and an unknown id (4) from bad input (2). Runs the real CLI as a process.
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { findApiKey, login } from '@signoff/governance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { runSignoffWithStdin } from '../support/signoff-cli';
 
-const root = join(import.meta.dirname, '..', '..');
 let t: TestDatabase;
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -16,31 +14,8 @@ beforeAll(async () => {
 afterAll(() => t.drop());
 
 /** Runs `signoff ...` with `stdin` piped in (closed at once when not given, as in a script). */
-function signoff(
-  args: string[],
-  options: { stdin?: string; env?: Record<string, string> } = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: t.url, ...options.env };
-    if (!options.env?.SIGNOFF_USER_PASSWORD) delete env.SIGNOFF_USER_PASSWORD;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', ...args], {
-      cwd: root,
-      env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.stdin ?? '');
-  });
-}
+const signoff = (args: string[], options: { stdin?: string; env?: Record<string, string> } = {}) =>
+  runSignoffWithStdin(args, t.url, options);
 
 async function securityTrail() {
   const rows = await t.db
@@ -98,7 +73,7 @@ describe('signoff users', () => {
     expect(role).toEqual({
       code: 2,
       stdout: '',
-      stderr: 'error: role: Unknown role: choose one of reviewer, compliance, data_scientist, admin\n',
+      stderr: 'error: role: Unknown role: choose one of reviewer, lead, compliance, data_scientist, admin\n',
     });
     const email = await signoff(
       ['users', 'add', 'not-an-email', '--name', 'X', '--role', 'reviewer', '--password-stdin'],
