@@ -47,7 +47,13 @@ function ShortcutDialog({
   };
   return (
     // biome-ignore lint/a11y/noNoninteractiveElementInteractions: "?" closes the dialog as it opened it; Escape is the dialog's own
-    <dialog ref={ref} className="dialog shortcut-dialog" aria-labelledby={`${id}-title`} onClose={onClose} onKeyDown={onKeyDown}>
+    <dialog
+      ref={ref}
+      className="dialog shortcut-dialog"
+      aria-labelledby={`${id}-title`}
+      onClose={onClose}
+      onKeyDown={onKeyDown}
+    >
       <h2 id={`${id}-title`} className="dialog-title">
         {title}
       </h2>

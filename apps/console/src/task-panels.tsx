@@ -65,7 +65,11 @@ export function HistoryPanel({ task }: { task: TaskView }) {
               <span className="strong">{EVENT_TITLES[e.action] ?? humanize(e.action)}</span>
               {typeof e.data.state === 'string' && <span className="muted">at {e.data.state}</span>}
               <span className="muted small">
-                {e.actor_type === 'user' ? (e.actor_name ?? 'a person') : e.actor_type === 'system' ? 'Signoff' : 'API key'}
+                {e.actor_type === 'user'
+                  ? (e.actor_name ?? 'a person')
+                  : e.actor_type === 'system'
+                    ? 'Signoff'
+                    : 'API key'}
               </span>
             </li>
           ))}
@@ -123,7 +127,8 @@ export function TrustPanel({ task }: { task: TaskView }) {
       )}
       {d && d.score !== null && d.threshold !== null && (
         <p className="muted small">
-          This decision scored {formatThreshold(d.score)} against a threshold of {formatThreshold(d.threshold)} ({d.route}).
+          This decision scored {formatThreshold(d.score)} against a threshold of {formatThreshold(d.threshold)} (
+          {d.route}).
         </p>
       )}
     </section>

@@ -105,9 +105,30 @@ function TaskWork({ task: t }: { task: TaskView }) {
           )}
           {holding && (
             <>
-              <ActionButton label="Escalate" pendingLabel="Escalating…" shortcut="E" pending={work.escalate.isPending} disabled={work.busy} onClick={() => setEscalating(true)} />
-              <ActionButton label="Skip" pendingLabel="Skipping…" shortcut="S" pending={work.skip.isPending} disabled={work.busy} onClick={work.doSkip} />
-              <ActionButton label="Release" pendingLabel="Releasing…" shortcut="R" pending={work.release.isPending} disabled={work.busy} onClick={work.doRelease} />
+              <ActionButton
+                label="Escalate"
+                pendingLabel="Escalating…"
+                shortcut="E"
+                pending={work.escalate.isPending}
+                disabled={work.busy}
+                onClick={() => setEscalating(true)}
+              />
+              <ActionButton
+                label="Skip"
+                pendingLabel="Skipping…"
+                shortcut="S"
+                pending={work.skip.isPending}
+                disabled={work.busy}
+                onClick={work.doSkip}
+              />
+              <ActionButton
+                label="Release"
+                pendingLabel="Releasing…"
+                shortcut="R"
+                pending={work.release.isPending}
+                disabled={work.busy}
+                onClick={work.doRelease}
+              />
             </>
           )}
         </div>

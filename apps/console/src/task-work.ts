@@ -18,7 +18,9 @@ export function useClaimNext(options: { onEmpty?: (message: string) => void } = 
   const flash = useFlash();
   const mutation = useMutation(
     trpc.tasks.claimNext.mutationOptions({
-      onMutate: (input) => ({ rollback: input.queue ? shift([{ queue: input.queue, pending: -1, claimed: 1 }]) : null }),
+      onMutate: (input) => ({
+        rollback: input.queue ? shift([{ queue: input.queue, pending: -1, claimed: 1 }]) : null,
+      }),
       onError: (_e, _input, context) => context?.rollback?.(),
       onSuccess: (task, input, context) => {
         if (!task) {

@@ -152,7 +152,9 @@ export function VerdictForm({
           aria-invalid={errors.label ? true : undefined}
           aria-describedby={errors.label ? `${id}-label-error` : undefined}
         >
-          <legend>{mode === 'correct' ? 'Correct label' : mode === 'adjudicate' ? 'Final label' : 'Your answer'}</legend>
+          <legend>
+            {mode === 'correct' ? 'Correct label' : mode === 'adjudicate' ? 'Final label' : 'Your answer'}
+          </legend>
           <div className={`choice-grid ${task.labels.some((l) => l.length > 11) ? 'choice-grid-single' : ''}`}>
             {task.labels.map((value, i) => {
               const isAi = value === aiLabel;

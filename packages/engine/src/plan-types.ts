@@ -139,8 +139,13 @@ export type Outcome =
   | { kind: 'operator'; task: ReviewTask; action: 'retry' | 'fail'; reason: string | null; userId: string }
   | { kind: 'task-claimed'; task: ReviewTask; userId: string; leaseMinutes: number }
   | { kind: 'task-released'; task: ReviewTask; userId: string }
-  /** An overdue task moves to its escalation queue. */
-  | { kind: 'task-escalated'; task: ReviewTask }
+  /** Its holder passes the task over: back to pending, and not offered to them again for a while. */
+  | { kind: 'task-skipped'; task: ReviewTask; userId: string }
+  /**
+   * A task moves to its escalation queue: overdue (the sweeper; no `userId`), or handed up by the
+   * reviewer holding it, with their reason.
+   */
+  | { kind: 'task-escalated'; task: ReviewTask; userId?: string; reason?: string | null }
   /** An item without progress gets an operator task. */
   | { kind: 'item-stuck'; queue: string; minutes: number }
   /** A decision's label settled by adjudication: it outranks the single verdicts on it. */

@@ -12,6 +12,7 @@ import {
   planTaskClaimed,
   planTaskEscalated,
   planTaskReleased,
+  planTaskSkipped,
   planVerdict,
 } from './plan-reviews';
 import { planJobFailed, planStateError, planStateResult } from './plan-state';
@@ -87,6 +88,8 @@ export function planTransition({ item, definition, outcome: o, env, aux = {} }: 
       return planTaskClaimed(item, env, o);
     case 'task-released':
       return planTaskReleased(item, o);
+    case 'task-skipped':
+      return planTaskSkipped(item, o);
     case 'task-escalated':
       return planTaskEscalated(item, env, o);
     case 'item-stuck':
