@@ -45,7 +45,7 @@ export function LeaseStatus({ expiresAt, lost }: { expiresAt: string | null; los
     );
   if (!expiresAt) return null;
   return (
-    <div className="lease" aria-label="Lease">
+    <div className="lease">
       <span className="lease-dot" aria-hidden="true" />
       Yours until <time dateTime={expiresAt}>{formatTime(expiresAt)}</time>
       <span className="muted small"> · renewed while this page is open</span>

@@ -17,7 +17,10 @@ export function ShortcutHelp({ shortcuts, title }: { shortcuts: readonly Shortcu
         aria-keyshortcuts="?"
         aria-haspopup="dialog"
       >
-        Keyboard shortcuts <kbd aria-hidden="true">?</kbd>
+        Keyboard shortcuts{' '}
+        <span className="kbd-group" aria-hidden="true">
+          <kbd>?</kbd>
+        </span>
       </button>
       {open && <ShortcutDialog shortcuts={shortcuts} title={title} onClose={() => setOpen(false)} />}
     </>
@@ -77,7 +80,7 @@ function ShortcutDialog({
       </table>
       <p className="muted small">Single keys do nothing while you type in a field; Ctrl+Enter still submits.</p>
       <div className="dialog-actions">
-        <button type="button" className="button button-secondary" onClick={onClose} autoFocus>
+        <button type="button" className="button button-secondary" onClick={onClose}>
           Close
         </button>
       </div>

@@ -249,7 +249,9 @@ function ActionButton({
       aria-keyshortcuts={shortcut.toLowerCase()}
     >
       {pending ? pendingLabel : label}
-      <kbd aria-hidden="true">{shortcut}</kbd>
+      <span className="kbd-group" aria-hidden="true">
+        <kbd>{shortcut}</kbd>
+      </span>
     </button>
   );
 }
@@ -320,7 +322,10 @@ function TaskStatusNotice({ task, onNext }: { task: TaskView; onNext: () => void
     <p className="notice" role="status">
       {text}{' '}
       <button type="button" className="link-button" onClick={onNext} aria-keyshortcuts="n">
-        Next task <kbd aria-hidden="true">N</kbd>
+        Next task{' '}
+        <span className="kbd-group" aria-hidden="true">
+          <kbd>N</kbd>
+        </span>
       </button>{' '}
       or <Link href={paths.home()}>back to the queue</Link>
     </p>
