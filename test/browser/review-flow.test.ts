@@ -71,7 +71,9 @@ it('a reviewer claims a task, corrects the AI, and the queue and labels show it'
   expect(before).toBeGreaterThanOrEqual(2);
   await screenshot(page, 'queue.png');
 
-  await page.getByRole('button', { name: 'Claim next task', exact: true }).click();
+  // The support queue holds AI decisions (higher-priority review steps may head the others).
+  expect(await page.getByRole('button', { name: 'Claim next task', exact: true }).isEnabled()).toBe(true);
+  await page.getByRole('button', { name: 'Claim from support' }).click();
   await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
   const taskId = page.url().split('/').pop() as string;
   const task = await s.db

@@ -1,5 +1,6 @@
 import type { VerdictInput } from '@signoff/core/schemas';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useRef } from 'react';
 import { useFlash } from './flash';
 import { useQueueCountShift } from './queue-counts';
 import { navigate, paths } from './router';
@@ -16,19 +17,29 @@ export function useClaimNext(options: { onEmpty?: (message: string) => void } = 
   const queryClient = useQueryClient();
   const shift = useQueueCountShift();
   const flash = useFlash();
+  // What just happened, said with the outcome. Read by the mutation's own callbacks, which run
+  // even when the screen that asked has gone (a task taken away unmounts its screen).
+  const note = useRef<{ done?: string | undefined; onEmpty?: ((message: string) => void) | undefined }>({});
   const mutation = useMutation(
     trpc.tasks.claimNext.mutationOptions({
       onMutate: (input) => ({
         rollback: input.queue ? shift([{ queue: input.queue, pending: -1, claimed: 1 }]) : null,
+        ...note.current,
       }),
       onError: (_e, _input, context) => context?.rollback?.(),
       onSuccess: (task, input, context) => {
+        const prefix = context?.done ? `${context.done} ` : '';
         if (!task) {
           context?.rollback?.();
+          const empty = `${prefix}No tasks waiting${input.queue ? ` in ${input.queue}` : ''} right now.`;
+          if (context?.onEmpty) context.onEmpty(empty);
+          else flash(empty, 'info');
           return;
         }
         if (!input.queue) shift([{ queue: task.queue, pending: -1, claimed: 1 }]);
         queryClient.setQueryData(trpc.tasks.get.queryKey({ taskId: task.id }), task);
+        if (context?.done) flash(`${prefix}Next task opened.`);
+        navigate(paths.task(task.id));
       },
       onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.tasks.queues.queryKey() }),
     }),
@@ -41,19 +52,8 @@ export function useClaimNext(options: { onEmpty?: (message: string) => void } = 
     if (mutation.isPending) return;
     const scope = queue === undefined ? readClaimScope() : (queue ?? undefined);
     rememberClaimScope(scope);
-    mutation.mutate(scope ? { queue: scope } : {}, {
-      onSuccess: (task) => {
-        const prefix = done ? `${done} ` : '';
-        if (!task) {
-          const empty = `${prefix}No tasks waiting${scope ? ` in ${scope}` : ''} right now.`;
-          if (options.onEmpty) options.onEmpty(empty);
-          else flash(empty, 'info');
-          return;
-        }
-        if (done) flash(`${prefix}Next task opened.`);
-        navigate(paths.task(task.id));
-      },
-    });
+    note.current = { done, onEmpty: options.onEmpty };
+    mutation.mutate(scope ? { queue: scope } : {});
   };
   return { claimNext, claim: mutation };
 }
@@ -94,36 +94,40 @@ export function useTaskWork(task: TaskView) {
       },
     };
   };
-  const settled = () => {
-    void queryClient.invalidateQueries({ queryKey: trpc.tasks.queues.queryKey() });
+  // The task is not re-read on success: once skipped, released or escalated it is no longer the
+  // reviewer's to read, and the screen is about to move on anyway.
+  const settled = () => queryClient.invalidateQueries({ queryKey: trpc.tasks.queues.queryKey() });
+  const refused = (context: { rollback: () => void } | undefined) => {
+    context?.rollback();
     void queryClient.invalidateQueries({ queryKey: taskKey });
   };
 
   const submit = useMutation(
     trpc.tasks.submit.mutationOptions({
       onMutate: () => optimistic('done', { claimed: -1 }),
-      onError: (_e, _v, context) => context?.rollback(),
+      onError: (_e, _v, context) => refused(context),
       onSettled: settled,
     }),
   );
   const release = useMutation(
     trpc.tasks.release.mutationOptions({
       onMutate: () => optimistic('pending', { claimed: -1, pending: 1 }),
-      onError: (_e, _v, context) => context?.rollback(),
+      onError: (_e, _v, context) => refused(context),
       onSettled: settled,
     }),
   );
   const skip = useMutation(
     trpc.tasks.skip.mutationOptions({
       onMutate: () => optimistic('pending', { claimed: -1, pending: 1 }),
-      onError: (_e, _v, context) => context?.rollback(),
+      onError: (_e, _v, context) => refused(context),
       onSettled: settled,
     }),
   );
   const escalate = useMutation(
     trpc.tasks.escalate.mutationOptions({
-      onMutate: () => optimistic('done', { claimed: -1 }),
-      onError: (_e, _v, context) => context?.rollback(),
+      // It waits in its escalation queue now, for someone with more authority.
+      onMutate: () => optimistic('pending', { claimed: -1 }),
+      onError: (_e, _v, context) => refused(context),
       onSettled: settled,
     }),
   );
@@ -145,7 +149,7 @@ export function useTaskWork(task: TaskView) {
     doEscalate: (reason: string) =>
       escalate.mutate(
         { taskId: task.id, ...(reason.trim() ? { reason: reason.trim() } : {}) },
-        { onSuccess: () => moveOn('Task escalated.') },
+        { onSuccess: (r) => moveOn(`Task escalated to ${r.queue}.`) },
       ),
   };
 }
