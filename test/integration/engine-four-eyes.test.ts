@@ -6,13 +6,14 @@
 import { appRouter, type Context, createCallerFactory } from '@signoff/api';
 import { defineWorkflow } from '@signoff/core';
 import type { ReviewTask } from '@signoff/db';
-import { applyTransitions, LEASE_MINUTES, releaseTask, submitVerdict } from '@signoff/engine';
+import { releaseTask } from '@signoff/engine';
 import { type SessionUser, upsertUser } from '@signoff/governance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startTestEngine, type TestEngine } from '../support/engine';
 import { joinQueues } from '../support/queue-members';
+import { holdTask, routedItem, submitAs } from '../support/review-points';
 
 const LABELS = ['refund', 'other', 'fraud'] as const;
 const flow = defineWorkflow({
@@ -76,40 +77,10 @@ afterAll(async () => {
   await t?.drop();
 });
 
-/** Submits an item and waits until it waits for people, returning its id and its tasks by slot. */
-async function routed(text: string, amount: number): Promise<{ itemId: string; tasks: ReviewTask[] }> {
-  const itemId = await e.submit('four-eyes-refunds', { text, amount });
-  await e.settle(itemId, ['waiting']);
-  const tasks = await t.db
-    .selectFrom('review_tasks')
-    .selectAll()
-    .where('item_id', '=', itemId)
-    .orderBy('slot')
-    .execute();
-  return { itemId, tasks };
-}
-
-/** Hands a specific task to a person (as a lead's reassignment would), through the transition path. */
-async function hold(task: ReviewTask, userId: string): Promise<void> {
-  const [r] = await t.db
-    .transaction()
-    .execute((trx) =>
-      applyTransitions(trx, e, [
-        { itemId: task.item_id, outcome: { kind: 'task-claimed', task, userId, leaseMinutes: LEASE_MINUTES } },
-      ]),
-    );
-  expect(r?.ok).toBe(true);
-}
-
+const routed = (text: string, amount: number) => routedItem(t, e, 'four-eyes-refunds', { text, amount });
+const hold = (task: ReviewTask, userId: string) => holdTask(t, e, task.id, userId);
 const submit = (userId: string, taskId: string, verdict: 'confirm' | 'correct' | 'answer', label?: string) =>
-  t.db.transaction().execute((trx) =>
-    submitVerdict(trx, e, userId, {
-      taskId,
-      verdict,
-      ...(label ? { label } : {}),
-      ...(verdict === 'correct' ? { reason: 'not what the AI said' } : {}),
-    }),
-  );
+  submitAs(t, e, userId, taskId, verdict, label);
 
 const item = (id: string) =>
   t.db
@@ -263,8 +234,7 @@ describe('disagreement and adjudication', () => {
     expect(notLead.message).toMatch(/Only a lead settles a disagreement/);
     await t.db.transaction().execute((trx) => releaseTask(trx, e, cat, adj.id));
 
-    const fresh = await t.db.selectFrom('review_tasks').selectAll().where('id', '=', adj.id).executeTakeFirstOrThrow();
-    await hold(fresh, lee.id);
+    await hold(adj, lee.id);
     const wrong = await refusal(submit(lee.id, adj.id, 'confirm', 'other'));
     expect(wrong).toMatchObject({ code: 'BAD_INPUT' });
     expect(await submit(lee.id, adj.id, 'confirm', 'fraud')).toMatchObject({ label: 'fraud' });
