@@ -1,7 +1,9 @@
 // Deny by default: every procedure of the router, called as every role and as nobody, against a
 // table written by hand from what each role is for (not read from ROLE_PERMISSIONS or from the
 // procedures' own declarations, which would only ever agree with the code):
-// - reviewer: works review tasks, sees queues and items;
+// - reviewer: works review tasks and sees queues; items only through the tasks they hold;
+// - lead: works tasks like a reviewer, sees items, and runs their queues (`leads.*`: who holds what,
+//   reassignment, per-reviewer progress, escalations);
 // - compliance: sees queues and items, verifies audit trails, reads model metrics and what auto-accept
 //   stands on, but changes no policy;
 // - data_scientist: sees items, reads model metrics, trains and calibrates models, certifies
@@ -26,65 +28,72 @@ const Y: Outcome = 'allowed';
 const F: Outcome = 'FORBIDDEN';
 const U: Outcome = 'UNAUTHORIZED';
 
-const CALLERS = ['reviewer', 'compliance', 'data_scientist', 'admin', 'anonymous'] as const;
+const CALLERS = ['reviewer', 'lead', 'compliance', 'data_scientist', 'admin', 'anonymous'] as const;
 type Caller = (typeof CALLERS)[number];
 
 // biome-ignore format: the table reads best as a table.
-const EXPECTED: Record<string, readonly [Outcome, Outcome, Outcome, Outcome, Outcome]> = {
-  //                      reviewer compliance data_sci admin anonymous
-  'auth.login':          [Y,       Y,         Y,       Y,    Y],
-  'auth.logout':         [Y,       Y,         Y,       Y,    U],
-  'auth.me':             [Y,       Y,         Y,       Y,    U],
-  'tasks.queues':        [Y,       Y,         F,       Y,    U],
-  'tasks.claimNext':     [Y,       F,         F,       Y,    U],
-  'tasks.get':           [Y,       F,         F,       Y,    U],
-  'tasks.submit':        [Y,       F,         F,       Y,    U],
-  'tasks.release':       [Y,       F,         F,       Y,    U],
-  'items.list':          [Y,       Y,         Y,       Y,    U],
-  'items.get':           [Y,       Y,         Y,       Y,    U],
-  'items.timeline':      [Y,       Y,         Y,       Y,    U],
-  'audit.verifyItem':    [F,       Y,         F,       Y,    U],
-  'audit.verifyStream':  [F,       Y,         F,       Y,    U],
-  'models.calibrations': [F,       Y,         Y,       Y,    U],
-  'models.usage':        [F,       Y,         Y,       Y,    U],
-  'models.calibrate':    [F,       F,         Y,       Y,    U],
-  'models.capabilities': [F,       Y,         Y,       Y,    U],
-  'models.probe':        [F,       F,         Y,       Y,    U],
-  'trust.states':        [F,       Y,         Y,       Y,    U],
-  'trust.accuracy':      [F,       Y,         Y,       Y,    U],
-  'trust.history':       [F,       Y,         Y,       Y,    U],
-  'trust.certificate':   [F,       Y,         Y,       Y,    U],
-  'trust.certify':       [F,       F,         Y,       Y,    U],
-  'trust.applyCertificate': [F,    F,         Y,       Y,    U],
-  'trust.pause':         [F,       F,         Y,       Y,    U],
-  'trust.resume':        [F,       F,         Y,       Y,    U],
-  'labels.adjudicate':   [F,       F,         Y,       Y,    U],
-  'examples.import':     [F,       F,         Y,       Y,    U],
-  'users.list':          [F,       F,         F,       Y,    U],
-  'users.create':        [F,       F,         F,       Y,    U],
-  'users.update':        [F,       F,         F,       Y,    U],
-  'users.disable':       [F,       F,         F,       Y,    U],
-  'users.enable':        [F,       F,         F,       Y,    U],
-  'apiKeys.list':        [F,       F,         F,       Y,    U],
-  'apiKeys.create':      [F,       F,         F,       Y,    U],
-  'apiKeys.revoke':      [F,       F,         F,       Y,    U],
+const EXPECTED: Record<string, readonly [Outcome, Outcome, Outcome, Outcome, Outcome, Outcome]> = {
+  //                      reviewer lead compliance data_sci admin anonymous
+  'auth.login':          [Y,       Y,    Y,         Y,       Y,    Y],
+  'auth.logout':         [Y,       Y,    Y,         Y,       Y,    U],
+  'auth.me':             [Y,       Y,    Y,         Y,       Y,    U],
+  'tasks.queues':        [Y,       Y,    Y,         F,       Y,    U],
+  'tasks.claimNext':     [Y,       Y,    F,         F,       Y,    U],
+  'tasks.get':           [Y,       Y,    F,         F,       Y,    U],
+  'tasks.submit':        [Y,       Y,    F,         F,       Y,    U],
+  'tasks.release':       [Y,       Y,    F,         F,       Y,    U],
+  'items.list':          [F,       Y,    Y,         Y,       Y,    U],
+  'items.get':           [F,       Y,    Y,         Y,       Y,    U],
+  'items.timeline':      [F,       Y,    Y,         Y,       Y,    U],
+  'audit.verifyItem':    [F,       F,    Y,         F,       Y,    U],
+  'audit.verifyStream':  [F,       F,    Y,         F,       Y,    U],
+  'models.calibrations': [F,       F,    Y,         Y,       Y,    U],
+  'models.usage':        [F,       F,    Y,         Y,       Y,    U],
+  'models.calibrate':    [F,       F,    F,         Y,       Y,    U],
+  'models.capabilities': [F,       F,    Y,         Y,       Y,    U],
+  'models.probe':        [F,       F,    F,         Y,       Y,    U],
+  'trust.states':        [F,       F,    Y,         Y,       Y,    U],
+  'trust.accuracy':      [F,       F,    Y,         Y,       Y,    U],
+  'trust.history':       [F,       F,    Y,         Y,       Y,    U],
+  'trust.certificate':   [F,       F,    Y,         Y,       Y,    U],
+  'trust.certify':       [F,       F,    F,         Y,       Y,    U],
+  'trust.applyCertificate': [F,    F,    F,         Y,       Y,    U],
+  'trust.pause':         [F,       F,    F,         Y,       Y,    U],
+  'trust.resume':        [F,       F,    F,         Y,       Y,    U],
+  'labels.adjudicate':   [F,       F,    F,         Y,       Y,    U],
+  'examples.import':     [F,       F,    F,         Y,       Y,    U],
+  'users.list':          [F,       F,    F,         F,       Y,    U],
+  'users.create':        [F,       F,    F,         F,       Y,    U],
+  'users.update':        [F,       F,    F,         F,       Y,    U],
+  'users.disable':       [F,       F,    F,         F,       Y,    U],
+  'users.enable':        [F,       F,    F,         F,       Y,    U],
+  'apiKeys.list':        [F,       F,    F,         F,       Y,    U],
+  'apiKeys.create':      [F,       F,    F,         F,       Y,    U],
+  'apiKeys.revoke':      [F,       F,    F,         F,       Y,    U],
   // Dashboards: reviewers (and their leads) see their queues' health and output; compliance sees
   // quality (accuracy, automation, overrides, agreement, cost); data scientists see everything.
-  'dashboards.options':      [Y,   Y,         Y,       Y,    U],
-  'dashboards.accuracy':     [F,   Y,         Y,       Y,    U],
-  'dashboards.automation':   [F,   Y,         Y,       Y,    U],
-  'dashboards.overrides':    [F,   Y,         Y,       Y,    U],
-  'dashboards.agreement':    [F,   Y,         Y,       Y,    U],
-  'dashboards.usage':        [F,   Y,         Y,       Y,    U],
-  'dashboards.confusion':    [F,   F,         Y,       Y,    U],
-  'dashboards.calibration':  [F,   F,         Y,       Y,    U],
-  'dashboards.stateTimes':   [F,   F,         Y,       Y,    U],
-  'dashboards.queues':       [Y,   F,         Y,       Y,    U],
-  'dashboards.reviewVolume': [Y,   F,         Y,       Y,    U],
-  'dashboards.throughput':   [Y,   F,         Y,       Y,    U],
-  'datasets.create':     [F,       F,         Y,       Y,    U],
-  'datasets.list':       [F,       F,         Y,       Y,    U],
-  'datasets.get':        [F,       F,         Y,       Y,    U],
+  'dashboards.options':      [F,   Y,    Y,         Y,       Y,    U],
+  'dashboards.accuracy':     [F,   F,    Y,         Y,       Y,    U],
+  'dashboards.automation':   [F,   F,    Y,         Y,       Y,    U],
+  'dashboards.overrides':    [F,   F,    Y,         Y,       Y,    U],
+  'dashboards.agreement':    [F,   F,    Y,         Y,       Y,    U],
+  'dashboards.usage':        [F,   F,    Y,         Y,       Y,    U],
+  'dashboards.confusion':    [F,   F,    F,         Y,       Y,    U],
+  'dashboards.calibration':  [F,   F,    F,         Y,       Y,    U],
+  'dashboards.stateTimes':   [F,   F,    F,         Y,       Y,    U],
+  'dashboards.queues':       [Y,   Y,    F,         Y,       Y,    U],
+  'dashboards.reviewVolume': [Y,   Y,    F,         Y,       Y,    U],
+  'dashboards.throughput':   [Y,   Y,    F,         Y,       Y,    U],
+  'datasets.create':     [F,       F,    F,         Y,       Y,    U],
+  'datasets.list':       [F,       F,    F,         Y,       Y,    U],
+  'datasets.get':        [F,       F,    F,         Y,       Y,    U],
+  // Leads: only people who run queues (and admins); which queues is checked per call (test/integration/leads-api.test.ts).
+  'leads.queues':        [F,       Y,    F,         F,       Y,    U],
+  'leads.tasks':         [F,       Y,    F,         F,       Y,    U],
+  'leads.reassign':      [F,       Y,    F,         F,       Y,    U],
+  'leads.progress':      [F,       Y,    F,         F,       Y,    U],
+  'leads.escalations':   [F,       Y,    F,         F,       Y,    U],
+  'leads.members':       [F,       Y,    F,         F,       Y,    U],
 };
 
 let t: TestDatabase;

@@ -58,6 +58,7 @@ import {
 import { z } from 'zod';
 import { dashboards } from './dashboards-router';
 import { datasetsRouter } from './datasets-router';
+import { leadsRouter } from './leads-router';
 import { publicProcedure, requirePermission, router } from './trpc';
 
 const taskRef = z.object({ taskId: uuid });
@@ -299,6 +300,7 @@ export const appRouter = router({
   apiKeys,
   dashboards,
   datasets: datasetsRouter,
+  leads: leadsRouter,
 });
 
 /** All the console imports from the server: a type. */

@@ -137,6 +137,8 @@ export type Outcome =
   | { kind: 'operator'; task: ReviewTask; action: 'retry' | 'fail'; reason: string | null; userId: string }
   | { kind: 'task-claimed'; task: ReviewTask; userId: string; leaseMinutes: number }
   | { kind: 'task-released'; task: ReviewTask; userId: string }
+  /** A lead hands an open task to a named person, who then holds it (see `reassignTask`). */
+  | { kind: 'task-reassigned'; task: ReviewTask; userId: string; byUserId: string; leaseMinutes: number }
   /** An overdue task moves to its escalation queue. */
   | { kind: 'task-escalated'; task: ReviewTask }
   /** An item without progress gets an operator task. */

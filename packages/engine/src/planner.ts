@@ -11,6 +11,7 @@ import {
   planQaVerdict,
   planTaskClaimed,
   planTaskEscalated,
+  planTaskReassigned,
   planTaskReleased,
   planVerdict,
 } from './plan-reviews';
@@ -76,6 +77,8 @@ export function planTransition({ item, definition, outcome: o, env, aux = {} }: 
       return planTaskClaimed(item, env, o);
     case 'task-released':
       return planTaskReleased(item, o);
+    case 'task-reassigned':
+      return planTaskReassigned(item, env, o);
     case 'task-escalated':
       return planTaskEscalated(item, env, o);
     case 'item-stuck':
