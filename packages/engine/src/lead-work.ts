@@ -90,8 +90,8 @@ export async function eligibilityFor(
            EXISTS (SELECT 1 FROM review_tasks o
                     WHERE o.item_id = ${task.item_id} AND o.state = ${task.state} AND o.visit = ${task.visit}
                       AND o.id <> ${task.id} AND o.kind <> 'stuck'
-                      AND (o.assignee_id = u.id
-                           OR EXISTS (SELECT 1 FROM reviews r WHERE r.task_id = o.id AND r.reviewer_id = u.id))) AS other_slot
+                      -- A done task keeps its assignee: whoever answered it.
+                      AND o.assignee_id = u.id) AS other_slot
       FROM users u
      WHERE u.id = ANY(${[...userIds]}::uuid[])
      ORDER BY u.name, u.id`.execute(db);
