@@ -56,6 +56,8 @@ describe('queues', () => {
     expect((await lena.leads.tasks({ queue: 'intake', status: 'claimed' })).map((r) => r.id)).toEqual([a.id, b.id]);
     expect((await lena.leads.tasks({ queue: 'intake', status: 'pending' })).map((r) => r.id)).toEqual([c.id]);
     expect((await lena.leads.tasks({ queue: 'intake', status: 'overdue' })).map((r) => r.id)).toEqual([c.id]);
+    expect(await lena.leads.tasks({ queue: 'intake', kind: 'adjudication' })).toEqual([]);
+    expect((await lena.leads.tasks({ queue: 'intake', kind: 'review' })).map((r) => r.id)).toEqual([c.id, a.id, b.id]);
     expect((await refusal(lena.leads.tasks({ queue: 'intake', status: 'done' as 'pending' }))).code).toBe(
       'BAD_REQUEST',
     );

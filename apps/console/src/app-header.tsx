@@ -15,6 +15,7 @@ export function AppHeader() {
   const canTrust = useCan('metrics:read');
   const canDashboards = useCanSeeDashboards();
   const canDatasets = useCan('label:export');
+  const canLead = useCan('task:lead');
   // Sign out locally whatever the server says: a dead session must not trap anyone.
   const logout = useMutation(trpc.auth.logout.mutationOptions({ onSettled: () => signOut() }));
   // The start page is the queue for reviewers and the items list for everyone else.
@@ -32,6 +33,11 @@ export function AppHeader() {
           {canQueue && (
             <Link href={paths.home()} aria-current={onQueue ? 'page' : undefined}>
               Queue
+            </Link>
+          )}
+          {canLead && (
+            <Link href={paths.lead()} aria-current={path.startsWith('/lead') ? 'page' : undefined}>
+              Lead
             </Link>
           )}
           {canItems && (

@@ -12,6 +12,7 @@ import { TimelineScreen } from './timeline-screen';
 const TrustScreen = lazy(() => import('./trust-screen').then((m) => ({ default: m.TrustScreen })));
 const DashboardsScreen = lazy(() => import('./dashboards-screen').then((m) => ({ default: m.DashboardsScreen })));
 const DatasetsScreen = lazy(() => import('./datasets-screen').then((m) => ({ default: m.DatasetsScreen })));
+const LeadScreen = lazy(() => import('./lead-screen').then((m) => ({ default: m.LeadScreen })));
 const TrustStateScreen = lazy(() => import('./trust-state-screen').then((m) => ({ default: m.TrustStateScreen })));
 
 export function App() {
@@ -38,6 +39,7 @@ function CurrentScreen() {
   const canTrust = useCan('metrics:read');
   const canDashboards = useCanSeeDashboards();
   const canExport = useCan('label:export');
+  const canLead = useCan('task:lead');
   switch (route.name) {
     case 'home':
       // People who do not review (data scientists) start from the items they analyse.
@@ -78,6 +80,14 @@ function CurrentScreen() {
       return canExport ? (
         <LazyScreen key={route.snapshotId ?? 'new'}>
           <DatasetsScreen snapshotId={route.snapshotId} />
+        </LazyScreen>
+      ) : (
+        <Forbidden />
+      );
+    case 'lead':
+      return canLead ? (
+        <LazyScreen>
+          <LeadScreen />
         </LazyScreen>
       ) : (
         <Forbidden />

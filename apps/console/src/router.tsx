@@ -12,6 +12,7 @@ export type Route =
   | { name: 'trust-state'; workflow: string; state: string }
   | { name: 'dashboards' }
   | { name: 'datasets'; snapshotId?: string }
+  | { name: 'lead' }
   | { name: 'not-found'; path: string };
 
 const NAVIGATE_EVENT = 'signoff:navigate';
@@ -30,6 +31,7 @@ export function parseRoute(path: string): Route {
   const state = decodeSegment(trust?.[2]);
   if (workflow && state) return { name: 'trust-state', workflow, state };
   if (path === '/datasets' || path === '/datasets/') return { name: 'datasets' };
+  if (path === '/lead' || path === '/lead/') return { name: 'lead' };
   const dataset = path.match(/^\/datasets\/([0-9a-f-]{36})\/?$/i);
   if (dataset?.[1]) return { name: 'datasets', snapshotId: dataset[1] };
   return { name: 'not-found', path };
@@ -56,6 +58,7 @@ export const paths = {
     `/trust/${encodeURIComponent(workflow)}/${encodeURIComponent(state)}`,
   datasets: () => '/datasets',
   dataset: (snapshotId: string) => `/datasets/${snapshotId}`,
+  lead: () => '/lead',
 };
 
 export function navigate(to: string, options: { replace?: boolean } = {}): void {

@@ -18,6 +18,8 @@ export const leadTasksInput = z.strictObject({
   status: z
     .enum(LEAD_TASK_STATUSES, { error: () => `Choose one of ${LEAD_TASK_STATUSES.join(', ')}, or leave it out` })
     .optional(),
+  /** Only tasks of this kind (e.g. the adjudications waiting for a lead). */
+  kind: z.enum(['decision', 'review', 'stuck', 'qa', 'adjudication']).optional(),
 });
 
 /** Hands a task to a named person, who must be an eligible member of its queue. */

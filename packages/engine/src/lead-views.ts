@@ -87,12 +87,13 @@ export const LEAD_TASK_LIMIT = 500;
 
 /**
  * The open tasks of a queue the lead leads, in the order claim-next hands them out (priority,
- * due time, age), with who holds each: all of them, or only the pending, claimed or overdue ones.
+ * due time, age), with who holds each: all of them, or only the pending, claimed or overdue ones,
+ * optionally of one kind (the adjudications waiting for a lead).
  */
 export async function leadTasks(
   db: Kysely<DB>,
   scope: LeadScope,
-  input: { queue: string; status?: LeadTaskFilter | undefined },
+  input: { queue: string; status?: LeadTaskFilter | undefined; kind?: string | undefined },
   now: Date = new Date(),
 ): Promise<LeadTaskRow[]> {
   assertInScope(scope, input.queue);
@@ -102,6 +103,7 @@ export async function leadTasks(
       : input.status
         ? sql`AND t.status = ${input.status}`
         : sql``;
+  const kind = input.kind ? sql`AND t.kind = ${input.kind}` : sql``;
   const { rows } = await sql<LeadTaskRow>`
     SELECT t.id, t.item_id AS "itemId", i.workflow_name AS workflow, t.state, t.kind, t.queue, t.status,
            t.slot, t.reviewers_required AS "reviewersRequired", t.priority,
@@ -112,7 +114,7 @@ export async function leadTasks(
       FROM review_tasks t
       JOIN items i ON i.id = t.item_id
       LEFT JOIN users u ON u.id = t.assignee_id AND t.status = 'claimed'
-     WHERE t.queue = ${input.queue} AND t.status <> 'done' ${filter}
+     WHERE t.queue = ${input.queue} AND t.status <> 'done' ${filter} ${kind}
      ORDER BY t.priority DESC, t.due_at ASC NULLS LAST, t.created_at, t.id
      LIMIT ${LEAD_TASK_LIMIT}`.execute(db);
   return rows.map((r) => (r.status === 'claimed' ? r : { ...r, assigneeId: null }));
