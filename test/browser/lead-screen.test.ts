@@ -94,7 +94,10 @@ it('a lead sees their queues live, hands a task to a reviewer, and sees each rev
   await select.selectOption({ label: `${SECOND.name} (0 open)` });
   await screenshot(page, 'lead-reassign.png');
   await form.getByRole('button', { name: 'Hand over' }).click();
-  await page.getByRole('status').filter({ hasText: `Handed to ${SECOND.name}` }).waitFor();
+  await page
+    .getByRole('status')
+    .filter({ hasText: `Handed to ${SECOND.name}` })
+    .waitFor();
 
   const moved = await s.db
     .selectFrom('review_tasks')

@@ -70,6 +70,12 @@ const EXPECTED: Record<string, readonly [Outcome, Outcome, Outcome, Outcome, Out
   'apiKeys.list':        [F,       F,    F,         F,       Y,    U],
   'apiKeys.create':      [F,       F,    F,         F,       Y,    U],
   'apiKeys.revoke':      [F,       F,    F,         F,       Y,    U],
+  // Administration (admins alone): who works which queue, and a user's memberships.
+  'users.memberships':   [F,       F,    F,         F,       Y,    U],
+  'users.setQueues':     [F,       F,    F,         F,       Y,    U],
+  'queues.list':         [F,       F,    F,         F,       Y,    U],
+  'queues.addMember':    [F,       F,    F,         F,       Y,    U],
+  'queues.removeMember': [F,       F,    F,         F,       Y,    U],
   // Dashboards: reviewers (and their leads) see their queues' health and output; compliance sees
   // quality (accuracy, automation, overrides, agreement, cost); data scientists see everything.
   'dashboards.options':      [F,   Y,    Y,         Y,       Y,    U],
@@ -87,7 +93,8 @@ const EXPECTED: Record<string, readonly [Outcome, Outcome, Outcome, Outcome, Out
   'datasets.create':     [F,       F,    F,         Y,       Y,    U],
   'datasets.list':       [F,       F,    F,         Y,       Y,    U],
   'datasets.get':        [F,       F,    F,         Y,       Y,    U],
-  // Leads: only people who run queues (and admins); which queues is checked per call (test/integration/leads-api.test.ts).
+  // Leads: only people who run queues (and admins); which queues is checked per call
+  // (test/integration/leads-reassign.test.ts, leads-views.test.ts).
   'leads.queues':        [F,       Y,    F,         F,       Y,    U],
   'leads.tasks':         [F,       Y,    F,         F,       Y,    U],
   'leads.reassign':      [F,       Y,    F,         F,       Y,    U],

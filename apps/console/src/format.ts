@@ -51,6 +51,7 @@ export function formatMoney(amount: number, currency = 'USD'): string {
 
 export const ROLE_NAMES: Record<string, string> = {
   reviewer: 'Reviewer',
+  lead: 'Lead',
   compliance: 'Compliance',
   data_scientist: 'Data scientist',
   admin: 'Admin',

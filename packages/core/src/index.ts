@@ -1,3 +1,4 @@
+export * from './admin-schemas';
 export * from './ai-failure';
 export * from './canonical-json';
 export * from './errors';
