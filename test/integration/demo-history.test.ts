@@ -11,6 +11,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
 let t: TestDatabase;
 const NOW = new Date('2026-11-30T12:00:00Z');
 let reviewers: string[];
+let lead: string;
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -20,12 +21,15 @@ beforeAll(async () => {
     reviewers.push(
       (await upsertUser(t.db, { email, name: email, role: 'reviewer', password: 'correct horse battery' })).id,
     );
+  lead = (
+    await upsertUser(t.db, { email: 'lee@demo.test', name: 'Lee', role: 'lead', password: 'correct horse battery' })
+  ).id;
 });
 afterAll(() => t?.drop());
 
 it('imports six weeks once: 42 days x 40 items, and nothing on a second run', async () => {
-  expect(await seedSupportHistory(t.db, { reviewerIds: reviewers, now: NOW })).toEqual({ items: 1680 });
-  expect(await seedSupportHistory(t.db, { reviewerIds: reviewers, now: NOW })).toEqual({ items: 0 });
+  expect(await seedSupportHistory(t.db, { reviewerIds: reviewers, leadId: lead, now: NOW })).toEqual({ items: 1680 });
+  expect(await seedSupportHistory(t.db, { reviewerIds: reviewers, leadId: lead, now: NOW })).toEqual({ items: 0 });
   // Days before the given clock, counted in SQL: day 0 is the last 24 hours before NOW, day 41 the
   // oldest. Six weeks of 40 decisions each, none on or after NOW (day -1) or before the window.
   const perDay = await sql<{ day: number; n: number }>`
@@ -56,12 +60,33 @@ it('labels an audit sample of the auto-accepted decisions, with their inclusion 
   expect(by.review?.p).toBe(1);
 });
 
-it('has decisions reviewed twice by different people, who mostly agree', async () => {
-  const r = await sql<{ pairs: number; agree: number }>`
-    SELECT count(*)::int AS pairs, count(*) FILTER (WHERE a.human_label = b.human_label)::int AS agree
-      FROM labels a JOIN labels b ON a.decision_id = b.decision_id AND a.reviewer_id < b.reviewer_id`.execute(t.db);
-  expect(r.rows[0]?.pairs).toBeGreaterThan(20);
-  expect((r.rows[0]?.agree ?? 0) / (r.rows[0]?.pairs ?? 1)).toBeGreaterThan(0.85);
+it('has four-eyes decisions: two blind verdicts by different people who mostly agree, a lead settling the rest', async () => {
+  // The two slots of each four-eyes point, side by side.
+  const r = await sql<{ pairs: number; agree: number; different: number }>`
+    SELECT count(*)::int AS pairs, count(*) FILTER (WHERE a.human_label = b.human_label)::int AS agree,
+           count(*) FILTER (WHERE a.reviewer_id <> b.reviewer_id)::int AS different
+      FROM labels a JOIN reviews ra ON ra.id = a.review_id JOIN review_tasks ta ON ta.id = ra.task_id
+      JOIN labels b ON b.decision_id = a.decision_id
+      JOIN reviews rb ON rb.id = b.review_id JOIN review_tasks tb ON tb.id = rb.task_id
+     WHERE ta.kind = 'decision' AND tb.kind = 'decision' AND ta.reviewers_required = 2
+       AND ta.slot = 1 AND tb.slot = 2`.execute(t.db);
+  const pairs = r.rows[0]?.pairs ?? 0;
+  expect(pairs).toBeGreaterThan(20);
+  expect(r.rows[0]?.different).toBe(pairs);
+  expect((r.rows[0]?.agree ?? 0) / pairs).toBeGreaterThan(0.85);
+  // Every decision has exactly one final label: the second of two agreeing verdicts, else the lead's.
+  const finals = await sql<{ n: number; decisions: number }>`
+    SELECT count(*)::int AS n, count(DISTINCT decision_id)::int AS decisions FROM labels WHERE final`.execute(t.db);
+  const labelled = await sql<{ n: number }>`SELECT count(DISTINCT decision_id)::int AS n FROM labels`.execute(t.db);
+  expect(finals.rows[0]).toEqual({ n: labelled.rows[0]?.n, decisions: labelled.rows[0]?.n });
+  const settled = await sql<{ disagreements: number; adjudicated: number; byLead: number }>`
+    SELECT (SELECT count(*)::int FROM labels a JOIN labels b ON a.decision_id = b.decision_id AND a.id < b.id
+             WHERE NOT a.adjudicated AND NOT b.adjudicated AND a.human_label <> b.human_label) AS disagreements,
+           count(*)::int AS adjudicated, count(*) FILTER (WHERE reviewer_id = ${lead})::int AS "byLead"
+      FROM labels WHERE adjudicated AND final`.execute(t.db);
+  expect(settled.rows[0]?.adjudicated).toBe(settled.rows[0]?.disagreements);
+  expect(settled.rows[0]?.byLead).toBe(settled.rows[0]?.adjudicated);
+  expect(settled.rows[0]?.adjudicated).toBeGreaterThan(0);
 });
 
 it('shows the classify state drifting in the last week: the latest version’s accuracy falls', async () => {

@@ -61,7 +61,11 @@ export async function seedDemo(
   await seedExamples(db);
   const reviewerIds = users.filter((u) => u.role === 'reviewer').map((u) => u.id);
   const { items: history } = options.historyDays
-    ? await seedSupportHistory(db, { days: options.historyDays, reviewerIds })
+    ? await seedSupportHistory(db, {
+        days: options.historyDays,
+        reviewerIds,
+        leadId: users.find((u) => u.role === 'lead')?.id,
+      })
     : { items: 0 };
   let submitted = 0;
   const items = generateSupportItems(options.items);

@@ -30,23 +30,36 @@ export interface CalibrationKey {
 }
 
 /**
- * Human verdicts on the decisions of one calibration key, as calibration points, oldest first. A
- * label's confidence method is its decision's (`labels.decision_id`); labels without a decision
- * have none and are left out.
+ * Human verdicts on the decisions of one calibration key, as calibration points, oldest first: one
+ * per decision, its answer (`labels.final`; of several, an adjudicated one, else the latest), so a
+ * decision reviewed by two people is one point, and one they disagree on counts once a lead settled
+ * it. A label's confidence method is its decision's (`labels.decision_id`); labels without a
+ * decision have none and are left out.
  */
 export async function calibrationPoints(db: Kysely<DB>, key: CalibrationKey) {
   const rows = await db
-    .selectFrom('labels as l')
-    .innerJoin('decisions as d', 'd.id', 'l.decision_id')
-    .select(['l.id', 'l.ai_confidence', 'l.ai_label', 'l.human_label'])
-    .where('l.agent', '=', key.agent)
-    .where('l.model_version', '=', key.modelVersion)
-    .where('l.prompt_version', '=', key.promptVersion)
-    .where('d.confidence_method', '=', key.confidenceMethod)
-    .where('l.ai_label', 'is not', null)
-    .where('l.ai_confidence', 'is not', null)
-    .orderBy('l.created_at')
-    .orderBy('l.id')
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('labels as l')
+        .innerJoin('decisions as d', 'd.id', 'l.decision_id')
+        .distinctOn('l.decision_id')
+        .select(['l.id', 'l.ai_confidence', 'l.ai_label', 'l.human_label', 'l.created_at'])
+        .where('l.agent', '=', key.agent)
+        .where('l.model_version', '=', key.modelVersion)
+        .where('l.prompt_version', '=', key.promptVersion)
+        .where('d.confidence_method', '=', key.confidenceMethod)
+        .where('l.ai_label', 'is not', null)
+        .where('l.ai_confidence', 'is not', null)
+        .where('l.final', '=', true)
+        .orderBy('l.decision_id')
+        .orderBy('l.adjudicated', 'desc')
+        .orderBy('l.created_at', 'desc')
+        .orderBy('l.id', 'desc')
+        .as('x'),
+    )
+    .selectAll()
+    .orderBy('x.created_at')
+    .orderBy('x.id')
     .execute();
   return rows.map((r) => ({ id: r.id, p: r.ai_confidence as number, correct: r.ai_label === r.human_label }));
 }

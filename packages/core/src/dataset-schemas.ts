@@ -5,6 +5,9 @@ import { z } from 'zod';
 export const LABEL_SOURCES = ['review', 'audit_sample', 'adjudication'] as const;
 export type LabelSource = (typeof LABEL_SOURCES)[number];
 
+/** Which verdicts of a multi-reviewer review point a snapshot takes: its answer, or every verdict. */
+export const DATASET_VERDICTS = ['final', 'all'] as const;
+
 export const DATASET_SPLITS = ['train', 'validation', 'test'] as const;
 export type DatasetSplit = (typeof DATASET_SPLITS)[number];
 
@@ -37,6 +40,14 @@ export const datasetFilters = z
       .optional(),
     /** Reviewers by user id or email. */
     reviewers: names('reviewer').optional(),
+    /**
+     * `final` (the default): one label per review point, its answer, so a decision two people
+     * reviewed is one example (their agreed label, or the lead's adjudication). `all`: every
+     * verdict too, each row saying whether it is the point's answer (`final`), for agreement studies.
+     */
+    verdicts: z
+      .enum(DATASET_VERDICTS, { error: () => `Unknown verdicts filter: choose from ${DATASET_VERDICTS.join(', ')}` })
+      .optional(),
   })
   .superRefine((f, ctx) => {
     if (f.from && f.to && f.from.getTime() >= f.to.getTime())

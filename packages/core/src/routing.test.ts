@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rankingScore, routeDecision } from './routing';
+import { rankingScore, reviewersRequired, routeDecision } from './routing';
 
 type Ctx = { input: { refund: number; tier: string } };
 const bigRefund = {
@@ -104,5 +104,44 @@ describe('rankingScore', () => {
     expect(rankingScore(Number.NaN, 0.5)).toBe(0);
     // A confidence of 1 is held just below it: a finite score, about ln(1e12).
     expect(rankingScore(undefined, 1)).toBeCloseTo(27.631, 2);
+  });
+});
+
+describe('reviewersRequired', () => {
+  const twoEyes = { ...bigRefund, reviewers: 2 };
+  const threeEyes = {
+    name: 'enterprise',
+    when: (c: Ctx) => c.input.tier === 'enterprise',
+    reason: 'Enterprise',
+    reviewers: 3,
+  };
+  const p = { autoAcceptAt: 0.8, queue: 'support', risks: [twoEyes, threeEyes] };
+  const n = (refund: number, tier: string, policy: typeof p & { reviewers?: number } = p) =>
+    reviewersRequired(
+      policy,
+      routeDecision(policy, { input: { refund, tier } }, { label: 'billing', confidence: 0.5 }).reasons,
+    );
+
+  it('is 1 by default, the policy count, or the most any triggered rule asks for', () => {
+    expect(n(10, 'free')).toBe(1);
+    expect(n(10, 'free', { ...p, reviewers: 2 })).toBe(2);
+    expect(n(300, 'free')).toBe(2);
+    expect(n(300, 'enterprise')).toBe(3);
+    expect(n(10, 'enterprise')).toBe(3);
+    // The policy's count wins over a rule asking for fewer.
+    expect(n(300, 'free', { ...p, reviewers: 4 })).toBe(4);
+  });
+
+  it('counts a rule that could not be evaluated as triggered', () => {
+    const broken = {
+      name: 'broken',
+      when: (): boolean => {
+        throw new Error('boom');
+      },
+      reason: 'x',
+      reviewers: 2,
+    };
+    const q = { autoAcceptAt: 0.8, queue: 'support', risks: [broken] };
+    expect(reviewersRequired(q, routeDecision(q, { input: {} }, { label: 'a', confidence: 0.99 }).reasons)).toBe(2);
   });
 });

@@ -93,6 +93,24 @@ export function routeDecision<C>(
 }
 
 /**
+ * How many independent verdicts by different people a routed decision needs: the most its policy
+ * (`reviewers`, default 1) or any risk rule it triggered asks for. A rule that could not be
+ * evaluated counts as triggered here too, as it does for routing.
+ *
+ * @example
+ * const policy = { autoAcceptAt: 0.9, queue: 'refunds', risks: [{ name: 'large', reason: '...', reviewers: 2, when }] };
+ * reviewersRequired(policy, routeDecision(policy, ctx, answer).reasons); // 2 when "large" matched, else 1
+ */
+export function reviewersRequired<C>(policy: RoutingPolicy<C>, reasons: readonly RouteReason[]): number {
+  const triggered = new Set(
+    reasons.filter((r) => r.code === 'risk_rule' || r.code === 'risk_rule_error').map((r) => r.rule),
+  );
+  let n = policy.reviewers ?? 1;
+  for (const rule of policy.risks ?? []) if (triggered.has(rule.name)) n = Math.max(n, rule.reviewers ?? 1);
+  return n;
+}
+
+/**
  * A decision's inclusion probability in the audit sample: 1 when it goes to a person; for an
  * auto-accepted one, the policy's audit rate (a certified state's rate just above its threshold
  * when it names one, its default rate when it names none; 0 for a fixed threshold that audits

@@ -154,3 +154,62 @@ describe('normalizeSource', () => {
     expect(normalizeSource('(a, b) => a')).not.toBe(normalizeSource('(a) => a'));
   });
 });
+
+describe('multi-reviewer policy fields', () => {
+  const withReviewers = (policy: Record<string, unknown>, review: Record<string, unknown> = {}) => {
+    const s = spec();
+    return {
+      ...s,
+      states: {
+        ...s.states,
+        classify: { ...s.states.classify, policy: { ...s.states.classify.policy, ...policy }, next: 'check' },
+        check: {
+          kind: 'review' as const,
+          queue: 'tone',
+          labels: ['ok', 'not ok'],
+          instructions: 'Check it.',
+          next: 'route',
+          ...review,
+        },
+      },
+    };
+  };
+
+  it('accepts 1 to 5 reviewers on the policy, a risk rule and a review state, and an adjudication queue', () => {
+    const rule = { name: 'rude', reason: 'Rude', when: () => true, reviewers: 5 };
+    expect(
+      validateWorkflow(withReviewers({ reviewers: 2, adjudicationQueue: 'leads', risks: [rule] }, { reviewers: 1 })),
+    ).toEqual([]);
+  });
+
+  it('names the field, the state and the range for a bad count or queue', () => {
+    const rule = { name: 'rude', reason: 'Rude', when: () => true, reviewers: 6 };
+    expect(
+      validateWorkflow(
+        withReviewers({ reviewers: 0, adjudicationQueue: '', risks: [rule] }, { reviewers: 1.5, adjudicationQueue: 7 }),
+      ),
+    ).toEqual([
+      'decide state "classify": reviewers must be a whole number from 1 to 5, the independent verdicts needed (got 0)',
+      'decide state "classify": adjudicationQueue must be a queue name (got "")',
+      'decide state "classify": risk rule "rude": reviewers must be a whole number from 1 to 5, the independent verdicts needed (got 6)',
+      'review state "check": reviewers must be a whole number from 1 to 5, the independent verdicts needed (got 1.5)',
+      'review state "check": adjudicationQueue must be a queue name (got 7)',
+    ]);
+    expect(() => defineWorkflow(withReviewers({ reviewers: 2.5 }))).toThrow(
+      /reviewers must be a whole number from 1 to 5/,
+    );
+  });
+
+  it('is part of the serialisation, so asking for four-eyes is a new version', () => {
+    const json = (policy: Record<string, unknown>, review: Record<string, unknown> = {}) =>
+      canonicalJson(serializeWorkflow(defineWorkflow(withReviewers(policy, review))));
+    const base = json({});
+    expect(json({ reviewers: 2 })).not.toBe(base);
+    expect(json({ adjudicationQueue: 'leads' })).not.toBe(base);
+    expect(json({}, { reviewers: 2 })).not.toBe(base);
+    expect(json({}, { adjudicationQueue: 'leads' })).not.toBe(base);
+    const rule = (reviewers?: number) => ({ name: 'r', reason: 'R', when: () => true, reviewers });
+    expect(json({ risks: [rule(2)] })).not.toBe(json({ risks: [rule()] }));
+    expect(json({})).toBe(base);
+  });
+});

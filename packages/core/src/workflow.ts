@@ -25,6 +25,11 @@ export interface RiskRule<C> {
   reason: string;
   /** Route to this queue instead of the policy's default. */
   queue?: string;
+  /**
+   * Independent verdicts by different people a decision this rule sends to review needs (four-eyes:
+   * 2). The most any triggered rule or the policy asks for wins. 1..5.
+   */
+  reviewers?: number;
 }
 
 /**
@@ -74,6 +79,14 @@ export interface RoutingPolicy<C> {
   sampleNearThreshold?: { rate: number; scoreMargin: number };
   /** Queue for QA reviews (default: the policy's queue). */
   sampleQueue?: string;
+  /**
+   * Independent verdicts by different people every decision routed to review needs (four-eyes: 2;
+   * default 1). Risk rules may ask for more. The item resumes only when all are in and agree; a
+   * disagreement goes to a lead as an adjudication task. QA samples are always reviewed once. 1..5.
+   */
+  reviewers?: number;
+  /** Queue of the adjudication tasks of disagreeing verdicts (default: the review task's queue). */
+  adjudicationQueue?: string;
 }
 
 /**
@@ -236,6 +249,10 @@ export interface ReviewState<C> extends VisitLimit {
   dueInMinutes?: number;
   /** Queue an overdue task moves to (default `escalations`). */
   escalateTo?: string;
+  /** Independent verdicts by different people this step needs (four-eyes: 2; default 1). 1..5. */
+  reviewers?: number;
+  /** Queue of the adjudication tasks of disagreeing verdicts (default: the review task's queue). */
+  adjudicationQueue?: string;
   next: string;
 }
 
@@ -435,6 +452,7 @@ export function validateWorkflow(spec: WorkflowSpec<AnyInput>): string[] {
         target(name, state.next);
         if (state.labels.length < 1) problems.push(`review state "${name}" needs at least one label`);
         if (!state.queue) problems.push(`review state "${name}" needs a queue`);
+        problems.push(...reviewerProblems(`review state "${name}"`, state.reviewers, state.adjudicationQueue));
         break;
       case 'parallel': {
         target(name, state.next);
@@ -558,10 +576,13 @@ export function serializeWorkflow(def: WorkflowSpec<AnyInput>): Record<string, u
             escalateTo: s.policy.escalateTo,
             sampleRate: s.policy.sampleRate,
             sampleQueue: s.policy.sampleQueue,
+            reviewers: s.policy.reviewers,
+            adjudicationQueue: s.policy.adjudicationQueue,
             risks: (s.policy.risks ?? []).map((r) => ({
               name: r.name,
               reason: r.reason,
               queue: r.queue,
+              reviewers: r.reviewers,
               when: fn(r.when),
             })),
           },
@@ -591,6 +612,8 @@ export function serializeWorkflow(def: WorkflowSpec<AnyInput>): Record<string, u
           instructions: s.instructions,
           show: fn(s.show),
           dueInMinutes: s.dueInMinutes,
+          reviewers: s.reviewers,
+          adjudicationQueue: s.adjudicationQueue,
           next: s.next,
         };
         break;
@@ -714,6 +737,10 @@ function policyProblems(name: string, policy: RoutingPolicy<any>): string[] {
   }
   if (rate !== undefined && !(rate >= 0 && rate <= 1))
     problems.push(`${where}: sampleRate must be within 0..1 (got ${rate})`);
+  problems.push(...reviewerProblems(where, policy.reviewers, policy.adjudicationQueue));
+  for (const rule of policy.risks ?? [])
+    if (rule.reviewers !== undefined)
+      problems.push(...reviewerProblems(`${where}: risk rule "${rule.name}"`, rule.reviewers, undefined));
   if (near !== undefined) {
     if (goal === undefined) problems.push(`${where}: sampleNearThreshold needs autoAccept`);
     if (!(near.rate > 0 && near.rate <= 1))
@@ -721,5 +748,23 @@ function policyProblems(name: string, policy: RoutingPolicy<any>): string[] {
     if (!(near.scoreMargin > 0))
       problems.push(`${where}: sampleNearThreshold.scoreMargin must be above 0 (got ${near.scoreMargin})`);
   }
+  return problems;
+}
+
+/** The most independent verdicts a review point may ask for: more is a committee, not a review. */
+export const MAX_REVIEWERS = 5;
+
+/** What is wrong with a `reviewers` count (a whole number 1..MAX_REVIEWERS) and an adjudication queue. */
+function reviewerProblems(where: string, reviewers: unknown, adjudicationQueue: unknown): string[] {
+  const problems: string[] = [];
+  if (
+    reviewers !== undefined &&
+    !(typeof reviewers === 'number' && Number.isInteger(reviewers) && reviewers >= 1 && reviewers <= MAX_REVIEWERS)
+  )
+    problems.push(
+      `${where}: reviewers must be a whole number from 1 to ${MAX_REVIEWERS}, the independent verdicts needed (got ${String(reviewers)})`,
+    );
+  if (adjudicationQueue !== undefined && !(typeof adjudicationQueue === 'string' && adjudicationQueue.trim() !== ''))
+    problems.push(`${where}: adjudicationQueue must be a queue name (got ${JSON.stringify(adjudicationQueue)})`);
   return problems;
 }

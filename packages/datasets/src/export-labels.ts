@@ -32,6 +32,8 @@ export interface ExportedLabel {
   verdict: string;
   /** Settled by adjudication: it outranks the single verdicts on the same decision. */
   adjudicated: boolean;
+  /** Its review point's answer; false for the other verdicts of a multi-reviewer point (every verdict is exported). */
+  final: boolean;
   created_at: string;
 }
 
@@ -73,6 +75,7 @@ export async function* iterateLabels(db: Kysely<DB>, filter: LabelExportFilter =
         'u.email',
         'r.verdict',
         'l.adjudicated',
+        'l.final',
         'l.created_at',
       ])
       .$if(filter.workflow !== undefined, (q) => q.where('l.workflow_name', '=', filter.workflow as string))
@@ -110,6 +113,7 @@ export async function* iterateLabels(db: Kysely<DB>, filter: LabelExportFilter =
         reviewer: { id: r.reviewer_id, email: r.email },
         verdict: r.verdict ?? 'adjudicated',
         adjudicated: r.adjudicated,
+        final: r.final,
         created_at: r.created_at.toISOString(),
       };
     }

@@ -24,6 +24,11 @@ export interface SnapshotRow {
   reviewer_email: string;
   verdict: string;
   adjudicated: boolean;
+  /**
+   * The answer of its review point: false only for the other verdicts of a multi-reviewer point
+   * (snapshots with `verdicts: 'all'`).
+   */
+  final: boolean;
   /** The decision's route: auto, review or sampled; null for a label without a decision. */
   decision_route: string | null;
   /** π, the probability that the decision was drawn for a person to look at (1 when routed); weight by 1/π. */
@@ -57,6 +62,7 @@ export const SNAPSHOT_FIELDS: readonly { name: keyof SnapshotRow; type: FieldTyp
   { name: 'reviewer_email', type: 'string', nullable: false },
   { name: 'verdict', type: 'string', nullable: false },
   { name: 'adjudicated', type: 'boolean', nullable: false },
+  { name: 'final', type: 'boolean', nullable: false },
   { name: 'decision_route', type: 'string', nullable: true },
   { name: 'inclusion_probability', type: 'double', nullable: true },
   { name: 'created_at', type: 'timestamp', nullable: false },

@@ -6,10 +6,12 @@ import { labelSourceSql, memberJoinsSql } from './snapshot-rows';
 
 /**
  * The filters as one SQL condition over `labels l`, its review task `t` and its reviewer `u`.
- * Lists match any of their values; reviewers match by id or (case-insensitive) email.
+ * Lists match any of their values; reviewers match by id or (case-insensitive) email. Only the
+ * answers of review points (`labels.final`) unless `verdicts` is `all`.
  */
 export function filterCondition(f: DatasetFilters): RawBuilder<boolean> {
-  const parts: RawBuilder<unknown>[] = [sql`true`];
+  // Each review point once, by its answer, unless every verdict is asked for (labels.final, 0022).
+  const parts: RawBuilder<unknown>[] = [f.verdicts === 'all' ? sql`true` : sql`l.final`];
   if (f.workflow !== undefined) parts.push(sql`l.workflow_name = ${f.workflow}`);
   if (f.states) parts.push(sql`l.state = ANY(${f.states}::text[])`);
   if (f.from) parts.push(sql`l.created_at >= ${f.from}`);

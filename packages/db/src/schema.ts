@@ -268,6 +268,12 @@ export interface LabelsTable {
   reviewer_id: string;
   /** Settled by adjudication: outranks single verdicts on the same decision (migration 0013). */
   adjudicated: ColumnType<boolean, boolean | undefined, boolean>;
+  /**
+   * The answer of its review point (migration 0022): a single verdict, the last of N agreeing
+   * verdicts, or the adjudication of disagreeing ones. The other verdicts of a multi-reviewer
+   * point are kept with `final` false: every verdict is a label, one per point is the answer.
+   */
+  final: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: TimestampDefault;
 }
 

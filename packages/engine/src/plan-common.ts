@@ -258,7 +258,11 @@ export function stateRun(
   };
 }
 
-/** A review task for a state visit, with its `review.requested` event. QA tasks do not hold the item. */
+/**
+ * The review tasks of a state visit, with their `review.requested` events: one, or one per slot
+ * (1..N) when the request needs N independent verdicts, all in the same queue at once. QA tasks do
+ * not hold the item and are always single.
+ */
 export function requestReview(
   p: Plan,
   env: PlanEnv,
@@ -266,32 +270,38 @@ export function requestReview(
   r: ReviewRequest,
   decisionId: string | null,
 ): void {
-  const task: ReviewTaskInsert = {
-    id: env.newId(),
-    item_id: at.itemId,
-    state: at.state,
-    visit: at.visit,
-    decision_id: decisionId,
-    kind: r.kind,
-    queue: r.queue,
-    labels: r.labels,
-    reasons: r.reasons,
-    instructions: r.instructions,
-    summary: r.summary ?? null,
-    due_at: r.dueInMinutes ? new Date(env.now.getTime() + r.dueInMinutes * 60_000) : null,
-    escalate_to: r.escalateTo ?? 'escalations',
-    priority: 0,
-  };
-  p.reviewTasks.push(task);
-  audit(p, SYSTEM, 'review.requested', {
-    state: at.state,
-    visit: at.visit,
-    taskId: task.id,
-    queue: r.queue,
-    reasons: r.reasons,
-    decisionId,
-    ...(r.kind === 'qa' ? { qa: true } : {}),
-  });
+  const required = r.kind === 'qa' ? 1 : Math.max(1, r.reviewers ?? 1);
+  for (let slot = 1; slot <= required; slot++) {
+    const task: ReviewTaskInsert = {
+      id: env.newId(),
+      item_id: at.itemId,
+      state: at.state,
+      visit: at.visit,
+      decision_id: decisionId,
+      kind: r.kind,
+      queue: r.queue,
+      labels: r.labels,
+      reasons: r.reasons,
+      instructions: r.instructions,
+      summary: r.summary ?? null,
+      due_at: r.dueInMinutes ? new Date(env.now.getTime() + r.dueInMinutes * 60_000) : null,
+      escalate_to: r.escalateTo ?? 'escalations',
+      priority: 0,
+      slot,
+      reviewers_required: required,
+    };
+    p.reviewTasks.push(task);
+    audit(p, SYSTEM, 'review.requested', {
+      state: at.state,
+      visit: at.visit,
+      taskId: task.id,
+      queue: r.queue,
+      reasons: r.reasons,
+      decisionId,
+      ...(r.kind === 'qa' ? { qa: true } : {}),
+      ...(required > 1 ? { slot, reviewersRequired: required } : {}),
+    });
+  }
 }
 
 /** Records a decision at a state run, with its `decision.made` event; returns its id. */

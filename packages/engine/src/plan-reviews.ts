@@ -5,7 +5,17 @@ import type { ReviewTask } from '@signoff/db';
 import type { Actor } from '@signoff/governance';
 import { SYSTEM } from '@signoff/governance';
 import { audit, currentPosition, emptyPlan, failItem, moveTo, stateOf } from './plan-common';
-import type { ItemSnapshot, LabelInsert, Outcome, Plan, PlanEnv, ReviewInsert, ReviewTaskUpdate } from './plan-types';
+import type {
+  ItemSnapshot,
+  LabelInsert,
+  Outcome,
+  Plan,
+  PlanEnv,
+  PointVerdict,
+  ReviewInsert,
+  ReviewTaskInsert,
+  ReviewTaskUpdate,
+} from './plan-types';
 
 type Verdict = Extract<Outcome, { kind: 'verdict' | 'qa-verdict' }>;
 
@@ -29,10 +39,17 @@ function completeTask(p: Plan, env: PlanEnv, task: ReviewTask): void {
 }
 
 /**
- * The rows every verdict on an AI decision writes: the review, the label with its provenance (a
- * correction when the person disagrees with the AI), and the task marked done.
+ * The rows every verdict writes: the review, the label with its provenance (a correction when the
+ * person disagrees with the AI; `final` when it is its review point's answer, `adjudicated` when a
+ * lead settled disagreeing verdicts with it), and the task marked done.
  */
-function recordVerdict(p: Plan, item: ItemSnapshot, env: PlanEnv, o: Verdict) {
+function recordVerdict(
+  p: Plan,
+  item: ItemSnapshot,
+  env: PlanEnv,
+  o: Verdict,
+  mark: { final: boolean; adjudicated: boolean } = { final: true, adjudicated: false },
+) {
   const { task, decision } = o;
   const review: ReviewInsert = {
     id: env.newId(),
@@ -62,7 +79,8 @@ function recordVerdict(p: Plan, item: ItemSnapshot, env: PlanEnv, o: Verdict) {
     is_correction: isCorrection,
     reason: o.reason,
     reviewer_id: o.userId,
-    adjudicated: false,
+    adjudicated: mark.adjudicated,
+    final: mark.final,
   };
   p.reviews.push(review);
   p.labels.push(label);
@@ -76,18 +94,26 @@ function recordVerdict(p: Plan, item: ItemSnapshot, env: PlanEnv, o: Verdict) {
     humanLabel: o.label,
     override: isCorrection,
     reason: o.reason,
+    // Multi-reviewer points say which of the N independent reviews this was.
+    ...(task.reviewers_required > 1 ? { slot: task.slot, reviewersRequired: task.reviewers_required } : {}),
   };
 }
 
 /**
- * A reviewer's verdict on a decision or a review step: the review, the label, the state's output,
- * and the item moves on. Refused with `CONFLICT` when the item is no longer waiting on this task.
+ * A reviewer's verdict on a decision or a review step (or a lead's on an adjudication task). With
+ * one reviewer: the review, the label, the state's output, and the item moves on. With N
+ * (four-eyes): each verdict is recorded as it comes, blind, and the item waits until all N are in;
+ * if they agree, it moves on with their label; if not, one adjudication task goes to a lead, whose
+ * answer is final and moves it on. `given` are the verdicts already given at the review point,
+ * read under the item's lock. Refused with `CONFLICT` when the item is no longer waiting on this
+ * task, and with `FORBIDDEN` when this person already gave a verdict at this review point.
  */
 export function planVerdict(
   item: ItemSnapshot,
   definition: WorkflowDefinition,
   env: PlanEnv,
   o: Extract<Outcome, { kind: 'verdict' }>,
+  given: readonly PointVerdict[] = [],
 ): Plan {
   const { task } = o;
   if (item.status !== 'waiting' || item.current_state !== task.state || (item.visits[task.state] ?? 0) !== task.visit)
@@ -95,18 +121,141 @@ export function planVerdict(
   const state = stateOf(definition, task.state);
   if (state.kind !== 'decide' && state.kind !== 'review')
     throw new AppError('INTERNAL', `"${task.state}" of item ${item.id} is not a review point`);
+  const others = given.filter((v) => v.taskId !== task.id);
+  // Separation of duties: N verdicts from N people, and the lead settling them is none of them.
+  if (others.some((v) => v.reviewerId === o.userId))
+    throw new AppError(
+      'FORBIDDEN',
+      task.kind === 'adjudication'
+        ? `You gave one of the verdicts on this item at "${task.state}", so you cannot settle their disagreement; another lead must adjudicate`
+        : `You already gave a verdict on this item at "${task.state}": its ${task.reviewers_required} reviews must come from different people. Release this task so someone else can take it`,
+    );
   const actor: Actor = { type: 'user', id: o.userId };
   const p = emptyPlan(item, 'committed');
-  const data = recordVerdict(p, item, env, o);
   const leaseExpired = task.lease_expires_at !== null && task.lease_expires_at < env.now;
+  const slots = others.filter((v) => v.kind !== 'adjudication');
+  if (task.kind === 'adjudication') {
+    const labels = [...new Set(slots.map((v) => v.label))];
+    if (o.verdict === 'confirm' && !labels.includes(o.label))
+      throw new AppError(
+        'BAD_INPUT',
+        `"${o.label}" is none of the verdicts given (${labels.join(', ')}); confirm one of them or answer with another label`,
+        { issues: [{ path: 'label', message: `Expected one of: ${labels.join(', ')}` }] },
+      );
+    const data = recordVerdict(p, item, env, o, { final: true, adjudicated: true });
+    audit(p, actor, 'review.submitted', { ...data, leaseExpired, adjudication: true });
+    audit(p, actor, 'review.adjudicated', {
+      state: task.state,
+      visit: task.visit,
+      taskId: task.id,
+      label: o.label,
+      verdicts: slots.map(verdictSummary),
+      reason: o.reason,
+    });
+    resume(p, item, definition, env, o, state, actor, { reviewers: slots.length, adjudicated: true });
+    return p;
+  }
+  const required = task.reviewers_required;
+  const verdicts = [
+    ...slots,
+    { taskId: task.id, kind: task.kind, slot: task.slot, reviewerId: o.userId, label: o.label },
+  ];
+  if (verdicts.length < required) {
+    // Blind: nothing moves and nobody is told what the others answered; the item waits for the rest.
+    const data = recordVerdict(p, item, env, o, { final: false, adjudicated: false });
+    audit(p, actor, 'review.submitted', { ...data, leaseExpired, awaitingVerdicts: required - verdicts.length });
+    return p;
+  }
+  const agreed = verdicts.every((v) => v.label === o.label);
+  const data = recordVerdict(p, item, env, o, { final: agreed, adjudicated: false });
+  audit(p, actor, 'review.submitted', { ...data, leaseExpired });
+  if (required === 1) {
+    resume(p, item, definition, env, o, state, actor);
+    return p;
+  }
+  if (agreed) {
+    audit(p, SYSTEM, 'review.agreed', {
+      state: task.state,
+      visit: task.visit,
+      label: o.label,
+      verdicts: verdicts.map(verdictSummary),
+    });
+    resume(p, item, definition, env, o, state, actor, { reviewers: required });
+    return p;
+  }
+  const adjudicationQueue =
+    (state.kind === 'decide' ? state.policy.adjudicationQueue : state.adjudicationQueue) ?? task.queue;
+  const counts = new Map<string, number>();
+  for (const v of verdicts) counts.set(v.label, (counts.get(v.label) ?? 0) + 1);
+  const split = [...counts].map(([label, n]) => `${n} said "${label}"`).join(', ');
+  const dueInMinutes = state.kind === 'decide' ? state.policy.dueInMinutes : state.dueInMinutes;
+  const adjudication: ReviewTaskInsert = {
+    id: env.newId(),
+    item_id: item.id,
+    state: task.state,
+    visit: task.visit,
+    decision_id: task.decision_id,
+    kind: 'adjudication',
+    queue: adjudicationQueue,
+    labels: task.labels,
+    reasons: [
+      {
+        code: 'reviewers_disagree',
+        message: `The ${required} independent reviewers disagree: ${split}. Your answer is final.`,
+      },
+    ],
+    instructions: `Settle the disagreement: read the ${required} verdicts and give the final label. ${task.instructions}`,
+    summary: task.summary ?? null,
+    due_at: dueInMinutes ? new Date(env.now.getTime() + dueInMinutes * 60_000) : null,
+    escalate_to: task.escalate_to,
+    // The item waits on this one answer: it goes before fresh work in the lead's queue.
+    priority: task.priority + ADJUDICATION_PRIORITY,
+    slot: 1,
+    reviewers_required: 1,
+  };
+  p.reviewTasks.push(adjudication);
+  audit(p, SYSTEM, 'review.disagreement', {
+    state: task.state,
+    visit: task.visit,
+    verdicts: verdicts.map(verdictSummary),
+    adjudicationTaskId: adjudication.id,
+    queue: adjudicationQueue,
+  });
+  return p;
+}
+
+/** How much an adjudication task outranks the review point's own tasks in its queue. */
+export const ADJUDICATION_PRIORITY = 5;
+
+function verdictSummary(v: { slot: number; reviewerId: string; label: string }) {
+  return { slot: v.slot, reviewerId: v.reviewerId, label: v.label };
+}
+
+/** The review point answered: the state's output, its run closed, and the item moves on. */
+function resume(
+  p: Plan,
+  item: ItemSnapshot,
+  definition: WorkflowDefinition,
+  env: PlanEnv,
+  o: Extract<Outcome, { kind: 'verdict' }>,
+  state: { kind: 'decide' | 'review'; next: string },
+  actor: Actor,
+  multi?: { reviewers: number; adjudicated?: boolean },
+): void {
+  const { task } = o;
+  const extra = multi ? { reviewers: multi.reviewers, ...(multi.adjudicated ? { adjudicated: true } : {}) } : {};
   const output =
     state.kind === 'decide'
-      ? { label: o.label, confidence: o.decision?.calibrated_confidence ?? 0, decidedBy: 'human', rationale: o.reason }
-      : { label: o.label, note: o.reason, reviewedBy: o.userId };
+      ? {
+          label: o.label,
+          confidence: o.decision?.calibrated_confidence ?? 0,
+          decidedBy: 'human',
+          rationale: o.reason,
+          ...extra,
+        }
+      : { label: o.label, note: o.reason, reviewedBy: o.userId, ...extra };
   p.stateRunCloses.push({ item_id: item.id, state: task.state, visit: task.visit, output, next_state: state.next });
-  audit(p, actor, 'review.submitted', { ...data, leaseExpired });
   moveTo(p, item, definition, env, task.state, output, state.next, { actor });
-  return p;
 }
 
 /** A QA review of a sampled, auto-accepted decision: a label and its audit event; the item stays. */
@@ -277,6 +426,8 @@ export function planItemStuck(item: ItemSnapshot, env: PlanEnv, o: Extract<Outco
     due_at: null,
     escalate_to: 'escalations',
     priority: 20,
+    slot: 1,
+    reviewers_required: 1,
   });
   audit(p, SYSTEM, 'item.stuck', { taskId, state, visit, minutes: o.minutes });
   return p;
@@ -322,6 +473,7 @@ export function planAdjudication(
     reason: o.reason,
     reviewer_id: o.userId,
     adjudicated: true,
+    final: true,
   };
   p.labels.push(label);
   audit(p, { type: 'user', id: o.userId }, 'label.adjudicated', {

@@ -90,12 +90,13 @@ export function insertDecisionsSql(values: readonly DecisionInsert[]): RawBuilde
 export function insertReviewTasksSql(values: readonly ReviewTaskInsert[]): RawBuilder<unknown> {
   return sql`
     INSERT INTO review_tasks (id, item_id, state, visit, decision_id, kind, queue, status, labels, reasons,
-                              instructions, summary, due_at, escalate_to, priority)
+                              instructions, summary, due_at, escalate_to, priority, slot, reviewers_required)
     SELECT v.id, v.item_id, v.state, v.visit, v.decision_id, v.kind, v.queue, 'pending', v.labels, v.reasons,
-           v.instructions, v.summary, v.due_at, v.escalate_to, v.priority
+           v.instructions, v.summary, v.due_at, v.escalate_to, v.priority, v.slot, v.reviewers_required
       FROM ${rows(values)} AS v(id uuid, item_id uuid, state text, visit integer, decision_id uuid, kind text,
                                 queue text, labels jsonb, reasons jsonb, instructions text, summary jsonb,
-                                due_at timestamptz, escalate_to text, priority integer)`;
+                                due_at timestamptz, escalate_to text, priority integer, slot integer,
+                                reviewers_required integer)`;
 }
 
 export function updateReviewTasksSql(values: readonly ReviewTaskUpdate[]): RawBuilder<unknown> {
@@ -121,15 +122,15 @@ export function insertLabelsSql(values: readonly LabelInsert[]): RawBuilder<unkn
   return sql`
     INSERT INTO labels (id, item_id, state, decision_id, review_id, workflow_name, workflow_version_id, agent, model,
                         model_version, prompt_version, input_text, ai_label, ai_confidence, human_label,
-                        is_correction, reason, reviewer_id, adjudicated)
+                        is_correction, reason, reviewer_id, adjudicated, final)
     SELECT v.id, v.item_id, v.state, v.decision_id, v.review_id, v.workflow_name, v.workflow_version_id, v.agent,
            v.model, v.model_version, v.prompt_version, v.input_text, v.ai_label, v.ai_confidence, v.human_label,
-           v.is_correction, v.reason, v.reviewer_id, v.adjudicated
+           v.is_correction, v.reason, v.reviewer_id, v.adjudicated, v.final
       FROM ${rows(values)} AS v(id uuid, item_id uuid, state text, decision_id uuid, review_id uuid,
                                 workflow_name text, workflow_version_id uuid, agent text, model text,
                                 model_version text, prompt_version text, input_text text, ai_label text,
                                 ai_confidence double precision, human_label text, is_correction boolean,
-                                reason text, reviewer_id uuid, adjudicated boolean)`;
+                                reason text, reviewer_id uuid, adjudicated boolean, final boolean)`;
 }
 
 export function insertBranchRunsSql(values: readonly BranchRunInsert[]): RawBuilder<unknown> {

@@ -61,6 +61,8 @@ export interface ReviewRequest {
   summary: unknown;
   dueInMinutes: number | undefined;
   escalateTo: string | undefined;
+  /** Independent verdicts by different people it needs: that many tasks (slots 1..N). Default 1. */
+  reviewers?: number | undefined;
 }
 
 /** What a state's own work produced (see `runState`). */
@@ -150,6 +152,20 @@ export type Outcome =
 
 export type OutcomeKind = Outcome['kind'];
 
+/**
+ * A verdict already given at a review point (item, state, visit), on one of its slots or its
+ * adjudication task: read under the item's lock, so the Nth verdict sees the others.
+ */
+export interface PointVerdict {
+  taskId: string;
+  kind: string;
+  slot: number;
+  reviewerId: string;
+  verdict: string;
+  label: string;
+  reason: string | null;
+}
+
 /** What a reviewer answered on a task, as checked by `submitVerdict`. */
 export interface VerdictFields {
   task: ReviewTask;
@@ -199,7 +215,7 @@ export interface ReviewTaskInsert {
   state: string;
   visit: number;
   decision_id: string | null;
-  kind: 'decision' | 'review' | 'qa' | 'stuck';
+  kind: 'decision' | 'review' | 'qa' | 'stuck' | 'adjudication';
   queue: string;
   labels: readonly string[];
   reasons: RouteReason[] | { code: string; message: string }[];
@@ -208,6 +224,9 @@ export interface ReviewTaskInsert {
   due_at: Date | null;
   escalate_to: string;
   priority: number;
+  /** Which of the review point's independent reviews this task is (1..reviewers_required). */
+  slot: number;
+  reviewers_required: number;
 }
 
 /** A task's mutable columns, all of them, as they are to be. */

@@ -1,26 +1,14 @@
 // The planner without a database: human work (verdicts, QA verdicts, operator actions, claims,
 // releases, escalations, stuck items). Expected rows written out by hand.
 import { describe, expect, it } from 'vitest';
-import type { DecisionRow, Outcome } from './plan-types';
+import type { Outcome } from './plan-types';
 import { planTransition } from './planner';
-import { ITEM, NOW, refunds, snapshot, task, testEnv, USER } from './planner.fixtures';
+import { aiDecision, ITEM, NOW, refunds, snapshot, task, testEnv, USER } from './planner.fixtures';
 
 const plan = (outcome: Outcome, item = snapshot()) =>
   planTransition({ item, definition: refunds, outcome, env: testEnv() });
 const reviewer = { type: 'user', id: USER };
 const waitingAtApprove = snapshot({ status: 'waiting', current_state: 'approve', visits: { approve: 1 } });
-
-const aiDecision = {
-  id: 'decision-1',
-  label: 'refund',
-  agent: 'refund-classifier',
-  model: 'naive-bayes',
-  model_version: 'v3',
-  prompt_version: 'p1',
-  input_text: '40',
-  confidence: 0.62,
-  calibrated_confidence: 0.55,
-} as DecisionRow;
 
 describe('verdicts', () => {
   it('a review step answered: review, label, task done, the state run closed, the item moves on as the reviewer', () => {
@@ -290,6 +278,8 @@ describe('tasks', () => {
         due_at: null,
         escalate_to: 'escalations',
         priority: 20,
+        slot: 1,
+        reviewers_required: 1,
       },
     ]);
     expect(p.events.map((e) => e.action)).toEqual(['item.stuck']);

@@ -3,7 +3,7 @@ import { defineWorkflow } from '@signoff/core';
 import type { ReviewTask } from '@signoff/db';
 import { GENESIS_HASH } from '@signoff/governance';
 import { z } from 'zod';
-import type { DecisionRecord, ItemSnapshot, PlanEnv } from './plan-types';
+import type { DecisionRecord, DecisionRow, ItemSnapshot, PlanEnv } from './plan-types';
 
 export const NOW = new Date('2026-12-01T12:00:00.000Z');
 export const ITEM = '00000000-0000-4000-8000-000000000001';
@@ -155,6 +155,21 @@ export function task(over: Partial<ReviewTask> = {}): ReviewTask {
     created_at: NOW,
     claimed_at: NOW,
     completed_at: null,
+    slot: 1,
+    reviewers_required: 1,
     ...over,
   } as ReviewTask;
 }
+
+/** A decision row as verdicts see it: the AI answered "refund". */
+export const aiDecision = {
+  id: 'decision-1',
+  label: 'refund',
+  agent: 'refund-classifier',
+  model: 'naive-bayes',
+  model_version: 'v3',
+  prompt_version: 'p1',
+  input_text: '40',
+  confidence: 0.62,
+  calibrated_confidence: 0.55,
+} as DecisionRow;

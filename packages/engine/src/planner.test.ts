@@ -211,6 +211,8 @@ describe('state results', () => {
         due_at: new Date('2026-12-01T12:30:00.000Z'),
         escalate_to: 'escalations',
         priority: 0,
+        slot: 1,
+        reviewers_required: 1,
       },
     ]);
     expect(actions(p)).toEqual(['decision.made', 'review.requested']);

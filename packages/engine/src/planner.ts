@@ -16,7 +16,16 @@ import {
   planVerdict,
 } from './plan-reviews';
 import { planJobFailed, planStateError, planStateResult } from './plan-state';
-import type { BranchRow, EventRow, ItemSnapshot, OpenWaitRow, Outcome, Plan, PlanEnv } from './plan-types';
+import type {
+  BranchRow,
+  EventRow,
+  ItemSnapshot,
+  OpenWaitRow,
+  Outcome,
+  Plan,
+  PlanEnv,
+  PointVerdict,
+} from './plan-types';
 import { planDeadlinePassed, planEventReceived, planTimerFired } from './plan-waits';
 
 /** Rows besides the item that some outcomes are planned against, read (and locked) by the runner. */
@@ -27,6 +36,8 @@ export interface TransitionAux {
   openWait?: OpenWaitRow;
   /** An event that arrived before its wait started. */
   earlyEvent?: EventRow;
+  /** The verdicts already given at the review point of a verdict (its other slots, its adjudication). */
+  pointVerdicts?: PointVerdict[];
 }
 
 export interface PlanInput {
@@ -68,7 +79,7 @@ export function planTransition({ item, definition, outcome: o, env, aux = {} }: 
     case 'event':
       return planEventReceived(item, definition, env, o);
     case 'verdict':
-      return planVerdict(item, definition, env, o);
+      return planVerdict(item, definition, env, o, aux.pointVerdicts ?? []);
     case 'qa-verdict':
       return planQaVerdict(item, env, o);
     case 'operator':

@@ -1,4 +1,4 @@
-import { AppError, type VerdictInput } from '@signoff/core';
+import { AppError, type Role, roleHas, type VerdictInput } from '@signoff/core';
 import type { DB, ReviewTask } from '@signoff/db';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Outcome } from './plan-types';
@@ -71,23 +71,40 @@ async function transition(trx: Transaction<DB>, deps: TransitionDeps, itemId: st
   return r;
 }
 
+/** What a verdict did: its review and label, and for a multi-reviewer point, what it is waiting for. */
+export interface VerdictResult {
+  reviewId: string;
+  labelId: string | null;
+  label: string;
+  itemId: string;
+  qa: boolean;
+  /** Verdicts of other reviewers still needed before the item moves (multi-reviewer points). */
+  awaitingVerdicts?: number;
+  /** The verdicts disagreed: an adjudication task went to a lead. */
+  adjudication?: boolean;
+}
+
 /**
  * Records a reviewer's verdict and resumes the workflow, all in the caller's transaction: the review,
  * the label (with provenance), the audit event, the state's output and the next job. A task can be
  * answered once; a second submit is refused with `CONFLICT`. An expired lease still lets its holder
  * answer while nobody else has taken the task over (the row lock is held, so nobody can now); the
- * audit event records that it had expired.
+ * audit event records that it had expired. At a multi-reviewer point the item waits for all N
+ * verdicts (`awaitingVerdicts`), a second verdict by the same person is refused with `FORBIDDEN`,
+ * and disagreeing verdicts create an adjudication task (`adjudication`), which only a lead (or an
+ * admin) who gave none of the verdicts may answer.
  */
 export async function submitVerdict(
   trx: Transaction<DB>,
   deps: TransitionDeps,
   userId: string,
   v: VerdictInput,
-): Promise<{ reviewId: string; labelId: string | null; label: string; itemId: string; qa: boolean }> {
+): Promise<VerdictResult> {
   const task = await lockTask(trx, v.taskId);
   if (task.status === 'done') throw new AppError('CONFLICT', 'This task has already been reviewed; a verdict is final');
   if (task.status !== 'claimed') throw new AppError('CONFLICT', 'Claim this task before you submit a verdict');
   if (task.assignee_id !== userId) throw new AppError('FORBIDDEN', 'This task is claimed by another reviewer');
+  if (task.kind === 'adjudication') await requireLead(trx, userId);
   const decision = task.decision_id
     ? await trx.selectFrom('decisions').selectAll().where('id', '=', task.decision_id).executeTakeFirstOrThrow()
     : undefined;
@@ -108,17 +125,39 @@ export async function submitVerdict(
           verdict: v.verdict,
           label,
         });
+  const submitted = r.plan.events.find((e) => e.action === 'review.submitted')?.data;
+  const awaiting = submitted?.awaitingVerdicts;
   return {
     reviewId: (r.plan.reviews[0] as { id: string }).id,
     labelId: r.plan.labels[0]?.id ?? null,
     label,
     itemId: task.item_id,
     qa: task.kind === 'qa',
+    ...(typeof awaiting === 'number' ? { awaitingVerdicts: awaiting } : {}),
+    ...(r.plan.reviewTasks.some((t) => t.kind === 'adjudication') ? { adjudication: true } : {}),
   };
 }
 
-/** The label a verdict gives, checked against the task: confirm needs an AI answer, correct a different label. */
+/** Adjudication is a lead's work: refused with `FORBIDDEN` for anyone without `task:lead`. */
+async function requireLead(trx: Transaction<DB>, userId: string): Promise<void> {
+  const user = await trx.selectFrom('users').select('role').where('id', '=', userId).executeTakeFirst();
+  if (!user || !roleHas(user.role as Role, 'task:lead'))
+    throw new AppError('FORBIDDEN', 'Only a lead settles a disagreement between reviewers (an adjudication task)');
+}
+
+/**
+ * The label a verdict gives, checked against the task: confirm needs an AI answer, correct a
+ * different label. An adjudication always names its label (confirming one of the verdicts, which
+ * the planner checks against them, or answering another).
+ */
 function verdictLabel(task: ReviewTask, decision: { label: string | null } | undefined, v: VerdictInput): string {
+  if (task.kind === 'adjudication') {
+    if (!v.label)
+      throw new AppError('BAD_INPUT', 'Choose the final label: confirm one of the verdicts or answer with another', {
+        issues: [{ path: 'label', message: 'Choose a label' }],
+      });
+    return checkedLabel(task, v.label);
+  }
   if (v.verdict === 'confirm') {
     if (!decision?.label)
       throw new AppError('BAD_INPUT', 'There is no AI answer to confirm on this task; choose a label', {
@@ -126,11 +165,7 @@ function verdictLabel(task: ReviewTask, decision: { label: string | null } | und
       });
     return decision.label;
   }
-  const label = v.label as string;
-  if (!task.labels.includes(label))
-    throw new AppError('BAD_INPUT', `"${label}" is not one of this task's labels (${task.labels.join(', ')})`, {
-      issues: [{ path: 'label', message: `Expected one of: ${task.labels.join(', ')}` }],
-    });
+  const label = checkedLabel(task, v.label as string);
   if (v.verdict === 'correct' && decision?.label && decision.label === label)
     throw new AppError(
       'BAD_INPUT',
@@ -139,6 +174,14 @@ function verdictLabel(task: ReviewTask, decision: { label: string | null } | und
         issues: [{ path: 'label', message: `The AI already answered "${label}"` }],
       },
     );
+  return label;
+}
+
+function checkedLabel(task: ReviewTask, label: string): string {
+  if (!task.labels.includes(label))
+    throw new AppError('BAD_INPUT', `"${label}" is not one of this task's labels (${task.labels.join(', ')})`, {
+      issues: [{ path: 'label', message: `Expected one of: ${task.labels.join(', ')}` }],
+    });
   return label;
 }
 

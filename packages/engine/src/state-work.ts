@@ -15,6 +15,7 @@ import {
   type ReviewState,
   type RouteReason,
   rankingScore,
+  reviewersRequired,
   routeDecision,
   type StateDefinition,
   type WaitState,
@@ -151,6 +152,7 @@ function reviewRequest(state: ReviewState<WorkflowContext>, ctx: WorkflowContext
     summary: state.show ? state.show(ctx) : null,
     dueInMinutes: state.dueInMinutes,
     escalateTo: state.escalateTo,
+    reviewers: state.reviewers ?? 1,
   };
 }
 
@@ -195,6 +197,7 @@ async function decide(
   const text = state.text(ctx);
   const inputHash = createHash('sha256').update(text).digest('hex');
   const base = { agent: state.agent.name, provider: deps.provider.name, inputText: text, inputHash };
+  // Four-eyes: the most independent verdicts the policy or a triggered risk rule asks for.
   const review = (reasons: RouteReason[], queue: string): ReviewRequest => ({
     kind: 'decision',
     queue,
@@ -204,6 +207,7 @@ async function decide(
     summary: null,
     dueInMinutes: state.policy.dueInMinutes,
     escalateTo: state.policy.escalateTo,
+    reviewers: reviewersRequired(state.policy, reasons),
   });
   let result: Awaited<ReturnType<DecisionProvider['decide']>>;
   try {
@@ -326,6 +330,7 @@ async function decide(
       ...review(reasons, state.policy.sampleQueue ?? state.policy.queue),
       kind: 'qa' as const,
       dueInMinutes: undefined,
+      reviewers: 1,
     };
     return { kind: 'advance', output, next: state.next, decision: { ...decision, route: 'sampled', reasons }, qa };
   }

@@ -8,7 +8,16 @@ import type { PgBoss } from 'pg-boss';
 import { v7 as uuidv7 } from 'uuid';
 import type { FaultHook } from './faults';
 import { emptyPlan, isAtStep } from './plan-common';
-import type { BranchRow, EventRow, ItemSnapshot, OpenWaitRow, Outcome, Plan, TransitionResult } from './plan-types';
+import type {
+  BranchRow,
+  EventRow,
+  ItemSnapshot,
+  OpenWaitRow,
+  Outcome,
+  Plan,
+  PointVerdict,
+  TransitionResult,
+} from './plan-types';
 import { TransitionConflict, writePlans } from './plan-writer';
 import { planTransition, type TransitionAux } from './planner';
 import type { WorkflowRegistry } from './registry';
@@ -293,8 +302,10 @@ async function readAux(
   const branchKeys: { item_id: string; state: string; visit: number }[] = [];
   const waitKeys: { item_id: string; state: string; visit: number }[] = [];
   const eventKeys: { name: string; key: string }[] = [];
+  const pointKeys: { item_id: string; state: string; visit: number }[] = [];
   for (const r of requests) {
     const o = r.outcome;
+    if (o.kind === 'verdict') pointKeys.push({ item_id: r.itemId, state: o.task.state, visit: o.task.visit });
     if (o.kind === 'branch-result' || o.kind === 'branch-error')
       branchKeys.push({ item_id: r.itemId, state: o.job.state, visit: o.job.visit });
     else if (o.kind === 'state-result' && o.result.kind === 'fan-out')
@@ -343,9 +354,27 @@ async function readAux(
       early.set(key, [...(early.get(key) ?? []), row]);
     }
   }
+  // Read after the item's lock: every verdict at a review point takes it, so the Nth sees the others.
+  const points = new Map<string, PointVerdict[]>();
+  if (pointKeys.length > 0) {
+    const rows = await sql<PointVerdict & { item_id: string; state: string; visit: number }>`
+      SELECT t.item_id, t.state, t.visit, t.id AS "taskId", t.kind, t.slot, r.reviewer_id AS "reviewerId",
+             r.verdict, r.label, r.reason
+        FROM review_tasks t
+        JOIN jsonb_to_recordset(${JSON.stringify(pointKeys)}::jsonb) AS k(item_id uuid, state text, visit integer)
+          ON t.item_id = k.item_id AND t.state = k.state AND t.visit = k.visit
+        JOIN reviews r ON r.task_id = t.id
+       WHERE t.kind <> 'stuck' AND t.kind <> 'qa'
+       ORDER BY t.item_id, t.slot, r.created_at`.execute(trx);
+    for (const { item_id, state, visit, ...v } of rows.rows) {
+      const key = waitKey(item_id, state, visit);
+      points.set(key, [...(points.get(key) ?? []), v]);
+    }
+  }
   requests.forEach((r, k) => {
     const o = r.outcome;
     const a = aux[k] as TransitionAux;
+    if (o.kind === 'verdict') a.pointVerdicts = points.get(waitKey(r.itemId, o.task.state, o.task.visit)) ?? [];
     if (o.kind === 'branch-result' || o.kind === 'branch-error' || o.kind === 'state-result')
       a.branches = branches.get(waitKey(r.itemId, o.job.state, o.job.visit)) ?? [];
     if (o.kind === 'deadline-passed') a.openWait = waits.get(waitKey(r.itemId, o.job.state, o.job.visit));

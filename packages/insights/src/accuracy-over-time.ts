@@ -2,7 +2,7 @@ import type { DB } from '@signoff/db';
 import { clopperPearsonLower, clopperPearsonUpper, errorBound, type Stratum } from '@signoff/trust';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { type AccuracyOverTimeInput, accuracyOverTimeInput } from './inputs';
-import { DECISIVE_LABEL_ORDER, labelConditions } from './label-filter';
+import { DECISIVE_LABEL, DECISIVE_LABEL_ORDER, labelConditions } from './label-filter';
 import { allOf, equalsIfGiven, parseDashboardInput, resolveWindow, within, withRoomToSort } from './sql-parts';
 
 /**
@@ -85,7 +85,7 @@ export async function accuracyOverTime(
     WITH decisive AS (
       SELECT DISTINCT ON (l.decision_id) l.decision_id, l.human_label
         FROM labels l
-       WHERE ${labelConditions(f, { from: new Date(w.from.getTime() - LABEL_CLOCK_SLACK_MS), to: FOREVER })}
+       WHERE ${labelConditions(f, { from: new Date(w.from.getTime() - LABEL_CLOCK_SLACK_MS), to: FOREVER })} AND ${DECISIVE_LABEL}
        ORDER BY ${DECISIVE_LABEL_ORDER}
     ), population AS (
       SELECT ${keys}, count(*)::int AS population

@@ -2,7 +2,7 @@ import { type CalibrationPoint, expectedCalibrationError, reliabilityBins } from
 import type { DB } from '@signoff/db';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { type CalibrationInput, calibrationInput } from './inputs';
-import { DECISIVE_LABEL_ORDER, labelConditions } from './label-filter';
+import { DECISIVE_LABEL, DECISIVE_LABEL_ORDER, labelConditions } from './label-filter';
 import { parseDashboardInput, resolveWindow, withRoomToSort } from './sql-parts';
 
 export interface CalibrationReport {
@@ -39,7 +39,7 @@ export async function calibrationReport(
     WITH decisive AS (
       SELECT DISTINCT ON (l.decision_id) l.decision_id, l.human_label
         FROM labels l
-       WHERE ${labelConditions(f, w)}
+       WHERE ${labelConditions(f, w)} AND ${DECISIVE_LABEL}
        ORDER BY ${DECISIVE_LABEL_ORDER}
     ), points AS (
       -- One index probe per label (LIMIT 1 keeps the planner from hashing every decision there is).

@@ -1,7 +1,7 @@
 import type { DB } from '@signoff/db';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { type DashboardFilterInput, dashboardFilter } from './inputs';
-import { DECISIVE_LABEL_ORDER, labelConditions } from './label-filter';
+import { DECISIVE_LABEL, DECISIVE_LABEL_ORDER, labelConditions } from './label-filter';
 import { parseDashboardInput, resolveWindow } from './sql-parts';
 
 export interface ConfusionMatrix {
@@ -32,7 +32,7 @@ export async function confusionMatrix(
     WITH decisive AS (
       SELECT DISTINCT ON (l.decision_id) l.ai_label, l.human_label
         FROM labels l
-       WHERE l.ai_label IS NOT NULL AND ${labelConditions(f, w)}
+       WHERE l.ai_label IS NOT NULL AND ${labelConditions(f, w)} AND ${DECISIVE_LABEL}
        ORDER BY ${DECISIVE_LABEL_ORDER}
     )
     SELECT ai_label AS ai, human_label AS human, count(*)::int AS count

@@ -11,3 +11,4 @@ export * from './review-volume';
 export * from './state-times';
 export * from './throughput';
 export * from './usage';
+export * from './verdict-pairs';

@@ -21,5 +21,12 @@ export function labelConditions(
   ]);
 }
 
+/**
+ * The labels that answer their review point (`labels.final`, migration 0022): the other verdicts of
+ * a multi-reviewer point are kept for agreement and per-reviewer counts, but a decision is counted
+ * once, by its answer; one whose reviewers disagree counts only once a lead adjudicated it.
+ */
+export const DECISIVE_LABEL = sql`l.final`;
+
 /** One label per decision, the one that counts: an adjudicated label first, else the latest. */
 export const DECISIVE_LABEL_ORDER = sql`l.decision_id, l.adjudicated DESC, l.created_at DESC, l.id DESC`;

@@ -62,7 +62,7 @@ export async function accuracyReport(db: Kysely<DB>, filter: AccuracyFilter = {}
       FROM decisions d
       JOIN items i ON i.id = d.item_id
       LEFT JOIN LATERAL (
-        SELECT l.human_label, l.adjudicated FROM labels l WHERE l.decision_id = d.id
+        SELECT l.human_label, l.adjudicated FROM labels l WHERE l.decision_id = d.id AND l.final
          ORDER BY l.adjudicated DESC, l.created_at DESC, l.id DESC LIMIT 1
       ) lab ON true
      WHERE d.audit_probability IS NOT NULL AND d.label IS NOT NULL

@@ -68,7 +68,7 @@ export async function certifyPromotedModel(
         FROM decisions d
         JOIN items i ON i.id = d.item_id
         LEFT JOIN LATERAL (
-          SELECT l.id, l.human_label FROM labels l WHERE l.decision_id = d.id
+          SELECT l.id, l.human_label FROM labels l WHERE l.decision_id = d.id AND l.final
            ORDER BY l.adjudicated DESC, l.created_at DESC, l.id DESC LIMIT 1
         ) lab ON true
        WHERE i.workflow_name = ${policy.workflow} AND d.state = ${policy.state} AND d.agent = ${input.agent}

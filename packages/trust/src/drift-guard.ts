@@ -35,7 +35,7 @@ async function guardSamples(db: Kysely<DB>, policy: PolicyVersion): Promise<bool
     SELECT d.id, d.audit_probability AS probability, lab.human_label <> d.label AS wrong
       FROM decisions d
       JOIN LATERAL (
-        SELECT l.human_label, l.created_at, l.id FROM labels l WHERE l.decision_id = d.id
+        SELECT l.human_label, l.created_at, l.id FROM labels l WHERE l.decision_id = d.id AND l.final
          ORDER BY l.adjudicated DESC, l.created_at DESC, l.id DESC LIMIT 1
       ) lab ON true
      WHERE d.policy_version_id = ${policy.id} AND d.certificate_id = ${policy.certificateId}

@@ -75,7 +75,7 @@ export async function loadScoredDecisions(
       FROM decisions d
       JOIN items i ON i.id = d.item_id
       LEFT JOIN LATERAL (
-        SELECT l.human_label FROM labels l WHERE l.decision_id = d.id
+        SELECT l.human_label FROM labels l WHERE l.decision_id = d.id AND l.final
          ORDER BY l.adjudicated DESC, l.created_at DESC, l.id DESC LIMIT 1
       ) lab ON true
      WHERE i.workflow_name = ${key.workflow} AND d.state = ${key.state} AND d.agent = ${key.agent}

@@ -58,6 +58,10 @@ export function registerDatasetCommands(program: Command): Command {
       collect,
     )
     .option('--reviewer <email-or-id>', 'only labels given by this reviewer (repeatable)', collect)
+    .option(
+      '--all-verdicts',
+      'every verdict of a multi-reviewer review point, not only its answer (rows say which is final)',
+    )
     .option('--split-fractions <t,v,t>', 'shares of items in train, validation and test', fractionsOption)
     .option('--seed <text>', "the split's seed (default: the snapshot's id)")
     .option('--json', 'print the snapshot with its manifest as JSON')
@@ -71,6 +75,7 @@ export function registerDatasetCommands(program: Command): Command {
         modelVersion?: string[];
         source?: string[];
         reviewer?: string[];
+        allVerdicts?: boolean;
         splitFractions?: { train: number; validation: number; test: number };
         seed?: string;
         json?: boolean;
@@ -84,6 +89,7 @@ export function registerDatasetCommands(program: Command): Command {
             ...(opts.modelVersion ? { modelVersions: opts.modelVersion } : {}),
             ...(opts.source ? { sources: opts.source } : {}),
             ...(opts.reviewer ? { reviewers: opts.reviewer } : {}),
+            ...(opts.allVerdicts ? { verdicts: 'all' } : {}),
           };
           const input = {
             name: opts.name,

@@ -1,7 +1,8 @@
 // Six weeks of past support-triage work for the demo, so the dashboards, datasets and accuracy
 // screens have something to say on a fresh `npm start`: three model versions one after another, a
 // share of decisions auto-accepted and a 10% audit sample of them labelled, routed reviews labelled
-// by the two demo reviewers, some decisions reviewed twice (for agreement), and the classify state
+// by the two demo reviewers, some decisions reviewed by both (four-eyes, a lead settling their
+// disagreements; the pairs give the reviewers' agreement), and the classify state
 // drifting in the last week (a new kind of ticket the latest version gets wrong).
 //
 // These are imported rows, not replayed work: each history item's audit trail says so (one
@@ -28,6 +29,11 @@ export interface HistoryOptions {
   perDay?: number;
   /** The demo reviewers who label (at least two, for the double reviews). */
   reviewerIds: readonly string[];
+  /**
+   * The demo lead, who settles the double reviews whose verdicts disagree (adjudication). Without
+   * one the history has no double reviews: a four-eyes point never ends on a disagreement.
+   */
+  leadId?: string;
   /** Clock; tests pass their own. */
   now?: Date;
   seed?: number;
@@ -190,7 +196,15 @@ export async function seedSupportHistory(db: Kysely<DB>, options: HistoryOptions
       threshold: 0.75,
       created_at: decidedAt,
     });
-    const label = (reviewer: string, kind: 'decision' | 'qa', humanLabel: string, when: Date) => {
+    // A review point's task and verdict: `slot` of `required` (four-eyes: 2), `final` when its label
+    // is the point's answer (see migration 0022), `adjudicated` for a lead's settling of a disagreement.
+    const label = (
+      reviewer: string,
+      kind: 'decision' | 'qa' | 'adjudication',
+      humanLabel: string,
+      when: Date,
+      point: { slot: number; required: number; final: boolean } = { slot: 1, required: 1, final: true },
+    ) => {
       const taskId = randomUUID();
       const reviewId = randomUUID();
       rows.tasks.push({
@@ -206,12 +220,14 @@ export async function seedSupportHistory(db: Kysely<DB>, options: HistoryOptions
         reasons: JSON.stringify([]),
         instructions: classify.agent.instructions,
         kind,
+        slot: point.slot,
+        reviewers_required: point.required,
         due_at: new Date(decidedAt.getTime() + 240 * 60_000),
         created_at: decidedAt,
         claimed_at: new Date(when.getTime() - 60_000),
         completed_at: when,
       } as Insertable<DB['review_tasks']>);
-      const verdict = humanLabel === aiLabel ? 'confirm' : 'correct';
+      const verdict = kind === 'adjudication' ? 'answer' : humanLabel === aiLabel ? 'confirm' : 'correct';
       rows.reviews.push({
         id: reviewId,
         task_id: taskId,
@@ -239,15 +255,37 @@ export async function seedSupportHistory(db: Kysely<DB>, options: HistoryOptions
         is_correction: humanLabel !== aiLabel,
         reason: null,
         reviewer_id: reviewer,
+        adjudicated: kind === 'adjudication',
+        final: point.final,
         created_at: when,
       });
     };
     // People are right 97% of the time; the second of a double review agrees with the truth as often.
     const person = () => (rnd() < 0.97 ? ticket.label : (other(ticket.label) as string));
     const reviewer = rnd() < 0.5 ? first : second;
-    if (routed || sampled) label(reviewer, routed ? 'decision' : 'qa', person(), reviewedAt);
-    if (routed && rnd() < 0.08)
-      label(reviewer === first ? second : first, 'qa', person(), new Date(reviewedAt.getTime() + 3_600_000));
+    const firstVerdict = routed || sampled ? person() : undefined;
+    // Some routed decisions needed four eyes: two blind verdicts by different people, and a lead's
+    // adjudication (the truth, here) when they disagree.
+    const secondVerdict = routed && rnd() < 0.08 ? person() : undefined;
+    const fourEyes = secondVerdict !== undefined && options.leadId !== undefined;
+    if (firstVerdict !== undefined)
+      label(
+        reviewer,
+        routed ? 'decision' : 'qa',
+        firstVerdict,
+        reviewedAt,
+        fourEyes ? { slot: 1, required: 2, final: false } : undefined,
+      );
+    if (fourEyes && secondVerdict !== undefined) {
+      const agreed = secondVerdict === firstVerdict;
+      const at = (hours: number) => new Date(reviewedAt.getTime() + hours * 3_600_000);
+      label(reviewer === first ? second : first, 'decision', secondVerdict, at(1), {
+        slot: 2,
+        required: 2,
+        final: agreed,
+      });
+      if (!agreed) label(options.leadId as string, 'adjudication', ticket.label, at(2));
+    }
   });
 
   await db.transaction().execute(async (trx) => {

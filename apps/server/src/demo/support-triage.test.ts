@@ -1,6 +1,14 @@
-import { type ChoiceState, type DecisionOutput, validateWorkflow, type WorkflowSpec } from '@signoff/core';
+import {
+  type ChoiceState,
+  type DecisionOutput,
+  reviewersRequired,
+  routeDecision,
+  validateWorkflow,
+  type WorkflowSpec,
+} from '@signoff/core';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import { DEMO_USERS } from '../seed';
 import { crmRecordFor } from './support-crm';
 import { handoffFor } from './support-handoff';
 import { generateLabelledSupportItems, generateSupportItems } from './support-items';
@@ -73,6 +81,21 @@ describe('supportTriage workflow', () => {
     expect(r.when(ctxFor({ input: { refundAmount: 200 } }), answer)).toBe(false);
     expect(r.when(ctxFor({ input: { refundAmount: 49 } }), answer)).toBe(false);
     expect(r.when(ctxFor({}), answer)).toBe(false);
+  });
+
+  it('asks two reviewers for refunds above 1,000 USD (four-eyes), and one below', () => {
+    const r = rule('refund-four-eyes');
+    expect(r).toMatchObject({ queue: 'refunds', reviewers: 2 });
+    const answer = { label: 'billing', confidence: 0.99 };
+    expect(r.when(ctxFor({ input: { refundAmount: 1000.01 } }), answer)).toBe(true);
+    expect(r.when(ctxFor({ input: { refundAmount: 1000 } }), answer)).toBe(false);
+    const policy = decideState().policy;
+    const needed = (refundAmount: number) =>
+      reviewersRequired(policy, routeDecision(policy, ctxFor({ input: { refundAmount } }), answer).reasons);
+    expect(needed(2400)).toBe(2);
+    expect(needed(450)).toBe(1);
+    // Both demo reviewers work the refunds queue, so a four-eyes refund can be done in the demo.
+    expect(DEMO_USERS.filter((u) => u.role === 'reviewer' && u.queues?.includes('refunds'))).toHaveLength(2);
   });
 
   it('sends complaints from enterprise customers to the priority queue', () => {

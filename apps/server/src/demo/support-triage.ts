@@ -16,6 +16,8 @@ export type SupportChannel = (typeof SUPPORT_CHANNELS)[number];
 
 /** Refunds above this many USD are never settled on the AI's word alone. */
 export const REFUND_REVIEW_LIMIT_USD = 200;
+/** Refunds above this need two independent reviewers (four-eyes), and a lead when they disagree. */
+export const REFUND_FOUR_EYES_USD = 1000;
 
 /** The verdicts a support lead can give on an escalated ticket. */
 export const ESCALATION_LABELS = ['resolved', 'needs_manager', 'refund_approved'] as const;
@@ -121,6 +123,13 @@ export const supportTriage = defineWorkflow({
             when: (ctx) => (ctx.input.refundAmount ?? 0) > REFUND_REVIEW_LIMIT_USD,
             reason: `Refund of more than ${REFUND_REVIEW_LIMIT_USD} USD requested: a person must confirm the classification before any refund is handled`,
             queue: 'refunds',
+          },
+          {
+            name: 'refund-four-eyes',
+            when: (ctx) => (ctx.input.refundAmount ?? 0) > REFUND_FOUR_EYES_USD,
+            reason: `Refund of more than ${REFUND_FOUR_EYES_USD} USD requested: two reviewers confirm the classification independently (four-eyes), and a lead settles it if they disagree`,
+            queue: 'refunds',
+            reviewers: 2,
           },
           {
             name: 'enterprise-complaint',
