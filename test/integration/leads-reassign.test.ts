@@ -140,29 +140,29 @@ describe('reassigning a task', () => {
 });
 
 describe('independent reviews and adjudication', () => {
-  /** A second slot (and an adjudication) beside `first`, as a review point needing two people has. */
-  async function siblings(first: ReviewTask, kind: 'decision' | 'adjudication', slot: number): Promise<ReviewTask> {
-    const { rows } = await sql<ReviewTask>`
-      INSERT INTO review_tasks (item_id, state, visit, decision_id, queue, status, labels, reasons, instructions, kind, slot, reviewers_required)
-      SELECT item_id, state, visit, decision_id, queue, 'pending', labels, reasons, instructions, ${kind}, ${slot}, 2
-        FROM review_tasks WHERE id = ${first.id}
-      RETURNING *`.execute(w.t.db);
-    await sql`UPDATE review_tasks SET reviewers_required = 2 WHERE id = ${first.id}`.execute(w.t.db);
-    return rows[0] as ReviewTask;
+  /** The two slots of a new four-eyes item. */
+  async function pair(n: number): Promise<[ReviewTask, ReviewTask]> {
+    const tasks = await w.newTasks('pair-flow', n);
+    expect(tasks.map((x) => [x.queue, x.slot, x.reviewers_required])).toEqual([
+      ['refunds', 1, 2],
+      ['refunds', 2, 2],
+    ]);
+    return tasks as [ReviewTask, ReviewTask];
   }
 
   it('someone who holds or answered one of an item’s reviews is not handed another; others are', async () => {
-    const slot1 = await w.newTask('refund-flow', 6);
-    const slot2 = await siblings(slot1, 'decision', 2);
+    const [slot1, slot2] = await pair(1);
     const lena = as('lena');
     await lena.leads.reassign({ taskId: slot1.id, userId: w.people.ada.id });
-    const why = 'Ada Reviewer already reviewed this item at "classify"; its reviews need different people';
+    const why = 'Ada Reviewer already reviewed this item at "approve"; its reviews need different people';
     expect(await refusal(lena.leads.reassign({ taskId: slot2.id, userId: w.people.ada.id }))).toEqual({
       code: 'BAD_REQUEST',
       message: why,
     });
     // Answered, not only held: still refused.
-    await as('ada').tasks.submit({ taskId: slot1.id, verdict: 'confirm' });
+    expect(await as('ada').tasks.submit({ taskId: slot1.id, verdict: 'answer', label: 'ok' })).toMatchObject({
+      awaitingVerdicts: 1,
+    });
     expect(await refusal(lena.leads.reassign({ taskId: slot2.id, userId: w.people.ada.id }))).toEqual({
       code: 'BAD_REQUEST',
       message: why,
@@ -182,22 +182,30 @@ describe('independent reviews and adjudication', () => {
   });
 
   it('an adjudication goes to a lead, never to a reviewer, nor to a lead who gave one of the verdicts', async () => {
-    const slot1 = await w.newTask('refund-flow', 7);
-    const slot2 = await siblings(slot1, 'decision', 2);
+    const [slot1, slot2] = await pair(2);
     const lena = as('lena');
     await lena.leads.reassign({ taskId: slot1.id, userId: w.people.ada.id });
     await lena.leads.reassign({ taskId: slot2.id, userId: w.people.lou.id });
-    await as('ada').tasks.submit({ taskId: slot1.id, verdict: 'confirm' });
-    const adjudication = await siblings(slot1, 'adjudication', 1);
-    expect(await refusal(lena.leads.reassign({ taskId: adjudication.id, userId: w.people.sam.id }))).toEqual({
+    await as('ada').tasks.submit({ taskId: slot1.id, verdict: 'answer', label: 'ok' });
+    expect(await as('lou').tasks.submit({ taskId: slot2.id, verdict: 'answer', label: 'no' })).toMatchObject({
+      adjudication: true,
+    });
+    const [adjudication] = await lena.leads.tasks({ queue: 'refunds', kind: 'adjudication' });
+    expect(adjudication).toMatchObject({ itemId: slot1.item_id, status: 'pending', assigneeName: null });
+    const id = adjudication?.id as string;
+    expect((await lena.leads.queues()).find((q) => q.queue === 'refunds')?.adjudications).toBe(1);
+    expect(await refusal(lena.leads.reassign({ taskId: id, userId: w.people.sam.id }))).toEqual({
       code: 'BAD_REQUEST',
       message: 'Only a lead settles a disagreement; Sam Reviewer is a reviewer',
     });
-    expect(await refusal(lena.leads.reassign({ taskId: adjudication.id, userId: w.people.lou.id }))).toEqual({
+    expect(await refusal(lena.leads.reassign({ taskId: id, userId: w.people.lou.id }))).toEqual({
       code: 'BAD_REQUEST',
       message: 'Lou Lead gave one of the verdicts in dispute; someone else settles them',
     });
-    await lena.leads.reassign({ taskId: adjudication.id, userId: w.people.lena.id });
-    expect(await row(adjudication.id)).toMatchObject({ status: 'claimed', assignee_id: w.people.lena.id });
+    await lena.leads.reassign({ taskId: id, userId: w.people.lena.id });
+    expect(await row(id)).toMatchObject({ status: 'claimed', assignee_id: w.people.lena.id });
+    // Handed to her, Lena settles it and the item goes on with her label.
+    await lena.tasks.submit({ taskId: id, verdict: 'answer', label: 'no' });
+    expect((await w.e.settle(slot1.item_id)).context.approve).toMatchObject({ label: 'no', adjudicated: true });
   });
 });

@@ -32,13 +32,17 @@ const decide = (name: string, queue: string) =>
     },
   });
 
-const review = (name: string, queue: string, due?: { dueInMinutes: number; escalateTo: string }) =>
+const review = (
+  name: string,
+  queue: string,
+  extra: { dueInMinutes?: number; escalateTo?: string; reviewers?: number } = {},
+) =>
   defineWorkflow({
     name,
     input: z.object({ n: z.number() }),
     start: 'approve',
     states: {
-      approve: { kind: 'review', queue, labels: ['ok', 'no'], instructions: 'Approve?', ...due, next: 'done' },
+      approve: { kind: 'review', queue, labels: ['ok', 'no'], instructions: 'Approve?', ...extra, next: 'done' },
       done: { kind: 'final', status: 'succeeded' },
     },
   });
@@ -49,6 +53,8 @@ export const LEAD_WORKFLOWS = [
   review('intake-flow', 'intake'),
   review('triage-flow', 'triage', { dueInMinutes: 60, escalateTo: 'escalations' }),
   review('support-flow', 'support'),
+  // Four-eyes: two people answer each item; a lead settles a disagreement.
+  review('pair-flow', 'refunds', { reviewers: 2 }),
 ];
 
 export const SEED_EXAMPLES = [
@@ -86,18 +92,20 @@ export function apiAs(t: TestDatabase, e: TestEngine, user: SessionUser) {
   return createCallerFactory(appRouter)({ db: t.db, boss: e.boss, registry: e.registry, user, token: null });
 }
 
-/** A new item of `workflow` run up to its review point: its (first) review task. */
-export async function newTask(t: TestDatabase, e: TestEngine, workflow: string, n = 0): Promise<ReviewTask> {
+/** A new item of `workflow` run up to its review point: its review tasks, by slot. */
+export async function newTasks(t: TestDatabase, e: TestEngine, workflow: string, n = 0): Promise<ReviewTask[]> {
   const decides = workflow === 'refund-flow' || workflow === 'claims-flow';
   const id = await e.submit(workflow, decides ? { text: `refund order ${n}` } : { n });
   const deps = { db: t.db, boss: e.boss, registry: e.registry, provider: createLocalProvider() };
   await executeStep(deps, { itemId: id, state: decides ? 'classify' : 'approve', visit: 1 });
-  return t.db
-    .selectFrom('review_tasks')
-    .selectAll()
-    .where('item_id', '=', id)
-    .orderBy('slot')
-    .executeTakeFirstOrThrow();
+  return t.db.selectFrom('review_tasks').selectAll().where('item_id', '=', id).orderBy('slot').execute();
+}
+
+/** A new item of `workflow` run up to its review point: its (first) review task. */
+export async function newTask(t: TestDatabase, e: TestEngine, workflow: string, n = 0): Promise<ReviewTask> {
+  const [first] = await newTasks(t, e, workflow, n);
+  if (!first) throw new Error(`${workflow} made no review task`);
+  return first;
 }
 
 /** The AI's answer on a decision task, and a label that differs from it (to correct it). */
@@ -130,6 +138,7 @@ export interface LeadsWorld {
   /** The API as one of the people. */
   as(p: Person): ReturnType<typeof apiAs>;
   newTask(workflow: string, n?: number): Promise<ReviewTask>;
+  newTasks(workflow: string, n?: number): Promise<ReviewTask[]>;
 }
 
 /** Registers the hooks that build the world before the file's tests and drop it after them. */
@@ -137,6 +146,7 @@ export function useLeadsWorld(): LeadsWorld {
   const w = {
     as: (p: Person) => apiAs(w.t, w.e, w.people[p]),
     newTask: (workflow: string, n?: number) => newTask(w.t, w.e, workflow, n),
+    newTasks: (workflow: string, n?: number) => newTasks(w.t, w.e, workflow, n),
   } as LeadsWorld;
   beforeAll(async () => {
     w.t = await createTestDatabase();
