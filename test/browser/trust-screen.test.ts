@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type ApiClient, signInApi } from '../support/api-client';
 import { demoUser, launchBrowser, openConsolePageEachTest, screenshot, signIn } from '../support/browser';
 import { countPendingTasks } from '../support/database';
+import { joinQueuesByEmail } from '../support/queue-members';
 import { startTestSignoff, type TestSignoff, waitFor } from '../support/signoff';
 import { TRUST_QUEUE, trustAnswer, trustFlow, trustInput, trustSeedExamples } from '../support/trust-flow';
 
@@ -31,6 +32,7 @@ let submitted = 0;
 beforeAll(async () => {
   [browser, s] = await Promise.all([launchBrowser(), startTestSignoff({ workflows: [trustFlow] })]);
   await s.db.insertInto('seed_examples').values(trustSeedExamples).execute();
+  await joinQueuesByEmail(s.db, REVIEWER.email, [TRUST_QUEUE]);
   reviewer = await signInApi(s.url, REVIEWER.email, DEMO_PASSWORD);
   // Uncertified, the state sends every decision to people: 80 review tasks.
   await submitTickets(80);

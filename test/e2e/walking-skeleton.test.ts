@@ -196,8 +196,10 @@ describe('walking skeleton', () => {
     expect(label.decision_id).toBeTruthy();
     expect(label.prompt_version).toMatch(/^[0-9a-f]{12}$/);
 
-    // The timeline lists every step in order.
-    const timeline = await reviewer.items.timeline.query({ itemId });
+    // The timeline lists every step in order: for a lead (reviewers see items only through their tasks).
+    await expect(reviewer.items.timeline.query({ itemId })).rejects.toThrow(/needs item:read/);
+    const lead = await signIn('lead@demo.signoff');
+    const timeline = await lead.items.timeline.query({ itemId });
     expect(timeline.map((e) => e.seq)).toEqual(timeline.map((_, i) => i + 1));
     const actions = timeline.map((e) => `${e.action}${typeof e.data.state === 'string' ? `:${e.data.state}` : ''}`);
     expect(actions).toEqual([

@@ -1,9 +1,10 @@
 // Deny by default: every procedure of the router, called as every role and as nobody, against a
 // table written by hand from what each role is for (not read from ROLE_PERMISSIONS or from the
 // procedures' own declarations, which would only ever agree with the code):
-// - reviewer: works review tasks and sees queues; items only through the tasks they hold;
-// - lead: works tasks like a reviewer, sees items, and runs their queues (`leads.*`: who holds what,
-//   reassignment, per-reviewer progress, escalations);
+// - reviewer: works review tasks of their queues and sees those queues; items only through the tasks
+//   they hold (no item lists: blind multi-review, and membership);
+// - lead: what a reviewer does, sees items, and runs their queues (task:lead, `leads.*`: who holds
+//   what, reassignment, per-reviewer progress, escalations);
 // - compliance: sees queues and items, verifies audit trails, reads model metrics and what auto-accept
 //   stands on, but changes no policy;
 // - data_scientist: sees items, reads model metrics, trains and calibrates models, certifies
@@ -42,6 +43,9 @@ const EXPECTED: Record<string, readonly [Outcome, Outcome, Outcome, Outcome, Out
   'tasks.get':           [Y,       Y,    F,         F,       Y,    U],
   'tasks.submit':        [Y,       Y,    F,         F,       Y,    U],
   'tasks.release':       [Y,       Y,    F,         F,       Y,    U],
+  'tasks.heartbeat':     [Y,       Y,    F,         F,       Y,    U],
+  'tasks.skip':          [Y,       Y,    F,         F,       Y,    U],
+  'tasks.escalate':      [Y,       Y,    F,         F,       Y,    U],
   'items.list':          [F,       Y,    Y,         Y,       Y,    U],
   'items.get':           [F,       Y,    Y,         Y,       Y,    U],
   'items.timeline':      [F,       Y,    Y,         Y,       Y,    U],

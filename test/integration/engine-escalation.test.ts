@@ -2,7 +2,7 @@
 import { createLocalProvider } from '@signoff/ai';
 import { defineWorkflow } from '@signoff/core';
 import { claimNextTask, escalateOverdue, executeStep, STEP_QUEUE, submitVerdict } from '@signoff/engine';
-import { upsertUser } from '@signoff/governance';
+import { type SessionUser, upsertUser } from '@signoff/governance';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -30,7 +30,7 @@ const wf = defineWorkflow({
 
 let t: TestDatabase;
 let e: TestEngine;
-let operator: { id: string };
+let operator: SessionUser;
 const deps = () => ({ db: t.db, boss: e.boss, registry: e.registry, provider: createLocalProvider() });
 
 beforeAll(async () => {
@@ -51,7 +51,7 @@ describe('escalation', () => {
     const task = await t.db.selectFrom('review_tasks').selectAll().where('item_id', '=', id).executeTakeFirstOrThrow();
     expect(task).toMatchObject({ queue: 'approvals', kind: 'review', escalated_at: null });
     // Claimed by someone who never answers.
-    await t.db.transaction().execute((trx) => claimNextTask(trx, e, operator.id, 'approvals'));
+    await t.db.transaction().execute((trx) => claimNextTask(trx, e, operator, 'approvals'));
     const later = new Date(Date.now() + 61 * 60_000);
     expect(await t.db.transaction().execute((trx) => escalateOverdue(trx, e, { now: later }))).toMatchObject({
       tasks: 1,
@@ -76,7 +76,7 @@ describe('escalation', () => {
     await sql`UPDATE items SET updated_at = now() - interval '2 hours' WHERE id = ${id}`.execute(t.db);
     expect(await t.db.transaction().execute((trx) => escalateOverdue(trx, e))).toMatchObject({ items: 1 });
     expect(await t.db.transaction().execute((trx) => escalateOverdue(trx, e))).toMatchObject({ items: 0 });
-    const stuck = await t.db.transaction().execute((trx) => claimNextTask(trx, e, operator.id, 'escalations'));
+    const stuck = await t.db.transaction().execute((trx) => claimNextTask(trx, e, operator, 'escalations'));
     expect(stuck).toMatchObject({ item_id: id, kind: 'stuck', state: 'work' });
     await t.db.transaction().execute((trx) =>
       submitVerdict(trx, e, operator.id, {
@@ -108,7 +108,7 @@ describe('escalation', () => {
     const id = await e.submit('esc-flow', { n: 7 });
     await sql`UPDATE items SET updated_at = now() - interval '2 hours' WHERE id = ${id}`.execute(t.db);
     await t.db.transaction().execute((trx) => escalateOverdue(trx, e));
-    const stuck = await t.db.transaction().execute((trx) => claimNextTask(trx, e, operator.id, 'escalations'));
+    const stuck = await t.db.transaction().execute((trx) => claimNextTask(trx, e, operator, 'escalations'));
     await t.db.transaction().execute((trx) =>
       submitVerdict(trx, e, operator.id, {
         taskId: stuck?.id as string,

@@ -141,7 +141,7 @@ describe('two agreeing verdicts', () => {
     expect(refused).toMatchObject({ code: 'FORBIDDEN' });
     expect(refused.message).toMatch(/already gave a verdict on this item at "classify"/);
     expect(await item(itemId)).toMatchObject({ status: 'waiting' });
-    await t.db.transaction().execute((trx) => releaseTask(trx, e, ann.id, two.id));
+    await t.db.transaction().execute((trx) => releaseTask(trx, e, ann, two.id));
 
     await hold(
       await t.db.selectFrom('review_tasks').selectAll().where('id', '=', two.id).executeTakeFirstOrThrow(),
@@ -232,7 +232,7 @@ describe('disagreement and adjudication', () => {
     const notLead = await refusal(submit(cat.id, adj.id, 'answer', 'fraud'));
     expect(notLead).toMatchObject({ code: 'FORBIDDEN' });
     expect(notLead.message).toMatch(/Only a lead settles a disagreement/);
-    await t.db.transaction().execute((trx) => releaseTask(trx, e, cat.id, adj.id));
+    await t.db.transaction().execute((trx) => releaseTask(trx, e, cat, adj.id));
 
     await hold(adj, lee.id);
     const wrong = await refusal(submit(lee.id, adj.id, 'confirm', 'other'));

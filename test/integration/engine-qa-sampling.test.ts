@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startTestEngine, type TestEngine } from '../support/engine';
+import { joinQueues } from '../support/queue-members';
 import { waitFor } from '../support/signoff';
 
 const ITEMS = 120;
@@ -86,7 +87,8 @@ it('samples auto-accepted decisions for QA review without holding the items, and
 
   // A reviewer disagrees with one: a correction label, and the finished item is left as it is.
   const reviewer = await upsertUser(t.db, { email: 'qa@test', name: 'Quinn QA', role: 'reviewer', password: 'x' });
-  const task = await t.db.transaction().execute((trx) => claimNextTask(trx, e, reviewer.id, 'qa'));
+  await joinQueues(t.db, reviewer.id, ['qa']);
+  const task = await t.db.transaction().execute((trx) => claimNextTask(trx, e, reviewer, 'qa'));
   const decision = await t.db
     .selectFrom('decisions')
     .selectAll()

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startTestEngine, type TestEngine } from '../support/engine';
+import { joinQueues } from '../support/queue-members';
 
 const input = z.object({ amount: z.number() });
 const v1 = defineWorkflow({
@@ -52,6 +53,7 @@ afterAll(async () => {
 it('registers a changed definition as a new version and runs each item on its own', async () => {
   const deps = { db: t.db, boss: e.boss, registry: e.registry, provider: createLocalProvider() };
   const reviewer = await upsertUser(t.db, { email: 'r@ver.test', name: 'R', role: 'reviewer', password: 'x' });
+  await joinQueues(t.db, reviewer.id, ['refunds']);
   const old = await e.submit('refund', { amount: 10 });
   await executeStep(deps, { itemId: old, state: 'approve', visit: 1 });
 
@@ -65,7 +67,7 @@ it('registers a changed definition as a new version and runs each item on its ow
   expect((await getItemDetail(t.db, fresh)).workflow_version).toBe(2);
 
   // The old item resumes after its review on v1's path.
-  const task = await t.db.transaction().execute((trx) => claimNextTask(trx, e, reviewer.id));
+  const task = await t.db.transaction().execute((trx) => claimNextTask(trx, e, reviewer));
   await t.db
     .transaction()
     .execute((trx) =>

@@ -30,8 +30,8 @@ describe('reassigning a task', () => {
 
     const moved = await row(task.id);
     expect(moved).toMatchObject({ status: 'claimed', assignee_id: w.people.sam.id });
-    // The lease runs from the reassignment: 15 minutes, as a claim's.
-    expect((moved.lease_expires_at as Date).getTime() - (moved.claimed_at as Date).getTime()).toBe(15 * 60_000);
+    // The lease runs from the reassignment: 5 minutes, as a claim's.
+    expect((moved.lease_expires_at as Date).getTime() - (moved.claimed_at as Date).getTime()).toBe(5 * 60_000);
     expect(await reassignedEvents(task.item_id)).toEqual([
       {
         actor_type: 'user',
@@ -43,7 +43,7 @@ describe('reassigning a task', () => {
           from: null,
           to: w.people.sam.id,
           by: w.people.lena.id,
-          leaseMinutes: 15,
+          leaseMinutes: 5,
         },
       },
     ]);

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { type FakeOpenAI, startFakeOpenAI } from '../fixtures/fake-openai';
 import { signInApi } from '../support/api-client';
 import { parsePrometheusText, type Scrape } from '../support/prometheus-text';
+import { joinQueuesByEmail } from '../support/queue-members';
 import { startTestSignoff, type TestSignoff, waitFor } from '../support/signoff';
 
 const TOKEN = 'metrics-test-token-0123456789';
@@ -220,6 +221,7 @@ describe('GET /metrics', () => {
   });
 
   it('observes a review task’s latency when a reviewer answers it, and the queue empties', async () => {
+    await joinQueuesByEmail(s.db, 'reviewer@demo.signoff', ['metrics-urgent']);
     const reviewer = await signInApi(s.url, 'reviewer@demo.signoff', DEMO_PASSWORD);
     const task = await reviewer.tasks.claimNext.mutate({ queue: 'metrics-urgent' });
     expect(task).toBeTruthy();

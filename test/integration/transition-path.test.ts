@@ -18,7 +18,7 @@ import {
   submitItems,
   submitVerdict,
 } from '@signoff/engine';
-import { SYSTEM, upsertUser, verifyAuditStream } from '@signoff/governance';
+import { type SessionUser, SYSTEM, upsertUser, verifyAuditStream } from '@signoff/governance';
 import {
   type Kysely,
   type KyselyPlugin,
@@ -31,6 +31,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startTestEngine, type TestEngine } from '../support/engine';
+import { joinQueues } from '../support/queue-members';
 import { waitFor } from '../support/signoff';
 
 /** Counts the statements sent through one Kysely instance (pg-boss's, through the transaction, included). */
@@ -66,7 +67,7 @@ const flow = defineWorkflow({
 
 let t: TestDatabase;
 let e: TestEngine;
-let reviewer: { id: string };
+let reviewer: SessionUser;
 const deps = (db: Kysely<DB> = t.db, faults?: (p: FaultPoint) => void) => ({
   db,
   boss: e.boss,
@@ -82,6 +83,7 @@ beforeAll(async () => {
   t = await createTestDatabase();
   e = await startTestEngine(t, [flow], { workers: false });
   reviewer = await upsertUser(t.db, { email: 'path@test', name: 'Pat Path', role: 'reviewer', password: 'x' });
+  await joinQueues(t.db, reviewer.id, ['path-approvals']);
 });
 afterAll(async () => {
   await e.stop();
@@ -275,7 +277,7 @@ describe('fault points on every entry point', () => {
   it('a crash before COMMIT of a verdict leaves the task claimed and nothing recorded; the verdict then commits whole', async () => {
     const id = await atReview();
     const crashing = { ...e, faults: crashAt('before-commit') };
-    const claimed = await t.db.transaction().execute((trx) => claimNextTask(trx, e, reviewer.id, 'path-approvals'));
+    const claimed = await t.db.transaction().execute((trx) => claimNextTask(trx, e, reviewer, 'path-approvals'));
     expect(claimed?.item_id).toBe(id);
     const before = await snapshot(id);
     const verdict = { taskId: claimed?.id as string, verdict: 'answer' as const, label: 'yes' };
@@ -293,7 +295,7 @@ describe('fault points on every entry point', () => {
 
   it('a crash before COMMIT of an event delivery keeps the item waiting and the event unrecorded', async () => {
     const id = await atReview();
-    const task = await t.db.transaction().execute((trx) => claimNextTask(trx, e, reviewer.id, 'path-approvals'));
+    const task = await t.db.transaction().execute((trx) => claimNextTask(trx, e, reviewer, 'path-approvals'));
     await t.db
       .transaction()
       .execute((trx) =>
@@ -320,7 +322,7 @@ describe('a wait that starts while its event arrives', () => {
     const itemId = id as string;
     await executeJobs(deps(), jobsOf([itemId]));
     await run(itemId, 'approve');
-    const task = await t.db.transaction().execute((trx) => claimNextTask(trx, e, reviewer.id, 'path-approvals'));
+    const task = await t.db.transaction().execute((trx) => claimNextTask(trx, e, reviewer, 'path-approvals'));
     await t.db
       .transaction()
       .execute((trx) =>

@@ -3,7 +3,7 @@
 // certificate, applied, lets high scores through with their audit probability; the drift guard
 // pauses auto-accept when audit samples say the error went up; a person resumes it.
 import { createLocalProvider } from '@signoff/ai';
-import { upsertUser } from '@signoff/governance';
+import { type SessionUser, upsertUser } from '@signoff/governance';
 import {
   accuracyReport,
   certifyState,
@@ -16,6 +16,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startTestEngine, type TestEngine } from '../support/engine';
+import { joinQueues } from '../support/queue-members';
 import { waitFor } from '../support/signoff';
 import {
   answerQueue,
@@ -27,7 +28,7 @@ import {
 
 let t: TestDatabase;
 let e: TestEngine;
-let reviewer: { id: string };
+let reviewer: SessionUser;
 const actor = { type: 'system' as const, id: 'test' };
 
 beforeAll(async () => {
@@ -38,6 +39,7 @@ beforeAll(async () => {
     policies: createPolicySource({ refreshMs: 0 }),
   });
   reviewer = await upsertUser(t.db, { email: 'trust@test', name: 'Tru Stee', role: 'reviewer', password: 'x' });
+  await joinQueues(t.db, reviewer.id, [TRUST_QUEUE]);
 });
 afterAll(async () => {
   await e.stop();
@@ -89,7 +91,7 @@ describe('certified auto-accept', () => {
       expect(d.policy_version_id).toBe(policy?.id);
       expect(d.certificate_id).toBeNull();
     }
-    expect(await answerQueue(t.db, e, reviewer.id, TRUST_QUEUE)).toBe(80);
+    expect(await answerQueue(t.db, e, reviewer, TRUST_QUEUE)).toBe(80);
   });
 
   it('certifies a threshold on those fair labels, and the applied certificate lets high scores through, audited at its rate', async () => {
@@ -118,9 +120,7 @@ describe('certified auto-accept', () => {
     // The sampled ones wait for a QA verdict; the items went on.
     const sampled = decisions.filter((d) => d.route === 'sampled');
     expect(sampled.length).toBeGreaterThan(0);
-    expect(await answerQueue(t.db, e, reviewer.id, TRUST_QUEUE)).toBe(
-      decisions.filter((d) => d.route !== 'auto').length,
-    );
+    expect(await answerQueue(t.db, e, reviewer, TRUST_QUEUE)).toBe(decisions.filter((d) => d.route !== 'auto').length);
     const [row] = await accuracyReport(t.db, { workflow: 'trust-flow' });
     expect(row?.automated.strata).toEqual([
       { probability: 0.5, population: auto.length, labelled: sampled.length, wrong: 0 },
@@ -134,7 +134,7 @@ describe('certified auto-accept', () => {
     // The world drifts: from now on reviewers find the AI wrong on every sampled decision.
     const ids = await submit(140, 80);
     for (const id of ids) await e.settle(id, ['waiting', 'succeeded']);
-    await answerQueue(t.db, e, reviewer.id, TRUST_QUEUE, { wrong: true });
+    await answerQueue(t.db, e, reviewer, TRUST_QUEUE, { wrong: true });
     const [guard] = await evaluateDriftGuards(t.db);
     expect(guard).toMatchObject({ policyVersionId: certified?.id, alarmed: true });
     // Its samples: every decision drawn for audit under this policy version (all at the base

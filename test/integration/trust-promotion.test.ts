@@ -8,12 +8,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createLocalProvider } from '@signoff/ai';
 import { defineWorkflow } from '@signoff/core';
-import { upsertUser } from '@signoff/governance';
+import { type SessionUser, upsertUser } from '@signoff/governance';
 import { createPolicySource, findPolicyInForce, trainCertified } from '@signoff/trust';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startTestEngine, type TestEngine } from '../support/engine';
+import { joinQueues } from '../support/queue-members';
 import { answerQueue, trustInput, trustSeedExamples } from '../support/trust-flow';
 
 const CERTIFIED_AGENT = 'promo-intent';
@@ -47,7 +48,7 @@ const heldOut = (text: string) => createHash('sha256').update(text, 'utf8').dige
 
 let t: TestDatabase;
 let e: TestEngine;
-let reviewer: { id: string };
+let reviewer: SessionUser;
 const actor = { type: 'system' as const, id: 'test' };
 
 beforeAll(async () => {
@@ -64,6 +65,7 @@ beforeAll(async () => {
     policies: createPolicySource({ refreshMs: 0 }),
   });
   reviewer = await upsertUser(t.db, { email: 'promo@test', name: 'Pro Mo', role: 'reviewer', password: 'x' });
+  await joinQueues(t.db, reviewer.id, ['promo-flow', 'plain-flow']);
 });
 afterAll(async () => {
   await e.stop();
@@ -91,7 +93,7 @@ describe('promotion of a model version that certified states depend on', () => {
   it('serves the holdout-free fit and certifies it on the fair labels of the held-out texts', async () => {
     const ids = await submit('promo-flow', 0, 250);
     for (const id of ids) await e.settle(id, ['waiting']);
-    await answerQueue(t.db, e, reviewer.id, 'promo-flow');
+    await answerQueue(t.db, e, reviewer, 'promo-flow');
     for (const id of ids) await e.settle(id, ['succeeded']);
     const texts = ids.map((_, i) => trustInput(i).text);
     const heldOutCount = texts.filter(heldOut).length;
@@ -197,7 +199,7 @@ describe('promotion of a model version that certified states depend on', () => {
   it('trains an agent without certified states on every example, and certifies nothing', async () => {
     const ids = await submit('plain-flow', 0, 30);
     for (const id of ids) await e.settle(id, ['waiting', 'succeeded']);
-    await answerQueue(t.db, e, reviewer.id, 'plain-flow');
+    await answerQueue(t.db, e, reviewer, 'plain-flow');
     const r = await trainCertified(t.db, { agent: PLAIN_AGENT, labels: LABELS, force: true, actor });
     expect(r.certifiedStates).toEqual([]);
     expect(r.certifications).toEqual([]);

@@ -2,7 +2,7 @@
 // travels in the input, so tests can answer review tasks with the truth (or against it).
 import { defineWorkflow } from '@signoff/core';
 import type { DB } from '@signoff/db';
-import { claimNextTask, submitVerdict } from '@signoff/engine';
+import { claimNextTask, submitVerdict, type TaskUser } from '@signoff/engine';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { TestEngine } from './engine';
@@ -56,19 +56,19 @@ export function trustAnswer(truth: string, wrong = false): string {
 }
 
 /**
- * Claims and answers every open task of `queue` as `reviewerId`, with each ticket's truth (from its
+ * Claims and answers every open task of `queue` as `reviewer` (who must be a member of it), with each ticket's truth (from its
  * input) or, with `wrong`, the other label; returns how many it answered.
  */
 export async function answerQueue(
   db: Kysely<DB>,
   e: TestEngine,
-  reviewerId: string,
+  reviewer: TaskUser,
   queue: string,
   options: { wrong?: boolean } = {},
 ): Promise<number> {
   let answered = 0;
   for (;;) {
-    const task = await db.transaction().execute((trx) => claimNextTask(trx, e, reviewerId, queue));
+    const task = await db.transaction().execute((trx) => claimNextTask(trx, e, reviewer, queue));
     if (!task) return answered;
     const item = await db.selectFrom('items').select('input').where('id', '=', task.item_id).executeTakeFirstOrThrow();
     const label = trustAnswer((item.input as { truth: string }).truth, options.wrong);
@@ -78,7 +78,7 @@ export async function answerQueue(
       .where('id', '=', task.decision_id as string)
       .executeTakeFirstOrThrow();
     await db.transaction().execute((trx) =>
-      submitVerdict(trx, e, reviewerId, {
+      submitVerdict(trx, e, reviewer.id, {
         taskId: task.id,
         ...(decision.label === label
           ? { verdict: 'confirm' as const }

@@ -6,6 +6,7 @@ import {
   calibrateInput,
   certifyInput,
   claimNextInput,
+  escalateTaskInput,
   itemListInput,
   loginInput,
   policyChangeInput,
@@ -16,12 +17,16 @@ import {
 import {
   adjudicateDecision,
   claimNextTask,
+  escalateTask,
   getItemDetail,
   getItemTimeline,
   getTaskView,
+  heartbeatTask,
   listItems,
   queueSummary,
+  readTask,
   releaseTask,
+  skipTask,
   submitVerdict,
 } from '@signoff/engine';
 import { type Actor, GLOBAL_STREAMS, login, logout, type SessionUser, verifyAuditStream } from '@signoff/governance';
@@ -75,17 +80,26 @@ const auth = router({
 });
 
 const tasks = router({
-  queues: requirePermission('queue:read').query(({ ctx }) => queueSummary(ctx.db)),
-  /** Claims the next task (atomically) and returns what the task view shows, or null when the queue is empty. */
+  /** Open work in the caller's queues (every queue for an admin); expired claims count as pending. */
+  queues: requirePermission('queue:read').query(({ ctx }) => queueSummary(ctx.db, ctx.user)),
+  /**
+   * Claims the next task (atomically; membership, priority, due time, four-eyes and skips decide)
+   * and returns what the task view shows, or null when there is nothing for the caller.
+   */
   claimNext: requirePermission('task:work')
     .input(claimNextInput)
     .mutation(async ({ ctx, input }) => {
-      const task = await ctx.db.transaction().execute((trx) => claimNextTask(trx, ctx, ctx.user.id, input.queue));
+      const task = await ctx.db.transaction().execute((trx) => claimNextTask(trx, ctx, ctx.user, input.queue));
       return task ? getTaskView(ctx.db, task.id) : null;
     }),
+  /** A task its holder, a lead of its queue or an admin may open; anyone else is refused. */
   get: requirePermission('task:work')
     .input(taskRef)
-    .query(({ ctx, input }) => getTaskView(ctx.db, input.taskId)),
+    .query(({ ctx, input }) => readTask(ctx.db, ctx.user, input.taskId)),
+  /** Renews the caller's lease on a task they hold. */
+  heartbeat: requirePermission('task:work')
+    .input(taskRef)
+    .mutation(({ ctx, input }) => ctx.db.transaction().execute((trx) => heartbeatTask(trx, ctx.user, input.taskId))),
   submit: requirePermission('task:work')
     .input(verdictInput)
     .mutation(async ({ ctx, input }) => {
@@ -97,8 +111,24 @@ const tasks = router({
   release: requirePermission('task:work')
     .input(taskRef)
     .mutation(async ({ ctx, input }) => {
-      await ctx.db.transaction().execute((trx) => releaseTask(trx, ctx, ctx.user.id, input.taskId));
+      await ctx.db.transaction().execute((trx) => releaseTask(trx, ctx, ctx.user, input.taskId));
       return { ok: true };
+    }),
+  /** Passes a held task to the next reviewer; it is not offered to the caller again for a while. */
+  skip: requirePermission('task:work')
+    .input(taskRef)
+    .mutation(async ({ ctx, input }) => {
+      await ctx.db.transaction().execute((trx) => skipTask(trx, ctx, ctx.user, input.taskId));
+      return { ok: true };
+    }),
+  /** Hands a held task up to its escalation queue, with a reason. */
+  escalate: requirePermission('task:work')
+    .input(escalateTaskInput)
+    .mutation(async ({ ctx, input }) => {
+      const r = await ctx.db
+        .transaction()
+        .execute((trx) => escalateTask(trx, ctx, ctx.user, input.taskId, input.reason));
+      return { ok: true, ...r };
     }),
 });
 

@@ -139,6 +139,13 @@ export const apiKeyRef = z.object({ keyId: uuid });
 
 export const claimNextInput = z.object({ queue: z.string().min(1).optional() });
 
+/** A reviewer hands the task they hold up to its escalation queue, saying why (optional). */
+export const escalateTaskInput = z.object({
+  taskId: uuid,
+  reason: z.string().trim().max(2000, 'A reason may have at most 2,000 characters').optional(),
+});
+export type EscalateTaskInput = z.infer<typeof escalateTaskInput>;
+
 /**
  * A reviewer's verdict. `confirm` accepts the AI's answer; `correct` replaces it and needs a reason;
  * `answer` is for review steps with no AI answer (the reviewer simply chooses).

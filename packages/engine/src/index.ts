@@ -14,6 +14,7 @@ export * from './registry';
 export * from './review-tasks';
 export * from './state-work';
 export * from './submit-item';
+export * from './task-queue';
 export * from './time-limit';
 export * from './transitions';
 export * from './waits';

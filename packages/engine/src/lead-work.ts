@@ -4,7 +4,7 @@
 import { AppError, type Role, roleHas } from '@signoff/core';
 import type { DB, ReviewTask } from '@signoff/db';
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
-import { LEASE_MINUTES } from './review-tasks';
+import { LEASE_MINUTES } from './task-queue';
 import { applyTransitions, type TransitionDeps } from './transitions';
 
 /** The queues a lead's requests reach: their memberships, or every queue for an admin. */

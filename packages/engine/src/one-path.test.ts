@@ -1,6 +1,7 @@
 // The one transition path, as a rule on the engine's source: items and everything hanging off
 // them (state runs, decisions, tasks, reviews, labels, branches, waits, audit events) are written
-// only by the writer's SQL (plan-sql.ts), and jobs are only enqueued by the writer. A new entry
+// only by the writer's SQL (plan-sql.ts; a heartbeat's lease renewal is its one statement outside a
+// plan), and jobs are only enqueued by the writer. A new entry
 // point that wrote rows of its own, or appended audit events to an item outside the writer, would
 // bring back the second path this engine was rid of.
 import { readdirSync, readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 // Plans for human work: verdicts (the item resumes), QA verdicts (a label only), an operator's
-// answer to a stuck item, claims and releases, escalation of overdue tasks, stuck items.
+// answer to a stuck item, claims, releases and skips, escalation (overdue or by hand), stuck items.
 import { AppError, type WorkflowDefinition } from '@signoff/core';
 import type { ReviewTask } from '@signoff/db';
 import type { Actor } from '@signoff/governance';
@@ -314,6 +314,10 @@ export function planOperatorAction(item: ItemSnapshot, env: PlanEnv, o: Extract<
   return p;
 }
 
+/**
+ * A claim: the task is the user's until its lease expires (heartbeats extend it). Taking over a
+ * task whose lease expired names the reviewer who had it.
+ */
 export function planTaskClaimed(item: ItemSnapshot, env: PlanEnv, o: Extract<Outcome, { kind: 'task-claimed' }>): Plan {
   const p = emptyPlan(item, 'committed');
   p.taskUpdates.push({
@@ -323,23 +327,24 @@ export function planTaskClaimed(item: ItemSnapshot, env: PlanEnv, o: Extract<Out
     claimed_at: env.now,
     lease_expires_at: new Date(env.now.getTime() + o.leaseMinutes * 60_000),
   });
+  const takenOver = o.task.status === 'claimed' && o.task.assignee_id !== null && o.task.assignee_id !== o.userId;
   audit(p, { type: 'user', id: o.userId }, 'task.claimed', {
     taskId: o.task.id,
     queue: o.task.queue,
     leaseMinutes: o.leaseMinutes,
+    ...(takenOver ? { leaseExpiredFrom: o.task.assignee_id } : {}),
   });
   return p;
 }
 
+/** The task back to its queue, unclaimed. */
+function unclaimed(task: ReviewTask): ReviewTaskUpdate {
+  return { ...taskAsIs(task), status: 'pending', assignee_id: null, lease_expires_at: null, claimed_at: null };
+}
+
 export function planTaskReleased(item: ItemSnapshot, o: Extract<Outcome, { kind: 'task-released' }>): Plan {
   const p = emptyPlan(item, 'committed');
-  p.taskUpdates.push({
-    ...taskAsIs(o.task),
-    status: 'pending',
-    assignee_id: null,
-    lease_expires_at: null,
-    claimed_at: null,
-  });
+  p.taskUpdates.push(unclaimed(o.task));
   audit(p, { type: 'user', id: o.userId }, 'task.released', { taskId: o.task.id });
   return p;
 }
@@ -375,7 +380,18 @@ export function planTaskReassigned(
   return p;
 }
 
-/** An overdue task moves to its escalation queue, back to pending, with a higher priority. */
+/** A skip: like a release, and the caller records it in `task_skips` so it is not offered straight back. */
+export function planTaskSkipped(item: ItemSnapshot, o: Extract<Outcome, { kind: 'task-skipped' }>): Plan {
+  const p = emptyPlan(item, 'committed');
+  p.taskUpdates.push(unclaimed(o.task));
+  audit(p, { type: 'user', id: o.userId }, 'task.skipped', { taskId: o.task.id, queue: o.task.queue });
+  return p;
+}
+
+/**
+ * A task moves to its escalation queue, back to pending, with a higher priority: overdue (the
+ * sweeper, acting as the system), or handed up by its reviewer (acting as themselves, with a reason).
+ */
 export function planTaskEscalated(
   item: ItemSnapshot,
   env: PlanEnv,
@@ -384,20 +400,19 @@ export function planTaskEscalated(
   const { task } = o;
   const p = emptyPlan(item, 'committed');
   p.taskUpdates.push({
-    ...taskAsIs(task),
-    status: 'pending',
+    ...unclaimed(task),
     queue: task.escalate_to,
     priority: task.priority + 10,
-    assignee_id: null,
-    lease_expires_at: null,
     escalated_at: env.now,
   });
-  audit(p, SYSTEM, 'task.escalated', {
+  const actor: Actor = o.userId ? { type: 'user', id: o.userId } : SYSTEM;
+  audit(p, actor, 'task.escalated', {
     taskId: task.id,
     from: task.queue,
     to: task.escalate_to,
     dueAt: task.due_at ? new Date(task.due_at).toISOString() : null,
     unclaimedFrom: task.assignee_id,
+    ...(o.userId ? { reason: o.reason ?? null } : {}),
   });
   return p;
 }

@@ -111,6 +111,18 @@ export function updateReviewTasksSql(values: readonly ReviewTaskUpdate[]): RawBu
      WHERE t.id = v.id`;
 }
 
+/**
+ * The one write to an item's rows outside a plan: a heartbeat renews its holder's lease. It changes
+ * neither the item nor who holds the task (the claim is planned and audited), so it goes unaudited
+ * rather than putting a hash-chained event on the item's trail every minute.
+ */
+export function renewLeaseSql(taskId: string, minutes: number): RawBuilder<{ lease_expires_at: Date }> {
+  return sql`
+    UPDATE review_tasks SET lease_expires_at = now() + make_interval(mins => ${minutes})
+     WHERE id = ${taskId}
+    RETURNING lease_expires_at`;
+}
+
 export function insertReviewsSql(values: readonly ReviewInsert[]): RawBuilder<unknown> {
   return sql`
     INSERT INTO reviews (id, task_id, reviewer_id, verdict, label, reason)

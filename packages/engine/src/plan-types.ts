@@ -141,8 +141,13 @@ export type Outcome =
   | { kind: 'task-released'; task: ReviewTask; userId: string }
   /** A lead hands an open task to a named person, who then holds it (see `reassignTask`). */
   | { kind: 'task-reassigned'; task: ReviewTask; userId: string; byUserId: string; leaseMinutes: number }
-  /** An overdue task moves to its escalation queue. */
-  | { kind: 'task-escalated'; task: ReviewTask }
+  /** Its holder passes the task over: back to pending, and not offered to them again for a while. */
+  | { kind: 'task-skipped'; task: ReviewTask; userId: string }
+  /**
+   * A task moves to its escalation queue: overdue (the sweeper; no `userId`), or handed up by the
+   * reviewer holding it, with their reason.
+   */
+  | { kind: 'task-escalated'; task: ReviewTask; userId?: string; reason?: string | null }
   /** An item without progress gets an operator task. */
   | { kind: 'item-stuck'; queue: string; minutes: number }
   /** A decision's label settled by adjudication: it outranks the single verdicts on it. */

@@ -240,7 +240,7 @@ describe('tasks', () => {
         queue: 'leads',
         priority: 15,
         assignee_id: null,
-        claimed_at: NOW,
+        claimed_at: null,
         lease_expires_at: null,
         completed_at: null,
         escalated_at: NOW,
@@ -257,6 +257,71 @@ describe('tasks', () => {
         unclaimedFrom: USER,
       },
     });
+  });
+
+  it('a claim of a task whose lease expired names whom it was taken from', () => {
+    const expired = task({ status: 'claimed', assignee_id: 'user-2' });
+    const p = plan({ kind: 'task-claimed', task: expired, userId: USER, leaseMinutes: 5 }, waitingAtApprove);
+    expect(p.taskUpdates).toMatchObject([
+      { status: 'claimed', assignee_id: USER, lease_expires_at: new Date('2026-12-01T12:05:00.000Z') },
+    ]);
+    expect(p.events).toEqual([
+      {
+        actor: reviewer,
+        action: 'task.claimed',
+        data: { taskId: 'task-1', queue: 'approvals', leaseMinutes: 5, leaseExpiredFrom: 'user-2' },
+      },
+    ]);
+  });
+
+  it('a skip gives the task back, unclaimed, audited as the reviewer', () => {
+    const p = plan({ kind: 'task-skipped', task: task(), userId: USER }, waitingAtApprove);
+    expect(p.taskUpdates).toEqual([
+      {
+        id: 'task-1',
+        status: 'pending',
+        queue: 'approvals',
+        priority: 0,
+        assignee_id: null,
+        claimed_at: null,
+        lease_expires_at: null,
+        completed_at: null,
+        escalated_at: null,
+      },
+    ]);
+    expect(p.item).toBeUndefined();
+    expect(p.events).toEqual([
+      { actor: reviewer, action: 'task.skipped', data: { taskId: 'task-1', queue: 'approvals' } },
+    ]);
+  });
+
+  it('a reviewer hands a task up: the escalation queue, 10 higher, with them as actor and their reason', () => {
+    const p = plan(
+      {
+        kind: 'task-escalated',
+        task: task({ escalate_to: 'leads', priority: 2 }),
+        userId: USER,
+        reason: 'over my limit',
+      },
+      waitingAtApprove,
+    );
+    expect(p.taskUpdates).toMatchObject([
+      { status: 'pending', queue: 'leads', priority: 12, assignee_id: null, claimed_at: null, escalated_at: NOW },
+    ]);
+    expect(p.events).toEqual([
+      {
+        actor: reviewer,
+        action: 'task.escalated',
+        data: {
+          taskId: 'task-1',
+          from: 'approvals',
+          to: 'leads',
+          dueAt: null,
+          unclaimedFrom: USER,
+          reason: 'over my limit',
+        },
+      },
+    ]);
   });
 
   it('an item without progress gets a stuck task for an operator', () => {

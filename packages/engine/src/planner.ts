@@ -13,6 +13,7 @@ import {
   planTaskEscalated,
   planTaskReassigned,
   planTaskReleased,
+  planTaskSkipped,
   planVerdict,
 } from './plan-reviews';
 import { planJobFailed, planStateError, planStateResult } from './plan-state';
@@ -90,6 +91,8 @@ export function planTransition({ item, definition, outcome: o, env, aux = {} }: 
       return planTaskReleased(item, o);
     case 'task-reassigned':
       return planTaskReassigned(item, env, o);
+    case 'task-skipped':
+      return planTaskSkipped(item, o);
     case 'task-escalated':
       return planTaskEscalated(item, env, o);
     case 'item-stuck':

@@ -1,71 +1,18 @@
 import { AppError, type Role, roleHas, type VerdictInput } from '@signoff/core';
 import type { DB, ReviewTask } from '@signoff/db';
-import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Outcome } from './plan-types';
 import { applyTransitions, type TransitionDeps } from './transitions';
 
-/** How long a claim holds before an unfinished task returns to the queue. */
-export const LEASE_MINUTES = 15;
-
-/**
- * Gives the reviewer their next task, atomically: `FOR UPDATE SKIP LOCKED` means two reviewers
- * claiming at once never get the same task. A task whose lease expired (its reviewer went home) is
- * claimable again. A reviewer who already holds an unexpired task gets that one back.
- *
- * @example
- * const task = await db.transaction().execute((trx) => claimNextTask(trx, deps, user.id, 'support'));
- */
-export async function claimNextTask(
-  trx: Transaction<DB>,
-  deps: TransitionDeps,
-  userId: string,
-  queue?: string,
-): Promise<ReviewTask | undefined> {
-  const held = await trx
-    .selectFrom('review_tasks')
-    .selectAll()
-    .where('assignee_id', '=', userId)
-    .where('status', '=', 'claimed')
-    .where('lease_expires_at', '>', new Date())
-    .$if(queue !== undefined, (q) => q.where('queue', '=', queue as string))
-    .orderBy('claimed_at')
-    .limit(1)
-    .executeTakeFirst();
-  if (held) return held;
-  const candidate = await sql<ReviewTask>`
-    SELECT * FROM review_tasks
-     WHERE (status = 'pending' OR (status = 'claimed' AND lease_expires_at < now()))
-       AND (${queue ?? null}::text IS NULL OR queue = ${queue ?? null})
-     ORDER BY priority DESC, created_at, id
-     LIMIT 1
-       FOR UPDATE SKIP LOCKED`.execute(trx);
-  const task = candidate.rows[0];
-  if (!task) return undefined;
-  await transition(trx, deps, task.item_id, { kind: 'task-claimed', task, userId, leaseMinutes: LEASE_MINUTES });
-  return trx.selectFrom('review_tasks').selectAll().where('id', '=', task.id).executeTakeFirstOrThrow();
-}
-
-/** Gives a claimed task back to its queue. */
-export async function releaseTask(
-  trx: Transaction<DB>,
-  deps: TransitionDeps,
-  userId: string,
-  taskId: string,
-): Promise<void> {
-  const task = await lockTask(trx, taskId);
-  if (task.status !== 'claimed' || task.assignee_id !== userId)
-    throw new AppError('CONFLICT', 'You do not hold this task, so you cannot release it');
-  await transition(trx, deps, task.item_id, { kind: 'task-released', task, userId });
-}
-
-async function lockTask(trx: Transaction<DB>, taskId: string): Promise<ReviewTask> {
+/** The task, locked for the caller's transaction; `NOT_FOUND` when there is none. */
+export async function lockTask(trx: Transaction<DB>, taskId: string): Promise<ReviewTask> {
   const task = await trx.selectFrom('review_tasks').selectAll().where('id', '=', taskId).forUpdate().executeTakeFirst();
   if (!task) throw new AppError('NOT_FOUND', `No review task ${taskId}`);
   return task;
 }
 
 /** One transition through the one path, in the caller's transaction; its error is thrown. */
-async function transition(trx: Transaction<DB>, deps: TransitionDeps, itemId: string, outcome: Outcome) {
+export async function transition(trx: Transaction<DB>, deps: TransitionDeps, itemId: string, outcome: Outcome) {
   const [r] = await applyTransitions(trx, deps, [{ itemId, outcome }]);
   if (!r?.ok) throw r?.error;
   return r;
@@ -183,23 +130,6 @@ function checkedLabel(task: ReviewTask, label: string): string {
       issues: [{ path: 'label', message: `Expected one of: ${task.labels.join(', ')}` }],
     });
   return label;
-}
-
-/** Open work per queue: what a reviewer sees before claiming. */
-export async function queueSummary(db: Kysely<DB>) {
-  return db
-    .selectFrom('review_tasks')
-    .select((eb) => [
-      'queue',
-      eb.fn.countAll<number>().filterWhere('status', '=', 'pending').as('pending'),
-      eb.fn.countAll<number>().filterWhere('status', '=', 'claimed').as('claimed'),
-      eb.fn.min('created_at').as('oldest'),
-      eb.fn.countAll<number>().filterWhere('due_at', '<', new Date()).as('overdue'),
-    ])
-    .where('status', '<>', 'done')
-    .groupBy('queue')
-    .orderBy('queue')
-    .execute();
 }
 
 /**
