@@ -6,6 +6,7 @@ import { AdjudicationsPanel, EscalationsPanel } from './lead-escalations';
 import { LEAD_REFRESH_MS } from './lead-parts';
 import { ProgressPanel } from './lead-progress';
 import { QueueTasks } from './lead-tasks';
+import './trust.css';
 import './lead.css';
 import { messageOf, type Outputs, useTRPC } from './trpc';
 
