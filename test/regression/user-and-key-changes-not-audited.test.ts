@@ -109,13 +109,17 @@ it('user changes through the admin API are audited with the admin as actor, with
   expect((await verifyAuditStream(s.db, 'security')).ok).toBe(true);
 });
 
-it('API keys created and revoked through the admin API are audited by id, name and prefix, never the key', async () => {
+it('API keys created and revoked through the admin API are audited by id, name, prefix and scopes, never the key', async () => {
   const { api, user: admin } = await signIn('admin@demo.signoff');
   const start = await securityHead();
   const created = await api.apiKeys.create.mutate({ name: 'helpdesk webhook' });
   expect(created.key).toMatch(/^sk_signoff_[A-Za-z0-9_-]{32}$/);
   expect(created.prefix).toBe(created.key.slice(0, 14));
-  expect(await findApiKey(s.db, created.key)).toEqual({ id: created.id, name: 'helpdesk webhook' });
+  expect(await findApiKey(s.db, created.key)).toEqual({
+    id: created.id,
+    name: 'helpdesk webhook',
+    scopes: ['items:submit', 'events:send'],
+  });
   const listed = await api.apiKeys.list.query();
   expect(listed.find((k) => k.id === created.id)).toMatchObject({ name: 'helpdesk webhook', createdBy: admin.id });
   expect(JSON.stringify(listed)).not.toContain(created.key);
@@ -125,7 +129,12 @@ it('API keys created and revoked through the admin API are audited by id, name a
   expect((await api.apiKeys.revoke.mutate({ keyId: created.id })).changed).toBe(false);
 
   const events = await securityEventsAfter(start);
-  const keyData = { keyId: created.id, name: 'helpdesk webhook', prefix: created.prefix };
+  const keyData = {
+    keyId: created.id,
+    name: 'helpdesk webhook',
+    prefix: created.prefix,
+    scopes: ['items:submit', 'events:send'],
+  };
   expect(events.map(({ seq: _seq, ...e }) => e)).toEqual([
     { action: 'api_key.created', actor_type: 'user', actor_id: admin.id, data: keyData },
     { action: 'api_key.revoked', actor_type: 'user', actor_id: admin.id, data: keyData },

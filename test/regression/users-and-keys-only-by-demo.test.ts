@@ -98,7 +98,7 @@ describe('signoff users', () => {
     expect(role).toEqual({
       code: 2,
       stdout: '',
-      stderr: 'error: role: Unknown role: choose one of reviewer, compliance, data_scientist, admin\n',
+      stderr: 'error: role: Unknown role: choose one of reviewer, lead, compliance, data_scientist, admin\n',
     });
     const email = await signoff(
       ['users', 'add', 'not-an-email', '--name', 'X', '--role', 'reviewer', '--password-stdin'],

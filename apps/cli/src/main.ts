@@ -18,6 +18,7 @@ import { registerDatasetCommands } from './commands/datasets';
 import { registerExampleCommands } from './commands/examples';
 import { registerKeysCommand } from './commands/keys';
 import { registerModelsCommand } from './commands/models';
+import { registerQueuesCommand } from './commands/queues';
 import { registerTrainCommand } from './commands/train';
 import { registerTrustCommands } from './commands/trust';
 import { registerUsersCommand } from './commands/users';
@@ -315,6 +316,7 @@ registerTrustCommands(program);
 registerExampleCommands(program);
 registerUsersCommand(program);
 registerKeysCommand(program);
+registerQueuesCommand(program);
 registerModelsCommand(program);
 registerDatasetCommands(program);
 

@@ -1,8 +1,9 @@
 import { useMutation } from '@tanstack/react-query';
 import { ROLE_NAMES } from './format';
 import { BrandMark } from './login-screen';
+import { visibleNav } from './nav';
 import { Link, paths, usePath } from './router';
-import { useCan, useCanSeeDashboards, useSession, useUser } from './session';
+import { useSession, useUser } from './session';
 import { useTRPC } from './trpc';
 
 export function AppHeader() {
@@ -10,16 +11,8 @@ export function AppHeader() {
   const user = useUser();
   const { signOut } = useSession();
   const path = usePath();
-  const canQueue = useCan('queue:read');
-  const canItems = useCan('item:read');
-  const canTrust = useCan('metrics:read');
-  const canDashboards = useCanSeeDashboards();
-  const canDatasets = useCan('label:export');
   // Sign out locally whatever the server says: a dead session must not trap anyone.
   const logout = useMutation(trpc.auth.logout.mutationOptions({ onSettled: () => signOut() }));
-  // The start page is the queue for reviewers and the items list for everyone else.
-  const onQueue = canQueue && (path === '/' || path.startsWith('/tasks/'));
-  const onItems = path.startsWith('/items') || (path === '/' && !canQueue);
 
   return (
     <header className="app-header">
@@ -29,31 +22,11 @@ export function AppHeader() {
           <span>Signoff</span>
         </Link>
         <nav aria-label="Main" className="main-nav">
-          {canQueue && (
-            <Link href={paths.home()} aria-current={onQueue ? 'page' : undefined}>
-              Queue
+          {visibleNav(user.role).map((e) => (
+            <Link key={e.href} href={e.href} aria-current={e.current(path) ? 'page' : undefined}>
+              {e.label}
             </Link>
-          )}
-          {canItems && (
-            <Link href={paths.items()} aria-current={onItems ? 'page' : undefined}>
-              Items
-            </Link>
-          )}
-          {canTrust && (
-            <Link href={paths.trust()} aria-current={path.startsWith('/trust') ? 'page' : undefined}>
-              Trust
-            </Link>
-          )}
-          {canDashboards && (
-            <Link href={paths.dashboards()} aria-current={path.startsWith('/dashboards') ? 'page' : undefined}>
-              Dashboards
-            </Link>
-          )}
-          {canDatasets && (
-            <Link href={paths.datasets()} aria-current={path.startsWith('/datasets') ? 'page' : undefined}>
-              Datasets
-            </Link>
-          )}
+          ))}
         </nav>
         <div className="user-menu">
           <div className="user-identity">

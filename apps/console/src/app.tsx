@@ -1,10 +1,12 @@
 import { Component, lazy, type ReactNode, Suspense } from 'react';
 import { AppHeader } from './app-header';
+import { ROLE_NAMES } from './format';
 import { ItemsScreen } from './items-screen';
 import { LoginScreen } from './login-screen';
+import { canOpen } from './nav';
 import { QueueScreen } from './queue-screen';
 import { Link, parseRoute, paths, usePath } from './router';
-import { useCan, useCanSeeDashboards, useSession } from './session';
+import { useCan, useSession, useUser } from './session';
 import { TaskScreen } from './task-screen';
 import { TimelineScreen } from './timeline-screen';
 
@@ -12,6 +14,8 @@ import { TimelineScreen } from './timeline-screen';
 const TrustScreen = lazy(() => import('./trust-screen').then((m) => ({ default: m.TrustScreen })));
 const DashboardsScreen = lazy(() => import('./dashboards-screen').then((m) => ({ default: m.DashboardsScreen })));
 const DatasetsScreen = lazy(() => import('./datasets-screen').then((m) => ({ default: m.DatasetsScreen })));
+const AdminScreen = lazy(() => import('./admin-screen').then((m) => ({ default: m.AdminScreen })));
+const LeadScreen = lazy(() => import('./lead-screen').then((m) => ({ default: m.LeadScreen })));
 const TrustStateScreen = lazy(() => import('./trust-state-screen').then((m) => ({ default: m.TrustStateScreen })));
 
 export function App() {
@@ -32,63 +36,80 @@ export function App() {
 
 function CurrentScreen() {
   const route = parseRoute(usePath());
+  const user = useUser();
   const canQueue = useCan('queue:read');
   const canItems = useCan('item:read');
-  const canWork = useCan('task:work');
-  const canTrust = useCan('metrics:read');
-  const canDashboards = useCanSeeDashboards();
-  const canExport = useCan('label:export');
+  // One guard for every screen (nav.ts): a page the role may not open says so, instead of
+  // rendering a screen whose calls the server would refuse.
+  if (!canOpen(user.role, route.name)) return <Forbidden />;
   switch (route.name) {
     case 'home':
       // People who do not review (data scientists) start from the items they analyse.
       if (canQueue) return <QueueScreen />;
       if (canItems) return <ItemsScreen />;
+      if (canOpen(user.role, 'admin-users')) return <AdminRoute tab="users" />;
       return <Message title="Nothing here for your role">Your role has no console screens yet.</Message>;
     case 'items':
-      return canItems ? <ItemsScreen /> : <Forbidden />;
+      return <ItemsScreen />;
     case 'task':
-      return canWork ? <TaskScreen key={route.taskId} taskId={route.taskId} /> : <Forbidden />;
+      return <TaskScreen key={route.taskId} taskId={route.taskId} />;
     case 'timeline':
-      return canItems ? <TimelineScreen key={route.itemId} itemId={route.itemId} /> : <Forbidden />;
+      return <TimelineScreen key={route.itemId} itemId={route.itemId} />;
     case 'trust':
-      return canTrust ? (
+      return (
         <LazyScreen>
           <TrustScreen />
         </LazyScreen>
-      ) : (
-        <Forbidden />
       );
     case 'trust-state':
-      return canTrust ? (
+      return (
         <LazyScreen key={`${route.workflow}/${route.state}`}>
           <TrustStateScreen workflow={route.workflow} state={route.state} />
         </LazyScreen>
-      ) : (
-        <Forbidden />
       );
     case 'dashboards':
-      return canDashboards ? (
+      return (
         <LazyScreen>
           <DashboardsScreen />
         </LazyScreen>
-      ) : (
-        <Forbidden />
       );
     case 'datasets':
-      return canExport ? (
+      return (
         <LazyScreen key={route.snapshotId ?? 'new'}>
           <DatasetsScreen snapshotId={route.snapshotId} />
         </LazyScreen>
-      ) : (
-        <Forbidden />
       );
-    case 'not-found':
+    case 'lead':
       return (
-        <Message title="Page not found">
-          There is nothing at <code>{route.path}</code>. <Link href={paths.home()}>Go to the start page</Link>.
-        </Message>
+        <LazyScreen>
+          <LeadScreen />
+        </LazyScreen>
       );
+    case 'admin-users':
+      return <AdminRoute tab="users" />;
+    case 'admin-queues':
+      return <AdminRoute tab="queues" />;
+    case 'admin-keys':
+      return <AdminRoute tab="keys" />;
+    case 'not-found':
+      return <NotFound path={route.path} />;
   }
+}
+
+function AdminRoute({ tab }: { tab: 'users' | 'queues' | 'keys' }) {
+  return (
+    <LazyScreen>
+      <AdminScreen tab={tab} />
+    </LazyScreen>
+  );
+}
+
+function NotFound({ path }: { path: string }) {
+  return (
+    <Message title="Page not found">
+      There is nothing at <code>{path}</code>. <Link href={paths.home()}>Go to the start page</Link>.
+    </Message>
+  );
 }
 
 /**
@@ -110,9 +131,11 @@ class LazyScreen extends Component<{ children: ReactNode }, { failed: boolean }>
 }
 
 function Forbidden() {
+  const user = useUser();
   return (
     <Message title="Not available for your role">
-      Your role cannot open this page. <Link href={paths.home()}>Go to the start page</Link>.
+      Your role ({ROLE_NAMES[user.role] ?? user.role}) cannot open this page. Ask an admin if you need it.{' '}
+      <Link href={paths.home()}>Go to the start page</Link>.
     </Message>
   );
 }

@@ -12,6 +12,10 @@ export type Route =
   | { name: 'trust-state'; workflow: string; state: string }
   | { name: 'dashboards' }
   | { name: 'datasets'; snapshotId?: string }
+  | { name: 'lead' }
+  | { name: 'admin-users' }
+  | { name: 'admin-queues' }
+  | { name: 'admin-keys' }
   | { name: 'not-found'; path: string };
 
 const NAVIGATE_EVENT = 'signoff:navigate';
@@ -32,6 +36,11 @@ export function parseRoute(path: string): Route {
   if (path === '/datasets' || path === '/datasets/') return { name: 'datasets' };
   const dataset = path.match(/^\/datasets\/([0-9a-f-]{36})\/?$/i);
   if (dataset?.[1]) return { name: 'datasets', snapshotId: dataset[1] };
+  if (path === '/lead' || path === '/lead/') return { name: 'lead' };
+  if (path === '/admin' || path === '/admin/' || path === '/admin/users' || path === '/admin/users/')
+    return { name: 'admin-users' };
+  if (path === '/admin/queues' || path === '/admin/queues/') return { name: 'admin-queues' };
+  if (path === '/admin/keys' || path === '/admin/keys/') return { name: 'admin-keys' };
   return { name: 'not-found', path };
 }
 
@@ -56,6 +65,10 @@ export const paths = {
     `/trust/${encodeURIComponent(workflow)}/${encodeURIComponent(state)}`,
   datasets: () => '/datasets',
   dataset: (snapshotId: string) => `/datasets/${snapshotId}`,
+  lead: () => '/lead',
+  adminUsers: () => '/admin/users',
+  adminQueues: () => '/admin/queues',
+  adminKeys: () => '/admin/keys',
 };
 
 export function navigate(to: string, options: { replace?: boolean } = {}): void {

@@ -29,8 +29,8 @@ export const eventSubmission = storable(
  */
 export function deliverEvents(deps: ApiDeps) {
   return async (c: Context): Promise<Response> => {
-    const auth = await authenticate(deps.db, c.req.header('authorization'));
-    if (!auth.ok) return c.json(errorBody('UNAUTHENTICATED', auth.message), 401);
+    const auth = await authenticate(deps.db, c.req.header('authorization'), 'events:send');
+    if (!auth.ok) return c.json(auth.body, auth.status);
     const body = await readJsonBody(c.req.raw, 1024 * 1024);
     if (!body.ok)
       return body.reason === 'too_large'

@@ -1,6 +1,6 @@
 // `POST /api/v1/items`: one item `{workflow, input, idempotencyKey?}` or a batch `{items: [...]}`.
 import { type ApiDeps, bearerToken, ERROR_STATUS } from '@signoff/api';
-import { type AppError, isAppError, itemSubmission } from '@signoff/core';
+import { type ApiKeyScope, type AppError, isAppError, itemSubmission } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import { submitItem } from '@signoff/engine';
 import { type Actor, findApiKey, findSessionUser } from '@signoff/governance';
@@ -9,6 +9,7 @@ import type { Kysely } from 'kysely';
 import { submitBatch } from './ingest-batch';
 import { readJsonBody } from './ingest-body';
 import {
+  type ErrorDetail,
   errorBody,
   type IngestBatchResponse,
   MAX_BATCH_BODY_BYTES,
@@ -34,17 +35,45 @@ export function httpStatusOf(e: AppError): HttpStatus {
   return (map as Record<string, HttpStatus>)[ERROR_STATUS[e.code]] ?? 500;
 }
 
-type Authentication = { ok: true; actor: Actor } | { ok: false; message: string };
+type Authentication =
+  | { ok: true; actor: Actor }
+  | { ok: false; status: 401 | 403; body: { error: ErrorDetail & { requiredScope?: ApiKeyScope } } };
 
-/** An ingestion caller is an API key, or a signed-in admin (for trying the API from a session). */
-export async function authenticate(db: Kysely<DB>, header: string | undefined): Promise<Authentication> {
+/**
+ * An ingestion caller is an API key holding `scope`, or a signed-in admin (for trying the API from
+ * a session). No key, or an unknown or revoked one, is a 401; a key without the scope a 403 that
+ * names it.
+ */
+export async function authenticate(
+  db: Kysely<DB>,
+  header: string | undefined,
+  scope: ApiKeyScope,
+): Promise<Authentication> {
   const token = bearerToken(header);
-  if (!token) return { ok: false, message: 'Send an API key as "Authorization: Bearer <key>"' };
+  if (!token)
+    return {
+      ok: false,
+      status: 401,
+      body: errorBody('UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <key>"'),
+    };
   const key = await findApiKey(db, token);
-  if (key) return { ok: true, actor: { type: 'api_key', id: key.id } };
+  if (key) {
+    if (key.scopes.includes(scope)) return { ok: true, actor: { type: 'api_key', id: key.id } };
+    return {
+      ok: false,
+      status: 403,
+      body: {
+        error: {
+          code: 'FORBIDDEN',
+          message: `This API key lacks the scope "${scope}" (it has: ${key.scopes.join(', ')}); use a key created with the scope ${scope}`,
+          requiredScope: scope,
+        },
+      },
+    };
+  }
   const user = await findSessionUser(db, token);
   if (user?.role === 'admin') return { ok: true, actor: { type: 'user', id: user.id } };
-  return { ok: false, message: 'Unknown or revoked API key' };
+  return { ok: false, status: 401, body: errorBody('UNAUTHENTICATED', 'Unknown or revoked API key') };
 }
 
 function isBatch(body: unknown): body is Record<string, unknown> & { items: unknown } {
@@ -74,8 +103,8 @@ function batchEnvelopeProblem(body: Record<string, unknown>): string | undefined
  */
 export function ingestItems(deps: ApiDeps) {
   return async (c: Context): Promise<Response> => {
-    const auth = await authenticate(deps.db, c.req.header('authorization'));
-    if (!auth.ok) return c.json(errorBody('UNAUTHENTICATED', auth.message), 401);
+    const auth = await authenticate(deps.db, c.req.header('authorization'), 'items:submit');
+    if (!auth.ok) return c.json(auth.body, auth.status);
 
     const body = await readJsonBody(c.req.raw, MAX_BATCH_BODY_BYTES);
     if (!body.ok && body.reason === 'too_large')

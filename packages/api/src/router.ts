@@ -3,19 +3,14 @@ import {
   AppError,
   accuracyInput,
   adjudicateInput,
-  apiKeyRef,
   calibrateInput,
   certifyInput,
   claimNextInput,
-  createApiKeyInput,
-  createUserInput,
   escalateTaskInput,
   itemListInput,
   loginInput,
   policyChangeInput,
   stateRef,
-  updateUserInput,
-  userRef,
   uuid,
   verdictInput,
 } from '@signoff/core';
@@ -34,21 +29,7 @@ import {
   skipTask,
   submitVerdict,
 } from '@signoff/engine';
-import {
-  type Actor,
-  createApiKey,
-  createUser,
-  GLOBAL_STREAMS,
-  listApiKeys,
-  listUsers,
-  login,
-  logout,
-  revokeApiKey,
-  type SessionUser,
-  setUserDisabled,
-  updateUser,
-  verifyAuditStream,
-} from '@signoff/governance';
+import { type Actor, GLOBAL_STREAMS, login, logout, type SessionUser, verifyAuditStream } from '@signoff/governance';
 import {
   accuracyReport,
   applyCertificate,
@@ -61,8 +42,10 @@ import {
   trustOverview,
 } from '@signoff/trust';
 import { z } from 'zod';
+import { apiKeysRouter, queuesRouter, usersRouter } from './admin-router';
 import { dashboards } from './dashboards-router';
 import { datasetsRouter } from './datasets-router';
+import { leadsRouter } from './leads-router';
 import { publicProcedure, requirePermission, router } from './trpc';
 
 const taskRef = z.object({ taskId: uuid });
@@ -278,44 +261,6 @@ const labels = router({
     ),
 });
 
-const users = router({
-  list: requirePermission('user:admin').query(({ ctx }) => listUsers(ctx.db)),
-  create: requirePermission('user:admin')
-    .input(createUserInput)
-    .mutation(({ ctx, input }) => ctx.db.transaction().execute((trx) => createUser(trx, input, actorOf(ctx.user)))),
-  /** Name, role or password; a new password ends the user's sessions. */
-  update: requirePermission('user:admin')
-    .input(updateUserInput)
-    .mutation(({ ctx, input }) =>
-      ctx.db.transaction().execute((trx) => updateUser(trx, input.userId, input, actorOf(ctx.user))),
-    ),
-  disable: requirePermission('user:admin')
-    .input(userRef)
-    .mutation(({ ctx, input }) =>
-      ctx.db.transaction().execute((trx) => setUserDisabled(trx, input.userId, true, actorOf(ctx.user))),
-    ),
-  enable: requirePermission('user:admin')
-    .input(userRef)
-    .mutation(({ ctx, input }) =>
-      ctx.db.transaction().execute((trx) => setUserDisabled(trx, input.userId, false, actorOf(ctx.user))),
-    ),
-});
-
-const apiKeys = router({
-  list: requirePermission('key:admin').query(({ ctx }) => listApiKeys(ctx.db)),
-  /** The answer holds the key; it is not stored and cannot be shown again. */
-  create: requirePermission('key:admin')
-    .input(createApiKeyInput)
-    .mutation(({ ctx, input }) =>
-      ctx.db.transaction().execute((trx) => createApiKey(trx, { name: input.name }, actorOf(ctx.user))),
-    ),
-  revoke: requirePermission('key:admin')
-    .input(apiKeyRef)
-    .mutation(({ ctx, input }) =>
-      ctx.db.transaction().execute((trx) => revokeApiKey(trx, input.keyId, actorOf(ctx.user))),
-    ),
-});
-
 export const appRouter = router({
   auth,
   tasks,
@@ -325,10 +270,12 @@ export const appRouter = router({
   trust,
   labels,
   examples,
-  users,
-  apiKeys,
+  users: usersRouter,
+  queues: queuesRouter,
+  apiKeys: apiKeysRouter,
   dashboards,
   datasets: datasetsRouter,
+  leads: leadsRouter,
 });
 
 /** All the console imports from the server: a type. */

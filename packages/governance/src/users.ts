@@ -170,10 +170,26 @@ async function endSessions(trx: Transaction<DB>, userId: string): Promise<number
   return Number(r.numDeletedRows);
 }
 
-/** Every user, by email. */
-export async function listUsers(db: Kysely<DB>): Promise<UserAccount[]> {
-  const rows = await db.selectFrom('users').select(accountColumns).orderBy('email').execute();
-  return rows.map(toAccount);
+export interface UserListing extends UserAccount {
+  /** The queues the user is a member of, by name (admins reach every queue without membership). */
+  queues: string[];
+}
+
+/** Every user with their queues, by email. */
+export async function listUsers(db: Kysely<DB>): Promise<UserListing[]> {
+  const rows = await db
+    .selectFrom('users')
+    .select(accountColumns)
+    .select(
+      sql<
+        string[]
+      >`coalesce((SELECT array_agg(m.queue ORDER BY m.queue) FROM queue_members m WHERE m.user_id = users.id), '{}')`.as(
+        'queues',
+      ),
+    )
+    .orderBy('email')
+    .execute();
+  return rows.map((r) => ({ ...toAccount(r), queues: r.queues }));
 }
 
 /** A user by id or by email (as typed on a command line), or undefined. */

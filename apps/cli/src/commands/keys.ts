@@ -1,10 +1,11 @@
 // `signoff keys create|revoke|list`: ingestion API keys without the demo, audited as the CLI.
-import { AppError, createApiKeyInput } from '@signoff/core';
+import { API_KEY_SCOPES, AppError, createApiKeyInput } from '@signoff/core';
 import { type ApiKeyInfo, createApiKey, listApiKeys, revokeApiKey } from '@signoff/governance';
 import type { Command } from 'commander';
 import { reportingErrors } from '../exit-codes';
 import { withDatabase } from '../open-database';
 import { CLI_ACTOR, jsonLines, table } from './admin-common';
+import { repeatable } from './users';
 
 /**
  * Adds `signoff keys ...` to the program. `create` prints the key alone on stdout (notes go to
@@ -13,6 +14,7 @@ import { CLI_ACTOR, jsonLines, table } from './admin-common';
  *
  * @example
  * registerKeysCommand(program);
+ * // $ signoff keys create helpdesk --scope items:submit
  * // $ signoff keys revoke 3f0c9a1e-...
  */
 export function registerKeysCommand(program: Command): Command {
@@ -22,15 +24,22 @@ export function registerKeysCommand(program: Command): Command {
     .command('create')
     .description('Create an API key and print it (once: only its hash is kept)')
     .argument('<name>', 'what the key is for, e.g. "helpdesk webhook"')
-    .action((name: string) =>
+    .option(
+      '--scope <scope>',
+      `what the key may do: ${API_KEY_SCOPES.join(' or ')} (repeat for both; default both)`,
+      repeatable,
+    )
+    .action((name: string, opts: { scope?: string[] }) =>
       reportingErrors(async () => {
-        const parsed = createApiKeyInput.safeParse({ name });
+        const parsed = createApiKeyInput.safeParse({ name, ...(opts.scope ? { scopes: opts.scope } : {}) });
         if (!parsed.success) throw new AppError('BAD_INPUT', parsed.error.issues[0]?.message ?? 'Unusable name');
         const created = await withDatabase((db) =>
-          db.transaction().execute((trx) => createApiKey(trx, { name: parsed.data.name }, CLI_ACTOR)),
+          db
+            .transaction()
+            .execute((trx) => createApiKey(trx, { name: parsed.data.name, scopes: parsed.data.scopes }, CLI_ACTOR)),
         );
         console.error(
-          `[signoff] created API key "${created.name}", id ${created.id}. Store it now: it is shown only this once.`,
+          `[signoff] created API key "${created.name}" (${created.scopes.join(', ')}), id ${created.id}. Store it now: it is shown only this once.`,
         );
         console.log(created.key);
       }),
@@ -64,11 +73,12 @@ export function registerKeysCommand(program: Command): Command {
 function formatKeys(keys: ApiKeyInfo[]): string {
   if (keys.length === 0) return 'no API keys (create one with `signoff keys create NAME`)';
   return table([
-    ['id', 'name', 'prefix', 'created', 'status'],
+    ['id', 'name', 'prefix', 'scopes', 'created', 'status'],
     ...keys.map((k) => [
       k.id,
       k.name,
       `${k.prefix}…`,
+      k.scopes.join(','),
       k.createdAt.toISOString(),
       k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active',
     ]),

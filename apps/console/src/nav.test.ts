@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { canOpen, visibleNav } from './nav';
+import { parseRoute, paths } from './router';
+
+// Written by hand from what each role is for, not read from ROLE_PERMISSIONS.
+describe('main navigation per role', () => {
+  it('shows each role only the screens it may open', () => {
+    const labels = (role: Parameters<typeof visibleNav>[0]) => visibleNav(role).map((e) => e.label);
+    expect(labels('reviewer')).toEqual(['Queue', 'Dashboards']);
+    expect(labels('lead')).toEqual(['Queue', 'Lead', 'Items', 'Dashboards']);
+    expect(labels('compliance')).toEqual(['Queue', 'Items', 'Trust', 'Dashboards']);
+    expect(labels('data_scientist')).toEqual(['Items', 'Trust', 'Dashboards', 'Datasets']);
+    expect(labels('admin')).toEqual(['Queue', 'Lead', 'Items', 'Trust', 'Dashboards', 'Datasets', 'Admin']);
+  });
+
+  it('marks the start page as Items for those without a queue', () => {
+    const items = visibleNav('data_scientist').find((e) => e.label === 'Items');
+    expect(items?.current('/')).toBe(true);
+    expect(
+      visibleNav('lead')
+        .find((e) => e.label === 'Items')
+        ?.current('/'),
+    ).toBe(false);
+  });
+});
+
+describe('route guards', () => {
+  it('lets only admins open the admin screens, and only leads (and admins) the lead screen', () => {
+    for (const path of [paths.adminUsers(), paths.adminQueues(), paths.adminKeys(), '/admin']) {
+      const route = parseRoute(path).name;
+      expect(
+        ['reviewer', 'lead', 'compliance', 'data_scientist', 'admin'].filter((r) => canOpen(r as 'admin', route)),
+      ).toEqual(['admin']);
+    }
+    expect(
+      ['reviewer', 'lead', 'compliance', 'data_scientist', 'admin'].filter((r) => canOpen(r as 'admin', 'lead')),
+    ).toEqual(['lead', 'admin']);
+  });
+
+  it('keeps reviewers from the compliance screens: items, timelines, trust', () => {
+    for (const route of ['items', 'timeline', 'trust', 'trust-state', 'datasets'] as const)
+      expect(canOpen('reviewer', route)).toBe(false);
+    expect(canOpen('reviewer', 'task')).toBe(true);
+    expect(canOpen('compliance', 'trust')).toBe(true);
+    expect(canOpen('compliance', 'task')).toBe(false);
+  });
+
+  it('reads the admin and lead paths, with or without a trailing slash', () => {
+    expect(parseRoute('/admin/users/')).toEqual({ name: 'admin-users' });
+    expect(parseRoute('/admin')).toEqual({ name: 'admin-users' });
+    expect(parseRoute('/admin/queues')).toEqual({ name: 'admin-queues' });
+    expect(parseRoute('/admin/keys/')).toEqual({ name: 'admin-keys' });
+    expect(parseRoute('/lead')).toEqual({ name: 'lead' });
+    expect(parseRoute('/admin/other')).toEqual({ name: 'not-found', path: '/admin/other' });
+  });
+});
