@@ -1,8 +1,9 @@
 // The reviewer's path through the real console in a real browser: sign in, claim, read the AI's
-// answer and why it was routed, correct it, and see the queue and the label table agree.
+// answer and why it was routed, correct it (the next task opens), and see the queue and the label
+// table agree; with auto-next turned off, a verdict goes back to the queue.
 import { CSRF_COOKIE, csrfTokenFor, SESSION_COOKIE } from '@signoff/api';
 import { sha256 } from '@signoff/governance';
-import { DEMO_PASSWORD, DEMO_USERS } from '@signoff/server';
+import { DEMO_PASSWORD } from '@signoff/server';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { demoUser, launchBrowser, openConsolePageEachTest, screenshot, signIn } from '../support/browser';
@@ -10,7 +11,10 @@ import { countPendingTasks } from '../support/database';
 import { startTestSignoff, type TestSignoff, waitFor } from '../support/signoff';
 
 const REVIEWER = demoUser('reviewer');
+const LEAD = demoUser('lead');
 const DATA_SCIENTIST = demoUser('data_scientist');
+/** The demo reviewer's queues: the queue screen counts only these. */
+const REVIEWER_QUEUES = ['support', 'refunds', 'priority'];
 
 let s: TestSignoff;
 let browser: Browser;
@@ -67,7 +71,9 @@ it('a reviewer claims a task, corrects the AI, and the queue and labels show it'
   expect(before).toBeGreaterThanOrEqual(2);
   await screenshot(page, 'queue.png');
 
-  await page.getByRole('button', { name: 'Claim next task', exact: true }).click();
+  // The support queue holds AI decisions (higher-priority review steps may head the others).
+  expect(await page.getByRole('button', { name: 'Claim next task', exact: true }).isEnabled()).toBe(true);
+  await page.getByRole('button', { name: 'Claim from support' }).click();
   await page.waitForURL(/\/tasks\/[0-9a-f-]{36}$/);
   const taskId = page.url().split('/').pop() as string;
   const task = await s.db
@@ -110,13 +116,21 @@ it('a reviewer claims a task, corrects the AI, and the queue and labels show it'
   await screenshot(page, 'task-correction.png');
   await page.keyboard.press('Control+Enter');
 
-  // Back on the queue with a confirmation, and one task fewer waiting.
-  await page.getByRole('heading', { name: 'Review queue' }).waitFor();
+  // Auto-next (on by default): the next task opens at once, and the outcome is announced.
   await page
     .getByRole('status')
-    .filter({ hasText: `Correction saved: “${aiLabel}” → “${correction}”` })
+    .filter({ hasText: `Correction saved: “${aiLabel}” → “${correction}”. Next task opened.` })
     .waitFor();
-  expect(new URL(page.url()).pathname).toBe('/');
+  await page.waitForURL((u) => /^\/tasks\/[0-9a-f-]{36}$/.test(u.pathname) && !u.pathname.endsWith(taskId));
+  const nextId = page.url().split('/').pop() as string;
+  const next = await s.db
+    .selectFrom('review_tasks as t')
+    .innerJoin('users as u', 'u.id', 't.assignee_id')
+    .select(['t.status', 'u.email'])
+    .where('t.id', '=', nextId)
+    .executeTakeFirstOrThrow();
+  expect(next).toEqual({ status: 'claimed', email: REVIEWER.email });
+  await page.getByRole('heading', { name: 'Your verdict' }).waitFor();
 
   const label = await s.db
     .selectFrom('labels')
@@ -140,8 +154,11 @@ it('a reviewer claims a task, corrects the AI, and the queue and labels show it'
     .where('item_id', '=', task.item_id)
     .where('status', '=', 'pending')
     .executeTakeFirstOrThrow();
-  const expected = before - 1 + Number(followUps.n);
+  // Two claimed (the corrected task and the one that opened next), and any follow-up.
+  const expected = before - 2 + Number(followUps.n);
   expect(await pendingInDb()).toBe(expected);
+  await page.getByRole('link', { name: '← Queue' }).click();
+  await page.getByRole('heading', { name: 'Review queue' }).waitFor();
   await waitFor(async () => (await displayedPending(page)) === expected, {
     message: `the queue to show ${expected} pending (was ${before})`,
   });
@@ -149,8 +166,7 @@ it('a reviewer claims a task, corrects the AI, and the queue and labels show it'
   await screenshot(page, 'queue-after.png');
 });
 
-it('C confirms the AI answer, and a review step without one takes the label the reviewer picks', async () => {
-  const lead = DEMO_USERS.find((u) => u.email === 'reviewer2@demo.signoff') ?? REVIEWER;
+it('with auto-next off, C confirms and returns to the queue, and a review step without an AI answer takes the picked label', async () => {
   // Complaints and enterprise customers reach a support lead: a review step with no AI answer.
   const escalations = await waitFor(
     async () => {
@@ -166,8 +182,17 @@ it('C confirms the AI answer, and a review step without one takes the label the 
     { message: 'an escalation review in the priority queue' },
   );
   expect(escalations).toBeGreaterThan(0);
-  await signIn(page, lead.email, DEMO_PASSWORD);
+  await signIn(page, LEAD.email, DEMO_PASSWORD);
   await page.getByRole('heading', { name: 'Review queue' }).waitFor();
+
+  // The setting is kept in this browser: off stays off after a reload.
+  const autoNext = page.getByRole('checkbox', { name: 'Open the next task after each verdict' });
+  expect(await autoNext.isChecked()).toBe(true);
+  await autoNext.uncheck();
+  expect(await page.evaluate(() => localStorage.getItem('signoff.autoNext'))).toBe('off');
+  await page.reload();
+  await page.getByRole('heading', { name: 'Review queue' }).waitFor();
+  expect(await autoNext.isChecked()).toBe(false);
 
   // The support queue holds AI decisions only: C confirms one and the console moves on.
   const confirmedId = await claimFrom(page, 'support');
@@ -184,6 +209,8 @@ it('C confirms the AI answer, and a review step without one takes the label the 
     .getByRole('status')
     .filter({ hasText: `Confirmed “${aiLabel}”` })
     .waitFor();
+  await page.getByRole('heading', { name: 'Review queue' }).waitFor();
+  expect(new URL(page.url()).pathname).toBe('/');
   const confirmedLabel = await s.db
     .selectFrom('labels as l')
     .innerJoin('reviews as r', 'r.id', 'l.review_id')
@@ -324,5 +351,5 @@ async function displayedPending(p: Page): Promise<number> {
 }
 
 function pendingInDb(): Promise<number> {
-  return countPendingTasks(s.db);
+  return countPendingTasks(s.db, REVIEWER_QUEUES);
 }

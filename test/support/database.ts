@@ -66,12 +66,13 @@ export async function countRows(db: Kysely<DB>, table: keyof DB & string): Promi
   return r.rows[0]?.n ?? 0;
 }
 
-/** How many review tasks wait for someone to claim them, in every queue. */
-export async function countPendingTasks(db: Kysely<DB>): Promise<number> {
+/** How many review tasks wait for someone to claim them, in every queue or in `queues`. */
+export async function countPendingTasks(db: Kysely<DB>, queues?: readonly string[]): Promise<number> {
   const r = await db
     .selectFrom('review_tasks')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('status', '=', 'pending')
+    .$if(queues !== undefined, (q) => q.where('queue', 'in', queues as string[]))
     .executeTakeFirstOrThrow();
   return Number(r.n);
 }

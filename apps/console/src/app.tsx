@@ -15,6 +15,7 @@ const TrustScreen = lazy(() => import('./trust-screen').then((m) => ({ default: 
 const DashboardsScreen = lazy(() => import('./dashboards-screen').then((m) => ({ default: m.DashboardsScreen })));
 const DatasetsScreen = lazy(() => import('./datasets-screen').then((m) => ({ default: m.DatasetsScreen })));
 const AdminScreen = lazy(() => import('./admin-screen').then((m) => ({ default: m.AdminScreen })));
+const LeadScreen = lazy(() => import('./lead-screen').then((m) => ({ default: m.LeadScreen })));
 const TrustStateScreen = lazy(() => import('./trust-state-screen').then((m) => ({ default: m.TrustStateScreen })));
 
 export function App() {
@@ -79,8 +80,11 @@ function CurrentScreen() {
         </LazyScreen>
       );
     case 'lead':
-      // The leads' screen plugs in here (guarded by task:lead in nav.ts): return <LeadScreen />.
-      return <NotFound path={paths.lead()} />;
+      return (
+        <LazyScreen>
+          <LeadScreen />
+        </LazyScreen>
+      );
     case 'admin-users':
       return <AdminRoute tab="users" />;
     case 'admin-queues':

@@ -15,6 +15,7 @@ export function ConfirmDialog({
   confirmLabel,
   pendingLabel,
   reasonLabel,
+  reasonPlaceholder = 'Recorded in the policy history and the audit trail',
   tone = 'primary',
   pending,
   error,
@@ -27,6 +28,8 @@ export function ConfirmDialog({
   pendingLabel: string;
   /** Ask for a reason under this label; without it the dialog only confirms. */
   reasonLabel?: string;
+  /** What the reason is for, shown in the empty field. */
+  reasonPlaceholder?: string;
   tone?: 'primary' | 'danger';
   pending: boolean;
   error: unknown;
@@ -84,8 +87,15 @@ export function ConfirmDialog({
               rows={3}
               value={reason}
               disabled={pending}
-              placeholder="Recorded in the policy history and the audit trail"
+              placeholder={reasonPlaceholder}
               onChange={(e) => setReason(e.target.value)}
+              onKeyDown={(e) => {
+                // As in the verdict form: Ctrl/Cmd+Enter sends from the reason field.
+                if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+                  e.preventDefault();
+                  e.currentTarget.form?.requestSubmit();
+                }
+              }}
               aria-invalid={reasonError ? true : undefined}
               aria-describedby={reasonError ? `${id}-reason-error` : undefined}
               autoFocus

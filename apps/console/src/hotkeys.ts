@@ -3,9 +3,10 @@ import { useEffect, useRef } from 'react';
 export type HotkeyHandler = (e: KeyboardEvent) => void;
 
 /**
- * Global single-key shortcuts: "n", "c", "1".."9", and "mod+enter" (Ctrl or Cmd + Enter).
- * Plain keys are ignored while the user types in a field, so typing a reason never triggers
- * an action; "mod+enter" works everywhere, including in the reason field.
+ * Global shortcuts: single keys ("n", "c", "1".."9", "?"), "escape", and "mod+enter" (Ctrl or
+ * Cmd + Enter). Plain keys are ignored while the user types in a field, so typing a reason never
+ * triggers an action; "mod+enter" works everywhere, including in the reason field, and "escape"
+ * in a field leaves it (so the single keys work again) unless a binding takes it.
  */
 export function useHotkeys(bindings: Record<string, HotkeyHandler | undefined>, enabled = true): void {
   // The latest handlers without re-subscribing on every render.
@@ -15,6 +16,8 @@ export function useHotkeys(bindings: Record<string, HotkeyHandler | undefined>, 
     if (!enabled) return;
     const onKeyDown = (e: KeyboardEvent) => {
       if (e.defaultPrevented || e.isComposing || e.repeat) return;
+      // An open modal dialog (shortcut help, escalation) owns the keyboard.
+      if (document.querySelector('dialog[open]')) return;
       const mod = e.ctrlKey || e.metaKey;
       if (e.key === 'Enter' && mod) {
         const h = ref.current['mod+enter'];
@@ -24,8 +27,16 @@ export function useHotkeys(bindings: Record<string, HotkeyHandler | undefined>, 
         }
         return;
       }
+      if (e.key === 'Escape') {
+        const h = ref.current.escape;
+        if (h) {
+          e.preventDefault();
+          h(e);
+        } else if (isTyping(e.target) && e.target instanceof HTMLElement) e.target.blur();
+        return;
+      }
       if (mod || e.altKey || isTyping(e.target)) return;
-      const h = ref.current[e.key.toLowerCase()];
+      const h = ref.current[e.key.length === 1 ? e.key.toLowerCase() : e.key];
       if (h) {
         e.preventDefault();
         h(e);
@@ -44,3 +55,28 @@ function isTyping(target: EventTarget | null): boolean {
     return !['checkbox', 'radio', 'button', 'submit', 'reset'].includes(target.type);
   return false;
 }
+
+/** One shortcut as the help lists it: the keys (as shown on the keycaps) and what they do. */
+export interface Shortcut {
+  keys: readonly string[];
+  action: string;
+}
+
+/** The task screen's shortcuts, in the order the help and the README list them. */
+export const TASK_SHORTCUTS: readonly Shortcut[] = [
+  { keys: ['C'], action: 'Confirm the AI answer' },
+  { keys: ['1', '…', '9'], action: 'Pick a label by its number (a correction then goes to its reason)' },
+  { keys: ['Ctrl', 'Enter'], action: 'Submit the correction or answer (also while typing the reason)' },
+  { keys: ['E'], action: 'Escalate the task, with an optional reason' },
+  { keys: ['S'], action: 'Skip: pass the task on and take the next one' },
+  { keys: ['R'], action: 'Release the task back to the queue' },
+  { keys: ['N'], action: 'Next task (when this one is answered or not yours)' },
+  { keys: ['Esc'], action: 'Leave the reason field, so the single keys work again' },
+  { keys: ['?'], action: 'Show or hide these shortcuts' },
+];
+
+/** The queue screen's shortcuts. */
+export const QUEUE_SHORTCUTS: readonly Shortcut[] = [
+  { keys: ['N'], action: 'Claim the next task' },
+  { keys: ['?'], action: 'Show or hide these shortcuts' },
+];

@@ -1,44 +1,22 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
 import { Message } from './app';
-import { useFlash } from './flash';
 import { formatAge } from './format';
-import { useHotkeys } from './hotkeys';
-import { navigate, paths } from './router';
+import { QUEUE_SHORTCUTS, useHotkeys } from './hotkeys';
+import { QUEUE_REFRESH_MS, useQueueCounts } from './queue-counts';
 import { useCan } from './session';
-import { messageOf, type TaskView, useTRPC } from './trpc';
-
-/** How often the queue counts refresh while the screen is open. */
-const REFRESH_MS = 4_000;
+import { ShortcutHelp } from './shortcut-help';
+import { useClaimNext } from './task-work';
+import { messageOf } from './trpc';
+import { AutoNextToggle } from './work-settings';
 
 export function QueueScreen() {
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const flash = useFlash();
   const canWork = useCan('task:work');
-  const queues = useQuery({ ...trpc.tasks.queues.queryOptions(), refetchInterval: REFRESH_MS });
-  const [claimError, setClaimError] = useState<string | null>(null);
-  const claim = useMutation(
-    trpc.tasks.claimNext.mutationOptions({
-      onSuccess: (task: TaskView | null) => {
-        void queryClient.invalidateQueries({ queryKey: trpc.tasks.queues.queryKey() });
-        if (!task) {
-          flash('No tasks waiting in that queue right now.', 'info');
-          return;
-        }
-        // The claim already returned everything the task view shows: no second round trip.
-        queryClient.setQueryData(trpc.tasks.get.queryKey({ taskId: task.id }), task);
-        navigate(paths.task(task.id));
-      },
-      onError: (e) => setClaimError(messageOf(e)),
-    }),
-  );
-  const claimNext = (queue?: string) => {
-    if (claim.isPending) return;
-    setClaimError(null);
-    claim.mutate(queue ? { queue } : {});
-  };
+  // Live counts: polled while the tab is visible, paused while hidden; claims shift them at once.
+  const queues = useQueueCounts();
+  const { claimNext: claimAndOpen, claim } = useClaimNext();
+  // "Claim next task" works through all the reviewer's queues; a row's button through that one.
+  const claimNext = (queue?: string) => claimAndOpen(queue ?? null);
   useHotkeys({ n: () => claimNext() }, canWork);
+  const error = claim.error ? messageOf(claim.error) : null;
 
   const rows = queues.data ?? [];
   const totals = rows.reduce(
@@ -74,9 +52,9 @@ export function QueueScreen() {
         )}
       </div>
 
-      {claimError && (
+      {error && (
         <div className="form-error" role="alert">
-          {claimError}
+          {error}
         </div>
       )}
 
@@ -96,7 +74,7 @@ export function QueueScreen() {
         <div className="panel-header">
           <h2 id="queues-heading">Queues</h2>
           <span className="muted small" aria-live="off">
-            {queues.isFetching ? 'Refreshing…' : `Updates every ${REFRESH_MS / 1000} s`}
+            {queues.isFetching ? 'Refreshing…' : `Updates every ${QUEUE_REFRESH_MS / 1000} s`}
           </span>
         </div>
         {queues.isPending ? (
@@ -160,10 +138,10 @@ export function QueueScreen() {
         )}
       </section>
       {canWork && (
-        <p className="hint">
-          Shortcuts: <kbd>N</kbd> claim next task. On a task: <kbd>C</kbd> confirm, <kbd>1</kbd>–<kbd>9</kbd> choose a
-          label, <kbd>Ctrl</kbd>+<kbd>Enter</kbd> submit.
-        </p>
+        <div className="task-toolbar">
+          <AutoNextToggle />
+          <ShortcutHelp shortcuts={QUEUE_SHORTCUTS} title="Queue shortcuts" />
+        </div>
       )}
     </div>
   );

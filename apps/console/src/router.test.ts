@@ -35,3 +35,11 @@ describe('dataset routes', () => {
     expect(parseRoute('/datasets/latest')).toEqual({ name: 'not-found', path: '/datasets/latest' });
   });
 });
+
+describe('lead route', () => {
+  it('reads /lead with or without a trailing slash', () => {
+    expect(parseRoute(paths.lead())).toEqual({ name: 'lead' });
+    expect(parseRoute('/lead/')).toEqual({ name: 'lead' });
+    expect(parseRoute('/lead/x')).toEqual({ name: 'not-found', path: '/lead/x' });
+  });
+});

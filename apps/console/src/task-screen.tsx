@@ -1,36 +1,64 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
+import { useEffect, useRef, useState } from 'react';
 import { Message } from './app';
 import { ConfidenceMeter } from './confidence-meter';
+import { ConfirmDialog } from './confirm-dialog';
 import { useFlash } from './flash';
-import { formatDateTime, formatDue, formatTime } from './format';
+import { formatDateTime, formatDue } from './format';
+import { TASK_SHORTCUTS, useHotkeys } from './hotkeys';
 import { ItemInput, KeyValues } from './item-input';
-import { Link, navigate, paths } from './router';
-import { useUser } from './session';
+import { LeaseStatus, useHeartbeat } from './lease';
+import { useQueueCounts } from './queue-counts';
+import { Link, paths } from './router';
+import { useCan, useUser } from './session';
+import { ShortcutHelp } from './shortcut-help';
+import { ContextPanel, HistoryPanel, reviewOf, TrustPanel, VerdictsPanel } from './task-panels';
+import { useTaskWork } from './task-work';
 import { messageOf, type TaskView, useTRPC } from './trpc';
 import { VerdictForm } from './verdict-form';
+import { AutoNextToggle } from './work-settings';
 
 export function TaskScreen({ taskId }: { taskId: string }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const flash = useFlash();
-  const user = useUser();
   const task = useQuery({ ...trpc.tasks.get.queryOptions({ taskId }), refetchOnWindowFocus: false });
-
-  const backToQueue = (message: string) => {
-    void queryClient.invalidateQueries({ queryKey: trpc.tasks.queues.queryKey() });
-    queryClient.removeQueries({ queryKey: trpc.tasks.get.queryKey({ taskId }) });
-    flash(message);
-    navigate(paths.home());
-  };
-  const release = useMutation(
-    trpc.tasks.release.mutationOptions({ onSuccess: () => backToQueue('Task released. It is back in the queue.') }),
-  );
-
   if (task.isPending) return <p className="loading">Loading task…</p>;
   if (task.isError) return <Message title="Cannot open this task">{messageOf(task.error)}</Message>;
-  const t = task.data;
+  return <TaskWork task={task.data} />;
+}
+
+function TaskWork({ task: t }: { task: TaskView }) {
+  const flash = useFlash();
+  const user = useUser();
+  const canItems = useCan('item:read');
+  const work = useTaskWork(t);
   const mine = t.status === 'claimed' && t.assignee_id === user.id;
+  const { lost } = useHeartbeat(t, mine);
+  const holding = mine && !lost;
   const due = t.due_at ? formatDue(t.due_at) : null;
+  const review = reviewOf(t);
+  const [escalating, setEscalating] = useState(false);
+  const queues = useQueueCounts();
+  const waiting = queues.data?.find((q) => q.queue === t.queue)?.pending;
+
+  // Screen readers and keyboards start at the task: focus its heading once it is on screen.
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    heading.current?.focus();
+  }, []);
+
+  const act = (run: () => void) => () => {
+    if (holding && !work.busy) run();
+  };
+  useHotkeys({
+    e: act(() => setEscalating(true)),
+    s: act(work.doSkip),
+    r: act(work.doRelease),
+    n: () => {
+      if (holding) flash('Answer, skip or release this task first.', 'info');
+      else work.claimNext();
+    },
+  });
+  const actionError = work.release.error ?? work.skip.error ?? work.claim.error;
 
   return (
     <div className="screen task-screen">
@@ -39,7 +67,7 @@ export function TaskScreen({ taskId }: { taskId: string }) {
           <Link href={paths.home()} className="back-link">
             ← Queue
           </Link>
-          <h1>
+          <h1 ref={heading} tabIndex={-1}>
             {t.workflow_name} <span className="version">v{t.workflow_version}</span>
           </h1>
           <dl className="inline-meta">
@@ -49,48 +77,83 @@ export function TaskScreen({ taskId }: { taskId: string }) {
             </div>
             <div>
               <dt>Queue</dt>
-              <dd>{t.queue}</dd>
+              <dd>
+                {t.queue}
+                {waiting !== undefined && <span className="muted"> · {waiting} waiting</span>}
+              </dd>
             </div>
+            {review && (
+              <div>
+                <dt>Review</dt>
+                <dd className="strong">{review}</dd>
+              </div>
+            )}
             {due && (
               <div>
                 <dt>Due</dt>
                 <dd className={due.overdue ? 'text-warn strong' : undefined}>{due.text}</dd>
               </div>
             )}
-            {mine && t.lease_expires_at && (
-              <div>
-                <dt>Yours until</dt>
-                <dd>{formatTime(t.lease_expires_at)}</dd>
-              </div>
-            )}
           </dl>
+          {mine && <LeaseStatus expiresAt={t.lease_expires_at} lost={lost} />}
         </div>
         <div className="task-actions">
-          <Link href={paths.timeline(t.item_id)} className="button button-secondary">
-            Timeline
-          </Link>
-          {mine && (
-            <button
-              type="button"
-              className="button button-secondary"
-              onClick={() => release.mutate({ taskId: t.id })}
-              disabled={release.isPending}
-            >
-              {release.isPending ? 'Releasing…' : 'Release'}
-            </button>
+          {canItems && (
+            <Link href={paths.timeline(t.item_id)} className="button button-secondary">
+              Timeline
+            </Link>
+          )}
+          {holding && (
+            <>
+              <ActionButton
+                label="Escalate"
+                pendingLabel="Escalating…"
+                shortcut="E"
+                pending={work.escalate.isPending}
+                disabled={work.busy}
+                onClick={() => setEscalating(true)}
+              />
+              <ActionButton
+                label="Skip"
+                pendingLabel="Skipping…"
+                shortcut="S"
+                pending={work.skip.isPending}
+                disabled={work.busy}
+                onClick={work.doSkip}
+              />
+              <ActionButton
+                label="Release"
+                pendingLabel="Releasing…"
+                shortcut="R"
+                pending={work.release.isPending}
+                disabled={work.busy}
+                onClick={work.doRelease}
+              />
+            </>
           )}
         </div>
       </div>
+      <div className="task-toolbar">
+        <AutoNextToggle />
+        <ShortcutHelp shortcuts={TASK_SHORTCUTS} title="Task shortcuts" />
+      </div>
 
-      {release.isError && (
+      {actionError && (
         <div className="form-error" role="alert">
-          {messageOf(release.error)}
+          {messageOf(actionError)}
         </div>
       )}
-      {!mine && <TaskStatusNotice task={t} />}
+      {!mine && <TaskStatusNotice task={t} onNext={work.claimNext} />}
+      {t.reviewers_required > 1 && t.kind !== 'adjudication' && (
+        <p className="notice notice-info">
+          One of {t.reviewers_required} independent reviews: you do not see what the others answered, and they do not
+          see yours.
+        </p>
+      )}
 
       <div className="task-grid">
         <div className="task-main">
+          <VerdictsPanel task={t} />
           <section className="panel reasons-panel" aria-labelledby="reasons-heading">
             <h2 id="reasons-heading">Why you are seeing this</h2>
             {t.reasons.length === 0 ? (
@@ -119,6 +182,7 @@ export function TaskScreen({ taskId }: { taskId: string }) {
             </div>
             <ItemInput input={t.input} />
           </section>
+          <ContextPanel task={t} />
           <section className="panel" aria-labelledby="instructions-heading">
             <details className="details instructions" open={!t.decision}>
               <summary>
@@ -127,13 +191,68 @@ export function TaskScreen({ taskId }: { taskId: string }) {
               <div className="instructions-text">{t.instructions}</div>
             </details>
           </section>
+          <HistoryPanel task={t} />
         </div>
         <aside className="task-side" aria-label="Decision and verdict">
           <AiAnswer task={t} />
-          <VerdictForm task={t} disabled={!mine} onSubmitted={backToQueue} />
+          <VerdictForm
+            task={t}
+            disabled={!holding}
+            pending={work.submit.isPending || work.claim.isPending}
+            error={work.submit.error}
+            onSend={work.sendVerdict}
+          />
+          <TrustPanel task={t} />
         </aside>
       </div>
+
+      {escalating && (
+        <ConfirmDialog
+          title="Escalate this task?"
+          confirmLabel="Escalate"
+          pendingLabel="Escalating…"
+          reasonLabel="Reason (optional)"
+          reasonPlaceholder="What the next person should know"
+          pending={work.escalate.isPending}
+          error={work.escalate.error}
+          onConfirm={(reason) => work.doEscalate(reason)}
+          onClose={() => setEscalating(false)}
+        >
+          <p>The task goes up to the escalation queue for someone with more authority; it leaves your hands.</p>
+        </ConfirmDialog>
+      )}
     </div>
+  );
+}
+
+function ActionButton({
+  label,
+  pendingLabel,
+  shortcut,
+  pending,
+  disabled,
+  onClick,
+}: {
+  label: string;
+  pendingLabel: string;
+  shortcut: string;
+  pending: boolean;
+  disabled: boolean;
+  onClick: () => void;
+}) {
+  return (
+    <button
+      type="button"
+      className="button button-secondary"
+      onClick={onClick}
+      disabled={disabled}
+      aria-keyshortcuts={shortcut.toLowerCase()}
+    >
+      {pending ? pendingLabel : label}
+      <span className="kbd-group" aria-hidden="true">
+        <kbd>{shortcut}</kbd>
+      </span>
+    </button>
   );
 }
 
@@ -192,7 +311,7 @@ function AiAnswer({ task }: { task: TaskView }) {
   );
 }
 
-function TaskStatusNotice({ task }: { task: TaskView }) {
+function TaskStatusNotice({ task, onNext }: { task: TaskView; onNext: () => void }) {
   const text =
     task.status === 'done'
       ? 'This task has been reviewed; its verdict is final.'
@@ -201,7 +320,14 @@ function TaskStatusNotice({ task }: { task: TaskView }) {
         : 'This task is back in the queue. Claim it from the queue to answer it.';
   return (
     <p className="notice" role="status">
-      {text} <Link href={paths.home()}>Back to the queue</Link>
+      {text}{' '}
+      <button type="button" className="link-button" onClick={onNext} aria-keyshortcuts="n">
+        Next task{' '}
+        <span className="kbd-group" aria-hidden="true">
+          <kbd>N</kbd>
+        </span>
+      </button>{' '}
+      or <Link href={paths.home()}>back to the queue</Link>
     </p>
   );
 }

@@ -1,50 +1,72 @@
-import { verdictInput } from '@signoff/core/schemas';
-import { useMutation } from '@tanstack/react-query';
+import { type VerdictInput, verdictInput } from '@signoff/core/schemas';
 import { type FormEvent, useId, useRef, useState } from 'react';
 import { useHotkeys } from './hotkeys';
-import { fieldErrorsOf, messageOf, type TaskView, useTRPC } from './trpc';
+import { fieldErrorsOf, messageOf, type TaskView } from './trpc';
 
-type Verdict = 'confirm' | 'correct' | 'answer';
+type Mode = 'correct' | 'answer' | 'adjudicate';
 
 /**
  * Confirm the AI's answer, correct it (another label and a reason), or, when the AI gave none,
- * answer. Keys: C confirms, 1-9 choose a label, Ctrl/Cmd+Enter submits the correction or answer.
+ * answer; on an adjudication task, give the final label (one of the reviewers' or another). Keys:
+ * C confirms, 1-9 choose a label, Ctrl/Cmd+Enter submits the correction or answer. The screen
+ * sends the verdict (`onSend`) and owns what follows it.
  */
 export function VerdictForm({
   task,
   disabled,
-  onSubmitted,
+  pending,
+  error,
+  onSend,
 }: {
   task: TaskView;
   disabled: boolean;
-  onSubmitted: (message: string) => void;
+  pending: boolean;
+  /** The server's refusal of the last verdict, if any. */
+  error: unknown;
+  onSend: (input: VerdictInput, message: string) => void;
 }) {
-  const trpc = useTRPC();
   const id = useId();
   const reasonRef = useRef<HTMLTextAreaElement>(null);
   const aiLabel = task.decision?.label ?? null;
-  const mode: Verdict = aiLabel ? 'correct' : 'answer';
+  const mode: Mode = task.kind === 'adjudication' ? 'adjudicate' : aiLabel ? 'correct' : 'answer';
   const [label, setLabel] = useState<string | null>(null);
   const [reason, setReason] = useState('');
   const [clientErrors, setClientErrors] = useState<Record<string, string>>({});
-  const submit = useMutation(trpc.tasks.submit.mutationOptions());
+  const [sent, setSent] = useState<VerdictInput['verdict'] | null>(null);
+  const verdictLabels = new Set(task.verdicts.map((v) => v.label));
 
   // Field errors, the server's or our own pre-check's, sit next to their fields; anything else
   // (or a refusal without field errors, such as a conflict) goes at the top of the form.
-  const serverErrors = Object.fromEntries(fieldErrorsOf(submit.error).map((f) => [f.path, f.message]));
+  const serverErrors = Object.fromEntries(fieldErrorsOf(error).map((f) => [f.path, f.message]));
   const errors: Record<string, string | undefined> = { ...serverErrors, ...clientErrors };
   const unplaced = Object.entries(errors).filter(([path]) => path !== 'label' && path !== 'reason');
   const placedServerErrors = Object.keys(serverErrors).some((path) => path === 'label' || path === 'reason');
   const formError =
-    submit.error && !placedServerErrors
-      ? messageOf(submit.error)
+    error && !placedServerErrors
+      ? messageOf(error)
       : unplaced.length
         ? unplaced.map(([, message]) => message).join(' ')
         : null;
-  const busy = disabled || submit.isPending;
+  const busy = disabled || pending;
 
-  const send = (verdict: Verdict) => {
+  const send = (choice: 'confirm' | 'correct' | 'answer' | 'adjudicate') => {
     if (busy) return;
+    if (choice === 'adjudicate') {
+      if (!label) {
+        setClientErrors({ label: 'Choose the final label' });
+        return;
+      }
+      // A lead confirms one of the reviewers' labels or answers with another; both name the label.
+      const verdict = verdictLabels.has(label) ? 'confirm' : 'answer';
+      setClientErrors({});
+      setSent(verdict);
+      onSend(
+        { taskId: task.id, verdict, label, ...(reason.trim() ? { reason: reason.trim() } : {}) },
+        `Final label saved: “${label}”.`,
+      );
+      return;
+    }
+    const verdict = choice;
     const input = {
       taskId: task.id,
       verdict,
@@ -58,16 +80,15 @@ export function VerdictForm({
       return;
     }
     setClientErrors({});
-    submit.mutate(parsed.data, {
-      onSuccess: (r) =>
-        onSubmitted(
-          verdict === 'confirm'
-            ? `Confirmed “${r.label}”.`
-            : verdict === 'correct'
-              ? `Correction saved: “${aiLabel}” → “${r.label}”.`
-              : `Answer saved: “${r.label}”.`,
-        ),
-    });
+    setSent(verdict);
+    onSend(
+      parsed.data,
+      verdict === 'confirm'
+        ? `Confirmed “${aiLabel}”.`
+        : verdict === 'correct'
+          ? `Correction saved: “${aiLabel}” → “${parsed.data.label}”.`
+          : `Answer saved: “${parsed.data.label}”.`,
+    );
   };
 
   const choose = (value: string, fromKeyboard: boolean) => {
@@ -84,7 +105,7 @@ export function VerdictForm({
   useHotkeys(
     {
       ...digitKeys,
-      c: aiLabel ? () => send('confirm') : undefined,
+      c: aiLabel && mode === 'correct' ? () => send('confirm') : undefined,
       'mod+enter': () => send(mode),
     },
     !disabled,
@@ -103,7 +124,7 @@ export function VerdictForm({
           {formError}
         </div>
       )}
-      {aiLabel && (
+      {aiLabel && mode === 'correct' && (
         <div className="confirm-block">
           <button
             type="button"
@@ -131,11 +152,14 @@ export function VerdictForm({
           aria-invalid={errors.label ? true : undefined}
           aria-describedby={errors.label ? `${id}-label-error` : undefined}
         >
-          <legend>{mode === 'correct' ? 'Correct label' : 'Your answer'}</legend>
+          <legend>
+            {mode === 'correct' ? 'Correct label' : mode === 'adjudicate' ? 'Final label' : 'Your answer'}
+          </legend>
           <div className={`choice-grid ${task.labels.some((l) => l.length > 11) ? 'choice-grid-single' : ''}`}>
             {task.labels.map((value, i) => {
               const isAi = value === aiLabel;
               const inputId = `${id}-label-${i}`;
+              const saidBy = task.verdicts.filter((v) => v.label === value).map((v) => v.reviewerName);
               return (
                 <div
                   key={value}
@@ -150,7 +174,10 @@ export function VerdictForm({
                     disabled={isAi && mode === 'correct'}
                     onChange={() => choose(value, false)}
                   />
-                  <label htmlFor={inputId}>{value}</label>
+                  <label htmlFor={inputId}>
+                    {value}
+                    {saidBy.length > 0 && <span className="choice-said muted small"> · {saidBy.join(', ')}</span>}
+                  </label>
                   {isAi && mode === 'correct' ? (
                     <span className="choice-tag">AI</span>
                   ) : (
@@ -171,7 +198,13 @@ export function VerdictForm({
           )}
         </fieldset>
         <div className="field">
-          <label htmlFor={`${id}-reason`}>{mode === 'correct' ? 'Reason for the correction' : 'Note (optional)'}</label>
+          <label htmlFor={`${id}-reason`}>
+            {mode === 'correct'
+              ? 'Reason for the correction'
+              : mode === 'adjudicate'
+                ? 'Why this label (optional)'
+                : 'Note (optional)'}
+          </label>
           <textarea
             id={`${id}-reason`}
             ref={reasonRef}
@@ -203,11 +236,13 @@ export function VerdictForm({
           aria-keyshortcuts="Control+Enter"
         >
           <span>
-            {submit.isPending && submit.variables?.verdict !== 'confirm'
+            {pending && sent !== 'confirm'
               ? 'Saving…'
               : mode === 'correct'
                 ? 'Submit correction'
-                : 'Submit answer'}
+                : mode === 'adjudicate'
+                  ? 'Submit final label'
+                  : 'Submit answer'}
           </span>
           <span className="kbd-group" aria-hidden="true">
             <kbd>Ctrl</kbd>

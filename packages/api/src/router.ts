@@ -45,6 +45,7 @@ import { z } from 'zod';
 import { apiKeysRouter, queuesRouter, usersRouter } from './admin-router';
 import { dashboards } from './dashboards-router';
 import { datasetsRouter } from './datasets-router';
+import { leadsRouter } from './leads-router';
 import { publicProcedure, requirePermission, router } from './trpc';
 
 const taskRef = z.object({ taskId: uuid });
@@ -274,6 +275,7 @@ export const appRouter = router({
   apiKeys: apiKeysRouter,
   dashboards,
   datasets: datasetsRouter,
+  leads: leadsRouter,
 });
 
 /** All the console imports from the server: a type. */

@@ -3,6 +3,8 @@ export * from './escalation';
 export * from './execute-step';
 export * from './faults';
 export * from './items';
+export * from './lead-views';
+export * from './lead-work';
 export * from './plan-common';
 export * from './plan-types';
 export * from './plan-writer';

@@ -1,10 +1,21 @@
 import { AppError } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import type { Kysely } from 'kysely';
+import { readPointVerdicts, readTaskHistory, readTrustInForce } from './task-history';
 
 /**
- * Everything a reviewer needs on one screen: the task, the item's input and context, the AI's answer
- * with its confidence, model and prompt version, and why it was routed to a human.
+ * Everything a reviewer needs on one screen: the task (with its lease, and which of the point's N
+ * independent reviews it is), the item's input and the context its earlier states gathered, the
+ * AI's answer with its raw and calibrated confidence, model and prompt version, why it was routed
+ * to a person, the trust policy and certificate in force for the state, and the item's history.
+ * Blind: a slot of a multi-reviewer point never sees another slot's verdict (`readTaskHistory`);
+ * an adjudication task carries every verdict it settles (`verdicts`). Who may read it is the
+ * caller's check (`readTask`).
+ *
+ * @example
+ * const view = await getTaskView(db, taskId);
+ * view.slot; view.reviewers_required; // "review 2 of 2"
+ * view.verdicts; // [] unless view.kind === 'adjudication'
  */
 export async function getTaskView(db: Kysely<DB>, taskId: string) {
   const task = await db
@@ -17,6 +28,11 @@ export async function getTaskView(db: Kysely<DB>, taskId: string) {
       't.item_id',
       't.state',
       't.visit',
+      't.kind',
+      't.slot',
+      't.reviewers_required',
+      't.priority',
+      't.escalated_at',
       't.queue',
       't.status',
       't.labels',
@@ -57,12 +73,21 @@ export async function getTaskView(db: Kysely<DB>, taskId: string) {
           'confidence_note',
           'output_mode',
           'input_text',
+          'route',
+          'score',
+          'threshold',
+          'certificate_id',
           'created_at',
         ])
         .where('id', '=', task.decision_id)
         .executeTakeFirst()
     : undefined;
-  return { ...task, decision: decision ?? null };
+  const [history, verdicts, trust] = await Promise.all([
+    readTaskHistory(db, task),
+    readPointVerdicts(db, task),
+    readTrustInForce(db, task.workflow_name, task.state),
+  ]);
+  return { ...task, decision: decision ?? null, history, verdicts, trust };
 }
 
 /** An item with its workflow version, state runs and decisions. */

@@ -349,6 +349,37 @@ export function planTaskReleased(item: ItemSnapshot, o: Extract<Outcome, { kind:
   return p;
 }
 
+/**
+ * A lead hands an open task (pending or claimed) to a named person: they hold it with a fresh lease,
+ * whoever held it before loses it. Who may take it is checked by `reassignTask`, against the rows.
+ */
+export function planTaskReassigned(
+  item: ItemSnapshot,
+  env: PlanEnv,
+  o: Extract<Outcome, { kind: 'task-reassigned' }>,
+): Plan {
+  const { task } = o;
+  if (task.status === 'done') throw new AppError('CONFLICT', 'This task has already been reviewed; it cannot move');
+  const p = emptyPlan(item, 'committed');
+  p.taskUpdates.push({
+    ...taskAsIs(task),
+    status: 'claimed',
+    assignee_id: o.userId,
+    claimed_at: env.now,
+    lease_expires_at: new Date(env.now.getTime() + o.leaseMinutes * 60_000),
+  });
+  audit(p, { type: 'user', id: o.byUserId }, 'task.reassigned', {
+    taskId: task.id,
+    queue: task.queue,
+    status: task.status,
+    from: task.assignee_id,
+    to: o.userId,
+    by: o.byUserId,
+    leaseMinutes: o.leaseMinutes,
+  });
+  return p;
+}
+
 /** A skip: like a release, and the caller records it in `task_skips` so it is not offered straight back. */
 export function planTaskSkipped(item: ItemSnapshot, o: Extract<Outcome, { kind: 'task-skipped' }>): Plan {
   const p = emptyPlan(item, 'committed');

@@ -139,6 +139,8 @@ export type Outcome =
   | { kind: 'operator'; task: ReviewTask; action: 'retry' | 'fail'; reason: string | null; userId: string }
   | { kind: 'task-claimed'; task: ReviewTask; userId: string; leaseMinutes: number }
   | { kind: 'task-released'; task: ReviewTask; userId: string }
+  /** A lead hands an open task to a named person, who then holds it (see `reassignTask`). */
+  | { kind: 'task-reassigned'; task: ReviewTask; userId: string; byUserId: string; leaseMinutes: number }
   /** Its holder passes the task over: back to pending, and not offered to them again for a while. */
   | { kind: 'task-skipped'; task: ReviewTask; userId: string }
   /**

@@ -11,6 +11,7 @@ import {
   planQaVerdict,
   planTaskClaimed,
   planTaskEscalated,
+  planTaskReassigned,
   planTaskReleased,
   planTaskSkipped,
   planVerdict,
@@ -88,6 +89,8 @@ export function planTransition({ item, definition, outcome: o, env, aux = {} }: 
       return planTaskClaimed(item, env, o);
     case 'task-released':
       return planTaskReleased(item, o);
+    case 'task-reassigned':
+      return planTaskReassigned(item, env, o);
     case 'task-skipped':
       return planTaskSkipped(item, o);
     case 'task-escalated':
