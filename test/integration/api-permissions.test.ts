@@ -75,12 +75,6 @@ const EXPECTED: Record<string, readonly [Outcome, Outcome, Outcome, Outcome, Out
   'apiKeys.create':      [F,       F,    F,         F,       Y,    U],
   'apiKeys.revoke':      [F,       F,    F,         F,       Y,    U],
   // Administration (admins alone): who works which queue, and a user's memberships.
-  'users.memberships':  [F,       F,    F,         F,       Y,    U],
-  'users.setQueues':    [F,       F,    F,         F,       Y,    U],
-  'queues.list':        [F,       F,    F,         F,       Y,    U],
-  'queues.addMember':   [F,       F,    F,         F,       Y,    U],
-  'queues.removeMember':[F,       F,    F,         F,       Y,    U],
-  // Administration (admins alone): who works which queue, and a user's memberships.
   'users.memberships':   [F,       F,    F,         F,       Y,    U],
   'users.setQueues':     [F,       F,    F,         F,       Y,    U],
   'queues.list':         [F,       F,    F,         F,       Y,    U],
