@@ -51,10 +51,16 @@ function inUserQueues(user: TaskUser): RawBuilder<unknown> {
  * `SKIP_COOLDOWN_MINUTES`. In order: priority (highest first), due time (soonest first, none
  * last), age, id.
  */
-export function claimCandidateSql(user: TaskUser, queue: string | undefined): RawBuilder<ReviewTask> {
+export function claimCandidateSql(
+  user: TaskUser,
+  queue: string | undefined,
+  /** Inside `heldOrNextSql`: only when the user holds nothing (its `held` CTE is empty). */
+  unlessHeld = false,
+): RawBuilder<ReviewTask> {
   return sql<ReviewTask>`
     SELECT t.* FROM review_tasks t
      WHERE t.status <> 'done'
+       ${unlessHeld ? sql`AND NOT EXISTS (SELECT 1 FROM held)` : sql``}
        AND (t.status = 'pending' OR t.lease_expires_at < now())
        ${queue === undefined ? sql`` : sql`AND t.queue = ${queue}`}
        AND ${inUserQueues(user)}
@@ -74,6 +80,26 @@ export function claimCandidateSql(user: TaskUser, queue: string | undefined): Ra
 }
 
 /**
+ * In one statement: the task `user` holds under an unexpired lease (in their queues; of `queue`
+ * when given), or else the next claimable one, locked (`claimCandidateSql`), which is then only
+ * read when there is no held one.
+ */
+export function heldOrNextSql(user: TaskUser, queue: string | undefined): RawBuilder<ReviewTask & { held: boolean }> {
+  return sql<ReviewTask & { held: boolean }>`
+    WITH held AS (
+      SELECT t.* FROM review_tasks t
+       WHERE t.assignee_id = ${user.id} AND t.status = 'claimed' AND t.lease_expires_at > now()
+         ${queue === undefined ? sql`` : sql`AND t.queue = ${queue}`}
+         AND ${inUserQueues(user)}
+       ORDER BY t.claimed_at, t.id
+       LIMIT 1
+    ), next AS (${claimCandidateSql(user, queue, true)})
+    SELECT true AS held, * FROM held
+    UNION ALL
+    SELECT false AS held, * FROM next`;
+}
+
+/**
  * Gives the user their next task, atomically. A user who already holds an unexpired task (in one
  * of their queues; of `queue` when given) gets that one back; otherwise the next claimable task
  * (`claimCandidateSql`) is claimed for `LEASE_MINUTES`, through the transition path (audited
@@ -89,16 +115,10 @@ export async function claimNextTask(
   queue?: string,
 ): Promise<ReviewTask | undefined> {
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${user.id}, 7272))`.execute(trx);
-  const held = await sql<ReviewTask>`
-    SELECT t.* FROM review_tasks t
-     WHERE t.assignee_id = ${user.id} AND t.status = 'claimed' AND t.lease_expires_at > now()
-       ${queue === undefined ? sql`` : sql`AND t.queue = ${queue}`}
-       AND ${inUserQueues(user)}
-     ORDER BY t.claimed_at, t.id
-     LIMIT 1`.execute(trx);
-  if (held.rows[0]) return held.rows[0];
-  const task = (await claimCandidateSql(user, queue).execute(trx)).rows[0];
-  if (!task) return undefined;
+  const found = (await heldOrNextSql(user, queue).execute(trx)).rows[0];
+  if (!found) return undefined;
+  const { held, ...task } = found;
+  if (held) return task;
   const r = await transition(trx, deps, task.item_id, {
     kind: 'task-claimed',
     task,
