@@ -15,6 +15,10 @@ export interface DecisionOutput {
   confidence: number;
   decidedBy: 'ai' | 'human';
   rationale?: string | undefined;
+  /** A multi-reviewer point: how many independent verdicts decided it. */
+  reviewers?: number | undefined;
+  /** The reviewers disagreed and a lead's adjudication gave the label. */
+  adjudicated?: boolean | undefined;
 }
 
 export interface RiskRule<C> {

@@ -35,7 +35,8 @@ export interface AccuracyRow {
 /**
  * The error of the automated path per workflow, state and model version, apart from the AI's
  * accuracy on the items routed to people. Only decisions that record their audit probability
- * count; of several labels on a decision the adjudicated one wins, else the latest.
+ * count, by their final labels (`labels.final`, one per review point); of several on a decision
+ * the adjudicated one wins, else the latest.
  *
  * @example
  * const rows = await accuracyReport(db, { workflow: 'support-triage' });

@@ -55,8 +55,9 @@ export async function latestDecisionKey(
 
 /**
  * The decisions of a key in a window, each with its score, audit probability and, where a person
- * labelled it, whether the AI was wrong. Of several labels on one decision the adjudicated one
- * wins, else the latest. Decisions that could never be drawn (audit probability 0) stay in the
+ * labelled it, whether the AI was wrong, by its final label (`labels.final`: a four-eyes decision
+ * counts once, and one whose reviewers disagree only once a lead settled it); of several, the
+ * adjudicated one wins, else the latest. Decisions that could never be drawn (audit probability 0) stay in the
  * population, where no label can vouch for them. A label still pending counts as not drawn: that costs power, not validity,
  * as long as which drawn decisions get answered first does not depend on whether the AI was right.
  *
