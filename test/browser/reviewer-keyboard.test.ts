@@ -175,8 +175,14 @@ it('queue counts drop at once on a claim, come back when it fails, and follow ot
   const inDb = await countPendingTasks(s.db, ['support']);
   expect(inDb).toBeGreaterThan(1);
   await waitFor(async () => (await displayedSupport(page)) === inDb, { message: `support shows ${inDb} pending` });
-  // Stop the page's timers: from here on only what this test does changes the counts.
+  // Stop the page's clock: no poll refreshes the counts unless the test moves time on. A few
+  // milliseconds at a time (`tick`) let React and TanStack Query render what changed.
   await page.clock.pauseAt(Date.now() + 1_000);
+  const tick = () => page.clock.runFor(20);
+  const shows = async (n: number) => {
+    await tick();
+    return (await displayedSupport(page)) === n;
+  };
 
   // The claim is held at the network, then refused: the count dropped before any answer, and
   // comes back with the refusal.
@@ -189,10 +195,12 @@ it('queue counts drop at once on a claim, come back when it fails, and follow ot
     await route.fulfill({ status: 503, contentType: 'text/plain', body: 'unavailable' });
   });
   await page.getByRole('button', { name: 'Claim from support' }).click();
-  await waitFor(async () => (await displayedSupport(page)) === inDb - 1, { message: 'the optimistic drop' });
+  await waitFor(() => shows(inDb - 1), { message: 'the optimistic drop' });
   answer();
-  await page.getByRole('alert').waitFor();
-  await waitFor(async () => (await displayedSupport(page)) === inDb, { message: 'the rollback' });
+  await waitFor(() => shows(inDb), { message: 'the rollback' });
+  await waitFor(async () => (await tick(), (await page.getByRole('alert').count()) > 0), {
+    message: 'the refusal shown',
+  });
   expect(new URL(page.url()).pathname).toBe('/');
   await page.unroute('**/trpc/tasks.claimNext**');
 
@@ -200,7 +208,7 @@ it('queue counts drop at once on a claim, come back when it fails, and follow ot
   const sam = await signInApi(s.url, 'reviewer2@demo.signoff', DEMO_PASSWORD);
   expect(await sam.tasks.claimNext.mutate({ queue: 'support' })).not.toBeNull();
   await page.clock.runFor(4_100);
-  await waitFor(async () => (await displayedSupport(page)) === inDb - 1, { message: 'the live count' });
+  await waitFor(() => shows(inDb - 1), { message: 'the live count' });
 });
 
 /** The pending count of the support row on the queue screen. */
