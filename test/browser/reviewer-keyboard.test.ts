@@ -66,6 +66,8 @@ it('a reviewer confirms, corrects, escalates, skips and releases with the keyboa
   await waitFor(async () => (await page.evaluate(() => document.activeElement?.tagName)) === 'H1', {
     message: 'focus on the task heading',
   });
+  // Reviewers read items only through their tasks: no link to the item screens.
+  expect(await page.getByRole('link', { name: 'Timeline' }).count()).toBe(0);
 
   // 1. C confirms; the next task opens by itself.
   await page.keyboard.press('c');
