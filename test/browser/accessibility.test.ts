@@ -1,7 +1,8 @@
 // Accessibility of the console's main screens (issue 11 point 6): axe-core, injected into the
 // real page, finds no serious or critical violation of WCAG 2.1 A/AA on the sign-in page, the
-// reviewer's queue and task view (with its shortcut help open), and the screens of the other
-// roles (items, an item's timeline, dashboards, trust, datasets). Screenshots of each.
+// reviewer's queue and task view (with its shortcut help open), the lead's overview, and the
+// screens of the other roles (items, an item's timeline, dashboards, trust, datasets, the admin's
+// users, queues and API keys). Screenshots of some.
 import AxeBuilder from '@axe-core/playwright';
 import { DEMO_PASSWORD } from '@signoff/server';
 import type { Browser, Page } from 'playwright-core';
@@ -12,6 +13,7 @@ import { startTestSignoff, type TestSignoff, waitFor } from '../support/signoff'
 
 const REVIEWER = demoUser('reviewer');
 const ADMIN = demoUser('admin');
+const LEAD = demoUser('lead');
 
 let s: TestSignoff;
 let browser: Browser;
@@ -79,7 +81,7 @@ it('the sign-in page, the queue and the task view have no serious accessibility 
   await page.keyboard.press('Escape');
 });
 
-it('items, a timeline, dashboards, trust and datasets have no serious accessibility violations', async () => {
+it('items, a timeline, dashboards, trust, datasets and the admin screens have no serious accessibility violations', async () => {
   await signIn(page, ADMIN.email, DEMO_PASSWORD);
   await page.getByRole('heading', { name: 'Review queue' }).waitFor();
 
@@ -112,4 +114,25 @@ it('items, a timeline, dashboards, trust and datasets have no serious accessibil
   await page.goto('/datasets');
   await page.getByRole('heading', { name: 'Datasets', exact: true }).waitFor();
   await expectAccessible(page, 'datasets');
+
+  for (const [path, name] of [
+    ['/admin/users', 'admin users'],
+    ['/admin/queues', 'admin queues'],
+    ['/admin/keys', 'admin keys'],
+  ] as const) {
+    await page.goto(path);
+    await page.getByRole('heading', { name: 'Administration', exact: true }).waitFor();
+    await waitFor(async () => (await page.locator('.loading').count()) === 0, { message: `${name} loaded` });
+    await expectAccessible(page, name);
+  }
+});
+
+it('the lead overview has no serious accessibility violations', async () => {
+  await signIn(page, LEAD.email, DEMO_PASSWORD);
+  await page.getByRole('heading', { name: 'Review queue' }).waitFor();
+  await page.goto('/lead');
+  await page.getByRole('heading', { name: 'Lead overview', exact: true }).waitFor();
+  await waitFor(async () => (await page.locator('.loading').count()) === 0, { message: 'the lead overview loaded' });
+  await expectAccessible(page, 'lead overview');
+  await screenshot(page, 'a11y-lead.png');
 });

@@ -4,9 +4,11 @@
 // opens the next task. The database says what was stored. The open task's heartbeat renews its
 // lease (the page's clock is moved on, so nobody waits a minute).
 import { upsertUser } from '@signoff/governance';
+import { DEMO_PASSWORD } from '@signoff/server';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { launchBrowser, openConsolePageEachTest, screenshot } from '../support/browser';
+import { signInApi } from '../support/api-client';
+import { launchBrowser, openConsolePageEachTest, screenshot, signIn } from '../support/browser';
 import { countPendingTasks } from '../support/database';
 import { joinQueues } from '../support/queue-members';
 import { startTestSignoff, type TestSignoff, waitFor } from '../support/signoff';
@@ -64,6 +66,8 @@ it('a reviewer confirms, corrects, escalates, skips and releases with the keyboa
   await waitFor(async () => (await page.evaluate(() => document.activeElement?.tagName)) === 'H1', {
     message: 'focus on the task heading',
   });
+  // Reviewers read items only through their tasks: no link to the item screens.
+  expect(await page.getByRole('link', { name: 'Timeline' }).count()).toBe(0);
 
   // 1. C confirms; the next task opens by itself.
   await page.keyboard.press('c');
@@ -165,6 +169,56 @@ it('a reviewer confirms, corrects, escalates, skips and releases with the keyboa
     { task_id: second.id, verdict: 'correct' },
   ]);
 });
+
+it('queue counts drop at once on a claim, come back when it fails, and follow other reviewers live', async () => {
+  await page.clock.install();
+  await signIn(page, KIM.email, KIM.password);
+  await page.getByRole('heading', { name: 'Review queue' }).waitFor();
+  const inDb = await countPendingTasks(s.db, ['support']);
+  expect(inDb).toBeGreaterThan(1);
+  await waitFor(async () => (await displayedSupport(page)) === inDb, { message: `support shows ${inDb} pending` });
+  // Stop the page's clock: no poll refreshes the counts unless the test moves time on. A few
+  // milliseconds at a time (`tick`) let React and TanStack Query render what changed.
+  await page.clock.pauseAt(Date.now() + 1_000);
+  const tick = () => page.clock.runFor(20);
+  const shows = async (n: number) => {
+    await tick();
+    return (await displayedSupport(page)) === n;
+  };
+
+  // The claim is held at the network, then refused: the count dropped before any answer, and
+  // comes back with the refusal.
+  let answer!: () => void;
+  const held = new Promise<void>((r) => {
+    answer = r;
+  });
+  await page.route('**/trpc/tasks.claimNext**', async (route) => {
+    await held;
+    await route.fulfill({ status: 503, contentType: 'text/plain', body: 'unavailable' });
+  });
+  await page.getByRole('button', { name: 'Claim from support' }).click();
+  await waitFor(() => shows(inDb - 1), { message: 'the optimistic drop' });
+  answer();
+  await waitFor(() => shows(inDb), { message: 'the rollback' });
+  await waitFor(async () => (await tick(), (await page.getByRole('alert').count()) > 0), {
+    message: 'the refusal shown',
+  });
+  expect(new URL(page.url()).pathname).toBe('/');
+  await page.unroute('**/trpc/tasks.claimNext**');
+
+  // Live: another reviewer claims from support; the next poll shows it without a reload.
+  const sam = await signInApi(s.url, 'reviewer2@demo.signoff', DEMO_PASSWORD);
+  expect(await sam.tasks.claimNext.mutate({ queue: 'support' })).not.toBeNull();
+  await page.clock.runFor(4_100);
+  await waitFor(() => shows(inDb - 1), { message: 'the live count' });
+});
+
+/** The pending count of the support row on the queue screen. */
+async function displayedSupport(p: Page): Promise<number | undefined> {
+  const row = p.getByRole('row').filter({ has: p.getByRole('rowheader', { name: 'support', exact: true }) });
+  const text = (await row.locator('td').first().textContent())?.trim();
+  return text && /^\d+$/.test(text) ? Number(text) : undefined;
+}
 
 interface OpenedTask {
   id: string;
