@@ -200,9 +200,15 @@ it('queue counts drop at once on a claim, come back when it fails, and follow ot
   await waitFor(() => shows(inDb - 1), { message: 'the optimistic drop' });
   answer();
   await waitFor(() => shows(inDb), { message: 'the rollback' });
-  await waitFor(async () => (await tick(), (await page.getByRole('alert').count()) > 0), {
-    message: 'the refusal shown',
-  });
+  await waitFor(
+    async () => {
+      await tick();
+      return (await page.getByRole('alert').count()) > 0;
+    },
+    {
+      message: 'the refusal shown',
+    },
+  );
   expect(new URL(page.url()).pathname).toBe('/');
   await page.unroute('**/trpc/tasks.claimNext**');
 
