@@ -188,7 +188,7 @@ async function main() {
     );
     console.log(bare);
     const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ${Math.round(totalmem() / 2 ** 30)} GiB`;
-    const pgVersion = (await sql<{ v: string }>`SHOW server_version`.execute(db)).rows[0]?.v;
+    const pgVersion = (await sql<{ v: string }>`SELECT current_setting('server_version') AS v`.execute(db)).rows[0]?.v;
     const lines = [
       `## Claim-next (\`pnpm bench:claims\`), ${new Date().toISOString().slice(0, 10)}`,
       '',
