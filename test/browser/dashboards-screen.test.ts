@@ -96,6 +96,11 @@ it('a reviewer sees the operations dashboards only', async () => {
   await region('Throughput').waitFor();
   expect(await region('Accuracy against human labels').count()).toBe(0);
   expect(await region('Confusion matrix').count()).toBe(0);
+  // Reviewers see items only through their tasks: no workflow/state/model filters, and no alert
+  // from a refused filter list.
+  expect(await page.getByLabel('Workflow').count()).toBe(0);
+  expect(await page.getByLabel('Range').count()).toBe(1);
+  expect(await page.getByRole('alert').count()).toBe(0);
   await screenshot(page, 'dashboards-reviewer.png');
 });
 

@@ -30,7 +30,10 @@ const RANGES = [
 export function DashboardsScreen() {
   const id = useId();
   const trpc = useTRPC();
-  const options = useQuery(trpc.dashboards.options.queryOptions());
+  // The filter lists name workflows, states and model versions (`item:read`); reviewers, who see
+  // items only through their tasks, filter by time alone.
+  const canFilter = useCan('item:read');
+  const options = useQuery({ ...trpc.dashboards.options.queryOptions(), enabled: canFilter });
   const canOperations = useCan('dashboard:operations');
   const canQuality = useCan('metrics:read');
   const canDiagnostics = useCan('dashboard:diagnostics');
@@ -82,9 +85,10 @@ export function DashboardsScreen() {
         </div>
       </div>
       <search className="dashboard-filters" aria-label="Dashboard filters">
-        {select('Workflow', workflow, setWorkflow, options.data?.workflows, 'All workflows')}
-        {select('State', state, setState, options.data?.states, 'All states')}
-        {select('Model version', modelVersion, setModelVersion, options.data?.modelVersions, 'All model versions')}
+        {canFilter && select('Workflow', workflow, setWorkflow, options.data?.workflows, 'All workflows')}
+        {canFilter && select('State', state, setState, options.data?.states, 'All states')}
+        {canFilter &&
+          select('Model version', modelVersion, setModelVersion, options.data?.modelVersions, 'All model versions')}
         <div className="field field-inline">
           <label htmlFor={`${id}-range`}>Range</label>
           <select id={`${id}-range`} value={days} onChange={(e) => setDays(Number(e.target.value))}>

@@ -114,7 +114,13 @@ export async function claimNextTask(
   user: TaskUser,
   queue?: string,
 ): Promise<ReviewTask | undefined> {
-  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${user.id}, 7272))`.execute(trx);
+  // A claim is a lease, not a result: its commit need not wait for the disk. A crash in the
+  // moment after (wal_writer_delay, 200 ms by default) loses the claim as a whole (task row, audit
+  // event and head together), so the task is pending again; any later durable commit that depends
+  // on it (the verdict) flushes the WAL up to and past it first.
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${user.id}, 7272)), set_config('synchronous_commit', 'off', true)`.execute(
+    trx,
+  );
   const found = (await heldOrNextSql(user, queue).execute(trx)).rows[0];
   if (!found) return undefined;
   const { held, ...task } = found;
