@@ -1,4 +1,4 @@
-// pnpm bench:claims [--tasks N] [--claimers N] [--claims N] [--explain] [--keep] [--database-url URL]
+// pnpm bench:claims [--tasks N] [--claimers N] [--claims N] [--think-ms T] [--explain] [--keep] [--database-url URL]
 // Claim-next under load: N pending review tasks (default 100,000; one waiting item each, in four
 // queues, priorities 0-4, a third with due times) and `claimers` reviewers (default 32) claiming at
 // once, each a member of two of the four queues, each claim in a transaction of its own over a pool
@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defineWorkflow } from '@signoff/core';
 import { createDb, type DB, migrateToLatest } from '@signoff/db';
-import { claimCandidateSql, claimNextTask, type TaskUser, WorkflowRegistry } from '@signoff/engine';
+import { claimNextSql, claimNextTask, type TaskUser, WorkflowRegistry } from '@signoff/engine';
 import { type Kysely, sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { z } from 'zod';
@@ -28,6 +28,7 @@ const { values } = parseArgs({
     tasks: { type: 'string', default: '100000' },
     claimers: { type: 'string', default: '32' },
     claims: { type: 'string', default: '20000' },
+    'think-ms': { type: 'string', default: '0' },
     explain: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     'database-url': {
@@ -39,6 +40,14 @@ const { values } = parseArgs({
 const TASKS = Number(values.tasks);
 const CLAIMERS = Number(values.claimers);
 const CLAIMS = Number(values.claims);
+/**
+ * Each claimer's pause after answering a task before it claims again, drawn uniformly from
+ * [0, 2 × think) ms: 0 (the default) claims back to back, which measures the claim at saturation
+ * (latency is then claimers / throughput); a pause models reviewers who work the task they claimed.
+ */
+const THINK_MS = Number(values['think-ms']);
+if (!Number.isFinite(THINK_MS) || THINK_MS < 0)
+  throw new Error('--think-ms must be a number of milliseconds, 0 or more');
 for (const [name, v] of Object.entries({ tasks: TASKS, claimers: CLAIMERS, claims: CLAIMS }))
   if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
 if (CLAIMS * 2 > TASKS) throw new Error('--claims must be at most half of --tasks (both peers claim from one backlog)');
@@ -113,6 +122,7 @@ async function run(
         times.push(performance.now() - t0);
         if (!id) throw new Error(`${peer}: a claim found nothing with ${left} claims to go`);
         await done(id);
+        if (THINK_MS > 0) await new Promise((r) => setTimeout(r, Math.random() * 2 * THINK_MS));
       }
     }),
   );
@@ -147,7 +157,7 @@ async function main() {
     if (values.explain) {
       const user = users[0] as TaskUser;
       const plan = await db.transaction().execute(async (trx) => {
-        const q = claimCandidateSql(user, undefined).compile(trx);
+        const q = claimNextSql(user, undefined).compile(trx);
         return sql
           .raw(
             `EXPLAIN (ANALYZE, BUFFERS) ${q.sql.replace(/\$(\d+)/g, (_, n) => {
@@ -193,7 +203,7 @@ async function main() {
       `## Claim-next (\`pnpm bench:claims\`), ${new Date().toISOString().slice(0, 10)}`,
       '',
       `${TASKS.toLocaleString('en')} pending tasks in 4 queues, ${CLAIMERS} concurrent claimers (each a member of 2 queues), ` +
-        `${CLAIMS.toLocaleString('en')} claims per peer. Machine: ${machine}; PostgreSQL ${pgVersion}; load ${load} before.`,
+        `${CLAIMS.toLocaleString('en')} claims per peer, ${THINK_MS > 0 ? `a pause of 0-${2 * THINK_MS} ms after each answer` : 'back to back'}. Machine: ${machine}; PostgreSQL ${pgVersion}; load ${load} before.`,
       '',
       '| peer | claims | claims/s | p50 ms | p95 ms | p99 ms | max ms |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
