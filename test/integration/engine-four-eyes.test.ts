@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startTestEngine, type TestEngine } from '../support/engine';
 import { joinQueues } from '../support/queue-members';
-import { holdTask, routedItem, submitAs } from '../support/review-points';
+import { holdTask, routedItem, seedIntentExamples, submitAs } from '../support/review-points';
 
 const LABELS = ['refund', 'other', 'fraud'] as const;
 const flow = defineWorkflow({
@@ -51,16 +51,7 @@ let max: SessionUser;
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  await t.db
-    .insertInto('seed_examples')
-    .values(
-      [
-        ...['money back please', 'refund the charge', 'I want a refund'].map((text) => ({ text, label: 'refund' })),
-        ...['how do I export', 'app crashes', 'change my email'].map((text) => ({ text, label: 'other' })),
-        ...['stolen card used', 'I did not make this charge'].map((text) => ({ text, label: 'fraud' })),
-      ].map((x) => ({ ...x, agent: 'four-eyes-intent' })),
-    )
-    .execute();
+  await seedIntentExamples(t.db, 'four-eyes-intent');
   e = await startTestEngine(t, [flow]);
   const user = (email: string, name: string, role: 'reviewer' | 'lead') =>
     upsertUser(t.db, { email, name, role, password: 'correct horse battery' });

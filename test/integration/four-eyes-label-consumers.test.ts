@@ -14,7 +14,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startTestEngine, type TestEngine } from '../support/engine';
-import { adjudicateAs, holdTask, routedItem, submitAs } from '../support/review-points';
+import { adjudicateAs, holdTask, routedItem, seedIntentExamples, submitAs } from '../support/review-points';
 
 const AGENT = 'consumers-intent';
 const flow = defineWorkflow({
@@ -46,15 +46,7 @@ const TEXT = { A: 'refund my order please', B: 'I want my money back', C: 'refun
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  await t.db
-    .insertInto('seed_examples')
-    .values(
-      [
-        ...['money back please', 'refund the charge', 'I want a refund'].map((text) => ({ text, label: 'refund' })),
-        ...['how do I export', 'app crashes', 'change my email'].map((text) => ({ text, label: 'other' })),
-      ].map((x) => ({ ...x, agent: AGENT })),
-    )
-    .execute();
+  await seedIntentExamples(t.db, AGENT, ['refund', 'other']);
   e = await startTestEngine(t, [flow]);
   for (const [name, role] of [
     ['ann', 'reviewer'],

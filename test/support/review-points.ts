@@ -69,3 +69,23 @@ export async function adjudicateAs(t: TestDatabase, e: TestEngine, userId: strin
   await holdTask(t, e, task.id, userId);
   return submitAs(t, e, userId, task.id, 'answer', label);
 }
+
+/**
+ * Seed examples for a refund/other(/fraud) intent agent, so its built-in model answers the tests'
+ * texts: three per label.
+ */
+export async function seedIntentExamples(
+  db: TestDatabase['db'],
+  agent: string,
+  labels: readonly ('refund' | 'other' | 'fraud')[] = ['refund', 'other', 'fraud'],
+): Promise<void> {
+  const texts = {
+    refund: ['money back please', 'refund the charge', 'I want a refund'],
+    other: ['how do I export', 'app crashes', 'change my email'],
+    fraud: ['stolen card used', 'I did not make this charge'],
+  };
+  await db
+    .insertInto('seed_examples')
+    .values(labels.flatMap((label) => texts[label].map((text) => ({ agent, text, label }))))
+    .execute();
+}
