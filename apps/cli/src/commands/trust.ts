@@ -109,7 +109,8 @@ export function registerTrustCommands(program: Command): void {
     .option('--model-version <version>', "default: the state's latest")
     .option('--from <date>', 'decisions made at or after (default: 90 days ago)', dateOption('--from'))
     .option('--to <date>', 'decisions made before (default: now)', dateOption('--to'))
-    .option('--apply', 'put the certificate in force (an audited policy change)')
+    .option('--apply', 'put the certificate in force (an audited policy change: give --reason)')
+    .option('--reason <why>', 'why the certificate is applied (required with --apply; kept in the policy history)')
     .option('--json', 'print JSON')
     .action(async (opts: Record<string, unknown>) => {
       const input = parse(certifyInput, { ...opts, apply: opts.apply === true });
@@ -120,6 +121,7 @@ export function registerTrustCommands(program: Command): void {
           key: { modelVersion: input.modelVersion },
           window: { from: input.from, to: input.to },
           apply: input.apply,
+          ...(input.reason ? { reason: input.reason } : {}),
           actor: actor('certify'),
         }),
       );

@@ -1,0 +1,57 @@
+// Policy history: what the server, the CLI and the console agree on. No I/O: the console bundles this file.
+import { z } from 'zod';
+
+/**
+ * What a policy change is about:
+ * - `state`: a decide or review state (and so its whole policy) appeared or went away;
+ * - `threshold`: `autoAcceptAt`, the certified target `autoAccept`, `sampleNearThreshold`;
+ * - `sampling`: `sampleRate` (a certified state's audit rate) and `sampleQueue`;
+ * - `risk_rule`: a risk rule added, removed or changed (its reason, queue, reviewers, predicate), or their order;
+ * - `review_mode`: reviewers, adjudication queue, review queue, due time, escalation queue;
+ * - `certificate`: a certificate issued, or applied (put in force);
+ * - `auto_accept`: a certified state's auto-accept declared, paused (drift guard or a person) or resumed.
+ */
+export const POLICY_CHANGE_KINDS = [
+  'state',
+  'threshold',
+  'sampling',
+  'risk_rule',
+  'review_mode',
+  'certificate',
+  'auto_accept',
+] as const;
+export type PolicyChangeKind = (typeof POLICY_CHANGE_KINDS)[number];
+
+export const POLICY_HISTORY_MAX_LIMIT = 200;
+
+// PostgreSQL's timestamptz does not reach as far as a JavaScript Date: years 1 to 9999 only.
+const date = z.coerce
+  .date({ error: 'Expected a date, e.g. 2026-01-31 or 2026-01-31T12:00:00Z' })
+  .min(new Date('0001-01-01T00:00:00Z'), 'Expected a date from the year 1 to 9999')
+  .max(new Date('9999-12-31T23:59:59Z'), 'Expected a date from the year 1 to 9999');
+const name = z.string().trim().min(1, 'Must not be empty, or leave the filter out').max(200, 'At most 200 characters');
+
+/** `policies.history`: every filter optional; changes made at or after `from` and before `to`, newest first. */
+export const policyHistoryInput = z
+  .strictObject({
+    workflow: name.optional(),
+    state: name.optional(),
+    kind: z
+      .enum(POLICY_CHANGE_KINDS, { error: () => `Unknown kind: choose one of ${POLICY_CHANGE_KINDS.join(', ')}` })
+      .optional(),
+    from: date.optional(),
+    to: date.optional(),
+    /** The `nextCursor` of the page before. */
+    cursor: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,400}$/, 'Expected the nextCursor of the page before')
+      .optional(),
+    limit: z
+      .number({ error: 'Expected a number of changes per page' })
+      .int('Expected a whole number of changes per page')
+      .min(1, 'At least 1 change per page')
+      .max(POLICY_HISTORY_MAX_LIMIT, `At most ${POLICY_HISTORY_MAX_LIMIT} changes per page`)
+      .default(50),
+  })
+  .refine((f) => !(f.from && f.to) || f.from < f.to, { path: ['to'], message: 'Must be after from' });
+export type PolicyHistoryInput = z.input<typeof policyHistoryInput>;
