@@ -18,6 +18,7 @@ import { registerDatasetCommands } from './commands/datasets';
 import { registerExampleCommands } from './commands/examples';
 import { registerKeysCommand } from './commands/keys';
 import { registerModelsCommand } from './commands/models';
+import { registerPolicyHistoryCommand } from './commands/policy-history';
 import { registerQueuesCommand } from './commands/queues';
 import { registerTrainCommand } from './commands/train';
 import { registerTrustCommands } from './commands/trust';
@@ -313,6 +314,7 @@ function redact(url: string): string {
 
 registerTrainCommand(program);
 registerTrustCommands(program);
+registerPolicyHistoryCommand(program);
 registerExampleCommands(program);
 registerUsersCommand(program);
 registerKeysCommand(program);

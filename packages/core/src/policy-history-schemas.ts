@@ -55,3 +55,49 @@ export const policyHistoryInput = z
   })
   .refine((f) => !(f.from && f.to) || f.from < f.to, { path: ['to'], message: 'Must be after from' });
 export type PolicyHistoryInput = z.input<typeof policyHistoryInput>;
+
+/** The order policy fields are shown in (PostgreSQL's jsonb keeps keys in an order of its own). */
+const KEY_ORDER = [
+  'name',
+  'status',
+  'id',
+  'threshold',
+  'modelVersion',
+  'autoAcceptAt',
+  'autoAccept',
+  'maxError',
+  'confidence',
+  'auditRate',
+  'sampleNearThreshold',
+  'sampleRate',
+  'sampleQueue',
+  'queue',
+  'reviewers',
+  'adjudicationQueue',
+  'dueInMinutes',
+  'escalateTo',
+  'reason',
+  'when',
+  'risks',
+];
+
+/**
+ * A policy value as one readable line, for the CLI's table and CSV and the console: `(none)` for
+ * an absent value, numbers and text as they are, objects as `key: value` pairs (a risk rule:
+ * `reason: VIP customer; queue: vip; when: c=>c.input.amount>5000`).
+ *
+ * @example
+ * formatPolicyValue({ maxError: 0.02, confidence: 0.95 }); // 'maxError: 0.02; confidence: 0.95'
+ */
+export function formatPolicyValue(value: unknown): string {
+  if (value === null || value === undefined) return '(none)';
+  if (typeof value !== 'object') return String(value);
+  if (Array.isArray(value)) return `[${value.map(formatPolicyValue).join(', ')}]`;
+  const rank = (k: string) => (KEY_ORDER.includes(k) ? KEY_ORDER.indexOf(k) : KEY_ORDER.length);
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+  const inner = (v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? `(${formatPolicyValue(v)})` : formatPolicyValue(v);
+  return entries.map(([k, v]) => (k === 'name' && typeof v === 'string' ? v : `${k}: ${inner(v)}`)).join('; ');
+}

@@ -227,7 +227,10 @@ function actorOf(a: Draft['actor'], emails: Map<string, string>): PolicyChangeAc
     return { type: 'deploy', id: who, label: who ? `deploy: ${who}` : 'deploy (SIGNOFF_DEPLOYED_BY not set)' };
   }
   if (id === 'drift-guard') return { type: 'system', id, label: 'drift guard' };
-  if (id?.startsWith('cli:')) return { type: 'system', id, label: `CLI: signoff ${id.slice(4)}` };
+  if (id?.startsWith('cli:')) {
+    const [command, osUser] = id.slice('cli:'.length).split(':');
+    return { type: 'system', id, label: `CLI: signoff ${command}${osUser ? ` (${osUser})` : ''}` };
+  }
   return { type: 'system', id, label: id ? `system: ${id}` : 'system' };
 }
 

@@ -1,4 +1,5 @@
 // `signoff accuracy`, `signoff certify`, `signoff policy`: what auto-accept stands on, from the CLI.
+import { userInfo } from 'node:os';
 import { accuracyInput, certifyInput, policyChangeInput } from '@signoff/core';
 import type { Actor } from '@signoff/governance';
 import {
@@ -14,7 +15,8 @@ import { type Command, InvalidArgumentError } from 'commander';
 import type { z } from 'zod';
 import { withDatabase } from '../open-database';
 
-const actor = (command: string): Actor => ({ type: 'system', id: `cli:${command}` });
+/** A policy change from the CLI: the command and the operating-system user who ran it (the policy history's "who"). */
+const actor = (command: string): Actor => ({ type: 'system', id: `cli:${command}:${userInfo().username}` });
 const pct = (x: number | null | undefined, digits = 2) =>
   x === null || x === undefined ? 'n/a' : `${(x * 100).toFixed(digits)}%`;
 
