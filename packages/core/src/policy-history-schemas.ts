@@ -81,6 +81,14 @@ const KEY_ORDER = [
   'risks',
 ];
 
+/** An object's fields in the order the history shows them, absent ones left out. */
+export function policyEntries(value: Record<string, unknown>): [string, unknown][] {
+  const rank = (k: string) => (KEY_ORDER.includes(k) ? KEY_ORDER.indexOf(k) : KEY_ORDER.length);
+  return Object.entries(value)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
 /**
  * A policy value as one readable line, for the CLI's table and CSV and the console: `(none)` for
  * an absent value, numbers and text as they are, objects as `key: value` pairs (a risk rule:
@@ -93,10 +101,7 @@ export function formatPolicyValue(value: unknown): string {
   if (value === null || value === undefined) return '(none)';
   if (typeof value !== 'object') return String(value);
   if (Array.isArray(value)) return `[${value.map(formatPolicyValue).join(', ')}]`;
-  const rank = (k: string) => (KEY_ORDER.includes(k) ? KEY_ORDER.indexOf(k) : KEY_ORDER.length);
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+  const entries = policyEntries(value as Record<string, unknown>);
   const inner = (v: unknown) =>
     v !== null && typeof v === 'object' && !Array.isArray(v) ? `(${formatPolicyValue(v)})` : formatPolicyValue(v);
   return entries.map(([k, v]) => (k === 'name' && typeof v === 'string' ? v : `${k}: ${inner(v)}`)).join('; ');
