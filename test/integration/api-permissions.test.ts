@@ -109,6 +109,8 @@ const EXPECTED: Record<string, readonly [Outcome, Outcome, Outcome, Outcome, Out
   'leads.progress':      [F,       Y,    F,         F,       Y,    U],
   'leads.escalations':   [F,       Y,    F,         F,       Y,    U],
   'leads.members':       [F,       Y,    F,         F,       Y,    U],
+  // Policy history: compliance audits it; data scientists, who change policy, read it beside the trust screens.
+  'policies.history':    [F,       F,    Y,         Y,       Y,    U],
 };
 
 let t: TestDatabase;

@@ -188,7 +188,7 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
     else
       log('no audit signing key (SIGNOFF_AUDIT_SIGNING_KEY or SIGNOFF_AUDIT_SIGNING_KEY_FILE): no audit checkpoints');
 
-    const registry = new WorkflowRegistry();
+    const registry = new WorkflowRegistry({ deployedBy: env.SIGNOFF_DEPLOYED_BY });
     for (const wf of options.workflows ?? WORKFLOWS) {
       const r = await registry.register(db, wf);
       log(`workflow ${wf.name} v${r.version}${r.created ? ' (new version)' : ''}`);

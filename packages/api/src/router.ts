@@ -3,6 +3,7 @@ import {
   AppError,
   accuracyInput,
   adjudicateInput,
+  applyCertificateInput,
   calibrateInput,
   certifyInput,
   claimNextInput,
@@ -47,6 +48,7 @@ import { auditRouter } from './audit-router';
 import { dashboards } from './dashboards-router';
 import { datasetsRouter } from './datasets-router';
 import { leadsRouter } from './leads-router';
+import { policiesRouter } from './policies-router';
 import { publicProcedure, requirePermission, router } from './trpc';
 
 const taskRef = z.object({ taskId: uuid });
@@ -209,13 +211,14 @@ const trust = router({
         },
         window: { from: input.from, to: input.to },
         apply: input.apply,
+        ...(input.reason ? { reason: input.reason } : {}),
         actor: actorOf(ctx.user),
       }),
     ),
-  /** Puts a stored certificate in force (an audited policy change). */
+  /** Puts a stored certificate in force (an audited policy change, with the caller's reason). */
   applyCertificate: requirePermission('policy:manage')
-    .input(z.object({ certificateId: uuid }))
-    .mutation(({ ctx, input }) => applyCertificate(ctx.db, input.certificateId, actorOf(ctx.user))),
+    .input(applyCertificateInput)
+    .mutation(({ ctx, input }) => applyCertificate(ctx.db, input.certificateId, actorOf(ctx.user), input.reason)),
   pause: requirePermission('policy:manage')
     .input(policyChangeInput)
     .mutation(({ ctx, input }) =>
@@ -266,6 +269,7 @@ export const appRouter = router({
   dashboards,
   datasets: datasetsRouter,
   leads: leadsRouter,
+  policies: policiesRouter,
 });
 
 /** All the console imports from the server: a type. */
