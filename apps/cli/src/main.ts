@@ -105,6 +105,7 @@ program
         api: opts.api,
         workers: opts.workers,
         demoItems: opts.demo ? opts.items : undefined,
+        demoSigningKey: opts.demo ?? false,
         ...(opts.demo && opts.historyDays > 0 ? { demoHistoryDays: opts.historyDays } : {}),
         workflows,
         log,

@@ -35,6 +35,11 @@ export interface StartOptions {
   workers?: boolean;
   /** Seed demo users and this many demo items (0: users and examples only; undefined: no demo). */
   demoItems?: number;
+  /**
+   * Without a configured audit signing key, create one in the data dir (`audit-signing-key.pem`)
+   * and use it: for `signoff start --demo` only.
+   */
+  demoSigningKey?: boolean;
   /** With the demo: import this many days of past work for the dashboards (see `seedSupportHistory`). */
   demoHistoryDays?: number;
   workflows?: WorkflowDefinition[];
@@ -178,7 +183,7 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
     let auditSigning: RunningSignoff['auditSigning'] = null;
     const configured = loadAuditSigner(env);
     if (configured) auditSigning = { ...configured, created: false };
-    else if (options.demoItems !== undefined) {
+    else if (options.demoSigningKey) {
       const made = createSigningKeyFile(demoKeyPath(env.SIGNOFF_DATA_DIR));
       const loaded = loadAuditSigner(env);
       if (loaded) auditSigning = { ...loaded, created: made.created };
