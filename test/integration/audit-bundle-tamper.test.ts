@@ -255,6 +255,18 @@ describe('the checkpoints and the bundle', () => {
     ]);
   });
 
+  it('events swapped in the bundle file are named as reordered', async () => {
+    const item = await itemWithEvents(4);
+    const bundle = await exportAuditBundle(t.db, signer, { items: [item] });
+    const events = bundle.streams[0]?.events;
+    if (!events) throw new Error('expected the stream');
+    [events[1], events[2]] = [events[2] as (typeof events)[number], events[1] as (typeof events)[number]];
+    expect(named(verifyBundle(JSON.stringify(bundle), signer.publicKeyPem))).toEqual([
+      ['bundle-signature', undefined, undefined],
+      ['event-reordered', item, 3],
+    ]);
+  });
+
   it('an inclusion proof changed in the file no longer leads to the signed root', async () => {
     const item = await itemWithEvents(2);
     const bundle = await exportAuditBundle(t.db, signer, { items: [item] });
@@ -280,5 +292,24 @@ describe('the checkpoints and the bundle', () => {
       status: 'bad-input',
       error: 'The public key is not a PEM public key',
     });
+  });
+});
+
+// Last: it leaves a gap in the checkpoints that every later bundle would show.
+describe('a checkpoint deleted from the database', () => {
+  it('breaks the chain of checkpoints at the one after it', async () => {
+    const item = await itemWithEvents(1);
+    const gone = await createCheckpoint(t.db, signer);
+    await appendEvents(item, 1);
+    const next = await createCheckpoint(t.db, signer);
+    if (!gone || !next) throw new Error('expected two checkpoints');
+    await asSuperuser(
+      t.db,
+      sql`DELETE FROM audit_checkpoint_leaves WHERE checkpoint_seq = ${gone.seq}`,
+      sql`DELETE FROM audit_checkpoints WHERE seq = ${gone.seq}`,
+    );
+    const v = await exportAndVerify([item]);
+    if (v.status === 'bad-input') throw new Error(v.error);
+    expect(v.problems.map((p) => [p.code, p.checkpoint])).toEqual([['checkpoint-chain', next.seq]]);
   });
 });
