@@ -9,6 +9,7 @@ import {
   auditHash,
   auditSignerFromPem,
   type BundleVerification,
+  checkpointHash,
   checkpointMessage,
   createCheckpoint,
   exportAuditBundle,
@@ -267,6 +268,27 @@ describe('the checkpoints and the bundle', () => {
     ]);
   });
 
+  it('a validly signed checkpoint swapped for another of the same number breaks the chain after it', async () => {
+    const item = await itemWithEvents(1);
+    await createCheckpoint(t.db, signer);
+    await appendEvents(item, 1);
+    await createCheckpoint(t.db, signer);
+    const bundle = await exportAuditBundle(t.db, signer, { items: [item] });
+    const i = bundle.checkpoints.length - 2;
+    const original = bundle.checkpoints[i];
+    if (!original) throw new Error('expected two checkpoints');
+    // A fork: the key signed another checkpoint with this number (another root).
+    const header = { ...original, root: 'f'.repeat(64) };
+    bundle.checkpoints[i] = {
+      ...header,
+      hash: checkpointHash(header),
+      signature: signer.sign(checkpointMessage(header)),
+    };
+    const v = verifyBundle(JSON.stringify(bundle), signer.publicKeyPem);
+    if (v.status === 'bad-input') throw new Error(v.error);
+    expect(v.problems.map((p) => [p.code, p.checkpoint])).toContainEqual(['checkpoint-chain', original.seq + 1]);
+  });
+
   it('an inclusion proof changed in the file no longer leads to the signed root', async () => {
     const item = await itemWithEvents(2);
     const bundle = await exportAuditBundle(t.db, signer, { items: [item] });
@@ -311,5 +333,8 @@ describe('a checkpoint deleted from the database', () => {
     const v = await exportAndVerify([item]);
     if (v.status === 'bad-input') throw new Error(v.error);
     expect(v.problems.map((p) => [p.code, p.checkpoint])).toEqual([['checkpoint-chain', next.seq]]);
+    expect(v.problems[0]?.message).toBe(
+      `Checkpoint ${next.seq}: expected checkpoint ${gone.seq} here (a checkpoint is missing)`,
+    );
   });
 });
