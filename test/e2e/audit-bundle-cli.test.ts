@@ -6,18 +6,18 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appendAudit, auditSignerFromPem, SYSTEM, verifyBundle } from '@signoff/governance';
+import { verifyBundle } from '@signoff/governance';
 import { AUDIT_CHECKPOINT_QUEUE, DEMO_PASSWORD } from '@signoff/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient } from '../support/api-client';
+import { auditedItems, testSigningKey } from '../support/audited-items';
 import { startTestSignoff, type TestSignoff, waitFor } from '../support/signoff';
 import { runSignoffWithStdin } from '../support/signoff-cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'signoff-audit-'));
 const keyFile = join(dir, 'signing-key.pem');
-const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const { pem, signer } = testSigningKey();
 writeFileSync(keyFile, pem, { mode: 0o600 });
-const signer = auditSignerFromPem(pem);
 const publicKeyFile = join(dir, 'public-key.pem');
 /** No database listens there: a command that tried to open one would fail. */
 const NO_DATABASE = 'postgres://postgres@127.0.0.1:1/nothing';
@@ -30,19 +30,8 @@ beforeAll(async () => {
     workers: true,
     env: { SIGNOFF_AUDIT_SIGNING_KEY_FILE: keyFile, SIGNOFF_AUDIT_CHECKPOINT_CRON: '*/7 * * * *' },
   });
-  const version = await s.testDb.db.selectFrom('workflow_versions').select(['id', 'name']).executeTakeFirstOrThrow();
-  for (let n = 0; n < 2; n++) {
-    const item = await s.testDb.db
-      .insertInto('items')
-      .values({ workflow_name: version.name, workflow_version_id: version.id, input: '{}', status: 'succeeded' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    for (let i = 1; i <= 3; i++)
-      await s.testDb.db
-        .transaction()
-        .execute((trx) => appendAudit(trx, { itemId: item.id, actor: SYSTEM, action: 'test.step', data: { i } }));
-    items.push(item.id);
-  }
+  const itemWithEvents = await auditedItems(s.testDb.db, 'audit-cli');
+  for (let n = 0; n < 2; n++) items.push(await itemWithEvents(3));
 });
 afterAll(() => s?.close());
 
@@ -142,15 +131,7 @@ describe('the server', () => {
   it('schedules checkpoints with the configured cron and makes one when the job runs', async () => {
     const schedules = await s.boss.getSchedules();
     expect(schedules.map((x) => [x.name, x.cron])).toContainEqual([AUDIT_CHECKPOINT_QUEUE, '*/7 * * * *']);
-    const version = await s.testDb.db.selectFrom('workflow_versions').select(['id', 'name']).executeTakeFirstOrThrow();
-    const item = await s.testDb.db
-      .insertInto('items')
-      .values({ workflow_name: version.name, workflow_version_id: version.id, input: '{}', status: 'succeeded' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await s.testDb.db
-      .transaction()
-      .execute((trx) => appendAudit(trx, { itemId: item.id, actor: SYSTEM, action: 'test.step', data: {} }));
+    const item = { id: await (await auditedItems(s.testDb.db, 'audit-cli'))(1) };
     await s.boss.send(AUDIT_CHECKPOINT_QUEUE, {});
     await waitFor(
       () =>

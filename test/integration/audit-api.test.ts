@@ -1,38 +1,24 @@
 // The audit API through createCaller: status with and without a signing key, checkpoints paged,
 // the public key, one item's coverage, and a status that names tampering found in the database.
-import { generateKeyPairSync } from 'node:crypto';
 import { appRouter, type Context, createCallerFactory } from '@signoff/api';
 import { WorkflowRegistry } from '@signoff/engine';
-import {
-  type AuditSigner,
-  appendAudit,
-  auditSignerFromPem,
-  createCheckpoint,
-  SYSTEM,
-  upsertUser,
-} from '@signoff/governance';
+import { type AuditSigner, appendAudit, createCheckpoint, SYSTEM, upsertUser } from '@signoff/governance';
 import { TRPCError } from '@trpc/server';
 import { sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditedItems, testSigningKey } from '../support/audited-items';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 let t: TestDatabase;
 let user: Context['user'];
-let workflowVersionId: string;
-const signer: AuditSigner = auditSignerFromPem(
-  generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-);
+let itemWithEvents: (n: number) => Promise<string>;
+const signer = testSigningKey().signer;
 
 beforeAll(async () => {
   t = await createTestDatabase();
   user = await upsertUser(t.db, { email: 'officer@audit.test', name: 'Officer', role: 'compliance', password: 'x' });
-  const v = await t.db
-    .insertInto('workflow_versions')
-    .values({ name: 'audit-api', version: 1, hash: 'audit-api-v1', definition: '{}' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  workflowVersionId = v.id;
+  itemWithEvents = await auditedItems(t.db, 'audit-api');
 });
 afterAll(() => t.drop());
 
@@ -45,19 +31,6 @@ function api(auditSigner: AuditSigner | null) {
     user,
     token: null,
   });
-}
-
-async function itemWithEvents(n: number): Promise<string> {
-  const item = await t.db
-    .insertInto('items')
-    .values({ workflow_name: 'audit-api', workflow_version_id: workflowVersionId, input: '{}', status: 'running' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  for (let i = 1; i <= n; i++)
-    await t.db
-      .transaction()
-      .execute((trx) => appendAudit(trx, { itemId: item.id, actor: SYSTEM, action: 'test.step', data: { i } }));
-  return item.id;
 }
 
 describe('without a signing key', () => {

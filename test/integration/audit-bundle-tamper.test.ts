@@ -1,65 +1,33 @@
 // Issue 12, point 1: each tampering is done as a superuser in the database (the append-only
 // trigger bypassed), then a bundle is exported and verified offline; the verifier must name the
 // stream and event. The expected problems are written from the tampering, by hand.
-import { generateKeyPairSync } from 'node:crypto';
 import type { DB } from '@signoff/db';
 import {
-  type AuditSigner,
-  appendAudit,
   auditHash,
-  auditSignerFromPem,
   type BundleVerification,
   checkpointHash,
   checkpointMessage,
   createCheckpoint,
   exportAuditBundle,
-  SYSTEM,
   verifyAuditStream,
   verifyBundle,
 } from '@signoff/governance';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendItemEvents, auditedItems, testSigningKey } from '../support/audited-items';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 let t: TestDatabase;
-let workflowVersionId: string;
-
-function newSigner(): AuditSigner {
-  const { privateKey } = generateKeyPairSync('ed25519');
-  return auditSignerFromPem(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
-}
-const signer = newSigner();
+let itemWithEvents: (n: number) => Promise<string>;
+const signer = testSigningKey().signer;
+const newSigner = () => testSigningKey().signer;
+const appendEvents = (itemId: string, n: number) => appendItemEvents(t.db, itemId, n);
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  const v = await t.db
-    .insertInto('workflow_versions')
-    .values({ name: 'tamper', version: 1, hash: 'tamper-v1', definition: '{}' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  workflowVersionId = v.id;
+  itemWithEvents = await auditedItems(t.db, 'tamper');
 });
 afterAll(() => t.drop());
-
-/** An item with `n` audit events appended through the chain. */
-async function itemWithEvents(n: number): Promise<string> {
-  const item = await t.db
-    .insertInto('items')
-    .values({ workflow_name: 'tamper', workflow_version_id: workflowVersionId, input: '{}', status: 'running' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await appendEvents(item.id, n);
-  return item.id;
-}
-
-async function appendEvents(itemId: string, n: number) {
-  for (let i = 1; i <= n; i++)
-    await t.db
-      .transaction()
-      .execute((trx) =>
-        appendAudit(trx, { itemId, actor: SYSTEM, action: 'test.step', data: { i, note: `step ${i}` } }),
-      );
-}
 
 /** Runs SQL with the append-only triggers off, as a superuser could. */
 async function asSuperuser(db: Kysely<DB>, ...statements: ReturnType<typeof sql>[]) {
