@@ -8,6 +8,7 @@ import {
   ensureQueues,
   type FaultHook,
   type FaultPoint,
+  retentionDefaultOf,
   startWorkers,
   WorkflowRegistry,
 } from '@signoff/engine';
@@ -195,6 +196,7 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
         ...(env.SIGNOFF_TEST_CRASH_AT ? { faults: crashAt(env.SIGNOFF_TEST_CRASH_AT, log) } : {}),
         onError: (e, job) => log(`step ${job.state} of ${job.itemId} failed: ${e instanceof Error ? e.message : e}`),
         onCommitted: metrics.onCommitted,
+        retention: { fallback: retentionDefaultOf(env), schedule: env.SIGNOFF_RETENTION_SCHEDULE },
       });
     }
 
@@ -203,7 +205,7 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
     const ownPort = env.SIGNOFF_METRICS_PORT !== undefined;
     if (options.api) {
       const app = createHttpApp(
-        { db, boss, registry, ...(probeModel ? { probeModel } : {}) },
+        { db, boss, registry, retentionDefault: retentionDefaultOf(env), ...(probeModel ? { probeModel } : {}) },
         {
           consoleDir: CONSOLE_DIR,
           trustProxy: env.SIGNOFF_TRUST_PROXY,

@@ -1,4 +1,5 @@
 import type { ModelCapabilities } from '@signoff/ai';
+import type { RetentionSetting } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import type { WorkflowRegistry } from '@signoff/engine';
 import { findSessionUser, type SessionUser } from '@signoff/governance';
@@ -15,6 +16,8 @@ export interface ApiDeps {
    * when none is (no OPENAI_API_KEY).
    */
   probeModel?: (model: string | undefined) => Promise<ModelCapabilities>;
+  /** The server's default retention (SIGNOFF_RETENTION_DAYS) for workflows without their own; none: kept. */
+  retentionDefault?: RetentionSetting | null;
 }
 
 /** How `auth.login` and `auth.logout` hand the session to a browser: cookies on the HTTP answer. */

@@ -4,6 +4,7 @@ import type { DB } from '@signoff/db';
 import { appendAudit, SYSTEM } from '@signoff/governance';
 import { declarePolicies } from '@signoff/trust';
 import { type Kysely, sql } from 'kysely';
+import { declareRetention } from './retention';
 
 export interface RegisteredWorkflow {
   definition: WorkflowDefinition;
@@ -50,7 +51,10 @@ export class WorkflowRegistry {
       if (existing) {
         // Only the newest version declares its certified targets: registering an old version next
         // to it (for items still on it) must not change what is in force.
-        if (existing.version === max) await declarePolicies(trx, definition, SYSTEM);
+        if (existing.version === max) {
+          await declarePolicies(trx, definition, SYSTEM);
+          await declareRetention(trx, definition.name, definition.retention);
+        }
         return { row: existing, created: false };
       }
       const inserted = await trx
@@ -69,6 +73,7 @@ export class WorkflowRegistry {
         data: { workflow: definition.name, version: inserted.version, versionId: inserted.id, hash },
       });
       await declarePolicies(trx, definition, SYSTEM);
+      await declareRetention(trx, definition.name, definition.retention);
       return { row: inserted, created: true };
     });
     const entry: RegisteredWorkflow = { definition, versionId: row.id, version: row.version, hash };

@@ -27,6 +27,26 @@ export interface AuditInput {
 
 export const GENESIS_HASH = '0'.repeat(64);
 
+/**
+ * The digest an audit event records in place of a payload (a state's output, an event's payload,
+ * a reviewer's free text): SHA-256 (hex) of the payload's canonical JSON, `undefined` read as
+ * `null`. The payload itself stays in its table, where retention may purge it; the event, and so
+ * the chain, keeps proving what the payload was.
+ *
+ * @example
+ * payloadHash({ b: 1, a: 'x' }) === sha256Hex('{"a":"x","b":1}'); // true
+ */
+export function payloadHash(payload: unknown): string {
+  return createHash('sha256')
+    .update(canonicalJson(payload ?? null))
+    .digest('hex');
+}
+
+/** `payloadHash` of a free text, or null when there is none (no reason given). */
+export function textHash(text: string | null | undefined): string | null {
+  return text === null || text === undefined ? null : payloadHash(text);
+}
+
 /** The hash of one event: SHA-256 over the previous hash and the event's canonical JSON. */
 export function auditHash(
   prevHash: string,
