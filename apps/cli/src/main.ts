@@ -19,6 +19,7 @@ import { registerExampleCommands } from './commands/examples';
 import { registerKeysCommand } from './commands/keys';
 import { registerModelsCommand } from './commands/models';
 import { registerQueuesCommand } from './commands/queues';
+import { registerRetentionCommands } from './commands/retention';
 import { registerTrainCommand } from './commands/train';
 import { registerTrustCommands } from './commands/trust';
 import { registerUsersCommand } from './commands/users';
@@ -319,6 +320,7 @@ registerKeysCommand(program);
 registerQueuesCommand(program);
 registerModelsCommand(program);
 registerDatasetCommands(program);
+registerRetentionCommands(program);
 
 program.parseAsync(process.argv).catch((e) => {
   console.error(e instanceof Error ? `error: ${e.message}` : e);
