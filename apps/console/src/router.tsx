@@ -16,6 +16,7 @@ export type Route =
   | { name: 'admin-users' }
   | { name: 'admin-queues' }
   | { name: 'admin-keys' }
+  | { name: 'compliance-retention' }
   | { name: 'not-found'; path: string };
 
 const NAVIGATE_EVENT = 'signoff:navigate';
@@ -41,6 +42,7 @@ export function parseRoute(path: string): Route {
     return { name: 'admin-users' };
   if (path === '/admin/queues' || path === '/admin/queues/') return { name: 'admin-queues' };
   if (path === '/admin/keys' || path === '/admin/keys/') return { name: 'admin-keys' };
+  if (path === '/compliance/retention' || path === '/compliance/retention/') return { name: 'compliance-retention' };
   return { name: 'not-found', path };
 }
 
@@ -69,6 +71,7 @@ export const paths = {
   adminUsers: () => '/admin/users',
   adminQueues: () => '/admin/queues',
   adminKeys: () => '/admin/keys',
+  complianceRetention: () => '/compliance/retention',
 };
 
 export function navigate(to: string, options: { replace?: boolean } = {}): void {

@@ -125,6 +125,8 @@ export interface LastPurge {
   mode: RetentionMode;
   trigger: string;
   actor: Actor;
+  /** The person's name, when a user ran it. */
+  actorName: string | null;
 }
 
 /** What `retention.status` shows per workflow. */
@@ -177,12 +179,15 @@ export async function retentionStatus(
 
 async function lastPurge(db: Db, workflow: string): Promise<LastPurge | null> {
   const row = await db
-    .selectFrom('audit_events')
-    .select(['data', 'created_at', 'actor_type', 'actor_id'])
-    .where('stream', '=', 'config')
-    .where('action', '=', 'retention.purged')
-    .where(sql<string>`data->>'workflow'`, '=', workflow)
-    .orderBy('seq', 'desc')
+    .selectFrom('audit_events as e')
+    .leftJoin('users as u', (j) =>
+      j.on('e.actor_type', '=', 'user').onRef('u.id', '=', (eb) => eb.cast('e.actor_id', 'uuid')),
+    )
+    .select(['e.data', 'e.created_at', 'e.actor_type', 'e.actor_id', 'u.name'])
+    .where('e.stream', '=', 'config')
+    .where('e.action', '=', 'retention.purged')
+    .where(sql<string>`e.data->>'workflow'`, '=', workflow)
+    .orderBy('e.seq', 'desc')
     .limit(1)
     .executeTakeFirst();
   if (!row) return null;
@@ -194,5 +199,6 @@ async function lastPurge(db: Db, workflow: string): Promise<LastPurge | null> {
     mode: d.mode,
     trigger: d.trigger,
     actor: { type: row.actor_type, id: row.actor_id } as Actor,
+    actorName: row.name,
   };
 }
