@@ -19,7 +19,7 @@ import {
   startWorkers,
   submitVerdict,
 } from '@signoff/engine';
-import { type SessionUser, SYSTEM, upsertUser, verifyAuditStream } from '@signoff/governance';
+import { appendAudit, type SessionUser, SYSTEM, upsertUser, verifyAuditStream } from '@signoff/governance';
 import type { TRPCError } from '@trpc/server';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -318,6 +318,7 @@ describe('retention purge', () => {
           trigger: 'cli',
           firstItemId: items.old,
           lastItemId: items.old,
+          itemsWithPayloadsInOldEvents: 0,
         },
       },
     ]);
@@ -383,6 +384,15 @@ describe('retention purge', () => {
   });
 
   it('the server default applies to workflows without their own: anonymise keeps structure and numbers', async () => {
+    // An event as the engine wrote them before 0029, quoting the output: append-only, out of reach.
+    await t.db.transaction().execute((trx) =>
+      appendAudit(trx, {
+        itemId: items.other,
+        actor: SYSTEM,
+        action: 'state.completed',
+        data: { state: 'note', output: { who: 'old@example.com' }, next: 'done', nextVisit: 1 },
+      }),
+    );
     const r = await purgeExpired(t.db, { fallback: { days: 365, mode: 'anonymise' }, workflow: 'ret-forever', now });
     expect(r.workflows.map((w) => [w.workflow, w.items])).toEqual([['ret-forever', 1]]);
     const row = await t.db
@@ -393,6 +403,15 @@ describe('retention purge', () => {
     expect(row.input).toEqual({ email: '[anonymised]', age: 71 });
     expect(row.context).toEqual({ note: { who: '[anonymised]', age: 71, vip: true }, done: null });
     expect((await verifyAuditStream(t.db, items.other)).ok).toBe(true);
+    const purged = await t.db
+      .selectFrom('audit_events')
+      .select('data')
+      .where('stream', '=', 'config')
+      .where('action', '=', 'retention.purged')
+      .orderBy('seq', 'desc')
+      .executeTakeFirstOrThrow();
+    // Said, not hidden: the old event still quotes the address, and the purge counts the item.
+    expect(purged.data).toMatchObject({ workflow: 'ret-forever', mode: 'anonymise', itemsWithPayloadsInOldEvents: 1 });
   });
 });
 

@@ -6,7 +6,7 @@ import type { DB } from '@signoff/db';
 import { type Actor, appendAudit, chainEvents, SYSTEM } from '@signoff/governance';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { effectiveRetentions, pick, retentionCutoff } from './retention';
-import { dueItemsSql, purgeStatements } from './retention-sql';
+import { dueItemsSql, legacyPayloadItemsSql, purgeStatements } from './retention-sql';
 
 /** What started a purge, recorded on its audit events. */
 export type PurgeTrigger = 'schedule' | 'cli' | 'api';
@@ -106,6 +106,7 @@ async function purgeBatch(
     const ids = due.rows.map((r) => r.id);
     if (ids.length === 0) return 0;
     for (const statement of purgeStatements(ids, retention.mode, now)) await statement.execute(trx);
+    const legacy = (await legacyPayloadItemsSql(ids).execute(trx)).rows[0]?.n ?? 0;
     await appendItemEvents(trx, ids, actor, { workflow, ...retention, cutoff: cutoff.toISOString(), trigger });
     await appendAudit(trx, {
       actor,
@@ -121,6 +122,8 @@ async function purgeBatch(
         trigger,
         firstItemId: ids[0],
         lastItemId: ids[ids.length - 1],
+        // Items whose events from before 0029 still quote payloads the purge cannot reach.
+        itemsWithPayloadsInOldEvents: legacy,
       },
     });
     return ids.length;

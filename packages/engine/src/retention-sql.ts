@@ -94,3 +94,17 @@ export function purgeStatements(ids: string[], mode: RetentionMode, now: Date): 
     sql`SELECT set_config('signoff.retention_purge', 'off', true)`,
   ];
 }
+
+/**
+ * How many of a batch's items have events written before migration 0029, which carry payloads in
+ * clear (an output, an event payload, a reason, tool calls or a checker's answer without its
+ * digest). audit_events is append-only and its chain covers them: the purge cannot clear them, so
+ * it counts them on its `retention.purged` event (docs/retention.md).
+ */
+export function legacyPayloadItemsSql(ids: string[]): RawBuilder<{ n: number }> {
+  return sql<{ n: number }>`
+    SELECT count(DISTINCT e.stream)::int AS n FROM audit_events e
+     WHERE e.stream = ANY(${ids.map(String)}::text[])
+       AND (e.data ? 'output' OR e.data ? 'payload' OR (e.data ? 'reason' AND e.action <> 'task.escalated') OR jsonb_typeof(e.data->'toolCalls') = 'array'
+            OR (e.data ? 'checker' AND NOT e.data ? 'checkerHash'))`;
+}
