@@ -52,6 +52,10 @@ const EXPECTED: Record<string, readonly [Outcome, Outcome, Outcome, Outcome, Out
   'items.timeline':      [F,       Y,    Y,         Y,       Y,    U],
   'audit.verifyItem':    [F,       F,    Y,         F,       Y,    U],
   'audit.verifyStream':  [F,       F,    Y,         F,       Y,    U],
+  'audit.status':        [F,       F,    Y,         F,       Y,    U],
+  'audit.checkpoints':   [F,       F,    Y,         F,       Y,    U],
+  'audit.publicKey':     [F,       F,    Y,         F,       Y,    U],
+  'audit.itemCoverage':  [F,       F,    Y,         F,       Y,    U],
   'models.calibrations': [F,       F,    Y,         Y,       Y,    U],
   'models.usage':        [F,       F,    Y,         Y,       Y,    U],
   'models.calibrate':    [F,       F,    F,         Y,       Y,    U],
@@ -109,6 +113,8 @@ const EXPECTED: Record<string, readonly [Outcome, Outcome, Outcome, Outcome, Out
   // Retention: compliance reads the periods and purges; only an admin purges by hand.
   'retention.status':    [F,       F,    Y,         F,       Y,    U],
   'retention.purge':     [F,       F,    F,         F,       Y,    U],
+  // Policy history: compliance audits it; data scientists, who change policy, read it beside the trust screens.
+  'policies.history':    [F,       F,    Y,         Y,       Y,    U],
 };
 
 let t: TestDatabase;

@@ -16,6 +16,12 @@ const DashboardsScreen = lazy(() => import('./dashboards-screen').then((m) => ({
 const DatasetsScreen = lazy(() => import('./datasets-screen').then((m) => ({ default: m.DatasetsScreen })));
 const AdminScreen = lazy(() => import('./admin-screen').then((m) => ({ default: m.AdminScreen })));
 const LeadScreen = lazy(() => import('./lead-screen').then((m) => ({ default: m.LeadScreen })));
+const CompliancePoliciesScreen = lazy(() =>
+  import('./compliance-policies').then((m) => ({ default: m.CompliancePoliciesScreen })),
+);
+const ComplianceAuditScreen = lazy(() =>
+  import('./compliance-audit').then((m) => ({ default: m.ComplianceAuditScreen })),
+);
 const ComplianceRetentionScreen = lazy(() =>
   import('./compliance-retention').then((m) => ({ default: m.ComplianceRetentionScreen })),
 );
@@ -94,6 +100,18 @@ function CurrentScreen() {
       return <AdminRoute tab="queues" />;
     case 'admin-keys':
       return <AdminRoute tab="keys" />;
+    case 'compliance-policies':
+      return (
+        <LazyScreen>
+          <CompliancePoliciesScreen />
+        </LazyScreen>
+      );
+    case 'compliance-audit':
+      return (
+        <LazyScreen>
+          <ComplianceAuditScreen />
+        </LazyScreen>
+      );
     case 'compliance-retention':
       return (
         <LazyScreen>

@@ -9,7 +9,7 @@ describe('main navigation per role', () => {
     expect(labels('reviewer')).toEqual(['Queue', 'Dashboards']);
     expect(labels('lead')).toEqual(['Queue', 'Lead', 'Items', 'Dashboards']);
     expect(labels('compliance')).toEqual(['Queue', 'Items', 'Trust', 'Dashboards', 'Compliance']);
-    expect(labels('data_scientist')).toEqual(['Items', 'Trust', 'Dashboards', 'Datasets']);
+    expect(labels('data_scientist')).toEqual(['Items', 'Trust', 'Dashboards', 'Datasets', 'Compliance']);
     expect(labels('admin')).toEqual([
       'Queue',
       'Lead',
@@ -54,7 +54,31 @@ describe('route guards', () => {
     expect(canOpen('compliance', 'task')).toBe(false);
   });
 
-  it('opens the retention screen to compliance and admins, from the Compliance link', () => {
+  it('opens the policy history to compliance, data scientists and admins, from the Compliance link', () => {
+    expect(parseRoute('/compliance/policies')).toEqual({ name: 'compliance-policies' });
+    expect(parseRoute('/compliance/policies/')).toEqual({ name: 'compliance-policies' });
+    expect(
+      ['reviewer', 'lead', 'compliance', 'data_scientist', 'admin'].filter((r) =>
+        canOpen(r as 'admin', 'compliance-policies'),
+      ),
+    ).toEqual(['compliance', 'data_scientist', 'admin']);
+    const link = visibleNav('compliance').find((e) => e.label === 'Compliance');
+    expect(link?.href).toBe('/compliance/policies');
+    expect(link?.current('/compliance/policies')).toBe(true);
+    expect(link?.current('/trust')).toBe(false);
+  });
+
+  it('opens the audit verification screen to compliance and admins only', () => {
+    expect(parseRoute('/compliance/audit')).toEqual({ name: 'compliance-audit' });
+    expect(parseRoute('/compliance/audit/')).toEqual({ name: 'compliance-audit' });
+    expect(
+      ['reviewer', 'lead', 'compliance', 'data_scientist', 'admin'].filter((r) =>
+        canOpen(r as 'admin', 'compliance-audit'),
+      ),
+    ).toEqual(['compliance', 'admin']);
+  });
+
+  it('opens the retention screen to compliance and admins only', () => {
     expect(parseRoute('/compliance/retention')).toEqual({ name: 'compliance-retention' });
     expect(parseRoute('/compliance/retention/')).toEqual({ name: 'compliance-retention' });
     expect(
@@ -62,7 +86,6 @@ describe('route guards', () => {
         canOpen(r as 'admin', 'compliance-retention'),
       ),
     ).toEqual(['compliance', 'admin']);
-    expect(visibleNav('compliance').find((e) => e.label === 'Compliance')?.href).toBe('/compliance/retention');
   });
 
   it('reads the admin and lead paths, with or without a trailing slash', () => {

@@ -20,6 +20,9 @@ export const ROUTE_PERMISSIONS: Record<Route['name'], readonly Permission[]> = {
   'admin-users': ['user:admin'],
   'admin-queues': ['user:admin'],
   'admin-keys': ['key:admin'],
+  // Compliance audits the policy history; the people who change policy (trust screens) read it too.
+  'compliance-policies': ['audit:read', 'metrics:read'],
+  'compliance-audit': ['audit:read'],
   // Compliance reads the retention periods and purges; admins also purge by hand.
   'compliance-retention': ['audit:read'],
   'not-found': [],
@@ -49,6 +52,8 @@ export interface NavEntry {
  * its line. The main navigation's "Compliance" opens the first one the role may open.
  */
 export const COMPLIANCE_TABS: readonly { label: string; href: string; route: Route['name'] }[] = [
+  { label: 'Policy history', href: '/compliance/policies', route: 'compliance-policies' },
+  { label: 'Verification', href: '/compliance/audit', route: 'compliance-audit' },
   { label: 'Retention', href: '/compliance/retention', route: 'compliance-retention' },
 ];
 
@@ -76,7 +81,7 @@ export const NAV: readonly NavEntry[] = [
   {
     label: 'Compliance',
     href: '/compliance',
-    route: 'compliance-retention',
+    route: 'compliance-policies',
     section: 'compliance',
     current: startsWith('/compliance'),
   },

@@ -16,6 +16,8 @@ export type Route =
   | { name: 'admin-users' }
   | { name: 'admin-queues' }
   | { name: 'admin-keys' }
+  | { name: 'compliance-policies' }
+  | { name: 'compliance-audit' }
   | { name: 'compliance-retention' }
   | { name: 'not-found'; path: string };
 
@@ -42,6 +44,8 @@ export function parseRoute(path: string): Route {
     return { name: 'admin-users' };
   if (path === '/admin/queues' || path === '/admin/queues/') return { name: 'admin-queues' };
   if (path === '/admin/keys' || path === '/admin/keys/') return { name: 'admin-keys' };
+  if (path === '/compliance/policies' || path === '/compliance/policies/') return { name: 'compliance-policies' };
+  if (path === '/compliance/audit' || path === '/compliance/audit/') return { name: 'compliance-audit' };
   if (path === '/compliance/retention' || path === '/compliance/retention/') return { name: 'compliance-retention' };
   return { name: 'not-found', path };
 }
@@ -71,6 +75,8 @@ export const paths = {
   adminUsers: () => '/admin/users',
   adminQueues: () => '/admin/queues',
   adminKeys: () => '/admin/keys',
+  compliancePolicies: () => '/compliance/policies',
+  complianceAudit: () => '/compliance/audit',
   complianceRetention: () => '/compliance/retention',
 };
 

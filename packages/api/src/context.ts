@@ -2,7 +2,7 @@ import type { ModelCapabilities } from '@signoff/ai';
 import type { RetentionSetting } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import type { WorkflowRegistry } from '@signoff/engine';
-import { findSessionUser, type SessionUser } from '@signoff/governance';
+import { type AuditSigner, findSessionUser, type SessionUser } from '@signoff/governance';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 
@@ -18,6 +18,8 @@ export interface ApiDeps {
   probeModel?: (model: string | undefined) => Promise<ModelCapabilities>;
   /** The server's default retention (SIGNOFF_RETENTION_DAYS) for workflows without their own; none: kept. */
   retentionDefault?: RetentionSetting | null;
+  /** The key that signs audit checkpoints and bundles (docs/audit.md); absent or null when none is configured. */
+  auditSigner?: AuditSigner | null;
 }
 
 /** How `auth.login` and `auth.logout` hand the session to a browser: cookies on the HTTP answer. */

@@ -3,6 +3,7 @@ import {
   AppError,
   accuracyInput,
   adjudicateInput,
+  applyCertificateInput,
   calibrateInput,
   certifyInput,
   claimNextInput,
@@ -29,7 +30,7 @@ import {
   skipTask,
   submitVerdict,
 } from '@signoff/engine';
-import { type Actor, GLOBAL_STREAMS, login, logout, type SessionUser, verifyAuditStream } from '@signoff/governance';
+import { type Actor, login, logout, type SessionUser } from '@signoff/governance';
 import {
   accuracyReport,
   applyCertificate,
@@ -43,9 +44,11 @@ import {
 } from '@signoff/trust';
 import { z } from 'zod';
 import { apiKeysRouter, queuesRouter, usersRouter } from './admin-router';
+import { auditRouter } from './audit-router';
 import { dashboards } from './dashboards-router';
 import { datasetsRouter } from './datasets-router';
 import { leadsRouter } from './leads-router';
+import { policiesRouter } from './policies-router';
 import { retentionRouter } from './retention-router';
 import { publicProcedure, requirePermission, router } from './trpc';
 
@@ -145,17 +148,6 @@ const items = router({
     .query(({ ctx, input }) => getItemTimeline(ctx.db, input.itemId)),
 });
 
-const audit = router({
-  /** Recomputes an item's hash chain: proof its trail was not altered. */
-  verifyItem: requirePermission('audit:read')
-    .input(itemRef)
-    .query(({ ctx, input }) => verifyAuditStream(ctx.db, input.itemId)),
-  /** The same for a stream without an item (`config`, `security`), with its head to note down elsewhere. */
-  verifyStream: requirePermission('audit:read')
-    .input(z.object({ stream: z.enum(GLOBAL_STREAMS) }))
-    .query(({ ctx, input }) => verifyAuditStream(ctx.db, input.stream)),
-});
-
 const models = router({
   /** Every calibrator with its held-out ECE and Brier score before and after, newest first. */
   calibrations: requirePermission('metrics:read')
@@ -220,13 +212,14 @@ const trust = router({
         },
         window: { from: input.from, to: input.to },
         apply: input.apply,
+        ...(input.reason ? { reason: input.reason } : {}),
         actor: actorOf(ctx.user),
       }),
     ),
-  /** Puts a stored certificate in force (an audited policy change). */
+  /** Puts a stored certificate in force (an audited policy change, with the caller's reason). */
   applyCertificate: requirePermission('policy:manage')
-    .input(z.object({ certificateId: uuid }))
-    .mutation(({ ctx, input }) => applyCertificate(ctx.db, input.certificateId, actorOf(ctx.user))),
+    .input(applyCertificateInput)
+    .mutation(({ ctx, input }) => applyCertificate(ctx.db, input.certificateId, actorOf(ctx.user), input.reason)),
   pause: requirePermission('policy:manage')
     .input(policyChangeInput)
     .mutation(({ ctx, input }) =>
@@ -266,7 +259,7 @@ export const appRouter = router({
   auth,
   tasks,
   items,
-  audit,
+  audit: auditRouter,
   models,
   trust,
   labels,
@@ -278,6 +271,7 @@ export const appRouter = router({
   datasets: datasetsRouter,
   leads: leadsRouter,
   retention: retentionRouter,
+  policies: policiesRouter,
 });
 
 /** All the console imports from the server: a type. */

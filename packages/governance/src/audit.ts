@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import { AppError, canonicalJson, isUuid } from '@signoff/core';
 import type { AuditEvent, DB, NewAuditEvent } from '@signoff/db';
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { auditHash, GENESIS_HASH } from './audit-hash';
+
+export { auditHash, GENESIS_HASH } from './audit-hash';
 
 export type Actor =
   | { type: 'system'; id?: string | null }
@@ -25,8 +28,6 @@ export interface AuditInput {
   data?: Record<string, unknown>;
 }
 
-export const GENESIS_HASH = '0'.repeat(64);
-
 /**
  * The digest an audit event records in place of a payload (a state's output, an event's payload,
  * a reviewer's free text): SHA-256 (hex) of the payload's canonical JSON, `undefined` read as
@@ -45,23 +46,6 @@ export function payloadHash(payload: unknown): string {
 /** `payloadHash` of a free text, or null when there is none (no reason given). */
 export function textHash(text: string | null | undefined): string | null {
   return text === null || text === undefined ? null : payloadHash(text);
-}
-
-/** The hash of one event: SHA-256 over the previous hash and the event's canonical JSON. */
-export function auditHash(
-  prevHash: string,
-  e: {
-    stream: string;
-    seq: number;
-    itemId: string | null;
-    actorType: string;
-    actorId: string | null;
-    action: string;
-    data: Record<string, unknown>;
-    createdAt: string;
-  },
-): string {
-  return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(e)).digest('hex');
 }
 
 /**
