@@ -52,12 +52,19 @@ function strings(v: unknown): string[] {
   return [];
 }
 
+/** From the main navigation's Compliance section to its Retention tab, as a person goes there. */
+async function openRetention() {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Compliance' }).click();
+  await page.getByRole('navigation', { name: 'Compliance' }).getByRole('link', { name: 'Retention' }).click();
+  await page.getByRole('heading', { name: 'Retention', level: 1 }).waitFor();
+}
+
 const row = () => page.getByRole('row', { name: /support-triage/ });
 
 it('compliance reads the period, the items due and the last purge, and has no purge button', async () => {
   expect(old).toHaveLength(4);
   await signIn(page, COMPLIANCE.email, DEMO_PASSWORD);
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Compliance' }).click();
+  await openRetention();
   await page.getByRole('heading', { name: 'Retention', level: 1 }).waitFor();
   await row().waitFor();
   const cells = await row().getByRole('cell').allTextContents();
@@ -69,7 +76,7 @@ it('compliance reads the period, the items due and the last purge, and has no pu
 
 it('an admin purges after a dry run; the status and the audit trail show it', async () => {
   await signIn(page, ADMIN.email, DEMO_PASSWORD);
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Compliance' }).click();
+  await openRetention();
   await row().waitFor();
   await page.getByRole('button', { name: 'Purge support-triage…' }).click();
   const dialog = page.getByRole('dialog', { name: 'Purge support-triage?' });
