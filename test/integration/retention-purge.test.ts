@@ -12,9 +12,7 @@ import { createSnapshot, getSnapshot, writeSnapshot } from '@signoff/datasets';
 import {
   deliverEvent,
   getItemTimeline,
-  purgeExpired,
   RETENTION_QUEUE,
-  retentionStatus,
   STEP_QUEUE,
   startWorkers,
   submitVerdict,
@@ -24,6 +22,8 @@ import {
   auditSignerFromPem,
   createCheckpoint,
   exportAuditBundle,
+  purgeExpired,
+  retentionStatus,
   type SessionUser,
   SYSTEM,
   upsertUser,

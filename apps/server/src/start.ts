@@ -8,10 +8,10 @@ import {
   ensureQueues,
   type FaultHook,
   type FaultPoint,
-  retentionDefaultOf,
   startWorkers,
   WorkflowRegistry,
 } from '@signoff/engine';
+import { retentionDefaultOf } from '@signoff/governance';
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';

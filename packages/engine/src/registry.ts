@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { AppError, canonicalJson, diffPolicies, serializeWorkflow, type WorkflowDefinition } from '@signoff/core';
 import type { DB } from '@signoff/db';
-import { type Actor, appendAudit } from '@signoff/governance';
+import { type Actor, appendAudit, declareRetention } from '@signoff/governance';
 import { declarePolicies } from '@signoff/trust';
 import { type Kysely, sql } from 'kysely';
-import { declareRetention } from './retention';
 
 export interface RegisteredWorkflow {
   definition: WorkflowDefinition;
