@@ -391,6 +391,17 @@ describe('retention purge', () => {
         t.db,
       ),
     ).rejects.toThrow(/immutable/);
+    // Inside a purge's setting too, anything but clearing a line once is refused.
+    await expect(
+      t.db.transaction().execute(async (trx) => {
+        await sql`SELECT set_config('signoff.retention_purge', 'on', true)`.execute(trx);
+        await sql`UPDATE dataset_snapshot_rows SET split = 'test', line = NULL, purged_at = now()
+                   WHERE snapshot_id = ${snapshotId} AND purged_at IS NULL`.execute(trx);
+      }),
+    ).rejects.toThrow(/immutable/);
+    await expect(
+      sql`DELETE FROM dataset_snapshot_rows WHERE snapshot_id = ${snapshotId}`.execute(t.db),
+    ).rejects.toThrow(/immutable/);
   });
 
   it('a second purge is a no-op', async () => {
