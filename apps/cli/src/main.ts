@@ -21,6 +21,7 @@ import { registerKeysCommand } from './commands/keys';
 import { registerModelsCommand } from './commands/models';
 import { registerPolicyHistoryCommand } from './commands/policy-history';
 import { registerQueuesCommand } from './commands/queues';
+import { registerRetentionCommands } from './commands/retention';
 import { registerTrainCommand } from './commands/train';
 import { registerTrustCommands } from './commands/trust';
 import { registerUsersCommand } from './commands/users';
@@ -316,6 +317,7 @@ registerKeysCommand(program);
 registerQueuesCommand(program);
 registerModelsCommand(program);
 registerDatasetCommands(program);
+registerRetentionCommands(program);
 
 program.parseAsync(process.argv).catch((e) => {
   console.error(e instanceof Error ? `error: ${e.message}` : e);

@@ -23,6 +23,8 @@ export const ROUTE_PERMISSIONS: Record<Route['name'], readonly Permission[]> = {
   // Compliance audits the policy history; the people who change policy (trust screens) read it too.
   'compliance-policies': ['audit:read', 'metrics:read'],
   'compliance-audit': ['audit:read'],
+  // Compliance reads the retention periods and purges; admins also purge by hand.
+  'compliance-retention': ['audit:read'],
   'not-found': [],
 };
 
@@ -52,6 +54,7 @@ export interface NavEntry {
 export const COMPLIANCE_TABS: readonly { label: string; href: string; route: Route['name'] }[] = [
   { label: 'Policy history', href: '/compliance/policies', route: 'compliance-policies' },
   { label: 'Verification', href: '/compliance/audit', route: 'compliance-audit' },
+  { label: 'Retention', href: '/compliance/retention', route: 'compliance-retention' },
 ];
 
 /** The compliance screens a role may open, in tab order. */

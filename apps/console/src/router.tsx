@@ -18,6 +18,7 @@ export type Route =
   | { name: 'admin-keys' }
   | { name: 'compliance-policies' }
   | { name: 'compliance-audit' }
+  | { name: 'compliance-retention' }
   | { name: 'not-found'; path: string };
 
 const NAVIGATE_EVENT = 'signoff:navigate';
@@ -45,6 +46,7 @@ export function parseRoute(path: string): Route {
   if (path === '/admin/keys' || path === '/admin/keys/') return { name: 'admin-keys' };
   if (path === '/compliance/policies' || path === '/compliance/policies/') return { name: 'compliance-policies' };
   if (path === '/compliance/audit' || path === '/compliance/audit/') return { name: 'compliance-audit' };
+  if (path === '/compliance/retention' || path === '/compliance/retention/') return { name: 'compliance-retention' };
   return { name: 'not-found', path };
 }
 
@@ -75,6 +77,7 @@ export const paths = {
   adminKeys: () => '/admin/keys',
   compliancePolicies: () => '/compliance/policies',
   complianceAudit: () => '/compliance/audit',
+  complianceRetention: () => '/compliance/retention',
 };
 
 export function navigate(to: string, options: { replace?: boolean } = {}): void {

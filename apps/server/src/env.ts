@@ -1,4 +1,5 @@
 import { aiEnvShape } from '@signoff/ai';
+import { retentionEnvShape } from '@signoff/governance';
 import { z } from 'zod';
 import { DEFAULT_TRPC_MAX_BODY_BYTES } from './ingest-schema';
 
@@ -15,6 +16,8 @@ export const serverEnv = z.object({
   HOST: z.string().default('127.0.0.1'),
   /** OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL and the SIGNOFF_AI_* settings (packages/ai/README.md). */
   ...aiEnvShape,
+  /** SIGNOFF_RETENTION_DAYS, SIGNOFF_RETENTION_MODE and SIGNOFF_RETENTION_SCHEDULE (docs/retention.md). */
+  ...retentionEnvShape,
   /**
    * Who deploys (a person's e-mail, a pipeline's name): recorded with every workflow version this
    * process registers first, for the policy history (docs/policy-history.md).

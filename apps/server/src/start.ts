@@ -11,7 +11,7 @@ import {
   startWorkers,
   WorkflowRegistry,
 } from '@signoff/engine';
-import { createCheckpoint } from '@signoff/governance';
+import { createCheckpoint, retentionDefaultOf } from '@signoff/governance';
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
@@ -261,6 +261,7 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
         ...(env.SIGNOFF_TEST_CRASH_AT ? { faults: crashAt(env.SIGNOFF_TEST_CRASH_AT, log) } : {}),
         onError: (e, job) => log(`step ${job.state} of ${job.itemId} failed: ${e instanceof Error ? e.message : e}`),
         onCommitted: metrics.onCommitted,
+        retention: { fallback: retentionDefaultOf(env), schedule: env.SIGNOFF_RETENTION_SCHEDULE },
       });
       if (auditSigning)
         await startCheckpointSchedule({
@@ -282,6 +283,7 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
           boss,
           registry,
           auditSigner: auditSigning?.signer ?? null,
+          retentionDefault: retentionDefaultOf(env),
           ...(probeModel ? { probeModel } : {}),
         },
         {

@@ -49,6 +49,7 @@ import { dashboards } from './dashboards-router';
 import { datasetsRouter } from './datasets-router';
 import { leadsRouter } from './leads-router';
 import { policiesRouter } from './policies-router';
+import { retentionRouter } from './retention-router';
 import { publicProcedure, requirePermission, router } from './trpc';
 
 const taskRef = z.object({ taskId: uuid });
@@ -269,6 +270,7 @@ export const appRouter = router({
   dashboards,
   datasets: datasetsRouter,
   leads: leadsRouter,
+  retention: retentionRouter,
   policies: policiesRouter,
 });
 

@@ -39,6 +39,8 @@ export const PERMISSIONS = [
   'dashboard:operations',
   /** Model and process diagnostics: confusion matrix, reliability and ECE, time per state. */
   'dashboard:diagnostics',
+  /** Purge items' payloads past retention by hand (admins; the schedule needs no one). */
+  'retention:purge',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

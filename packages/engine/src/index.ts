@@ -16,6 +16,7 @@ export * from './state-work';
 export * from './submit-item';
 export * from './task-queue';
 export * from './time-limit';
+export * from './timeline-payloads';
 export * from './transitions';
 export * from './waits';
 export * from './webhook';

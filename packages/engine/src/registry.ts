@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AppError, canonicalJson, diffPolicies, serializeWorkflow, type WorkflowDefinition } from '@signoff/core';
 import type { DB } from '@signoff/db';
-import { type Actor, appendAudit } from '@signoff/governance';
+import { type Actor, appendAudit, declareRetention } from '@signoff/governance';
 import { declarePolicies } from '@signoff/trust';
 import { type Kysely, sql } from 'kysely';
 
@@ -70,7 +70,10 @@ export class WorkflowRegistry {
       if (existing) {
         // Only the newest version declares its certified targets: registering an old version next
         // to it (for items still on it) must not change what is in force.
-        if (existing.version === max) await declarePolicies(trx, definition, this.deployer);
+        if (existing.version === max) {
+          await declarePolicies(trx, definition, this.deployer);
+          await declareRetention(trx, definition.name, definition.retention);
+        }
         return { row: existing, created: false };
       }
       const previous = await trx
@@ -107,6 +110,7 @@ export class WorkflowRegistry {
         },
       });
       await declarePolicies(trx, definition, this.deployer);
+      await declareRetention(trx, definition.name, definition.retention);
       return { row: inserted, created: true };
     });
     const entry: RegisteredWorkflow = { definition, versionId: row.id, version: row.version, hash };

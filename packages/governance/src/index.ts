@@ -10,4 +10,6 @@ export * from './checkpoints';
 export * from './login-throttle';
 export * from './merkle';
 export * from './queue-members';
+export * from './retention';
+export * from './retention-purge';
 export * from './users';
