@@ -105,6 +105,8 @@ const EXPECTED: Record<string, readonly [Outcome, Outcome, Outcome, Outcome, Out
   'leads.progress':      [F,       Y,    F,         F,       Y,    U],
   'leads.escalations':   [F,       Y,    F,         F,       Y,    U],
   'leads.members':       [F,       Y,    F,         F,       Y,    U],
+  // Revealing one masked field (audited): compliance and admins alone (pii:read).
+  'pii.unmask':          [F,       F,    Y,         F,       Y,    U],
 };
 
 let t: TestDatabase;

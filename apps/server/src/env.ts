@@ -12,6 +12,13 @@ export const serverEnv = z.object({
   HOST: z.string().default('127.0.0.1'),
   /** OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL and the SIGNOFF_AI_* settings (packages/ai/README.md). */
   ...aiEnvShape,
+  /**
+   * Personal data patterns masked besides e-mail, phone, card and IBAN: a JSON array of
+   * `{"name": "member-id", "regex": "MBR-\\d{6}", "flags": "i"}` (docs/pii.md). A bad one stops the start, named.
+   */
+  SIGNOFF_PII_PATTERNS: z.string().optional(),
+  /** A file holding the same JSON array. */
+  SIGNOFF_PII_PATTERNS_FILE: z.string().optional(),
   /** Comma-separated workflow modules to load (as `signoff start --workflows`). */
   SIGNOFF_WORKFLOWS: z.string().optional(),
   /** Seconds without a heartbeat before a step job's worker counts as dead (>= 10). */

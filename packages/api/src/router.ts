@@ -46,7 +46,8 @@ import { apiKeysRouter, queuesRouter, usersRouter } from './admin-router';
 import { dashboards } from './dashboards-router';
 import { datasetsRouter } from './datasets-router';
 import { leadsRouter } from './leads-router';
-import { publicProcedure, requirePermission, router } from './trpc';
+import { piiRouter } from './pii-router';
+import { publicProcedureKeeping, requirePermission, router } from './trpc';
 
 const taskRef = z.object({ taskId: uuid });
 const itemRef = z.object({ itemId: uuid });
@@ -58,7 +59,7 @@ const auth = router({
    * Opens a session. The console's (`session: 'cookie'`) travels in an HttpOnly cookie and the
    * answer has no token; `session: 'bearer'` returns the token for `Authorization: Bearer`.
    */
-  login: publicProcedure
+  login: publicProcedureKeeping(['user.email', 'token'])
     .input(loginInput)
     .mutation(async ({ ctx, input }): Promise<{ user: SessionUser; expiresAt: string; token?: string }> => {
       const { cookies } = ctx;
@@ -76,7 +77,7 @@ const auth = router({
     ctx.cookies?.clear();
     return { ok: true };
   }),
-  me: requirePermission('session').query(({ ctx }) => ctx.user),
+  me: requirePermission('session', { unmasked: ['email'] }).query(({ ctx }) => ctx.user),
 });
 
 const tasks = router({
@@ -276,6 +277,7 @@ export const appRouter = router({
   dashboards,
   datasets: datasetsRouter,
   leads: leadsRouter,
+  pii: piiRouter,
 });
 
 /** All the console imports from the server: a type. */

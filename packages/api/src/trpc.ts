@@ -8,6 +8,7 @@ import {
   toFieldIssues,
 } from '@signoff/core';
 import { isDatabaseUnavailable } from '@signoff/db';
+import { maskPii, maskPiiText } from '@signoff/governance';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import { ZodError } from 'zod';
@@ -16,6 +17,11 @@ import type { Context } from './context';
 export interface Meta {
   /** What a caller must be allowed to do. A procedure without one is refused to everybody. */
   permission: Permission;
+  /**
+   * Output paths the PII masking leaves alone (see `maskOutput`): staff account data and secrets
+   * the procedure exists to return (a user's own sign-in e-mail, a new API key), never item data.
+   */
+  unmasked?: readonly string[];
 }
 
 type TrpcCode = ConstructorParameters<typeof TRPCError>[0]['code'];
@@ -66,10 +72,12 @@ const t = initTRPC
             : null;
       return {
         ...shape,
-        message:
+        // Messages may quote what they refused; they are masked like answers.
+        message: maskPiiText(
           cause instanceof ZodError
             ? `Invalid input: ${fieldErrors?.map((f) => `${f.path}: ${f.message}`).join('; ')}`
             : shape.message,
+        ),
         data: { ...shape.data, appCode: isAppError(cause) ? cause.code : null, fieldErrors, stack: undefined },
       };
     },
@@ -118,7 +126,18 @@ const storableInput = t.middleware(async ({ getRawInput, next }) => {
   return next();
 });
 
-const base = t.procedure.use(mapErrors).use(storableInput);
+/**
+ * Masks PII in every answer, for every caller (issue 12): item data reaches a viewer only as mask
+ * tokens; a user with `pii:read` reveals one field with the audited `pii.unmask`. It wraps every
+ * procedure (it is part of `base`), so a new procedure cannot forget it.
+ */
+const maskOutput = t.middleware(async ({ meta, next }) => {
+  const result = await next();
+  if (!result.ok) return result;
+  return { ...result, data: maskPii(result.data, { keep: meta?.unmasked ?? [] }) };
+});
+
+const base = t.procedure.use(mapErrors).use(maskOutput).use(storableInput);
 
 /**
  * A procedure that requires `permission`.
@@ -126,9 +145,12 @@ const base = t.procedure.use(mapErrors).use(storableInput);
  * @example
  * const claimNext = requirePermission('task:work').input(claimNextInput).mutation(({ ctx, input }) => ...);
  */
-export function requirePermission(permission: Exclude<Permission, 'public'>) {
+export function requirePermission(
+  permission: Exclude<Permission, 'public'>,
+  options: { unmasked?: readonly string[] } = {},
+) {
   return base
-    .meta({ permission })
+    .meta({ permission, ...options })
     .use(authorize)
     .use(({ ctx, next }) => {
       // authorize guarantees a user for every permission but `public`.
@@ -138,3 +160,7 @@ export function requirePermission(permission: Exclude<Permission, 'public'>) {
 }
 
 export const publicProcedure = base.meta({ permission: 'public' }).use(authorize);
+
+/** `publicProcedure` leaving some output paths unmasked (`auth.login` returns the user's own account). */
+export const publicProcedureKeeping = (unmasked: readonly string[]) =>
+  base.meta({ permission: 'public', unmasked }).use(authorize);

@@ -3,5 +3,6 @@ export * from './audit';
 export * from './auth';
 export * from './login-throttle';
 export * from './pii';
+export * from './pii-unmask';
 export * from './queue-members';
 export * from './users';
