@@ -64,11 +64,16 @@ async function call(role: Role, path: string, input: unknown) {
   });
 }
 
+/** The answer's data (the call is expected to have succeeded). */
+function dataOf<T>(r: { body: { result?: { data: unknown } } }): T {
+  return r.body.result?.data as T;
+}
+
 /** A fresh bearer session for the role's user (the enumeration below ends each with auth.logout). */
 async function signIn(role: Role): Promise<void> {
   const email = users.get(role)?.email;
   const login = await callTrpc(s.url, 'auth.login', { input: { email, password: PASSWORD, session: 'bearer' } });
-  tokens.set(role, (login.body.result?.data as { token: string }).token);
+  tokens.set(role, dataOf<{ token: string }>(login).token);
 }
 
 async function taskOf(itemId: string) {
@@ -87,10 +92,7 @@ beforeAll(async () => {
     const u = await upsertUser(s.db, { email: `${role}@pii.test`, name: `The ${role}`, role, password: PASSWORD });
     users.set(role, u);
     if (role === 'reviewer' || role === 'lead') await joinQueues(s.db, u.id, ['pii-claims']);
-    const login = await callTrpc(s.url, 'auth.login', {
-      input: { email: u.email, password: PASSWORD, session: 'bearer' },
-    });
-    tokens.set(role, (login.body.result?.data as { token: string }).token);
+    await signIn(role);
   }
   users.set(
     'spare',
@@ -119,7 +121,7 @@ beforeAll(async () => {
   const claim = async () => {
     const r = await call('reviewer', 'tasks.claimNext', {});
     expect(r.status, r.text).toBe(200);
-    return (r.body.result?.data as { id: string }).id;
+    return dataOf<{ id: string }>(r).id;
   };
   const reason = `Customer ${PII.email} (${PII.phone}) paid with ${PII.card}, refund to ${PII.iban}, ${PII.member}, ${PII.claimRef}`;
   seed.reviewedTask = await claim();
@@ -148,7 +150,7 @@ beforeAll(async () => {
         .status === 'succeeded',
   );
   const snapshot = await call('data_scientist', 'datasets.create', { name: 'pii-proof' });
-  seed.snapshotId = (snapshot.body.result?.data as { id: string }).id;
+  seed.snapshotId = dataOf<{ id: string }>(snapshot).id;
 }, 180_000);
 afterAll(async () => {
   delete process.env.SIGNOFF_PII_PATTERNS;
