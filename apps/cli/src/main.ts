@@ -15,6 +15,7 @@ import {
 } from '@signoff/server';
 import { Command, InvalidArgumentError } from 'commander';
 import { registerDatasetCommands } from './commands/datasets';
+import { registerDecisionsCommand } from './commands/decisions';
 import { registerExampleCommands } from './commands/examples';
 import { registerKeysCommand } from './commands/keys';
 import { registerModelsCommand } from './commands/models';
@@ -319,6 +320,7 @@ registerKeysCommand(program);
 registerQueuesCommand(program);
 registerModelsCommand(program);
 registerDatasetCommands(program);
+registerDecisionsCommand(program);
 
 program.parseAsync(process.argv).catch((e) => {
   console.error(e instanceof Error ? `error: ${e.message}` : e);

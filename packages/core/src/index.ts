@@ -5,5 +5,6 @@ export * from './errors';
 export * from './lead-schemas';
 export * from './routing';
 export * from './schemas';
+export * from './search-schemas';
 export * from './text-safety';
 export * from './workflow';

@@ -174,11 +174,7 @@ export type VerdictInput = z.infer<typeof verdictInput>;
 export const ITEM_STATUSES = ['running', 'waiting', 'succeeded', 'rejected', 'failed'] as const;
 export type ItemStatus = (typeof ITEM_STATUSES)[number];
 
-export const itemListInput = z.object({
-  status: z.enum(ITEM_STATUSES).optional(),
-  workflow: z.string().optional(),
-  limit: z.number().int().min(1).max(200).default(50),
-});
+// `itemListInput` (the items list's filters and pages) is in search-schemas.ts, with decision search's.
 
 /**
  * `schema`, behind a check of the raw value for what PostgreSQL cannot store (a NUL character, an

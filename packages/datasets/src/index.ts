@@ -4,3 +4,4 @@ export * from './export-snapshot';
 export * from './parquet-stream';
 export * from './snapshot-fields';
 export * from './snapshot-rows';
+export * from './decision-export';

@@ -20,3 +20,4 @@ export * from './transitions';
 export * from './waits';
 export * from './webhook';
 export * from './worker';
+export * from './item-list';

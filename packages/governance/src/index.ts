@@ -4,3 +4,5 @@ export * from './auth';
 export * from './login-throttle';
 export * from './queue-members';
 export * from './users';
+export * from './decision-search';
+export * from './search-sql';
