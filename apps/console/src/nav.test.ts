@@ -8,9 +8,18 @@ describe('main navigation per role', () => {
     const labels = (role: Parameters<typeof visibleNav>[0]) => visibleNav(role).map((e) => e.label);
     expect(labels('reviewer')).toEqual(['Queue', 'Dashboards']);
     expect(labels('lead')).toEqual(['Queue', 'Lead', 'Items', 'Dashboards']);
-    expect(labels('compliance')).toEqual(['Queue', 'Items', 'Trust', 'Dashboards']);
+    expect(labels('compliance')).toEqual(['Queue', 'Items', 'Trust', 'Dashboards', 'Compliance']);
     expect(labels('data_scientist')).toEqual(['Items', 'Trust', 'Dashboards', 'Datasets']);
-    expect(labels('admin')).toEqual(['Queue', 'Lead', 'Items', 'Trust', 'Dashboards', 'Datasets', 'Admin']);
+    expect(labels('admin')).toEqual([
+      'Queue',
+      'Lead',
+      'Items',
+      'Trust',
+      'Dashboards',
+      'Datasets',
+      'Compliance',
+      'Admin',
+    ]);
   });
 
   it('marks the start page as Items for those without a queue', () => {
@@ -43,6 +52,15 @@ describe('route guards', () => {
     expect(canOpen('reviewer', 'task')).toBe(true);
     expect(canOpen('compliance', 'trust')).toBe(true);
     expect(canOpen('compliance', 'task')).toBe(false);
+  });
+
+  it('opens decision search to compliance officers and admins only', () => {
+    expect(parseRoute('/compliance/search/')).toEqual({ name: 'compliance-search' });
+    expect(
+      ['reviewer', 'lead', 'compliance', 'data_scientist', 'admin'].filter((r) =>
+        canOpen(r as 'admin', 'compliance-search'),
+      ),
+    ).toEqual(['compliance', 'admin']);
   });
 
   it('reads the admin and lead paths, with or without a trailing slash', () => {

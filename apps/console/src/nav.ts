@@ -20,6 +20,7 @@ export const ROUTE_PERMISSIONS: Record<Route['name'], readonly Permission[]> = {
   'admin-users': ['user:admin'],
   'admin-queues': ['user:admin'],
   'admin-keys': ['key:admin'],
+  'compliance-search': ['audit:read'],
   'not-found': [],
 };
 
@@ -56,6 +57,7 @@ export const NAV: readonly NavEntry[] = [
   { label: 'Trust', href: '/trust', route: 'trust', current: startsWith('/trust') },
   { label: 'Dashboards', href: '/dashboards', route: 'dashboards', current: startsWith('/dashboards') },
   { label: 'Datasets', href: '/datasets', route: 'datasets', current: startsWith('/datasets') },
+  { label: 'Compliance', href: '/compliance/search', route: 'compliance-search', current: startsWith('/compliance') },
   { label: 'Admin', href: '/admin/users', route: 'admin-users', current: startsWith('/admin') },
 ];
 

@@ -28,7 +28,9 @@ export function exportDecisions(deps: ApiDeps, trustProxy: number) {
     const filters = decisionSearchFilters.safeParse(fromSearchParams(params));
     if (!format.success || !filters.success) {
       const issues = [
-        ...(format.success ? [] : [{ path: 'format', message: format.error.issues[0]?.message ?? 'Choose csv or json' }]),
+        ...(format.success
+          ? []
+          : [{ path: 'format', message: format.error.issues[0]?.message ?? 'Choose csv or json' }]),
         ...(filters.success ? [] : toFieldIssues(filters.error.issues)),
       ];
       return c.json(errorBody('BAD_INPUT', 'Invalid export', issues), 400);

@@ -76,7 +76,10 @@ const decisionFields = {
   modelVersion: name.optional(),
   /** Decisions this person gave a verdict on (any verdict, not only the final one): a user id or an email. */
   reviewer: name
-    .refine((v) => z.uuid().safeParse(v).success || /^[^@\s]+@[^@\s]+$/.test(v), 'Expected a user id or an email address')
+    .refine(
+      (v) => z.uuid().safeParse(v).success || /^[^@\s]+@[^@\s]+$/.test(v),
+      'Expected a user id or an email address',
+    )
     .optional(),
   /** True: a person's final verdict exists; false: none (yet). */
   reviewed: z.boolean({ error: 'Expected true or false' }).optional(),

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { DecisionSearchFilters, SearchExportFormat } from '@signoff/core';
 import type { DB } from '@signoff/db';
-import { type DecisionSearchRow, iterateDecisions } from '@signoff/governance';
+import { type DecisionSearchRow, iterateDecisions, maskPii } from '@signoff/governance';
 import { stringify } from 'csv-stringify/sync';
 import type { Kysely } from 'kysely';
 import { writeChunk } from './write-stream';
@@ -89,8 +89,9 @@ const BATCH = 500;
 /**
  * Writes every decision the filters match (the whole result set, not a page) to `out`, as CSV (a
  * header, then one record per decision) or JSON (one array of search rows), in search order,
- * reading keyset batches as the stream drains. `mask` is applied to every row before it is
- * written (the callers pass PII masking). Returns how many rows were written.
+ * reading keyset batches as the stream drains. Every row passes through `maskPii` (the configured
+ * patterns) first: an e-mail address in a reason or a label leaves as `[email]`. Returns how many
+ * rows were written.
  *
  * @example
  * await writeDecisionExport(db, { routes: ['auto'], confidenceMax: 0.9, confidenceBasis: 'calibrated' }, 'csv', file);
@@ -100,7 +101,6 @@ export async function writeDecisionExport(
   filters: DecisionSearchFilters,
   format: SearchExportFormat,
   out: Writable,
-  mask: (row: DecisionSearchRow) => DecisionSearchRow = (row) => row,
 ): Promise<number> {
   let count = 0;
   let batch: DecisionSearchRow[] = [];
@@ -115,7 +115,7 @@ export async function writeDecisionExport(
   };
   await writeChunk(out, format === 'csv' ? stringify([SEARCH_CSV_COLUMNS], csvOptions) : '[\n');
   for await (const row of iterateDecisions(db, filters, BATCH * 2)) {
-    batch.push(mask(row));
+    batch.push(maskPii(row));
     count++;
     if (batch.length >= BATCH) await flush();
   }
