@@ -83,9 +83,21 @@ export function parseSearch<S extends z.ZodType>(schema: S, raw: unknown): z.out
   return parsed.data;
 }
 
+/**
+ * The ids of the users a reviewer filter names (an id, or an email in any case), looked up first:
+ * given as values, the planner reads a rare reviewer's few labels by index instead of walking
+ * every decision (docs/search.md: 2.7 s to 0.6 ms on 200,000 decisions).
+ */
+async function reviewerIds(db: Kysely<DB> | Transaction<DB>, reviewer: string | undefined) {
+  if (reviewer === undefined) return undefined;
+  const r = reviewer.toLowerCase();
+  const { rows } = await sql<{ id: string }>`
+    SELECT id FROM users WHERE id::text = ${r} OR lower(email) = ${r}`.execute(db);
+  return rows.map((u) => u.id);
+}
+
 /** Every filter as one condition over decision `d`, its item `i` and its final label `h`. */
-function searchConditions(f: DecisionSearchFilters) {
-  const reviewer = f.reviewer?.toLowerCase();
+function searchConditions(f: DecisionSearchFilters, reviewers: string[] | undefined) {
   return allOf([
     inWindow('d.created_at', f.from, f.to),
     equalsIfGiven('d.workflow_name', f.workflow),
@@ -96,10 +108,10 @@ function searchConditions(f: DecisionSearchFilters) {
     equalsIfGiven('d.policy_version_id', f.policyVersionId),
     equalsIfGiven('d.certificate_id', f.certificateId),
     // Any verdict the person gave on the decision: a slot of a four-eyes point, a QA review, an adjudication.
-    reviewer === undefined
+    reviewers === undefined
       ? undefined
-      : sql`EXISTS (SELECT 1 FROM labels rl JOIN users ru ON ru.id = rl.reviewer_id
-                     WHERE rl.decision_id = d.id AND (rl.reviewer_id::text = ${reviewer} OR lower(ru.email) = ${reviewer}))`,
+      : sql`d.id IN (SELECT rl.decision_id FROM labels rl
+                      WHERE rl.decision_id IS NOT NULL AND rl.reviewer_id = ANY(${reviewers}::uuid[]))`,
     f.reviewed === undefined ? undefined : f.reviewed ? sql`h.id IS NOT NULL` : sql`h.id IS NULL`,
     ...decisionMatch(f),
   ]);
@@ -189,7 +201,7 @@ export async function searchDecisions(
   filters: DecisionSearchFilters,
   page: { cursor?: string | undefined; limit: number; includeTotal?: boolean },
 ): Promise<DecisionSearchPage> {
-  const where = searchConditions(filters);
+  const where = searchConditions(filters, await reviewerIds(db, filters.reviewer));
   const after = afterCursor('d.created_at', 'd.id', page.cursor);
   const { rows } = await sql<RawRow & { at: string }>`
     SELECT d.id, d.item_id, d.workflow_name, d.state, ${keysetTime('d.created_at')} AS decided_at,
@@ -230,7 +242,7 @@ export async function countDecisions(
       SELECT 1 FROM decisions d
         JOIN items i ON i.id = d.item_id
         LEFT JOIN ${FINAL_LABEL} ON true
-       WHERE ${searchConditions(filters)}
+       WHERE ${searchConditions(filters, await reviewerIds(db, filters.reviewer))}
        LIMIT ${SEARCH_COUNT_CAP + 1}) matches`.execute(db);
   const n = rows[0]?.n ?? 0;
   return n > SEARCH_COUNT_CAP ? { count: SEARCH_COUNT_CAP, capped: true } : { count: n, capped: false };
