@@ -3,46 +3,19 @@
 // the whole result set, every row, in CSV and in JSON.
 import { appRouter, type Context, createCallerFactory } from '@signoff/api';
 import { writeDecisionExport } from '@signoff/datasets';
-import type { DB } from '@signoff/db';
 import { WorkflowRegistry } from '@signoff/engine';
 import { upsertUser } from '@signoff/governance';
 import { parse } from 'csv-parse/sync';
-import { type Kysely, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collector } from '../support/collect';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { insertBulkDecisions as insertBulk } from '../support/search-decisions';
 
 let t: TestDatabase;
 const callerOf = createCallerFactory(appRouter);
 let api: ReturnType<typeof callerOf>;
-
-/**
- * `n` decisions of workflow `workflow`: the g-th at `base` plus (g mod 50) microseconds, so many
- * share a time exactly and all of them fall within one millisecond; every third is `review`.
- */
-async function insertBulk(db: Kysely<DB>, workflow: string, n: number, base: string): Promise<void> {
-  await sql`
-    WITH v AS (
-      INSERT INTO workflow_versions (name, version, hash, definition)
-      SELECT ${workflow}, coalesce(max(version), 0) + 1, gen_random_uuid()::text, '{}'
-        FROM workflow_versions WHERE name = ${workflow} RETURNING id),
-    i AS (
-      INSERT INTO items (workflow_name, workflow_version_id, input, status, created_at)
-      SELECT ${workflow}, v.id, jsonb_build_object('g', g), 'succeeded',
-             ${base}::timestamptz + (g % 50) * interval '1 microsecond'
-        FROM v, generate_series(1, ${n}::int) g
-      RETURNING id, created_at, (input->>'g')::int AS g),
-    r AS (
-      INSERT INTO state_runs (item_id, state, visit, kind, status, started_at)
-      SELECT i.id, 'classify', 1, 'decide', 'done', i.created_at FROM i RETURNING id, item_id)
-    INSERT INTO decisions (item_id, state_run_id, state, agent, provider, model, model_version, prompt_version,
-                           input_hash, input_text, output, label, confidence, confidence_method,
-                           calibrated_confidence, route, latency_ms, created_at)
-    SELECT i.id, r.id, 'classify', 'classifier', 'local', 'm1', 'v1', 'p1', md5(i.g::text), 'text', '{}',
-           'yes', 0.5, 'posterior', 0.5, CASE WHEN i.g % 3 = 0 THEN 'review' ELSE 'auto' END, 1, i.created_at
-      FROM i JOIN r ON r.item_id = i.id`.execute(db);
-}
 
 beforeAll(async () => {
   t = await createTestDatabase();

@@ -320,3 +320,30 @@ export const SEARCH_SPECS: Record<string, DecisionSpec> = {
   J: { at: '2026-11-08T10:00:00Z', raw: 0.99, calibrated: 0.89 },
   K: { at: '2026-11-01T00:00:00Z', raw: 0.95, calibrated: 0.95, itemStatus: 'running' },
 };
+
+/**
+ * `n` decisions of workflow `workflow`: the g-th at `base` plus (g mod 50) microseconds, so many
+ * share a time exactly and all of them fall within one millisecond; every third is `review`.
+ */
+export async function insertBulkDecisions(db: Kysely<DB>, workflow: string, n: number, base: string): Promise<void> {
+  await sql`
+    WITH v AS (
+      INSERT INTO workflow_versions (name, version, hash, definition)
+      SELECT ${workflow}, coalesce(max(version), 0) + 1, gen_random_uuid()::text, '{}'
+        FROM workflow_versions WHERE name = ${workflow} RETURNING id),
+    i AS (
+      INSERT INTO items (workflow_name, workflow_version_id, input, status, created_at)
+      SELECT ${workflow}, v.id, jsonb_build_object('g', g), 'succeeded',
+             ${base}::timestamptz + (g % 50) * interval '1 microsecond'
+        FROM v, generate_series(1, ${n}::int) g
+      RETURNING id, created_at, (input->>'g')::int AS g),
+    r AS (
+      INSERT INTO state_runs (item_id, state, visit, kind, status, started_at)
+      SELECT i.id, 'classify', 1, 'decide', 'done', i.created_at FROM i RETURNING id, item_id)
+    INSERT INTO decisions (item_id, state_run_id, state, agent, provider, model, model_version, prompt_version,
+                           input_hash, input_text, output, label, confidence, confidence_method,
+                           calibrated_confidence, route, latency_ms, created_at)
+    SELECT i.id, r.id, 'classify', 'classifier', 'local', 'm1', 'v1', 'p1', md5(i.g::text), 'text', '{}',
+           'yes', 0.5, 'posterior', 0.5, CASE WHEN i.g % 3 = 0 THEN 'review' ELSE 'auto' END, 1, i.created_at
+      FROM i JOIN r ON r.item_id = i.id`.execute(db);
+}

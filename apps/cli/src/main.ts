@@ -19,6 +19,7 @@ import { registerDecisionsCommand } from './commands/decisions';
 import { registerExampleCommands } from './commands/examples';
 import { registerKeysCommand } from './commands/keys';
 import { registerModelsCommand } from './commands/models';
+import { registerPolicyHistoryCommand } from './commands/policy-history';
 import { registerQueuesCommand } from './commands/queues';
 import { registerTrainCommand } from './commands/train';
 import { registerTrustCommands } from './commands/trust';
@@ -314,6 +315,7 @@ function redact(url: string): string {
 
 registerTrainCommand(program);
 registerTrustCommands(program);
+registerPolicyHistoryCommand(program);
 registerExampleCommands(program);
 registerUsersCommand(program);
 registerKeysCommand(program);

@@ -19,6 +19,9 @@ const LeadScreen = lazy(() => import('./lead-screen').then((m) => ({ default: m.
 const ComplianceSearchScreen = lazy(() =>
   import('./compliance-search').then((m) => ({ default: m.ComplianceSearchScreen })),
 );
+const CompliancePoliciesScreen = lazy(() =>
+  import('./compliance-policies').then((m) => ({ default: m.CompliancePoliciesScreen })),
+);
 const TrustStateScreen = lazy(() => import('./trust-state-screen').then((m) => ({ default: m.TrustStateScreen })));
 
 export function App() {
@@ -98,6 +101,12 @@ function CurrentScreen() {
       return (
         <LazyScreen>
           <ComplianceSearchScreen />
+        </LazyScreen>
+      );
+    case 'compliance-policies':
+      return (
+        <LazyScreen>
+          <CompliancePoliciesScreen />
         </LazyScreen>
       );
     case 'not-found':

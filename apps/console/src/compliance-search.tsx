@@ -3,6 +3,7 @@ import { decisionSearchFilters, SEARCH_EXPORT_FORMATS } from '@signoff/core/sear
 import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useId } from 'react';
 import { Message } from './app';
+import { ComplianceTabs } from './compliance-nav';
 import { type Draft, filterInputs, Pager, useCursorPages, useUrlFilters } from './compliance-search-parts';
 import { formatDateTime, shortId } from './format';
 import { Link, paths } from './router';
@@ -86,6 +87,7 @@ export function ComplianceSearchScreen() {
   const total = result.data?.total;
   return (
     <div className="screen">
+      <ComplianceTabs />
       <div className="screen-header">
         <div>
           <h1>Decision search</h1>

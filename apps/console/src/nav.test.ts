@@ -9,7 +9,7 @@ describe('main navigation per role', () => {
     expect(labels('reviewer')).toEqual(['Queue', 'Dashboards']);
     expect(labels('lead')).toEqual(['Queue', 'Lead', 'Items', 'Dashboards']);
     expect(labels('compliance')).toEqual(['Queue', 'Items', 'Trust', 'Dashboards', 'Compliance']);
-    expect(labels('data_scientist')).toEqual(['Items', 'Trust', 'Dashboards', 'Datasets']);
+    expect(labels('data_scientist')).toEqual(['Items', 'Trust', 'Dashboards', 'Datasets', 'Compliance']);
     expect(labels('admin')).toEqual([
       'Queue',
       'Lead',
@@ -61,6 +61,22 @@ describe('route guards', () => {
         canOpen(r as 'admin', 'compliance-search'),
       ),
     ).toEqual(['compliance', 'admin']);
+    // Decision search is the section's first screen: the Compliance link opens it for those who may.
+    expect(visibleNav('compliance').find((e) => e.label === 'Compliance')?.href).toBe('/compliance/search');
+  });
+
+  it('opens the policy history to compliance, data scientists and admins, from the Compliance link', () => {
+    expect(parseRoute('/compliance/policies')).toEqual({ name: 'compliance-policies' });
+    expect(parseRoute('/compliance/policies/')).toEqual({ name: 'compliance-policies' });
+    expect(
+      ['reviewer', 'lead', 'compliance', 'data_scientist', 'admin'].filter((r) =>
+        canOpen(r as 'admin', 'compliance-policies'),
+      ),
+    ).toEqual(['compliance', 'data_scientist', 'admin']);
+    const link = visibleNav('data_scientist').find((e) => e.label === 'Compliance');
+    expect(link?.href).toBe('/compliance/policies');
+    expect(link?.current('/compliance/policies')).toBe(true);
+    expect(link?.current('/trust')).toBe(false);
   });
 
   it('reads the admin and lead paths, with or without a trailing slash', () => {

@@ -17,6 +17,7 @@ export type Route =
   | { name: 'admin-queues' }
   | { name: 'admin-keys' }
   | { name: 'compliance-search' }
+  | { name: 'compliance-policies' }
   | { name: 'not-found'; path: string };
 
 const NAVIGATE_EVENT = 'signoff:navigate';
@@ -43,6 +44,7 @@ export function parseRoute(path: string): Route {
   if (path === '/admin/queues' || path === '/admin/queues/') return { name: 'admin-queues' };
   if (path === '/admin/keys' || path === '/admin/keys/') return { name: 'admin-keys' };
   if (path === '/compliance/search' || path === '/compliance/search/') return { name: 'compliance-search' };
+  if (path === '/compliance/policies' || path === '/compliance/policies/') return { name: 'compliance-policies' };
   return { name: 'not-found', path };
 }
 
@@ -72,6 +74,7 @@ export const paths = {
   adminQueues: () => '/admin/queues',
   adminKeys: () => '/admin/keys',
   complianceSearch: (query?: URLSearchParams) => `/compliance/search${query?.size ? `?${query}` : ''}`,
+  compliancePolicies: () => '/compliance/policies',
 };
 
 export function navigate(to: string, options: { replace?: boolean } = {}): void {

@@ -12,6 +12,16 @@ export const serverEnv = z.object({
   HOST: z.string().default('127.0.0.1'),
   /** OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL and the SIGNOFF_AI_* settings (packages/ai/README.md). */
   ...aiEnvShape,
+  /**
+   * Who deploys (a person's e-mail, a pipeline's name): recorded with every workflow version this
+   * process registers first, for the policy history (docs/policy-history.md).
+   */
+  SIGNOFF_DEPLOYED_BY: z
+    .string()
+    .trim()
+    .min(1, 'SIGNOFF_DEPLOYED_BY must name who deploys, or be left unset')
+    .max(200, 'SIGNOFF_DEPLOYED_BY must be at most 200 characters')
+    .optional(),
   /** Comma-separated workflow modules to load (as `signoff start --workflows`). */
   SIGNOFF_WORKFLOWS: z.string().optional(),
   /** Seconds without a heartbeat before a step job's worker counts as dead (>= 10). */

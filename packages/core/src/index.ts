@@ -3,6 +3,7 @@ export * from './ai-failure';
 export * from './canonical-json';
 export * from './errors';
 export * from './lead-schemas';
+export * from './policy-diff';
 export * from './routing';
 export * from './schemas';
 export * from './search-schemas';
