@@ -83,30 +83,42 @@ export function useCursorPages(key: string) {
 
 export function Pager({
   label,
-  page,
   nextCursor,
   pages,
+  loading,
   summary,
 }: {
   label: string;
-  page: number;
   nextCursor: string | null | undefined;
   pages: ReturnType<typeof useCursorPages>;
+  /** The rows shown are still the previous page's (placeholder data) while this one loads. */
+  loading: boolean;
   summary?: ReactNode;
 }) {
   return (
-    <nav className="pager" aria-label={`${label} pages`}>
+    <nav className="pager" aria-label={`${label} pages`} aria-busy={loading || undefined}>
       <span className="muted">
-        Page {page}
-        {summary}
+        {loading ? (
+          `Loading page ${pages.page}…`
+        ) : (
+          <>
+            Page {pages.page}
+            {summary}
+          </>
+        )}
       </span>
-      <button type="button" className="button button-secondary button-small" disabled={page <= 1} onClick={pages.newer}>
+      <button
+        type="button"
+        className="button button-secondary button-small"
+        disabled={loading || pages.page <= 1}
+        onClick={pages.newer}
+      >
         ← Newer
       </button>
       <button
         type="button"
         className="button button-secondary button-small"
-        disabled={!nextCursor}
+        disabled={loading || !nextCursor}
         onClick={() => nextCursor && pages.older(nextCursor)}
       >
         Older →

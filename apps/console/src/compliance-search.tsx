@@ -159,9 +159,9 @@ export function ComplianceSearchScreen() {
           <>
             <Pager
               label="Decision"
-              page={pages.page}
               nextCursor={result.data.nextCursor}
               pages={pages}
+              loading={result.isPlaceholderData}
               summary={
                 total && (
                   <>
@@ -202,7 +202,9 @@ function DecisionTable({ rows }: { rows: SearchRow[] }) {
         <tbody>
           {rows.map((r) => (
             <tr key={r.decisionId}>
-              <td className="nowrap">{formatDateTime(r.decidedAt)}</td>
+              <td className="nowrap" title={r.decidedAt}>
+                {formatDateTime(r.decidedAt)}
+              </td>
               <th scope="row" className="nowrap">
                 <Link href={paths.timeline(r.itemId)} className="mono" aria-label={`Item ${shortId(r.itemId)}`}>
                   {shortId(r.itemId)}
@@ -222,7 +224,7 @@ function DecisionTable({ rows }: { rows: SearchRow[] }) {
                 {r.model} <span className="muted">{r.modelVersion}</span>
               </td>
               <td>{r.label ?? <span className="muted">none</span>}</td>
-              <td className="mono">
+              <td className="mono nowrap">
                 {r.calibratedConfidence.toFixed(3)} / {r.confidence.toFixed(3)}
               </td>
               <td>

@@ -94,7 +94,7 @@ export function ItemsScreen() {
           </div>
         ) : (
           <>
-            <Pager label="Item" page={pages.page} nextCursor={items.data.nextCursor} pages={pages} />
+            <Pager label="Item" nextCursor={items.data.nextCursor} pages={pages} loading={items.isPlaceholderData} />
             <table className="table">
               <thead>
                 <tr>
