@@ -15,9 +15,11 @@ import {
 } from '@signoff/server';
 import { Command, InvalidArgumentError } from 'commander';
 import { registerDatasetCommands } from './commands/datasets';
+import { registerDecisionsCommand } from './commands/decisions';
 import { registerExampleCommands } from './commands/examples';
 import { registerKeysCommand } from './commands/keys';
 import { registerModelsCommand } from './commands/models';
+import { registerPolicyHistoryCommand } from './commands/policy-history';
 import { registerQueuesCommand } from './commands/queues';
 import { registerTrainCommand } from './commands/train';
 import { registerTrustCommands } from './commands/trust';
@@ -318,12 +320,14 @@ function redact(url: string): string {
 
 registerTrainCommand(program);
 registerTrustCommands(program);
+registerPolicyHistoryCommand(program);
 registerExampleCommands(program);
 registerUsersCommand(program);
 registerKeysCommand(program);
 registerQueuesCommand(program);
 registerModelsCommand(program);
 registerDatasetCommands(program);
+registerDecisionsCommand(program);
 
 program.parseAsync(process.argv).catch((e) => {
   console.error(e instanceof Error ? `error: ${e.message}` : e);

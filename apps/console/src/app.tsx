@@ -16,6 +16,12 @@ const DashboardsScreen = lazy(() => import('./dashboards-screen').then((m) => ({
 const DatasetsScreen = lazy(() => import('./datasets-screen').then((m) => ({ default: m.DatasetsScreen })));
 const AdminScreen = lazy(() => import('./admin-screen').then((m) => ({ default: m.AdminScreen })));
 const LeadScreen = lazy(() => import('./lead-screen').then((m) => ({ default: m.LeadScreen })));
+const ComplianceSearchScreen = lazy(() =>
+  import('./compliance-search').then((m) => ({ default: m.ComplianceSearchScreen })),
+);
+const CompliancePoliciesScreen = lazy(() =>
+  import('./compliance-policies').then((m) => ({ default: m.CompliancePoliciesScreen })),
+);
 const TrustStateScreen = lazy(() => import('./trust-state-screen').then((m) => ({ default: m.TrustStateScreen })));
 
 export function App() {
@@ -91,6 +97,18 @@ function CurrentScreen() {
       return <AdminRoute tab="queues" />;
     case 'admin-keys':
       return <AdminRoute tab="keys" />;
+    case 'compliance-search':
+      return (
+        <LazyScreen>
+          <ComplianceSearchScreen />
+        </LazyScreen>
+      );
+    case 'compliance-policies':
+      return (
+        <LazyScreen>
+          <CompliancePoliciesScreen />
+        </LazyScreen>
+      );
     case 'not-found':
       return <NotFound path={route.path} />;
   }

@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import { requestFacts } from './client-address';
 import { databaseUnavailable, RETRY_AFTER_SECONDS, retryAfterWhenUnavailable } from './database-unavailable';
 import { downloadDataset } from './datasets-route';
+import { exportDecisions } from './decisions-route';
 import { deliverEvents } from './events-route';
 import { httpStatusOf, ingestItems } from './ingest';
 import { DEFAULT_TRPC_MAX_BODY_BYTES, errorBody } from './ingest-schema';
@@ -72,6 +73,7 @@ export function createHttpApp(
   const download = downloadDataset(deps, options.trustProxy ?? 0);
   app.get('/trpc/datasets/:snapshotId/export', download);
   app.get('/api/v1/datasets/:snapshotId/export', download);
+  app.on('GET', ['/trpc/decisions/export', '/api/v1/decisions/export'], exportDecisions(deps, options.trustProxy ?? 0));
 
   app.use(
     '/trpc/*',

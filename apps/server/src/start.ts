@@ -141,7 +141,7 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
     });
     await ensureQueues(boss, { heartbeatSeconds: env.SIGNOFF_STEP_HEARTBEAT_SECONDS });
 
-    const registry = new WorkflowRegistry();
+    const registry = new WorkflowRegistry({ deployedBy: env.SIGNOFF_DEPLOYED_BY });
     for (const wf of options.workflows ?? WORKFLOWS) {
       const r = await registry.register(db, wf);
       log(`workflow ${wf.name} v${r.version}${r.created ? ' (new version)' : ''}`);

@@ -3,6 +3,7 @@ import {
   AppError,
   accuracyInput,
   adjudicateInput,
+  applyCertificateInput,
   calibrateInput,
   certifyInput,
   claimNextInput,
@@ -47,6 +48,8 @@ import { dashboards } from './dashboards-router';
 import { datasetsRouter } from './datasets-router';
 import { leadsRouter } from './leads-router';
 import { piiRouter } from './pii-router';
+import { policiesRouter } from './policies-router';
+import { decisionsRouter } from './search-router';
 import { publicProcedureKeeping, requirePermission, router } from './trpc';
 
 const taskRef = z.object({ taskId: uuid });
@@ -220,13 +223,14 @@ const trust = router({
         },
         window: { from: input.from, to: input.to },
         apply: input.apply,
+        ...(input.reason ? { reason: input.reason } : {}),
         actor: actorOf(ctx.user),
       }),
     ),
-  /** Puts a stored certificate in force (an audited policy change). */
+  /** Puts a stored certificate in force (an audited policy change, with the caller's reason). */
   applyCertificate: requirePermission('policy:manage')
-    .input(z.object({ certificateId: uuid }))
-    .mutation(({ ctx, input }) => applyCertificate(ctx.db, input.certificateId, actorOf(ctx.user))),
+    .input(applyCertificateInput)
+    .mutation(({ ctx, input }) => applyCertificate(ctx.db, input.certificateId, actorOf(ctx.user), input.reason)),
   pause: requirePermission('policy:manage')
     .input(policyChangeInput)
     .mutation(({ ctx, input }) =>
@@ -278,6 +282,8 @@ export const appRouter = router({
   datasets: datasetsRouter,
   leads: leadsRouter,
   pii: piiRouter,
+  decisions: decisionsRouter,
+  policies: policiesRouter,
 });
 
 /** All the console imports from the server: a type. */

@@ -15,8 +15,11 @@ import { ZodError } from 'zod';
 import type { Context } from './context';
 
 export interface Meta {
-  /** What a caller must be allowed to do. A procedure without one is refused to everybody. */
-  permission: Permission;
+  /**
+   * What a caller must be allowed to do (a list: any one of them). A procedure without one is
+   * refused to everybody.
+   */
+  permission: Permission | readonly Permission[];
   /**
    * Output paths the PII masking leaves alone (see `maskOutput`): staff account data and secrets
    * the procedure exists to return (a user's own sign-in e-mail, a new API key), never item data.
@@ -104,10 +107,12 @@ const authorize = t.middleware(({ ctx, meta, next }) => {
   if (!ctx.user && ctx.refusal === 'csrf')
     throw new TRPCError({ code: 'FORBIDDEN', message: 'The session cookie came without its CSRF token' });
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
-  if (!roleHas(ctx.user.role, permission))
+  const needs: readonly Permission[] = typeof permission === 'string' ? [permission] : permission;
+  const role = ctx.user.role;
+  if (!needs.some((p) => roleHas(role, p)))
     throw new TRPCError({
       code: 'FORBIDDEN',
-      message: `Your role (${ctx.user.role}) may not do this (needs ${permission})`,
+      message: `Your role (${role}) may not do this (needs ${needs.join(' or ')})`,
     });
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
@@ -140,13 +145,15 @@ const maskOutput = t.middleware(async ({ meta, next }) => {
 const base = t.procedure.use(mapErrors).use(maskOutput).use(storableInput);
 
 /**
- * A procedure that requires `permission`.
+ * A procedure that requires `permission` (given a list: any one of them).
  *
  * @example
  * const claimNext = requirePermission('task:work').input(claimNextInput).mutation(({ ctx, input }) => ...);
  */
 export function requirePermission(
-  permission: Exclude<Permission, 'public'>,
+  permission:
+    | Exclude<Permission, 'public'>
+    | readonly [Exclude<Permission, 'public'>, ...Exclude<Permission, 'public'>[]],
   options: { unmasked?: readonly string[] } = {},
 ) {
   return base

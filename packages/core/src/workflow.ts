@@ -333,6 +333,13 @@ export interface WorkflowPiiPattern {
 export interface WorkflowSpec<S extends z.ZodType> {
   name: string;
   description?: string;
+  /**
+   * Why this version differs from the one before (e.g. "Refunds above the limit need four eyes
+   * after the Q3 audit"): recorded with the version the first time it is registered, in its
+   * `workflow.registered` audit event, and shown as the reason of its policy changes. Not part of
+   * the version hash: editing the note alone makes no new version. At most 2,000 characters.
+   */
+  changeNote?: string;
   input: S;
   start: string;
   states: Record<string, StateDefinition<WorkflowContext<z.infer<S>>>>;
@@ -372,6 +379,8 @@ export interface WorkflowDefinition<S extends z.ZodType = AnyInput> extends Work
 }
 
 const NAME = /^[a-z][a-z0-9-]{1,62}$/;
+/** The longest change note a workflow version may carry. */
+export const MAX_CHANGE_NOTE = 2000;
 const STATE_NAME = /^[a-zA-Z][a-zA-Z0-9_]{0,62}$/;
 
 /**
@@ -440,6 +449,12 @@ export function validateWorkflow(spec: WorkflowSpec<AnyInput>): string[] {
   const exists = (n: string) => Object.hasOwn(spec.states, n);
   if (!NAME.test(spec.name)) problems.push(`name must match ${NAME} (got "${spec.name}")`);
   if (!exists(spec.start)) problems.push(`start state "${spec.start}" is not defined`);
+  if (spec.changeNote !== undefined && !(typeof spec.changeNote === 'string' && spec.changeNote.trim() !== ''))
+    problems.push(
+      `changeNote must be a sentence saying why this version changed (got ${JSON.stringify(spec.changeNote)})`,
+    );
+  else if (spec.changeNote !== undefined && spec.changeNote.length > MAX_CHANGE_NOTE)
+    problems.push(`changeNote must be at most ${MAX_CHANGE_NOTE} characters (got ${spec.changeNote.length})`);
   for (const name of names) {
     if (!STATE_NAME.test(name) || name === 'input') problems.push(`state name "${name}" is not allowed`);
   }
@@ -582,7 +597,8 @@ export function successors(state: StateDefinition<unknown>): string[] {
 
 /**
  * The workflow as plain JSON: structure, policies and the source text of its functions, so that
- * any change to behaviour changes the serialisation (and so the version hash).
+ * any change to behaviour changes the serialisation (and so the version hash). The change note is
+ * left out: it says why, it does not change what the workflow does.
  */
 export function serializeWorkflow(def: WorkflowSpec<AnyInput>): Record<string, unknown> {
   const fn = (f: unknown) => (typeof f === 'function' ? normalizeSource(f.toString()) : undefined);
