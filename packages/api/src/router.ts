@@ -46,6 +46,7 @@ import { apiKeysRouter, queuesRouter, usersRouter } from './admin-router';
 import { dashboards } from './dashboards-router';
 import { datasetsRouter } from './datasets-router';
 import { leadsRouter } from './leads-router';
+import { trailRouter } from './trail-router';
 import { publicProcedure, requirePermission, router } from './trpc';
 
 const taskRef = z.object({ taskId: uuid });
@@ -276,6 +277,7 @@ export const appRouter = router({
   dashboards,
   datasets: datasetsRouter,
   leads: leadsRouter,
+  trail: trailRouter,
 });
 
 /** All the console imports from the server: a type. */

@@ -6,4 +6,5 @@ export * from './lead-schemas';
 export * from './routing';
 export * from './schemas';
 export * from './text-safety';
+export * from './trail-schemas';
 export * from './workflow';
