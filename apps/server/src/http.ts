@@ -16,6 +16,7 @@ import { DEFAULT_TRPC_MAX_BODY_BYTES, errorBody } from './ingest-schema';
 import { type MetricsAccess, metricsHandler } from './metrics/metrics-route';
 import type { SignoffMetrics } from './metrics/signoff-metrics';
 import { securityHeaders } from './security-headers';
+import { downloadTrail } from './trail-route';
 import { limitTrpcRequests } from './trpc-limits';
 
 // The ingestion API's wire format, for its clients (the CLI's `submit`).
@@ -68,6 +69,8 @@ export function createHttpApp(
   const download = downloadDataset(deps, options.trustProxy ?? 0);
   app.get('/trpc/datasets/:snapshotId/export', download);
   app.get('/api/v1/datasets/:snapshotId/export', download);
+  for (const path of ['/trpc/items/:itemId/trail', '/api/v1/items/:itemId/trail'])
+    app.get(path, downloadTrail(deps, options.trustProxy ?? 0));
 
   app.use(
     '/trpc/*',

@@ -8,6 +8,12 @@ import { uuid } from './schemas';
 export const trailInput = z.object({ itemId: uuid });
 export type TrailInput = z.infer<typeof trailInput>;
 
+/**
+ * The trail's paths that name staff, not data subjects: who reviewed, who acted, who generated the
+ * report. PII masking leaves them (an auditor must know who decided); everything else is masked.
+ */
+export const TRAIL_STAFF_PATHS = ['verdicts.*.reviewer', 'events.*.actor', 'generatedBy'] as const;
+
 /** The formats a trail downloads as. */
 export const TRAIL_FORMATS = ['json', 'pdf'] as const;
 export type TrailFormat = (typeof TRAIL_FORMATS)[number];
@@ -64,9 +70,7 @@ export const trailDecision = z.object({
     note: z.string().nullable(),
     calibrated: z.number(),
     /** The calibrator that mapped raw to calibrated; null when none was active (calibrated = raw). */
-    calibrator: z
-      .object({ id: uuid, method: z.string(), labelCount: z.number().int(), createdAt: time })
-      .nullable(),
+    calibrator: z.object({ id: uuid, method: z.string(), labelCount: z.number().int(), createdAt: time }).nullable(),
   }),
   /** Log-odds of the answer: what certified thresholds compare. */
   score: z.number().nullable(),

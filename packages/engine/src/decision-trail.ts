@@ -10,8 +10,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 
 const iso = (d: Date) => d.toISOString();
 const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
-const span = (from: Date | null, to: Date | null) =>
-  from && to ? Math.max(0, to.getTime() - from.getTime()) : null;
+const span = (from: Date | null, to: Date | null) => (from && to ? Math.max(0, to.getTime() - from.getTime()) : null);
 
 /**
  * Everything recorded about an item's decisions: workflow and version, each state run, each AI

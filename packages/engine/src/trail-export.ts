@@ -1,7 +1,8 @@
 // The decision trail as a file to hand over: JSON (the `trail.get` document plus who generated it)
 // or the PDF report. Shared by the HTTP download route and `signoff audit trail`.
-import type { TrailFormat } from '@signoff/core';
+import type { DecisionTrail, TrailFormat } from '@signoff/core';
 import type { DB } from '@signoff/db';
+import { maskPii } from '@signoff/governance';
 import type { Kysely } from 'kysely';
 import { getDecisionTrail } from './decision-trail';
 import { type ReportAuthor, renderTrailPdf } from './trail-report';
@@ -13,7 +14,24 @@ export interface TrailFile {
 }
 
 /**
- * Reads an item's trail and writes it as `format`. Throws `NOT_FOUND` for an unknown item.
+ * The trail with PII masked in every item-derived value (input, outputs, rationales, tool calls,
+ * reasons) with the configured patterns; the staff who reviewed or acted keep their e-mail (an
+ * auditor must know who decided): the paths `TRAIL_STAFF_PATHS` names.
+ *
+ * @example
+ * const safe = maskTrail(await getDecisionTrail(db, itemId));
+ */
+export function maskTrail(trail: DecisionTrail): DecisionTrail {
+  const masked = maskPii(trail);
+  return {
+    ...masked,
+    verdicts: masked.verdicts.map((v, i) => ({ ...v, reviewer: trail.verdicts[i]?.reviewer ?? v.reviewer })),
+    events: masked.events.map((e, i) => ({ ...e, actor: trail.events[i]?.actor ?? e.actor })),
+  };
+}
+
+/**
+ * Reads an item's trail, masks its PII (`maskTrail`) and writes it as `format`. Throws `NOT_FOUND` for an unknown item.
  *
  * @example
  * const file = await exportDecisionTrail(db, itemId, { format: 'pdf', author: { email: user.email } });
@@ -24,7 +42,7 @@ export async function exportDecisionTrail(
   itemId: string,
   options: { format: TrailFormat; author: ReportAuthor; now?: Date },
 ): Promise<TrailFile> {
-  const trail = await getDecisionTrail(db, itemId, options.now ? { now: options.now } : {});
+  const trail = maskTrail(await getDecisionTrail(db, itemId, options.now ? { now: options.now } : {}));
   const base = `decision-trail-${trail.item.id}`;
   if (options.format === 'pdf')
     return {

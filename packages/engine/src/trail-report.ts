@@ -128,7 +128,12 @@ class Report {
     this.doc.font('Helvetica-Bold').fontSize(13).fillColor(INK);
     this.text(title);
     const y = this.doc.y + 2;
-    this.doc.moveTo(MARGIN, y).lineTo(MARGIN + this.width, y).lineWidth(0.6).strokeColor(RULE).stroke();
+    this.doc
+      .moveTo(MARGIN, y)
+      .lineTo(MARGIN + this.width, y)
+      .lineWidth(0.6)
+      .strokeColor(RULE)
+      .stroke();
     this.doc.moveDown(0.5);
     this.doc.font('Helvetica').fontSize(9).fillColor(INK);
   }
@@ -150,15 +155,15 @@ class Report {
       position: { x: MARGIN },
       maxWidth: this.width,
       columnStyles,
-      defaultStyle: { border: 0.5, borderColor: RULE, padding: [3, 4, 3, 4] },
+      defaultStyle: { border: 0.5, borderColor: RULE, padding: { top: 4, right: 4, bottom: 3, left: 4 } },
       data: [
         header.map((h) => ({
           text: h,
           type: 'TH' as const,
-          font: { src: 'Helvetica-Bold' },
+          font: { src: 'Helvetica-Bold', size: 8 },
           backgroundColor: HEAD_FILL,
         })),
-        ...rows.map((row) => row.map((cell) => printable(cell))),
+        ...rows.map((row) => row.map((cell) => ({ text: printable(cell), font: { src: 'Helvetica', size: 8 } }))),
       ],
     });
     this.doc.x = MARGIN;
@@ -240,7 +245,7 @@ class Report {
     this.heading('State runs');
     if (trail.stateRuns.length === 0) return this.muted('No state has run.');
     this.table(
-      ['State', 'Visit', 'Kind', 'Status', 'Attempts', 'Started', 'Finished', 'Duration', 'Next'],
+      ['State', 'Visit', 'Kind', 'Status', 'Tries', 'Started', 'Finished', 'Duration', 'Next'],
       trail.stateRuns.map((r) => [
         r.state,
         String(r.visit),
@@ -252,7 +257,7 @@ class Report {
         formatDuration(r.durationMs),
         r.nextState ?? '-',
       ]),
-      [14, 6, 9, 9, 8, 17, 17, 10, 12],
+      [15, 6, 9, 9, 6, 18, 18, 10, 12],
     );
   }
 
@@ -269,9 +274,7 @@ class Report {
     this.ensure(180);
     doc.moveDown(0.3);
     doc.font('Helvetica-Bold').fontSize(10.5).fillColor(INK);
-    this.text(
-      `${n}. ${d.state}${d.visit ? ` (visit ${d.visit})` : ''}: "${d.label ?? 'no answer'}", route ${d.route}`,
-    );
+    this.text(`${n}. ${d.state}${d.visit ? ` (visit ${d.visit})` : ''}: "${d.label ?? 'no answer'}", route ${d.route}`);
     doc.moveDown(0.15);
     const c = d.confidence;
     const policy = d.policy
@@ -354,10 +357,12 @@ class Report {
         String(e.seq),
         formatUtc(e.at),
         e.action,
-        e.actor.type === 'system' ? 'system' : `${e.actor.type === 'api_key' ? 'API key ' : ''}${e.actor.name ?? e.actor.id ?? '-'}`,
-        e.hash.slice(0, 24),
+        e.actor.type === 'system'
+          ? 'system'
+          : `${e.actor.type === 'api_key' ? 'API key ' : ''}${e.actor.name ?? e.actor.id ?? '-'}`,
+        e.hash.slice(0, 20),
       ]),
-      [5, 19, 20, 26, 30],
+      [5, 23, 21, 29, 22],
     );
   }
 
