@@ -105,6 +105,8 @@ const EXPECTED: Record<string, readonly [Outcome, Outcome, Outcome, Outcome, Out
   'leads.progress':      [F,       Y,    F,         F,       Y,    U],
   'leads.escalations':   [F,       Y,    F,         F,       Y,    U],
   'leads.members':       [F,       Y,    F,         F,       Y,    U],
+  // Decision trails are for compliance (and admins); item:read alone is not enough.
+  'trail.get':           [F,       F,    Y,         F,       Y,    U],
 };
 
 let t: TestDatabase;

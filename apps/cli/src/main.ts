@@ -14,6 +14,7 @@ import {
   WORKFLOWS,
 } from '@signoff/server';
 import { Command, InvalidArgumentError } from 'commander';
+import { registerAuditTrailCommand } from './commands/audit-trail';
 import { registerDatasetCommands } from './commands/datasets';
 import { registerExampleCommands } from './commands/examples';
 import { registerKeysCommand } from './commands/keys';
@@ -319,6 +320,7 @@ registerKeysCommand(program);
 registerQueuesCommand(program);
 registerModelsCommand(program);
 registerDatasetCommands(program);
+registerAuditTrailCommand(program.commands.find((c) => c.name() === 'audit') as Command);
 
 program.parseAsync(process.argv).catch((e) => {
   console.error(e instanceof Error ? `error: ${e.message}` : e);
