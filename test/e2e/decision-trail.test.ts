@@ -184,6 +184,17 @@ describe('trail.get', () => {
     expect(trail.verification).toMatchObject({ ok: true, checked: 8, head: { seq: 8 }, broken: null });
   });
 
+  it('masks the PII of the item data, and names the staff who acted', () => {
+    expect(trail.item.input).toEqual({
+      text: 'My parcel never arrived. Write to [email] or call [phone]',
+      orderId: 'ORD-4411',
+      card: '[card …1111]',
+    });
+    expect(trail.stateRuns[0]?.output).toEqual({ customer: 'C-17', email: '[email]' });
+    expect(trail.verdicts[0]?.reviewer.email).toBe(TRAIL_REVIEWER.email);
+    expect(trail.events.filter((e) => e.actor.name === TRAIL_REVIEWER.email)).toHaveLength(3);
+  });
+
   it('sees a tampered chain', async () => {
     await tamper(sql`UPDATE audit_events SET action = 'review.skipped' WHERE stream = ${seeded.itemId} AND seq = 6`);
     try {
@@ -232,7 +243,7 @@ describe('the trail download', () => {
       expect(text).not.toContain(secret);
     expect(body.verdicts[0]?.reviewer.email).toBe(TRAIL_REVIEWER.email);
     // The rest is trail.get's document.
-    for (const part of ['decisions', 'verdicts', 'timings', 'events', 'verification'] as const)
+    for (const part of ['item', 'stateRuns', 'decisions', 'verdicts', 'timings', 'events', 'verification'] as const)
       expect(body[part]).toEqual(trail[part]);
   });
 

@@ -16,6 +16,9 @@ const DashboardsScreen = lazy(() => import('./dashboards-screen').then((m) => ({
 const DatasetsScreen = lazy(() => import('./datasets-screen').then((m) => ({ default: m.DatasetsScreen })));
 const AdminScreen = lazy(() => import('./admin-screen').then((m) => ({ default: m.AdminScreen })));
 const LeadScreen = lazy(() => import('./lead-screen').then((m) => ({ default: m.LeadScreen })));
+const ComplianceTrailScreen = lazy(() =>
+  import('./compliance-trail').then((m) => ({ default: m.ComplianceTrailScreen })),
+);
 const TrustStateScreen = lazy(() => import('./trust-state-screen').then((m) => ({ default: m.TrustStateScreen })));
 
 export function App() {
@@ -55,6 +58,12 @@ function CurrentScreen() {
       return <TaskScreen key={route.taskId} taskId={route.taskId} />;
     case 'timeline':
       return <TimelineScreen key={route.itemId} itemId={route.itemId} />;
+    case 'trail':
+      return (
+        <LazyScreen>
+          <ComplianceTrailScreen key={route.itemId} itemId={route.itemId} />
+        </LazyScreen>
+      );
     case 'trust':
       return (
         <LazyScreen>

@@ -21,6 +21,23 @@ export const trailDownloadQuery = z.strictObject({
   format: z.enum(TRAIL_FORMATS, { error: () => `Expected one of: ${TRAIL_FORMATS.join(', ')}` }),
 });
 
+/**
+ * A duration as the trail shows it: 90000 → "1 min 30 s"; 1234 → "1.2 s"; 80 → "80 ms"; null → "-".
+ * Seconds are left out from a day up.
+ */
+export function formatDuration(ms: number | null): string {
+  if (ms === null) return '-';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+  const s = Math.round(ms / 1000);
+  const d = Math.floor(s / 86_400);
+  const h = Math.floor((s % 86_400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = s % 60;
+  const parts = [d ? `${d} d` : '', h ? `${h} h` : '', m ? `${m} min` : '', rest && !d ? `${rest} s` : ''];
+  return parts.filter(Boolean).join(' ');
+}
+
 const time = z.string();
 const ms = z.number().int().nonnegative();
 

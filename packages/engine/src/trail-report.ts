@@ -2,7 +2,7 @@
 // who generated it and when, and the audit chain's verification; then timings, state runs, AI
 // decisions (with tool calls), human verdicts and the audit events, with page numbers. Laid out
 // with pdfkit (its standard Helvetica: no font files to ship).
-import type { DecisionTrail, TrailDecision } from '@signoff/core';
+import { type DecisionTrail, formatDuration, type TrailDecision } from '@signoff/core';
 import PDFDocument from 'pdfkit';
 
 /** Who asked for the report, printed on it. */
@@ -42,20 +42,6 @@ function clip(text: string, max = 700): string {
 function json(value: unknown, max?: number): string {
   if (value === null || value === undefined) return '-';
   return clip(typeof value === 'string' ? value : JSON.stringify(value), max);
-}
-
-/** 90000 → "1 min 30 s"; 1234 → "1.2 s"; 80 → "80 ms". */
-export function formatDuration(ms: number | null): string {
-  if (ms === null) return '-';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
-  const s = Math.round(ms / 1000);
-  const d = Math.floor(s / 86_400);
-  const h = Math.floor((s % 86_400) / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const rest = s % 60;
-  const parts = [d ? `${d} d` : '', h ? `${h} h` : '', m ? `${m} min` : '', rest && !d ? `${rest} s` : ''];
-  return parts.filter(Boolean).join(' ');
 }
 
 /** "2026-03-01 10:00:00 UTC": times in one zone, to the second, as an auditor compares them. */
