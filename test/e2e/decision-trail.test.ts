@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DecisionTrail } from '@signoff/core';
+import { upsertUser } from '@signoff/governance';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeOpenAI } from '../fixtures/fake-openai';
@@ -344,5 +345,35 @@ describe('signoff audit trail', () => {
     const missing = await runSignoff(['audit', 'trail', UNKNOWN, '--format', 'pdf', '--out', out], s.testDb.url);
     expect(missing).toMatchObject({ code: 4, stderr: `error: No item ${UNKNOWN}\n` });
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('an adjudication outside any task', () => {
+  it('joins the verdicts with who settled it, why, and that it agrees with the AI', async () => {
+    const dana = { email: 'dana.scientist@trail.test', name: 'Dana Scientist' };
+    await upsertUser(s.testDb.db, { ...dana, role: 'data_scientist', password: TRAIL_PASSWORD });
+    const api = await signInApi(s.url, dana.email, TRAIL_PASSWORD);
+    await api.labels.adjudicate.mutate({
+      decisionId: seeded.decisionId,
+      label: 'refund',
+      reason: 'Lost parcels are refunded',
+    });
+    const after = await apiClient(s.url, officerToken).trail.get.query({ itemId: seeded.itemId });
+    expect(after.verdicts).toHaveLength(2);
+    expect(after.verdicts[1]).toMatchObject({
+      reviewId: null,
+      taskId: null,
+      kind: 'label-adjudication',
+      state: 'settle',
+      decisionId: seeded.decisionId,
+      reviewer: dana,
+      verdict: 'adjudicate',
+      label: 'refund',
+      aiLabel: 'refund',
+      outcome: 'agreed',
+      reason: 'Lost parcels are refunded',
+      claimedAt: null,
+      timeTakenMs: null,
+    });
   });
 });
