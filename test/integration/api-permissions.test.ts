@@ -115,6 +115,8 @@ const EXPECTED: Record<string, readonly [Outcome, Outcome, Outcome, Outcome, Out
   'decisions.search':    [F,       F,    Y,         F,       Y,    U],
   // Policy history: compliance audits it; data scientists, who change policy, read it beside the trust screens.
   'policies.history':    [F,       F,    Y,         Y,       Y,    U],
+  // Decision trails are for compliance (and admins); item:read alone is not enough.
+  'trail.get':           [F,       F,    Y,         F,       Y,    U],
 };
 
 let t: TestDatabase;

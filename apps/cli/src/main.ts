@@ -15,6 +15,7 @@ import {
 } from '@signoff/server';
 import { Command, InvalidArgumentError } from 'commander';
 import { registerAuditCommands } from './commands/audit';
+import { registerAuditTrailCommand } from './commands/audit-trail';
 import { registerDatasetCommands } from './commands/datasets';
 import { registerDecisionsCommand } from './commands/decisions';
 import { registerExampleCommands } from './commands/examples';
@@ -323,6 +324,7 @@ registerQueuesCommand(program);
 registerModelsCommand(program);
 registerDatasetCommands(program);
 registerDecisionsCommand(program);
+registerAuditTrailCommand(program.commands.find((c) => c.name() === 'audit') as Command);
 
 program.parseAsync(process.argv).catch((e) => {
   console.error(e instanceof Error ? `error: ${e.message}` : e);

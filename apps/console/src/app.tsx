@@ -25,6 +25,9 @@ const CompliancePoliciesScreen = lazy(() =>
 const ComplianceAuditScreen = lazy(() =>
   import('./compliance-audit').then((m) => ({ default: m.ComplianceAuditScreen })),
 );
+const ComplianceTrailScreen = lazy(() =>
+  import('./compliance-trail').then((m) => ({ default: m.ComplianceTrailScreen })),
+);
 const TrustStateScreen = lazy(() => import('./trust-state-screen').then((m) => ({ default: m.TrustStateScreen })));
 
 export function App() {
@@ -64,6 +67,12 @@ function CurrentScreen() {
       return <TaskScreen key={route.taskId} taskId={route.taskId} />;
     case 'timeline':
       return <TimelineScreen key={route.itemId} itemId={route.itemId} />;
+    case 'trail':
+      return (
+        <LazyScreen>
+          <ComplianceTrailScreen key={route.itemId} itemId={route.itemId} />
+        </LazyScreen>
+      );
     case 'trust':
       return (
         <LazyScreen>

@@ -98,3 +98,11 @@ describe('route guards', () => {
     expect(parseRoute('/admin/other')).toEqual({ name: 'not-found', path: '/admin/other' });
   });
 });
+
+describe('the decision trail screen', () => {
+  it('opens for the roles with audit:read only: compliance and admin', () => {
+    expect(
+      ['reviewer', 'lead', 'compliance', 'data_scientist', 'admin'].filter((r) => canOpen(r as 'admin', 'trail')),
+    ).toEqual(['compliance', 'admin']);
+  });
+});

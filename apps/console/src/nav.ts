@@ -12,6 +12,7 @@ export const ROUTE_PERMISSIONS: Record<Route['name'], readonly Permission[]> = {
   items: ['item:read'],
   task: ['task:work'],
   timeline: ['item:read'],
+  trail: ['audit:read'],
   trust: ['metrics:read'],
   'trust-state': ['metrics:read'],
   dashboards: DASHBOARDS,

@@ -8,6 +8,7 @@ export type Route =
   | { name: 'items' }
   | { name: 'task'; taskId: string }
   | { name: 'timeline'; itemId: string }
+  | { name: 'trail'; itemId: string }
   | { name: 'trust' }
   | { name: 'trust-state'; workflow: string; state: string }
   | { name: 'dashboards' }
@@ -30,6 +31,8 @@ export function parseRoute(path: string): Route {
   if (task?.[1]) return { name: 'task', taskId: task[1] };
   const item = path.match(/^\/items\/([0-9a-f-]{36})\/?$/i);
   if (item?.[1]) return { name: 'timeline', itemId: item[1] };
+  const trail = path.match(/^\/items\/([0-9a-f-]{36})\/trail\/?$/i);
+  if (trail?.[1]) return { name: 'trail', itemId: trail[1] };
   if (path === '/trust' || path === '/trust/') return { name: 'trust' };
   if (path === '/dashboards' || path === '/dashboards/') return { name: 'dashboards' };
   const trust = path.match(/^\/trust\/([^/]+)\/([^/]+)\/?$/);
@@ -65,6 +68,7 @@ export const paths = {
   items: () => '/items',
   task: (taskId: string) => `/tasks/${taskId}`,
   timeline: (itemId: string) => `/items/${itemId}`,
+  trail: (itemId: string) => `/items/${itemId}/trail`,
   trust: () => '/trust',
   dashboards: () => '/dashboards',
   trustState: (workflow: string, state: string) =>

@@ -65,6 +65,11 @@ export function TimelineScreen({ itemId }: { itemId: string }) {
             )}
           </dl>
         </div>
+        {canAudit && (
+          <Link href={paths.trail(i.id)} className="button button-secondary">
+            Decision trail and report
+          </Link>
+        )}
       </div>
 
       <div className="task-grid">

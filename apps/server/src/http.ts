@@ -19,6 +19,7 @@ import { maskJsonResponses } from './mask-json-responses';
 import { type MetricsAccess, metricsHandler } from './metrics/metrics-route';
 import type { SignoffMetrics } from './metrics/signoff-metrics';
 import { securityHeaders } from './security-headers';
+import { downloadTrail } from './trail-route';
 import { limitTrpcRequests } from './trpc-limits';
 
 // The ingestion API's wire format, for its clients (the CLI's `submit`).
@@ -78,6 +79,8 @@ export function createHttpApp(
   const bundle = downloadAuditBundle(deps, options.trustProxy ?? 0);
   app.get('/trpc/audit/bundle', bundle);
   app.get('/api/v1/audit/bundle', bundle);
+  for (const path of ['/trpc/items/:itemId/trail', '/api/v1/items/:itemId/trail'])
+    app.get(path, downloadTrail(deps, options.trustProxy ?? 0));
 
   app.use(
     '/trpc/*',

@@ -51,6 +51,7 @@ import { leadsRouter } from './leads-router';
 import { piiRouter } from './pii-router';
 import { policiesRouter } from './policies-router';
 import { decisionsRouter } from './search-router';
+import { trailRouter } from './trail-router';
 import { publicProcedureKeeping, requirePermission, router } from './trpc';
 
 const taskRef = z.object({ taskId: uuid });
@@ -274,6 +275,7 @@ export const appRouter = router({
   pii: piiRouter,
   decisions: decisionsRouter,
   policies: policiesRouter,
+  trail: trailRouter,
 });
 
 /** All the console imports from the server: a type. */

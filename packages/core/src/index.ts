@@ -8,4 +8,5 @@ export * from './routing';
 export * from './schemas';
 export * from './search-schemas';
 export * from './text-safety';
+export * from './trail-schemas';
 export * from './workflow';

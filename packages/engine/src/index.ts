@@ -1,4 +1,5 @@
 export * from './breaker-wait';
+export * from './decision-trail';
 export * from './escalation';
 export * from './execute-step';
 export * from './faults';
@@ -17,6 +18,8 @@ export * from './state-work';
 export * from './submit-item';
 export * from './task-queue';
 export * from './time-limit';
+export * from './trail-export';
+export * from './trail-report';
 export * from './transitions';
 export * from './waits';
 export * from './webhook';
