@@ -19,3 +19,14 @@ it('the same workflow code hashes the same under tsx as under vitest', () => {
   });
   expect(JSON.parse(out)).toEqual([workflowHash(supportTriage), workflowHash(reliableOrder)]);
 });
+
+// Retention is data governance, not behaviour: a changed period applies to the workflow's items
+// without making a new version (docs/retention.md), so it stays out of the hash.
+it('the retention period is not part of the version hash', () => {
+  const { retention: _retention, ...withoutRetention } = supportTriage;
+  expect(supportTriage.retention).toBeDefined();
+  expect(workflowHash({ ...withoutRetention, retention: { days: 7, mode: 'anonymise' } })).toBe(
+    workflowHash(supportTriage),
+  );
+  expect(workflowHash(withoutRetention)).toBe(workflowHash(supportTriage));
+});

@@ -23,6 +23,7 @@ import { registerKeysCommand } from './commands/keys';
 import { registerModelsCommand } from './commands/models';
 import { registerPolicyHistoryCommand } from './commands/policy-history';
 import { registerQueuesCommand } from './commands/queues';
+import { registerRetentionCommands } from './commands/retention';
 import { registerTrainCommand } from './commands/train';
 import { registerTrustCommands } from './commands/trust';
 import { registerUsersCommand } from './commands/users';
@@ -325,6 +326,7 @@ registerModelsCommand(program);
 registerDatasetCommands(program);
 registerDecisionsCommand(program);
 registerAuditTrailCommand(program.commands.find((c) => c.name() === 'audit') as Command);
+registerRetentionCommands(program);
 
 program.parseAsync(process.argv).catch((e) => {
   console.error(e instanceof Error ? `error: ${e.message}` : e);
