@@ -5,7 +5,8 @@ import { appRouter, type Context, createCallerFactory } from '@signoff/api';
 import { defineWorkflow, type Role } from '@signoff/core';
 import { WorkflowRegistry } from '@signoff/engine';
 import { type SessionUser, upsertUser } from '@signoff/governance';
-import { evaluateDriftGuards, findPolicyInForce, type PolicyChange } from '@signoff/trust';
+import { registerDemoPolicyHistory, supportTriage } from '@signoff/server/demo';
+import { evaluateDriftGuards, findPolicyInForce, listPolicyChanges, type PolicyChange } from '@signoff/trust';
 import { TRPCError } from '@trpc/server';
 import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -329,5 +330,33 @@ describe('bad input and permissions', () => {
       expect(e.message).toBe(`Your role (${role}) may not do this (needs audit:read or metrics:read)`);
     }
     expect((await api('data_scientist').policies.history({})).changes.length).toBeGreaterThan(0);
+  });
+});
+
+describe('the demo', () => {
+  it("has support-triage's threshold change and its four-eyes rule, with the change note, in its history", async () => {
+    const demo = await createTestDatabase();
+    try {
+      const registry = new WorkflowRegistry();
+      expect(await registerDemoPolicyHistory(demo.db, registry)).toBe(true);
+      expect(await registerDemoPolicyHistory(demo.db, registry)).toBe(false);
+      expect(await registry.register(demo.db, supportTriage)).toMatchObject({ version: 2, created: true });
+      const { changes } = await listPolicyChanges(demo.db, { workflow: 'support-triage' });
+      const v2 = changes.filter((c) => c.workflowVersion === 2);
+      expect(v2.map((c) => [c.state, c.kind, c.field, c.old, (c.new as { reviewers?: number }) ?? null])).toEqual([
+        ['classify', 'threshold', 'autoAcceptAt', 0.8, 0.75],
+        [
+          'classify',
+          'risk_rule',
+          'risks.refund-four-eyes',
+          null,
+          expect.objectContaining({ reviewers: 2, queue: 'refunds' }),
+        ],
+      ]);
+      for (const c of v2) expect(c.reason).toMatch(/^Calibrated confidence is reliable above 0\.75/);
+      expect(v2[0]?.actor).toEqual({ type: 'deploy', id: null, label: 'deploy (SIGNOFF_DEPLOYED_BY not set)' });
+    } finally {
+      await demo.drop();
+    }
   });
 });
