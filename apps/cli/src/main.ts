@@ -15,6 +15,7 @@ import {
 } from '@signoff/server';
 import { Command, InvalidArgumentError } from 'commander';
 import { registerDatasetCommands } from './commands/datasets';
+import { registerDecisionsCommand } from './commands/decisions';
 import { registerExampleCommands } from './commands/examples';
 import { registerKeysCommand } from './commands/keys';
 import { registerModelsCommand } from './commands/models';
@@ -24,6 +25,7 @@ import { registerTrainCommand } from './commands/train';
 import { registerTrustCommands } from './commands/trust';
 import { registerUsersCommand } from './commands/users';
 import { openDatabase } from './open-database';
+import { INCLUDE_PII_FLAG, prepareExport } from './pii-export';
 import { formatSubmitSummary, readSubmitEnv, submitFile } from './submit';
 
 const program = new Command()
@@ -153,7 +155,8 @@ program
   .requiredOption('--out <file>', 'file to write')
   .option('--workflow <name>', 'only labels of this workflow')
   .option('--agent <name>', 'only labels of this agent')
-  .action(async (opts: { format: string; out: string; workflow?: string; agent?: string }) => {
+  .option(...INCLUDE_PII_FLAG)
+  .action(async (opts: { format: string; out: string; workflow?: string; agent?: string; includePii?: boolean }) => {
     if (opts.format !== 'jsonl') throw new InvalidArgumentError(`--format must be "jsonl" (got "${opts.format}")`);
     const { db, close } = await openDatabase();
     try {
@@ -161,7 +164,10 @@ program
         ...(opts.workflow ? { workflow: opts.workflow } : {}),
         ...(opts.agent ? { agent: opts.agent } : {}),
       };
+      const includePii = opts.includePii === true;
+      await prepareExport(db, includePii, { command: 'export', format: 'jsonl', out: opts.out, ...filter });
       const { count, path } = await exportLabels(db, {
+        includePii,
         format: 'jsonl',
         out: opts.out,
         filter,
@@ -321,6 +327,7 @@ registerKeysCommand(program);
 registerQueuesCommand(program);
 registerModelsCommand(program);
 registerDatasetCommands(program);
+registerDecisionsCommand(program);
 
 program.parseAsync(process.argv).catch((e) => {
   console.error(e instanceof Error ? `error: ${e.message}` : e);

@@ -16,6 +16,9 @@ const DashboardsScreen = lazy(() => import('./dashboards-screen').then((m) => ({
 const DatasetsScreen = lazy(() => import('./datasets-screen').then((m) => ({ default: m.DatasetsScreen })));
 const AdminScreen = lazy(() => import('./admin-screen').then((m) => ({ default: m.AdminScreen })));
 const LeadScreen = lazy(() => import('./lead-screen').then((m) => ({ default: m.LeadScreen })));
+const ComplianceSearchScreen = lazy(() =>
+  import('./compliance-search').then((m) => ({ default: m.ComplianceSearchScreen })),
+);
 const CompliancePoliciesScreen = lazy(() =>
   import('./compliance-policies').then((m) => ({ default: m.CompliancePoliciesScreen })),
 );
@@ -94,6 +97,12 @@ function CurrentScreen() {
       return <AdminRoute tab="queues" />;
     case 'admin-keys':
       return <AdminRoute tab="keys" />;
+    case 'compliance-search':
+      return (
+        <LazyScreen>
+          <ComplianceSearchScreen />
+        </LazyScreen>
+      );
     case 'compliance-policies':
       return (
         <LazyScreen>

@@ -20,6 +20,7 @@ export const ROUTE_PERMISSIONS: Record<Route['name'], readonly Permission[]> = {
   'admin-users': ['user:admin'],
   'admin-queues': ['user:admin'],
   'admin-keys': ['key:admin'],
+  'compliance-search': ['audit:read'],
   // Compliance audits the policy history; the people who change policy (trust screens) read it too.
   'compliance-policies': ['audit:read', 'metrics:read'],
   'not-found': [],
@@ -49,6 +50,7 @@ export interface NavEntry {
  * its line. The main navigation's "Compliance" opens the first one the role may open.
  */
 export const COMPLIANCE_TABS: readonly { label: string; href: string; route: Route['name'] }[] = [
+  { label: 'Decision search', href: '/compliance/search', route: 'compliance-search' },
   { label: 'Policy history', href: '/compliance/policies', route: 'compliance-policies' },
 ];
 

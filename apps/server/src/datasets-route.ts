@@ -2,11 +2,11 @@
 // Under /trpc because the console's session cookie is scoped to that path (docs/security.md); a
 // path with slashes is never a tRPC procedure. Also at /api/v1/datasets/... for bearer tokens.
 import { PassThrough, Readable } from 'node:stream';
-import { type ApiDeps, CSRF_HEADER, createHttpContext } from '@signoff/api';
-import { datasetExportQuery, roleHas, uuid } from '@signoff/core';
+import type { ApiDeps } from '@signoff/api';
+import { datasetExportQuery, uuid } from '@signoff/core';
 import { FORMAT_FILES, getSnapshot, writeSnapshot } from '@signoff/datasets';
 import type { Context } from 'hono';
-import { requestFacts } from './client-address';
+import { downloadCaller } from './download-auth';
 import { errorBody } from './ingest-schema';
 
 /** A file name from a snapshot's name: letters, digits, dots, dashes and underscores only. */
@@ -32,20 +32,8 @@ export function downloadFileName(name: string, snapshotId: string, split: string
  */
 export function downloadDataset(deps: ApiDeps, trustProxy: number) {
   return async (c: Context): Promise<Response> => {
-    const headers = new Headers(c.req.raw.headers);
-    const csrf = c.req.query('csrf');
-    if (csrf && !headers.has(CSRF_HEADER)) headers.set(CSRF_HEADER, csrf);
-    const ctx = await createHttpContext(deps, {
-      req: new Request(c.req.url, { headers }),
-      resHeaders: new Headers(),
-      ...requestFacts(c, trustProxy),
-    });
-    if (!ctx.user)
-      return ctx.refusal === 'csrf'
-        ? c.json(errorBody('FORBIDDEN', 'The session cookie came without its CSRF token'), 403)
-        : c.json(errorBody('UNAUTHENTICATED', 'Sign in first'), 401);
-    if (!roleHas(ctx.user.role, 'label:export'))
-      return c.json(errorBody('FORBIDDEN', `Your role (${ctx.user.role}) may not do this (needs label:export)`), 403);
+    const caller = await downloadCaller(deps, trustProxy, c, 'label:export');
+    if (caller instanceof Response) return caller;
     const id = uuid.safeParse(c.req.param('snapshotId'));
     const { csrf: _csrf, ...rest } = c.req.query();
     const query = datasetExportQuery.safeParse(rest);

@@ -11,6 +11,7 @@ import {
   startWorkers,
   WorkflowRegistry,
 } from '@signoff/engine';
+import { loadPiiPatternsFromEnv, setActivePiiPatterns } from '@signoff/governance';
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
@@ -96,6 +97,13 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
     }
   };
   try {
+    // Before anything starts: a bad pattern is an error naming it, not a server that masks less.
+    const piiPatterns = loadPiiPatternsFromEnv({
+      SIGNOFF_PII_PATTERNS: env.SIGNOFF_PII_PATTERNS,
+      SIGNOFF_PII_PATTERNS_FILE: env.SIGNOFF_PII_PATTERNS_FILE,
+    });
+    setActivePiiPatterns('env', piiPatterns);
+    if (piiPatterns.length > 0) log(`PII patterns: ${piiPatterns.map((p) => p.name).join(', ')}`);
     let databaseUrl = env.DATABASE_URL;
     if (!databaseUrl) {
       const dataDir = resolve(env.SIGNOFF_DATA_DIR, 'pg');

@@ -6,5 +6,6 @@ export * from './lead-schemas';
 export * from './policy-diff';
 export * from './routing';
 export * from './schemas';
+export * from './search-schemas';
 export * from './text-safety';
 export * from './workflow';

@@ -2,6 +2,7 @@ export * from './breaker-wait';
 export * from './escalation';
 export * from './execute-step';
 export * from './faults';
+export * from './item-list';
 export * from './items';
 export * from './lead-views';
 export * from './lead-work';
