@@ -105,6 +105,8 @@ const EXPECTED: Record<string, readonly [Outcome, Outcome, Outcome, Outcome, Out
   'leads.progress':      [F,       Y,    F,         F,       Y,    U],
   'leads.escalations':   [F,       Y,    F,         F,       Y,    U],
   'leads.members':       [F,       Y,    F,         F,       Y,    U],
+  // Revealing one masked field (audited): compliance and admins alone (pii:read).
+  'pii.unmask':          [F,       F,    Y,         F,       Y,    U],
   // Decision search (issue 12): compliance finds decisions to hand an auditor; admins may too.
   'decisions.search':    [F,       F,    Y,         F,       Y,    U],
   // Policy history: compliance audits it; data scientists, who change policy, read it beside the trust screens.

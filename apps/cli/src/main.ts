@@ -25,6 +25,7 @@ import { registerTrainCommand } from './commands/train';
 import { registerTrustCommands } from './commands/trust';
 import { registerUsersCommand } from './commands/users';
 import { openDatabase } from './open-database';
+import { INCLUDE_PII_FLAG, prepareExport } from './pii-export';
 import { formatSubmitSummary, readSubmitEnv, submitFile } from './submit';
 
 const program = new Command()
@@ -154,7 +155,8 @@ program
   .requiredOption('--out <file>', 'file to write')
   .option('--workflow <name>', 'only labels of this workflow')
   .option('--agent <name>', 'only labels of this agent')
-  .action(async (opts: { format: string; out: string; workflow?: string; agent?: string }) => {
+  .option(...INCLUDE_PII_FLAG)
+  .action(async (opts: { format: string; out: string; workflow?: string; agent?: string; includePii?: boolean }) => {
     if (opts.format !== 'jsonl') throw new InvalidArgumentError(`--format must be "jsonl" (got "${opts.format}")`);
     const { db, close } = await openDatabase();
     try {
@@ -162,7 +164,10 @@ program
         ...(opts.workflow ? { workflow: opts.workflow } : {}),
         ...(opts.agent ? { agent: opts.agent } : {}),
       };
+      const includePii = opts.includePii === true;
+      await prepareExport(db, includePii, { command: 'export', format: 'jsonl', out: opts.out, ...filter });
       const { count, path } = await exportLabels(db, {
+        includePii,
         format: 'jsonl',
         out: opts.out,
         filter,

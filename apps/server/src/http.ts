@@ -14,6 +14,7 @@ import { exportDecisions } from './decisions-route';
 import { deliverEvents } from './events-route';
 import { httpStatusOf, ingestItems } from './ingest';
 import { DEFAULT_TRPC_MAX_BODY_BYTES, errorBody } from './ingest-schema';
+import { maskJsonResponses } from './mask-json-responses';
 import { type MetricsAccess, metricsHandler } from './metrics/metrics-route';
 import type { SignoffMetrics } from './metrics/signoff-metrics';
 import { securityHeaders } from './security-headers';
@@ -64,6 +65,9 @@ export function createHttpApp(
       return c.json({ status: 'unavailable', error: e instanceof Error ? e.message : String(e) }, 503);
     }
   });
+
+  // Every JSON answer under /api is masked (PII, issue 12); tRPC masks its own (packages/api/src/trpc.ts).
+  app.use('/api/*', maskJsonResponses());
 
   // Before /trpc/*: the console's session cookie reaches /trpc paths only (see datasets-route.ts).
   const download = downloadDataset(deps, options.trustProxy ?? 0);

@@ -47,9 +47,10 @@ import { apiKeysRouter, queuesRouter, usersRouter } from './admin-router';
 import { dashboards } from './dashboards-router';
 import { datasetsRouter } from './datasets-router';
 import { leadsRouter } from './leads-router';
+import { piiRouter } from './pii-router';
 import { policiesRouter } from './policies-router';
 import { decisionsRouter } from './search-router';
-import { publicProcedure, requirePermission, router } from './trpc';
+import { publicProcedureKeeping, requirePermission, router } from './trpc';
 
 const taskRef = z.object({ taskId: uuid });
 const itemRef = z.object({ itemId: uuid });
@@ -61,7 +62,7 @@ const auth = router({
    * Opens a session. The console's (`session: 'cookie'`) travels in an HttpOnly cookie and the
    * answer has no token; `session: 'bearer'` returns the token for `Authorization: Bearer`.
    */
-  login: publicProcedure
+  login: publicProcedureKeeping(['user.email', 'token'])
     .input(loginInput)
     .mutation(async ({ ctx, input }): Promise<{ user: SessionUser; expiresAt: string; token?: string }> => {
       const { cookies } = ctx;
@@ -79,7 +80,7 @@ const auth = router({
     ctx.cookies?.clear();
     return { ok: true };
   }),
-  me: requirePermission('session').query(({ ctx }) => ctx.user),
+  me: requirePermission('session', { unmasked: ['email'] }).query(({ ctx }) => ctx.user),
 });
 
 const tasks = router({
@@ -280,6 +281,7 @@ export const appRouter = router({
   dashboards,
   datasets: datasetsRouter,
   leads: leadsRouter,
+  pii: piiRouter,
   decisions: decisionsRouter,
   policies: policiesRouter,
 });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AppError, canonicalJson, diffPolicies, serializeWorkflow, type WorkflowDefinition } from '@signoff/core';
 import type { DB } from '@signoff/db';
-import { type Actor, appendAudit } from '@signoff/governance';
+import { type Actor, appendAudit, compilePiiPatterns, SYSTEM, setActivePiiPatterns } from '@signoff/governance';
 import { declarePolicies } from '@signoff/trust';
 import { type Kysely, sql } from 'kysely';
 
@@ -109,6 +109,11 @@ export class WorkflowRegistry {
       await declarePolicies(trx, definition, this.deployer);
       return { row: inserted, created: true };
     });
+    // Its PII patterns join the process's: every answer and export masks them (docs/pii.md).
+    setActivePiiPatterns(
+      `workflow:${definition.name}:${hash}`,
+      compilePiiPatterns(definition.pii?.patterns ?? [], `workflow "${definition.name}"`),
+    );
     const entry: RegisteredWorkflow = { definition, versionId: row.id, version: row.version, hash };
     this.byVersion.set(row.id, entry);
     const current = this.byName.get(definition.name);

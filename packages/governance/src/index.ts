@@ -4,6 +4,7 @@ export * from './auth';
 export * from './decision-search';
 export * from './login-throttle';
 export * from './pii';
+export * from './pii-unmask';
 export * from './queue-members';
 export * from './search-sql';
 export * from './users';
