@@ -164,7 +164,8 @@ describe('what a row says', () => {
           label: 'no',
           reviewerId: seeded.reviewerIds.get('dave@search.test'),
           reviewerName: 'dave',
-          reviewerEmail: 'dave@search.test',
+          // Every API answer is PII-masked for every role (docs/pii.md); the id and name say who it was.
+          reviewerEmail: '[email]',
           at: '2026-11-18T10:03:00.000000Z',
           adjudicated: true,
           overridden: true,
