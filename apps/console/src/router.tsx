@@ -73,7 +73,7 @@ export const paths = {
   adminUsers: () => '/admin/users',
   adminQueues: () => '/admin/queues',
   adminKeys: () => '/admin/keys',
-  complianceSearch: (query?: URLSearchParams) => `/compliance/search${query?.size ? `?${query}` : ''}`,
+  complianceSearch: () => '/compliance/search',
   compliancePolicies: () => '/compliance/policies',
 };
 
