@@ -18,6 +18,7 @@ import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { ensureCheckpointQueue, startCheckpointSchedule } from './audit/checkpoint-job';
 import { createSigningKeyFile, demoKeyPath, type LoadedSigner, loadAuditSigner } from './audit/signing-key';
+import { registerDemoPolicyHistory, supportTriage } from './demo';
 import type { ServerEnv } from './env';
 import { createHttpApp } from './http';
 import { listenHttp } from './listen';
@@ -208,6 +209,9 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
       log('no audit signing key (SIGNOFF_AUDIT_SIGNING_KEY or SIGNOFF_AUDIT_SIGNING_KEY_FILE): no audit checkpoints');
 
     const registry = new WorkflowRegistry({ deployedBy: env.SIGNOFF_DEPLOYED_BY });
+    // The demo's past includes an earlier version of its workflow, for the policy history.
+    if (options.demoHistoryDays && (options.workflows ?? WORKFLOWS).includes(supportTriage))
+      if (await registerDemoPolicyHistory(db, registry)) log('demo: registered the first version of support-triage');
     for (const wf of options.workflows ?? WORKFLOWS) {
       const r = await registry.register(db, wf);
       log(`workflow ${wf.name} v${r.version}${r.created ? ' (new version)' : ''}`);
