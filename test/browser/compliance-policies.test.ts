@@ -50,8 +50,16 @@ const cellTexts = async (row: Locator) => {
 
 it('a compliance officer reads every change with who, when, why and old -> new', async () => {
   await signIn(page, COMPLIANCE.email, DEMO_PASSWORD);
+  // Compliance opens the section's first screen; its tabs lead to the policy history.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Compliance' }).click();
+  await page.getByRole('navigation', { name: 'Compliance' }).getByRole('link', { name: 'Policy history' }).click();
   await page.getByRole('heading', { name: 'Policy history', level: 1 }).waitFor();
+  expect(
+    await page
+      .getByRole('navigation', { name: 'Compliance' })
+      .getByRole('link', { name: 'Policy history' })
+      .getAttribute('aria-current'),
+  ).toBe('page');
   expect(new URL(page.url()).pathname).toBe('/compliance/policies');
 
   // Version 2's three changes, each with the deployer and the change note.
@@ -125,9 +133,10 @@ it('filters by workflow and kind, and names a bad date range under its field', a
   expect(await before.getAttribute('aria-invalid')).toBeNull();
 });
 
-it('a data scientist, who changes policy, reads it too', async () => {
+it('a data scientist, who changes policy, reads it too: it is their only compliance screen', async () => {
   await signIn(page, DATA_SCIENTIST.email, DEMO_PASSWORD);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Compliance' }).click();
+  await page.getByRole('heading', { name: 'Policy history', level: 1 }).waitFor();
   await rowWith('Auto-accept Paused').waitFor();
 });
 

@@ -1,5 +1,6 @@
 // `signoff policy history`: every policy change with who, when, why and the old and new values.
 import { formatPolicyValue, POLICY_CHANGE_KINDS, POLICY_HISTORY_MAX_LIMIT, policyHistoryInput } from '@signoff/core';
+import { maskPii } from '@signoff/governance';
 import { listPolicyChanges, type PolicyChange } from '@signoff/trust';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { stringify } from 'csv-stringify/sync';
@@ -87,7 +88,10 @@ export function registerPolicyHistoryCommand(program: Command): void {
         const issue = checked.error.issues[0];
         throw new InvalidArgumentError(`--${String(issue?.path[0] ?? '')}: ${issue?.message}`);
       }
-      const changes = await collect(filters, (opts.limit as number | undefined) ?? Number.MAX_SAFE_INTEGER);
+      // As in the API: who changed policy is staff account data; personal data in reasons and values is masked.
+      const changes = maskPii(await collect(filters, (opts.limit as number | undefined) ?? Number.MAX_SAFE_INTEGER), {
+        keep: ['*.actor.label', '*.actor.id'],
+      });
       if (opts.format === 'json') console.log(JSON.stringify(changes, null, 2));
       else if (opts.format === 'csv')
         process.stdout.write(stringify(changes.map(row), { header: true, columns: [...COLUMNS] }));
