@@ -1,9 +1,11 @@
 // The policy history screen (/compliance/policies) in a real browser: a compliance officer reaches it
 // from the main navigation, reads each change with who, when, why and old -> new, filters it, opens
-// a certificate's facts and its trust screen, and gets a field error for a bad date range; a data
-// scientist reads it too; a reviewer cannot open it.
+// a certificate's facts and its trust screen, downloads it as CSV, and gets a field error for a bad
+// date range; a data scientist reads it too; a reviewer cannot open it.
+import { readFileSync } from 'node:fs';
 import { WorkflowRegistry } from '@signoff/engine';
 import { DEMO_PASSWORD } from '@signoff/server';
+import { parse } from 'csv-parse/sync';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { demoUser, launchBrowser, openConsolePageEachTest, screenshot, signIn } from '../support/browser';
@@ -119,6 +121,26 @@ it('filters by workflow and kind, and names a bad date range under its field', a
   expect(await rows.count()).toBe(2); // the header and version 2's new rule
   expect((await cellTexts(rows.nth(1)))[2]).toBe('Risk rule Added vip');
   await screenshot(page, 'compliance-policies-filtered.png');
+
+  // The CSV takes what the filters take, every page of it.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download CSV' }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe('policy-history.csv');
+  const csv = parse(readFileSync(await download.path()), { columns: true }) as Record<string, string>[];
+  expect(csv.map((r) => [r.who, r.workflow, r.version, r.kind, r.field, r.old, r.why])).toEqual([
+    [
+      'deploy: release-bot@bank.test',
+      'policy-refunds',
+      '2',
+      'risk_rule',
+      'risks.vip',
+      '(none)',
+      'Q3 audit: stricter refunds, VIPs to their own queue',
+    ],
+  ]);
+  expect(csv[0]?.new).toMatch(/^queue: vip; reason: VIP customer; when: c=>c\.input\.amount>(5000|5e3)$/);
 
   await page.getByLabel('From').fill('2026-02-01T00:00');
   await page.getByLabel('Before').fill('2026-01-01T00:00');
