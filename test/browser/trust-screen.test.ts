@@ -120,6 +120,11 @@ it('after enough reviews, certifies from the console, shows the trade-off chart,
   await dialog.waitFor();
   expect(await dialog.textContent()).toContain(threshold);
   await screenshot(page, 'trust-apply-dialog.png', { fullPage: false });
+  // Applying changes policy: without a reason the server refuses, naming the field.
+  await dialog.getByRole('button', { name: 'Apply certificate' }).click();
+  await dialog.getByText('Say why (at least 3 characters)').waitFor();
+  expect((await findPolicyInForce(s.db, WORKFLOW, STATE))?.status).toBe('uncertified');
+  await dialog.getByRole('textbox', { name: 'Why apply it now' }).fill('Q3 fair labels are in');
   await dialog.getByRole('button', { name: 'Apply certificate' }).click();
   await page
     .getByRole('status')
@@ -143,6 +148,7 @@ it('after enough reviews, certifies from the console, shows the trade-off chart,
   const history = page.getByRole('region', { name: 'Policy history' });
   await history.getByText('Version 2').waitFor();
   expect(await history.textContent()).toContain(`certificate applied: auto-accept scores >= ${threshold}`);
+  expect(await history.textContent()).toContain('Q3 fair labels are in');
   await screenshot(page, 'trust-certified.png');
 
   // Audit samples arrive under the certificate: the drift guard counts them, the automated path gets its error.

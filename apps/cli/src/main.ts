@@ -16,14 +16,17 @@ import {
 import { Command, InvalidArgumentError } from 'commander';
 import { registerAuditTrailCommand } from './commands/audit-trail';
 import { registerDatasetCommands } from './commands/datasets';
+import { registerDecisionsCommand } from './commands/decisions';
 import { registerExampleCommands } from './commands/examples';
 import { registerKeysCommand } from './commands/keys';
 import { registerModelsCommand } from './commands/models';
+import { registerPolicyHistoryCommand } from './commands/policy-history';
 import { registerQueuesCommand } from './commands/queues';
 import { registerTrainCommand } from './commands/train';
 import { registerTrustCommands } from './commands/trust';
 import { registerUsersCommand } from './commands/users';
 import { openDatabase } from './open-database';
+import { INCLUDE_PII_FLAG, prepareExport } from './pii-export';
 import { formatSubmitSummary, readSubmitEnv, submitFile } from './submit';
 
 const program = new Command()
@@ -153,7 +156,8 @@ program
   .requiredOption('--out <file>', 'file to write')
   .option('--workflow <name>', 'only labels of this workflow')
   .option('--agent <name>', 'only labels of this agent')
-  .action(async (opts: { format: string; out: string; workflow?: string; agent?: string }) => {
+  .option(...INCLUDE_PII_FLAG)
+  .action(async (opts: { format: string; out: string; workflow?: string; agent?: string; includePii?: boolean }) => {
     if (opts.format !== 'jsonl') throw new InvalidArgumentError(`--format must be "jsonl" (got "${opts.format}")`);
     const { db, close } = await openDatabase();
     try {
@@ -161,7 +165,10 @@ program
         ...(opts.workflow ? { workflow: opts.workflow } : {}),
         ...(opts.agent ? { agent: opts.agent } : {}),
       };
+      const includePii = opts.includePii === true;
+      await prepareExport(db, includePii, { command: 'export', format: 'jsonl', out: opts.out, ...filter });
       const { count, path } = await exportLabels(db, {
+        includePii,
         format: 'jsonl',
         out: opts.out,
         filter,
@@ -314,6 +321,7 @@ function redact(url: string): string {
 
 registerTrainCommand(program);
 registerTrustCommands(program);
+registerPolicyHistoryCommand(program);
 registerExampleCommands(program);
 registerUsersCommand(program);
 registerKeysCommand(program);
@@ -321,6 +329,7 @@ registerQueuesCommand(program);
 registerModelsCommand(program);
 registerDatasetCommands(program);
 registerAuditTrailCommand(program.commands.find((c) => c.name() === 'audit') as Command);
+registerDecisionsCommand(program);
 
 program.parseAsync(process.argv).catch((e) => {
   console.error(e instanceof Error ? `error: ${e.message}` : e);

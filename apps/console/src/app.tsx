@@ -19,6 +19,12 @@ const LeadScreen = lazy(() => import('./lead-screen').then((m) => ({ default: m.
 const ComplianceTrailScreen = lazy(() =>
   import('./compliance-trail').then((m) => ({ default: m.ComplianceTrailScreen })),
 );
+const ComplianceSearchScreen = lazy(() =>
+  import('./compliance-search').then((m) => ({ default: m.ComplianceSearchScreen })),
+);
+const CompliancePoliciesScreen = lazy(() =>
+  import('./compliance-policies').then((m) => ({ default: m.CompliancePoliciesScreen })),
+);
 const TrustStateScreen = lazy(() => import('./trust-state-screen').then((m) => ({ default: m.TrustStateScreen })));
 
 export function App() {
@@ -100,6 +106,18 @@ function CurrentScreen() {
       return <AdminRoute tab="queues" />;
     case 'admin-keys':
       return <AdminRoute tab="keys" />;
+    case 'compliance-search':
+      return (
+        <LazyScreen>
+          <ComplianceSearchScreen />
+        </LazyScreen>
+      );
+    case 'compliance-policies':
+      return (
+        <LazyScreen>
+          <CompliancePoliciesScreen />
+        </LazyScreen>
+      );
     case 'not-found':
       return <NotFound path={route.path} />;
   }

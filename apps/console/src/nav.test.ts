@@ -8,9 +8,18 @@ describe('main navigation per role', () => {
     const labels = (role: Parameters<typeof visibleNav>[0]) => visibleNav(role).map((e) => e.label);
     expect(labels('reviewer')).toEqual(['Queue', 'Dashboards']);
     expect(labels('lead')).toEqual(['Queue', 'Lead', 'Items', 'Dashboards']);
-    expect(labels('compliance')).toEqual(['Queue', 'Items', 'Trust', 'Dashboards']);
-    expect(labels('data_scientist')).toEqual(['Items', 'Trust', 'Dashboards', 'Datasets']);
-    expect(labels('admin')).toEqual(['Queue', 'Lead', 'Items', 'Trust', 'Dashboards', 'Datasets', 'Admin']);
+    expect(labels('compliance')).toEqual(['Queue', 'Items', 'Trust', 'Dashboards', 'Compliance']);
+    expect(labels('data_scientist')).toEqual(['Items', 'Trust', 'Dashboards', 'Datasets', 'Compliance']);
+    expect(labels('admin')).toEqual([
+      'Queue',
+      'Lead',
+      'Items',
+      'Trust',
+      'Dashboards',
+      'Datasets',
+      'Compliance',
+      'Admin',
+    ]);
   });
 
   it('marks the start page as Items for those without a queue', () => {
@@ -43,6 +52,31 @@ describe('route guards', () => {
     expect(canOpen('reviewer', 'task')).toBe(true);
     expect(canOpen('compliance', 'trust')).toBe(true);
     expect(canOpen('compliance', 'task')).toBe(false);
+  });
+
+  it('opens decision search to compliance officers and admins only', () => {
+    expect(parseRoute('/compliance/search/')).toEqual({ name: 'compliance-search' });
+    expect(
+      ['reviewer', 'lead', 'compliance', 'data_scientist', 'admin'].filter((r) =>
+        canOpen(r as 'admin', 'compliance-search'),
+      ),
+    ).toEqual(['compliance', 'admin']);
+    // Decision search is the section's first screen: the Compliance link opens it for those who may.
+    expect(visibleNav('compliance').find((e) => e.label === 'Compliance')?.href).toBe('/compliance/search');
+  });
+
+  it('opens the policy history to compliance, data scientists and admins, from the Compliance link', () => {
+    expect(parseRoute('/compliance/policies')).toEqual({ name: 'compliance-policies' });
+    expect(parseRoute('/compliance/policies/')).toEqual({ name: 'compliance-policies' });
+    expect(
+      ['reviewer', 'lead', 'compliance', 'data_scientist', 'admin'].filter((r) =>
+        canOpen(r as 'admin', 'compliance-policies'),
+      ),
+    ).toEqual(['compliance', 'data_scientist', 'admin']);
+    const link = visibleNav('data_scientist').find((e) => e.label === 'Compliance');
+    expect(link?.href).toBe('/compliance/policies');
+    expect(link?.current('/compliance/policies')).toBe(true);
+    expect(link?.current('/trust')).toBe(false);
   });
 
   it('reads the admin and lead paths, with or without a trailing slash', () => {

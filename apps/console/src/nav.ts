@@ -21,6 +21,9 @@ export const ROUTE_PERMISSIONS: Record<Route['name'], readonly Permission[]> = {
   'admin-users': ['user:admin'],
   'admin-queues': ['user:admin'],
   'admin-keys': ['key:admin'],
+  'compliance-search': ['audit:read'],
+  // Compliance audits the policy history; the people who change policy (trust screens) read it too.
+  'compliance-policies': ['audit:read', 'metrics:read'],
   'not-found': [],
 };
 
@@ -39,6 +42,22 @@ export interface NavEntry {
   needs?: readonly Permission[];
   /** Whether the link is the current page for this path. */
   current: (path: string) => boolean;
+  /** A section of several screens (`COMPLIANCE_TABS`): shown when the role may open one, linking to the first. */
+  section?: 'compliance';
+}
+
+/**
+ * The compliance section's screens, in the order of its tabs (`ComplianceTabs`); each slice adds
+ * its line. The main navigation's "Compliance" opens the first one the role may open.
+ */
+export const COMPLIANCE_TABS: readonly { label: string; href: string; route: Route['name'] }[] = [
+  { label: 'Decision search', href: '/compliance/search', route: 'compliance-search' },
+  { label: 'Policy history', href: '/compliance/policies', route: 'compliance-policies' },
+];
+
+/** The compliance screens a role may open, in tab order. */
+export function complianceTabs(role: Role) {
+  return COMPLIANCE_TABS.filter((t) => canOpen(role, t.route));
 }
 
 const startsWith = (prefix: string) => (path: string) => path === prefix || path.startsWith(`${prefix}/`);
@@ -57,6 +76,13 @@ export const NAV: readonly NavEntry[] = [
   { label: 'Trust', href: '/trust', route: 'trust', current: startsWith('/trust') },
   { label: 'Dashboards', href: '/dashboards', route: 'dashboards', current: startsWith('/dashboards') },
   { label: 'Datasets', href: '/datasets', route: 'datasets', current: startsWith('/datasets') },
+  {
+    label: 'Compliance',
+    href: '/compliance',
+    route: 'compliance-policies',
+    section: 'compliance',
+    current: startsWith('/compliance'),
+  },
   { label: 'Admin', href: '/admin/users', route: 'admin-users', current: startsWith('/admin') },
 ];
 
@@ -66,7 +92,14 @@ export const NAV: readonly NavEntry[] = [
  */
 export function visibleNav(role: Role): NavEntry[] {
   const queue = roleHas(role, 'queue:read');
-  return NAV.filter((e) => (e.needs ? e.needs.some((p) => roleHas(role, p)) : canOpen(role, e.route))).map((e) =>
-    e.route === 'items' && !queue ? { ...e, current: (p: string) => p === '/' || startsWith('/items')(p) } : e,
+  const compliance = complianceTabs(role)[0];
+  return NAV.filter((e) =>
+    e.section ? compliance !== undefined : e.needs ? e.needs.some((p) => roleHas(role, p)) : canOpen(role, e.route),
+  ).map((e) =>
+    e.section && compliance
+      ? { ...e, href: compliance.href, route: compliance.route }
+      : e.route === 'items' && !queue
+        ? { ...e, current: (p: string) => p === '/' || startsWith('/items')(p) }
+        : e,
   );
 }

@@ -17,6 +17,8 @@ export type Route =
   | { name: 'admin-users' }
   | { name: 'admin-queues' }
   | { name: 'admin-keys' }
+  | { name: 'compliance-search' }
+  | { name: 'compliance-policies' }
   | { name: 'not-found'; path: string };
 
 const NAVIGATE_EVENT = 'signoff:navigate';
@@ -44,6 +46,8 @@ export function parseRoute(path: string): Route {
     return { name: 'admin-users' };
   if (path === '/admin/queues' || path === '/admin/queues/') return { name: 'admin-queues' };
   if (path === '/admin/keys' || path === '/admin/keys/') return { name: 'admin-keys' };
+  if (path === '/compliance/search' || path === '/compliance/search/') return { name: 'compliance-search' };
+  if (path === '/compliance/policies' || path === '/compliance/policies/') return { name: 'compliance-policies' };
   return { name: 'not-found', path };
 }
 
@@ -73,6 +77,8 @@ export const paths = {
   adminUsers: () => '/admin/users',
   adminQueues: () => '/admin/queues',
   adminKeys: () => '/admin/keys',
+  complianceSearch: (query?: URLSearchParams) => `/compliance/search${query?.size ? `?${query}` : ''}`,
+  compliancePolicies: () => '/compliance/policies',
 };
 
 export function navigate(to: string, options: { replace?: boolean } = {}): void {
@@ -94,6 +100,19 @@ function subscribe(onChange: () => void): () => void {
 
 export function usePath(): string {
   return useSyncExternalStore(subscribe, () => window.location.pathname);
+}
+
+/** The query string (`?a=1`, or empty), kept in step with navigation: the state of a bookmarkable search. */
+export function useSearch(): string {
+  return useSyncExternalStore(subscribe, () => window.location.search);
+}
+
+/** Puts `query` in the address bar (a new history entry, so Back returns to the previous search). */
+export function setSearch(query: URLSearchParams): void {
+  const search = query.size ? `?${query}` : '';
+  if (search === window.location.search) return;
+  window.history.pushState(null, '', `${window.location.pathname}${search}`);
+  window.dispatchEvent(new Event(NAVIGATE_EVENT));
 }
 
 /** An ordinary link (open in new tab works) that navigates in place on a plain click. */

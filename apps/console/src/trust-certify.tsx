@@ -69,7 +69,8 @@ export function CertifyPanel({ trust }: { trust: TrustState }) {
           pendingLabel="Applying…"
           pending={apply.isPending}
           error={apply.error}
-          onConfirm={() => apply.mutate({ certificateId: report.certificateId as string })}
+          reasonLabel="Why apply it now"
+          onConfirm={(reason) => apply.mutate({ certificateId: report.certificateId as string, reason })}
           onClose={() => {
             setConfirming(false);
             apply.reset();

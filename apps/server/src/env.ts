@@ -12,6 +12,23 @@ export const serverEnv = z.object({
   HOST: z.string().default('127.0.0.1'),
   /** OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL and the SIGNOFF_AI_* settings (packages/ai/README.md). */
   ...aiEnvShape,
+  /**
+   * Personal data patterns masked besides e-mail, phone, card and IBAN: a JSON array of
+   * `{"name": "member-id", "regex": "MBR-\\d{6}", "flags": "i"}` (docs/pii.md). A bad one stops the start, named.
+   */
+  SIGNOFF_PII_PATTERNS: z.string().optional(),
+  /** A file holding the same JSON array. */
+  SIGNOFF_PII_PATTERNS_FILE: z.string().optional(),
+  /**
+   * Who deploys (a person's e-mail, a pipeline's name): recorded with every workflow version this
+   * process registers first, for the policy history (docs/policy-history.md).
+   */
+  SIGNOFF_DEPLOYED_BY: z
+    .string()
+    .trim()
+    .min(1, 'SIGNOFF_DEPLOYED_BY must name who deploys, or be left unset')
+    .max(200, 'SIGNOFF_DEPLOYED_BY must be at most 200 characters')
+    .optional(),
   /** Comma-separated workflow modules to load (as `signoff start --workflows`). */
   SIGNOFF_WORKFLOWS: z.string().optional(),
   /** Seconds without a heartbeat before a step job's worker counts as dead (>= 10). */

@@ -10,9 +10,11 @@ import { sql } from 'kysely';
 import { requestFacts } from './client-address';
 import { databaseUnavailable, RETRY_AFTER_SECONDS, retryAfterWhenUnavailable } from './database-unavailable';
 import { downloadDataset } from './datasets-route';
+import { exportDecisions } from './decisions-route';
 import { deliverEvents } from './events-route';
 import { httpStatusOf, ingestItems } from './ingest';
 import { DEFAULT_TRPC_MAX_BODY_BYTES, errorBody } from './ingest-schema';
+import { maskJsonResponses } from './mask-json-responses';
 import { type MetricsAccess, metricsHandler } from './metrics/metrics-route';
 import type { SignoffMetrics } from './metrics/signoff-metrics';
 import { securityHeaders } from './security-headers';
@@ -65,12 +67,16 @@ export function createHttpApp(
     }
   });
 
+  // Every JSON answer under /api is masked (PII, issue 12); tRPC masks its own (packages/api/src/trpc.ts).
+  app.use('/api/*', maskJsonResponses());
+
   // Before /trpc/*: the console's session cookie reaches /trpc paths only (see datasets-route.ts).
   const download = downloadDataset(deps, options.trustProxy ?? 0);
   app.get('/trpc/datasets/:snapshotId/export', download);
   app.get('/api/v1/datasets/:snapshotId/export', download);
   for (const path of ['/trpc/items/:itemId/trail', '/api/v1/items/:itemId/trail'])
     app.get(path, downloadTrail(deps, options.trustProxy ?? 0));
+  app.on('GET', ['/trpc/decisions/export', '/api/v1/decisions/export'], exportDecisions(deps, options.trustProxy ?? 0));
 
   app.use(
     '/trpc/*',

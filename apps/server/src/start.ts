@@ -11,6 +11,7 @@ import {
   startWorkers,
   WorkflowRegistry,
 } from '@signoff/engine';
+import { loadPiiPatternsFromEnv, setActivePiiPatterns } from '@signoff/governance';
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
@@ -95,6 +96,13 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
     }
   };
   try {
+    // Before anything starts: a bad pattern is an error naming it, not a server that masks less.
+    const piiPatterns = loadPiiPatternsFromEnv({
+      SIGNOFF_PII_PATTERNS: env.SIGNOFF_PII_PATTERNS,
+      SIGNOFF_PII_PATTERNS_FILE: env.SIGNOFF_PII_PATTERNS_FILE,
+    });
+    setActivePiiPatterns('env', piiPatterns);
+    if (piiPatterns.length > 0) log(`PII patterns: ${piiPatterns.map((p) => p.name).join(', ')}`);
     let databaseUrl = env.DATABASE_URL;
     if (!databaseUrl) {
       const dataDir = resolve(env.SIGNOFF_DATA_DIR, 'pg');
@@ -133,7 +141,7 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
     });
     await ensureQueues(boss, { heartbeatSeconds: env.SIGNOFF_STEP_HEARTBEAT_SECONDS });
 
-    const registry = new WorkflowRegistry();
+    const registry = new WorkflowRegistry({ deployedBy: env.SIGNOFF_DEPLOYED_BY });
     for (const wf of options.workflows ?? WORKFLOWS) {
       const r = await registry.register(db, wf);
       log(`workflow ${wf.name} v${r.version}${r.created ? ' (new version)' : ''}`);

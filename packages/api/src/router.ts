@@ -3,6 +3,7 @@ import {
   AppError,
   accuracyInput,
   adjudicateInput,
+  applyCertificateInput,
   calibrateInput,
   certifyInput,
   claimNextInput,
@@ -47,7 +48,10 @@ import { dashboards } from './dashboards-router';
 import { datasetsRouter } from './datasets-router';
 import { leadsRouter } from './leads-router';
 import { trailRouter } from './trail-router';
-import { publicProcedure, requirePermission, router } from './trpc';
+import { piiRouter } from './pii-router';
+import { policiesRouter } from './policies-router';
+import { decisionsRouter } from './search-router';
+import { publicProcedureKeeping, requirePermission, router } from './trpc';
 
 const taskRef = z.object({ taskId: uuid });
 const itemRef = z.object({ itemId: uuid });
@@ -59,7 +63,7 @@ const auth = router({
    * Opens a session. The console's (`session: 'cookie'`) travels in an HttpOnly cookie and the
    * answer has no token; `session: 'bearer'` returns the token for `Authorization: Bearer`.
    */
-  login: publicProcedure
+  login: publicProcedureKeeping(['user.email', 'token'])
     .input(loginInput)
     .mutation(async ({ ctx, input }): Promise<{ user: SessionUser; expiresAt: string; token?: string }> => {
       const { cookies } = ctx;
@@ -77,7 +81,7 @@ const auth = router({
     ctx.cookies?.clear();
     return { ok: true };
   }),
-  me: requirePermission('session').query(({ ctx }) => ctx.user),
+  me: requirePermission('session', { unmasked: ['email'] }).query(({ ctx }) => ctx.user),
 });
 
 const tasks = router({
@@ -220,13 +224,14 @@ const trust = router({
         },
         window: { from: input.from, to: input.to },
         apply: input.apply,
+        ...(input.reason ? { reason: input.reason } : {}),
         actor: actorOf(ctx.user),
       }),
     ),
-  /** Puts a stored certificate in force (an audited policy change). */
+  /** Puts a stored certificate in force (an audited policy change, with the caller's reason). */
   applyCertificate: requirePermission('policy:manage')
-    .input(z.object({ certificateId: uuid }))
-    .mutation(({ ctx, input }) => applyCertificate(ctx.db, input.certificateId, actorOf(ctx.user))),
+    .input(applyCertificateInput)
+    .mutation(({ ctx, input }) => applyCertificate(ctx.db, input.certificateId, actorOf(ctx.user), input.reason)),
   pause: requirePermission('policy:manage')
     .input(policyChangeInput)
     .mutation(({ ctx, input }) =>
@@ -278,6 +283,9 @@ export const appRouter = router({
   datasets: datasetsRouter,
   leads: leadsRouter,
   trail: trailRouter,
+  pii: piiRouter,
+  decisions: decisionsRouter,
+  policies: policiesRouter,
 });
 
 /** All the console imports from the server: a type. */

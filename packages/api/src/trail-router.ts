@@ -1,4 +1,4 @@
-import { trailInput } from '@signoff/core';
+import { TRAIL_STAFF_PATHS, trailInput } from '@signoff/core';
 import { getDecisionTrail, maskTrail } from '@signoff/engine';
 import { requirePermission, router } from './trpc';
 
@@ -9,7 +9,7 @@ export const trailRouter = router({
    * of its audit chain: the document the JSON download serves and the PDF report lays out. Item
    * data is PII-masked; the staff who reviewed or acted are named.
    */
-  get: requirePermission('audit:read')
+  get: requirePermission('audit:read', { unmasked: TRAIL_STAFF_PATHS })
     .input(trailInput)
     .query(async ({ ctx, input }) => maskTrail(await getDecisionTrail(ctx.db, input.itemId))),
 });

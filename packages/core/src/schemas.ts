@@ -176,11 +176,7 @@ export type VerdictInput = z.infer<typeof verdictInput>;
 export const ITEM_STATUSES = ['running', 'waiting', 'succeeded', 'rejected', 'failed'] as const;
 export type ItemStatus = (typeof ITEM_STATUSES)[number];
 
-export const itemListInput = z.object({
-  status: z.enum(ITEM_STATUSES).optional(),
-  workflow: z.string().optional(),
-  limit: z.number().int().min(1).max(200).default(50),
-});
+// `itemListInput` (the items list's filters and pages) is in search-schemas.ts, with decision search's.
 
 /**
  * `schema`, behind a check of the raw value for what PostgreSQL cannot store (a NUL character, an
@@ -230,15 +226,34 @@ export const stateRef = z.object({
   state: z.string().min(1, 'Name the decide state'),
 });
 
-/** `trust.certify`: certify a state's threshold on its fair labels; `apply` puts it in force. */
-export const certifyInput = stateRef.extend({
-  modelVersion: z.string().min(1).optional(),
-  confidenceMethod: z.string().min(1).optional(),
-  promptVersion: z.string().min(1).optional(),
-  from: z.coerce.date().optional(),
-  to: z.coerce.date().optional(),
-  apply: z.boolean().default(false),
-});
+/** Why a person changes policy: required, recorded in the policy history and the audit trail. */
+export const policyReason = z
+  .string({ error: 'Say why (at least 3 characters)' })
+  .trim()
+  .min(3, 'Say why (at least 3 characters)')
+  .max(2000, 'At most 2,000 characters');
+
+/**
+ * `trust.certify`: certify a state's threshold on its fair labels; `apply` puts it in force, which
+ * is a policy change and needs a `reason`.
+ */
+export const certifyInput = stateRef
+  .extend({
+    modelVersion: z.string().min(1).optional(),
+    confidenceMethod: z.string().min(1).optional(),
+    promptVersion: z.string().min(1).optional(),
+    from: z.coerce.date().optional(),
+    to: z.coerce.date().optional(),
+    apply: z.boolean().default(false),
+    reason: policyReason.optional(),
+  })
+  .refine((c) => !c.apply || c.reason !== undefined, {
+    path: ['reason'],
+    message: 'Applying a certificate changes policy: say why (at least 3 characters)',
+  });
+
+/** `trust.applyCertificate`: a policy change, with its reason. */
+export const applyCertificateInput = z.object({ certificateId: uuid, reason: policyReason });
 
 export const accuracyInput = z.object({
   workflow: z.string().min(1).optional(),
@@ -250,9 +265,7 @@ export const accuracyInput = z.object({
 });
 
 /** Pausing or resuming a state's auto-accept needs a reason, for the audit trail. */
-export const policyChangeInput = stateRef.extend({
-  reason: z.string().trim().min(3, 'Say why (at least 3 characters)').max(2000),
-});
+export const policyChangeInput = stateRef.extend({ reason: policyReason });
 
 /** `labels.adjudicate`: the settled answer to a decision, which outranks single verdicts. */
 export const adjudicateInput = z.object({
@@ -261,3 +274,4 @@ export const adjudicateInput = z.object({
   reason: z.string().trim().min(3, 'Say why (at least 3 characters)').max(2000),
 });
 export * from './dataset-schemas';
+export * from './policy-history-schemas';

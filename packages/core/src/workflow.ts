@@ -152,6 +152,12 @@ export interface AgentSpec {
   tools?: readonly AgentTool[];
   /** How the OpenAI-compatible provider asks this agent's model; unset fields use the provider's. */
   ai?: AgentAiOptions;
+  /**
+   * Mask PII (e-mail addresses, phone numbers, cards, IBANs, configured patterns) in what the agent
+   * reads before it goes to the model, for every provider: the model sees `[email]`, `[card …1111]`.
+   * Part of the version hash. See docs/pii.md.
+   */
+  maskPii?: boolean;
 }
 
 /**
@@ -314,12 +320,55 @@ export type StateDefinition<C> =
   | FinalState<C>;
 export type StateKind = StateDefinition<unknown>['kind'];
 
+/** A named pattern of personal data this workflow's items carry (masked like e-mail addresses); see docs/pii.md. */
+export interface WorkflowPiiPattern {
+  /** Lower case letters, digits, - and _; the mask token is `[name]`. */
+  name: string;
+  /** A JavaScript regular expression's source. */
+  regex: string;
+  /** Any of i, m, s, u. */
+  flags?: string;
+}
+
 export interface WorkflowSpec<S extends z.ZodType> {
   name: string;
   description?: string;
+  /**
+   * Why this version differs from the one before (e.g. "Refunds above the limit need four eyes
+   * after the Q3 audit"): recorded with the version the first time it is registered, in its
+   * `workflow.registered` audit event, and shown as the reason of its policy changes. Not part of
+   * the version hash: editing the note alone makes no new version. At most 2,000 characters.
+   */
+  changeNote?: string;
   input: S;
   start: string;
   states: Record<string, StateDefinition<WorkflowContext<z.infer<S>>>>;
+  /** Personal data patterns besides the built-in ones and the deployment's (SIGNOFF_PII_PATTERNS). */
+  pii?: { patterns?: readonly WorkflowPiiPattern[] };
+}
+
+const PII_BUILT_IN = ['email', 'phone', 'card', 'iban'];
+
+/** What is wrong with a workflow's PII patterns, naming each bad pattern. */
+function piiPatternProblems(patterns: readonly WorkflowPiiPattern[]): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  patterns.forEach((p, i) => {
+    const where = `pii.patterns[${i}]${typeof p?.name === 'string' ? ` "${p.name}"` : ''}`;
+    if (typeof p?.name !== 'string' || !/^[a-z][a-z0-9_-]{0,39}$/.test(p.name))
+      problems.push(`${where}: name must be lower case letters, digits, - or _ (at most 40)`);
+    else if (PII_BUILT_IN.includes(p.name)) problems.push(`${where}: email, phone, card and iban are built in`);
+    else if (seen.has(p.name)) problems.push(`${where}: the name is used twice`);
+    seen.add(p?.name);
+    if (p?.flags !== undefined && !/^[imsu]*$/.test(p.flags))
+      problems.push(`${where}: flags may only contain i, m, s and u`);
+    try {
+      if (new RegExp(p?.regex, p?.flags ?? '').test('')) problems.push(`${where}: the regex matches the empty string`);
+    } catch (e) {
+      problems.push(`${where}: the regex is not valid: ${(e as Error).message}`);
+    }
+  });
+  return problems;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a workflow of any input; its own functions are typed by their author.
@@ -330,6 +379,8 @@ export interface WorkflowDefinition<S extends z.ZodType = AnyInput> extends Work
 }
 
 const NAME = /^[a-z][a-z0-9-]{1,62}$/;
+/** The longest change note a workflow version may carry. */
+export const MAX_CHANGE_NOTE = 2000;
 const STATE_NAME = /^[a-zA-Z][a-zA-Z0-9_]{0,62}$/;
 
 /**
@@ -398,12 +449,19 @@ export function validateWorkflow(spec: WorkflowSpec<AnyInput>): string[] {
   const exists = (n: string) => Object.hasOwn(spec.states, n);
   if (!NAME.test(spec.name)) problems.push(`name must match ${NAME} (got "${spec.name}")`);
   if (!exists(spec.start)) problems.push(`start state "${spec.start}" is not defined`);
+  if (spec.changeNote !== undefined && !(typeof spec.changeNote === 'string' && spec.changeNote.trim() !== ''))
+    problems.push(
+      `changeNote must be a sentence saying why this version changed (got ${JSON.stringify(spec.changeNote)})`,
+    );
+  else if (spec.changeNote !== undefined && spec.changeNote.length > MAX_CHANGE_NOTE)
+    problems.push(`changeNote must be at most ${MAX_CHANGE_NOTE} characters (got ${spec.changeNote.length})`);
   for (const name of names) {
     if (!STATE_NAME.test(name) || name === 'input') problems.push(`state name "${name}" is not allowed`);
   }
   const target = (from: string, to: string) => {
     if (!exists(to)) problems.push(`state "${from}" goes to "${to}", which is not defined`);
   };
+  if (spec.pii?.patterns) problems.push(...piiPatternProblems(spec.pii.patterns));
   const branchNames = new Set<string>();
   for (const [name, state] of Object.entries(spec.states)) {
     const limits = state as VisitLimit & Resilience;
@@ -539,7 +597,8 @@ export function successors(state: StateDefinition<unknown>): string[] {
 
 /**
  * The workflow as plain JSON: structure, policies and the source text of its functions, so that
- * any change to behaviour changes the serialisation (and so the version hash).
+ * any change to behaviour changes the serialisation (and so the version hash). The change note is
+ * left out: it says why, it does not change what the workflow does.
  */
 export function serializeWorkflow(def: WorkflowSpec<AnyInput>): Record<string, unknown> {
   const fn = (f: unknown) => (typeof f === 'function' ? normalizeSource(f.toString()) : undefined);
@@ -652,7 +711,13 @@ export function serializeWorkflow(def: WorkflowSpec<AnyInput>): Record<string, u
         break;
     }
   }
-  return { name: def.name, description: def.description, start: def.start, states };
+  return {
+    name: def.name,
+    description: def.description,
+    start: def.start,
+    states,
+    ...(def.pii?.patterns?.length ? { pii: { patterns: def.pii.patterns } } : {}),
+  };
 }
 
 const IDENT = /[A-Za-z0-9_$]/;

@@ -41,6 +41,10 @@ export interface WorkflowVersionsTable {
   version: number;
   hash: string;
   definition: Json<Record<string, unknown>>;
+  /** Why this version was deployed: the definition's `changeNote` (migration 0027). */
+  change_note: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Who deployed it: `SIGNOFF_DEPLOYED_BY` of the process that registered it first (migration 0027). */
+  registered_by: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: TimestampDefault;
 }
 

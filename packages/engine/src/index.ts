@@ -3,6 +3,7 @@ export * from './decision-trail';
 export * from './escalation';
 export * from './execute-step';
 export * from './faults';
+export * from './item-list';
 export * from './items';
 export * from './lead-views';
 export * from './lead-work';

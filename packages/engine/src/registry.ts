@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { AppError, canonicalJson, serializeWorkflow, type WorkflowDefinition } from '@signoff/core';
+import { AppError, canonicalJson, diffPolicies, serializeWorkflow, type WorkflowDefinition } from '@signoff/core';
 import type { DB } from '@signoff/db';
-import { appendAudit, SYSTEM } from '@signoff/governance';
+import { type Actor, appendAudit, compilePiiPatterns, SYSTEM, setActivePiiPatterns } from '@signoff/governance';
 import { declarePolicies } from '@signoff/trust';
 import { type Kysely, sql } from 'kysely';
 
@@ -19,9 +19,19 @@ export function workflowHash(def: WorkflowDefinition): string {
     .digest('hex');
 }
 
+export interface RegistryOptions {
+  /**
+   * Who deploys the workflows this process registers (`SIGNOFF_DEPLOYED_BY`: a person's e-mail, a
+   * pipeline's name). Recorded with each new version, with its change note, for the policy history.
+   */
+  deployedBy?: string | null | undefined;
+}
+
 /**
  * The workflows this process can run. Registering stores the definition; a changed definition
- * becomes a new version, and items keep running on the version they started with.
+ * becomes a new version, and items keep running on the version they started with. A new version
+ * is audited (`workflow.registered`) with its change note, its deployer and its policy changes
+ * against the version before (`diffPolicies`).
  *
  * @example
  * const registry = new WorkflowRegistry();
@@ -31,6 +41,16 @@ export function workflowHash(def: WorkflowDefinition): string {
 export class WorkflowRegistry {
   private readonly byName = new Map<string, RegisteredWorkflow>();
   private readonly byVersion = new Map<string, RegisteredWorkflow>();
+  private readonly deployedBy: string | null;
+
+  constructor(options: RegistryOptions = {}) {
+    this.deployedBy = options.deployedBy?.trim() || null;
+  }
+
+  /** The actor of this process's registrations: the deployment, named when `deployedBy` was given. */
+  private get deployer(): Actor {
+    return { type: 'system', id: this.deployedBy ? `deploy:${this.deployedBy}` : 'deploy' };
+  }
 
   async register(db: Kysely<DB>, definition: WorkflowDefinition): Promise<RegisteredWorkflow & { created: boolean }> {
     const hash = workflowHash(definition);
@@ -50,27 +70,50 @@ export class WorkflowRegistry {
       if (existing) {
         // Only the newest version declares its certified targets: registering an old version next
         // to it (for items still on it) must not change what is in force.
-        if (existing.version === max) await declarePolicies(trx, definition, SYSTEM);
+        if (existing.version === max) await declarePolicies(trx, definition, this.deployer);
         return { row: existing, created: false };
       }
+      const previous = await trx
+        .selectFrom('workflow_versions')
+        .select('definition')
+        .where('name', '=', definition.name)
+        .where('version', '=', max ?? 0)
+        .executeTakeFirst();
+      const serialized = serializeWorkflow(definition);
+      const changeNote = definition.changeNote?.trim() || null;
       const inserted = await trx
         .insertInto('workflow_versions')
         .values({
           name: definition.name,
           version: (max ?? 0) + 1,
           hash,
-          definition: JSON.stringify(serializeWorkflow(definition)),
+          definition: JSON.stringify(serialized),
+          change_note: changeNote,
+          registered_by: this.deployedBy,
         })
         .returning(['id', 'version'])
         .executeTakeFirstOrThrow();
       await appendAudit(trx, {
-        actor: SYSTEM,
+        actor: this.deployer,
         action: 'workflow.registered',
-        data: { workflow: definition.name, version: inserted.version, versionId: inserted.id, hash },
+        data: {
+          workflow: definition.name,
+          version: inserted.version,
+          versionId: inserted.id,
+          hash,
+          changeNote,
+          deployedBy: this.deployedBy,
+          policyChanges: diffPolicies(previous?.definition ?? null, serialized),
+        },
       });
-      await declarePolicies(trx, definition, SYSTEM);
+      await declarePolicies(trx, definition, this.deployer);
       return { row: inserted, created: true };
     });
+    // Its PII patterns join the process's: every answer and export masks them (docs/pii.md).
+    setActivePiiPatterns(
+      `workflow:${definition.name}:${hash}`,
+      compilePiiPatterns(definition.pii?.patterns ?? [], `workflow "${definition.name}"`),
+    );
     const entry: RegisteredWorkflow = { definition, versionId: row.id, version: row.version, hash };
     this.byVersion.set(row.id, entry);
     const current = this.byName.get(definition.name);

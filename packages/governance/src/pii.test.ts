@@ -210,6 +210,20 @@ describe('maskPii', () => {
     expect(masked).not.toContain('555');
   });
 
+  it('keeps the paths it is told to keep, and only those', () => {
+    const value = {
+      user: { email: 'kim@bank.example' },
+      token: '4111111111111111',
+      rows: [{ email: 'a@b.example', note: 'c@d.example' }],
+    };
+    expect(maskPii(value, { patterns: [], keep: ['user.email', 'token', 'rows.*.email'] })).toEqual({
+      user: { email: 'kim@bank.example' },
+      token: '4111111111111111',
+      rows: [{ email: 'a@b.example', note: '[email]' }],
+    });
+    expect(maskPii(value, { patterns: [], keep: ['email'] }).user.email).toBe('[email]');
+  });
+
   it('is never unmasked for any viewer by default', () => {
     expect(viewerSeesPii({ role: 'admin' })).toBe(false);
   });

@@ -383,6 +383,8 @@ export function piiMaskToken(kind: PiiKind, original: string): string {
 
 /** Replaces every detected span of one string with its mask token. */
 export function maskPiiText(text: string, patterns: PiiPattern[] = activePiiPatterns()): string {
+  // Every built-in kind needs a digit or an @; most strings in a response have neither.
+  if (patterns.length === 0 && !/[\d@]/.test(text)) return text;
   const matches = detectPii(text, patterns);
   if (matches.length === 0) return text;
   let result = '';
@@ -397,6 +399,11 @@ export function maskPiiText(text: string, patterns: PiiPattern[] = activePiiPatt
 export interface MaskPiiOptions {
   /** Patterns besides the built-in detectors; default: the active (configured) patterns. */
   patterns?: PiiPattern[];
+  /**
+   * Paths left as they are: staff account data and secrets a procedure returns, never item data.
+   * Dot-separated keys; `*` stands for any one key or array index (`*.email`, `user.email`, `token`).
+   */
+  keep?: readonly string[];
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -411,16 +418,25 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  */
 export function maskPii<T>(value: T, options: MaskPiiOptions = {}): T {
   const patterns = options.patterns ?? activePiiPatterns();
-  const walk = (v: unknown, depth: number): unknown => {
+  const keep = (options.keep ?? []).map((k) => k.split('.'));
+  // `alive` holds the keep paths still matching the path walked so far, each with how far it matched.
+  const step = (alive: [string[], number][], key: string): [string[], number][] =>
+    alive.flatMap(([path, at]) => (path[at] === '*' || path[at] === key ? [[path, at + 1] as [string[], number]] : []));
+  const walk = (v: unknown, depth: number, alive: [string[], number][]): unknown => {
+    if (alive.some(([path, at]) => at === path.length)) return v;
     if (typeof v === 'string') return maskPiiText(v, patterns);
     if (depth > 200 || v === null || typeof v !== 'object') return v;
-    if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
+    if (Array.isArray(v)) return v.map((x, i) => walk(x, depth + 1, step(alive, String(i))));
     if (!isPlainObject(v)) return v;
     const copy: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) copy[maskPiiText(k, patterns)] = walk(x, depth + 1);
+    for (const [k, x] of Object.entries(v)) copy[maskPiiText(k, patterns)] = walk(x, depth + 1, step(alive, k));
     return copy;
   };
-  return walk(value, 0) as T;
+  return walk(
+    value,
+    0,
+    keep.map((path) => [path, 0]),
+  ) as T;
 }
 
 /** Whether a string holds anything detectPii finds. */

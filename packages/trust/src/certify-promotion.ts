@@ -99,7 +99,14 @@ export async function certifyPromotedModel(
       scoring: `re-scored at promotion by ${input.modelVersion}: the decisions of its predecessors whose text it did not train on`,
     });
     const applied =
-      certificateId && policy.status !== 'paused' ? await applyCertificate(db, certificateId, input.actor) : null;
+      certificateId && policy.status !== 'paused'
+        ? await applyCertificate(
+            db,
+            certificateId,
+            input.actor,
+            `model version ${input.modelVersion} promoted by training, certified on the held-out fair labels`,
+          )
+        : null;
     const calibrationKey: CalibrationKey = {
       agent: input.agent,
       modelVersion: input.modelVersion,

@@ -44,6 +44,8 @@ export async function certifyState(
     key?: Partial<Pick<DecisionKey, 'modelVersion' | 'confidenceMethod' | 'promptVersion'>>;
     window?: Partial<Window>;
     apply?: boolean;
+    /** Why the certificate is applied (with `apply`), recorded in the policy history. */
+    reason?: string;
     actor: Actor;
   },
 ): Promise<CertificationReport> {
@@ -70,7 +72,8 @@ export async function certifyState(
     fairLabels,
     actor: input.actor,
   });
-  const applied = certificateId && input.apply ? await applyCertificate(db, certificateId, input.actor) : null;
+  const applied =
+    certificateId && input.apply ? await applyCertificate(db, certificateId, input.actor, input.reason) : null;
   return {
     key,
     window,

@@ -2,7 +2,7 @@
 // e-process over them pauses auto-accept as soon as the evidence says the error exceeds the target.
 import { createHash } from 'node:crypto';
 import type { DB } from '@signoff/db';
-import { type Actor, SYSTEM } from '@signoff/governance';
+import type { Actor } from '@signoff/governance';
 import { type Kysely, sql } from 'kysely';
 import { alarmLevel, bettingEProcess } from './e-process';
 import { findPolicyInForce, listPoliciesInForce, type PolicyVersion, pausePolicy, pct } from './policies';
@@ -56,7 +56,10 @@ async function guardSamples(db: Kysely<DB>, policy: PolicyVersion): Promise<bool
  * const reports = await evaluateDriftGuards(db);
  * reports.filter((r) => r.alarmed);
  */
-export async function evaluateDriftGuards(db: Kysely<DB>, actor: Actor = SYSTEM): Promise<GuardReport[]> {
+/** Who pauses auto-accept when the evidence says so: the drift guard, named in the policy history. */
+export const DRIFT_GUARD: Actor = { type: 'system', id: 'drift-guard' };
+
+export async function evaluateDriftGuards(db: Kysely<DB>, actor: Actor = DRIFT_GUARD): Promise<GuardReport[]> {
   const reports: GuardReport[] = [];
   for (const policy of await listPoliciesInForce(db)) {
     if (policy.status !== 'certified' || !policy.certificateId) continue;

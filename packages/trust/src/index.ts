@@ -9,5 +9,6 @@ export * from './evaluate';
 export * from './fair-labels';
 export * from './overview';
 export * from './policies';
+export * from './policy-changes';
 export * from './policy-source';
 export * from './train-certified';

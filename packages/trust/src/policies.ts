@@ -223,9 +223,17 @@ export async function declarePolicies(
 
 /**
  * Puts a certificate in force for its state: an audited policy change. The certificate must prove
- * the state's current target (its max error and confidence).
+ * the state's current target (its max error and confidence). `why` is the reason of the person (or
+ * the process) applying it, recorded in the policy version's reason and its audit event (`note`);
+ * the API and the CLI require one from a person.
  */
-export async function applyCertificate(db: Kysely<DB>, certificateId: string, actor: Actor): Promise<PolicyVersion> {
+export async function applyCertificate(
+  db: Kysely<DB>,
+  certificateId: string,
+  actor: Actor,
+  why?: string,
+): Promise<PolicyVersion> {
+  const note = why?.trim() || null;
   return db.transaction().execute(async (trx) => {
     const cert = await trx.selectFrom('certificates').selectAll().where('id', '=', certificateId).executeTakeFirst();
     if (!cert) throw new AppError('NOT_FOUND', `No certificate ${certificateId}`);
@@ -245,12 +253,13 @@ export async function applyCertificate(db: Kysely<DB>, certificateId: string, ac
       {
         status: 'certified',
         certificateId: cert.id,
-        reason: `certificate applied: auto-accept scores >= ${cert.threshold.toPrecision(4)} of ${cert.agent} ${cert.model_version} (expected automation ${pct(cert.expected_automation)})`,
+        reason: `certificate applied: auto-accept scores >= ${cert.threshold.toPrecision(4)} of ${cert.agent} ${cert.model_version} (expected automation ${pct(cert.expected_automation)})${note ? `: ${note}` : ''}`,
         action: 'policy.certified',
         data: {
           threshold: cert.threshold,
           modelVersion: cert.model_version,
           previousCertificateId: current.certificateId,
+          note,
         },
       },
       actor,

@@ -1,4 +1,5 @@
 // `signoff accuracy`, `signoff certify`, `signoff policy`: what auto-accept stands on, from the CLI.
+import { userInfo } from 'node:os';
 import { accuracyInput, certifyInput, policyChangeInput } from '@signoff/core';
 import type { Actor } from '@signoff/governance';
 import {
@@ -14,7 +15,8 @@ import { type Command, InvalidArgumentError } from 'commander';
 import type { z } from 'zod';
 import { withDatabase } from '../open-database';
 
-const actor = (command: string): Actor => ({ type: 'system', id: `cli:${command}` });
+/** A policy change from the CLI: the command and the operating-system user who ran it (the policy history's "who"). */
+const actor = (command: string): Actor => ({ type: 'system', id: `cli:${command}:${userInfo().username}` });
 const pct = (x: number | null | undefined, digits = 2) =>
   x === null || x === undefined ? 'n/a' : `${(x * 100).toFixed(digits)}%`;
 
@@ -109,7 +111,8 @@ export function registerTrustCommands(program: Command): void {
     .option('--model-version <version>', "default: the state's latest")
     .option('--from <date>', 'decisions made at or after (default: 90 days ago)', dateOption('--from'))
     .option('--to <date>', 'decisions made before (default: now)', dateOption('--to'))
-    .option('--apply', 'put the certificate in force (an audited policy change)')
+    .option('--apply', 'put the certificate in force (an audited policy change: give --reason)')
+    .option('--reason <why>', 'why the certificate is applied (required with --apply; kept in the policy history)')
     .option('--json', 'print JSON')
     .action(async (opts: Record<string, unknown>) => {
       const input = parse(certifyInput, { ...opts, apply: opts.apply === true });
@@ -120,6 +123,7 @@ export function registerTrustCommands(program: Command): void {
           key: { modelVersion: input.modelVersion },
           window: { from: input.from, to: input.to },
           apply: input.apply,
+          ...(input.reason ? { reason: input.reason } : {}),
           actor: actor('certify'),
         }),
       );

@@ -110,7 +110,8 @@ export const supportTriage = defineWorkflow({
     classify: {
       kind: 'decide',
       description: 'What does the customer need: billing, bug, account, how-to or complaint?',
-      agent: { name: 'support-classifier', instructions: CLASSIFIER_INSTRUCTIONS },
+      // The model reads the ticket with e-mail addresses, phone numbers and card numbers masked.
+      agent: { name: 'support-classifier', instructions: CLASSIFIER_INSTRUCTIONS, maskPii: true },
       labels: SUPPORT_LABELS,
       text: (ctx) => ticketText(ctx.input),
       policy: {

@@ -1,0 +1,16 @@
+import { policyHistoryInput } from '@signoff/core';
+import { listPolicyChanges } from '@signoff/trust';
+import { requirePermission, router } from './trpc';
+
+/**
+ * The policy history: every change to thresholds, certified targets, certificates, risk rules,
+ * sampling, review modes and auto-accept (paused, resumed), with who, when, why and the old and new
+ * values. For compliance (`audit:read`) and for whoever sees the trust screens (`metrics:read`:
+ * data scientists, who make these changes). See docs/policy-history.md.
+ */
+export const policiesRouter = router({
+  /** One page of changes, newest first; `nextCursor` fetches the next. */
+  history: requirePermission(['audit:read', 'metrics:read'])
+    .input(policyHistoryInput)
+    .query(({ ctx, input }) => listPolicyChanges(ctx.db, input)),
+});
