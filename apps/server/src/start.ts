@@ -15,6 +15,7 @@ import { loadPiiPatternsFromEnv, setActivePiiPatterns } from '@signoff/governanc
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
+import { registerDemoPolicyHistory, supportTriage } from './demo';
 import type { ServerEnv } from './env';
 import { createHttpApp } from './http';
 import { listenHttp } from './listen';
@@ -142,6 +143,9 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
     await ensureQueues(boss, { heartbeatSeconds: env.SIGNOFF_STEP_HEARTBEAT_SECONDS });
 
     const registry = new WorkflowRegistry({ deployedBy: env.SIGNOFF_DEPLOYED_BY });
+    // The demo's past includes an earlier version of its workflow, for the policy history.
+    if (options.demoHistoryDays && (options.workflows ?? WORKFLOWS).includes(supportTriage))
+      if (await registerDemoPolicyHistory(db, registry)) log('demo: registered the first version of support-triage');
     for (const wf of options.workflows ?? WORKFLOWS) {
       const r = await registry.register(db, wf);
       log(`workflow ${wf.name} v${r.version}${r.created ? ' (new version)' : ''}`);

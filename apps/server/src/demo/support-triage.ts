@@ -102,6 +102,8 @@ Confidence: report how likely your label is to be right. Use high confidence (ab
  */
 export const supportTriage = defineWorkflow({
   name: 'support-triage',
+  changeNote:
+    'Calibrated confidence is reliable above 0.75, so auto-accept from there (was 0.8); refunds above the four-eyes limit now need two independent reviewers',
   description:
     'Classify a support inquiry, look up the customer, then auto-answer how-to questions, hand standard issues to the right team, and escalate complaints and enterprise customers to a support lead.',
   input: supportTriageInput,
