@@ -13,6 +13,8 @@ export const EXIT = {
   conflict: 3,
   /** What it names does not exist: an unknown user or key id. */
   notFound: 4,
+  /** `audit verify`: the record was altered (or is signed by another key). */
+  tampered: 5,
 } as const;
 
 export function exitCodeOf(e: unknown): number {

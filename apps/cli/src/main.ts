@@ -3,17 +3,18 @@
 import { fitCalibration } from '@signoff/ai';
 import { exportLabels } from '@signoff/datasets';
 import { migrateToLatest } from '@signoff/db';
-import { verifyAuditStream } from '@signoff/governance';
 import {
   DEMO_API_KEY,
   DEMO_PASSWORD,
   DEMO_USERS,
+  installJobSchema,
   loadWorkflowModules,
   readEnv,
   startSignoff,
   WORKFLOWS,
 } from '@signoff/server';
 import { Command, InvalidArgumentError } from 'commander';
+import { registerAuditCommands } from './commands/audit';
 import { registerAuditTrailCommand } from './commands/audit-trail';
 import { registerDatasetCommands } from './commands/datasets';
 import { registerDecisionsCommand } from './commands/decisions';
@@ -107,6 +108,7 @@ program
         api: opts.api,
         workers: opts.workers,
         demoItems: opts.demo ? opts.items : undefined,
+        demoSigningKey: opts.demo ?? false,
         ...(opts.demo && opts.historyDays > 0 ? { demoHistoryDays: opts.historyDays } : {}),
         workflows,
         log,
@@ -126,6 +128,14 @@ program
             `  curl -X POST ${s.url}/api/v1/items -H 'authorization: Bearer ${DEMO_API_KEY}' -H 'content-type: application/json' -d '{"workflow":"support-triage","input":{...}}'`,
           );
       }
+      if (s.auditSigning)
+        lines.push(
+          '',
+          `Audit signing key: ${s.auditSigning.source}${s.auditSigning.created ? ' (created for the demo)' : ''}`,
+          '  public key for auditors: signoff audit public-key; bundle: signoff audit export --out bundle.json',
+        );
+      else lines.push('', 'No audit signing key: no checkpoints (set SIGNOFF_AUDIT_SIGNING_KEY_FILE)');
+      if (s.databaseRole) lines.push(`Database role: ${s.databaseRole} (cannot change or remove audit rows)`);
       lines.push('', 'Press Ctrl+C to stop.');
       console.log(lines.join('\n'));
       if (stopRequested) await shutdown(stopRequested);
@@ -136,14 +146,19 @@ program
   .command('migrate')
   .description('Apply pending database migrations')
   .action(async () => {
-    const { db, close } = await openDatabase();
+    const { db, close, url } = await openDatabase();
     try {
       const { error, results } = await migrateToLatest(db);
       for (const r of results ?? []) log(`${r.migrationName}: ${r.status}`);
       if (error) {
         console.error('Migration failed:', error);
         process.exitCode = 1;
-      } else if (!results?.length) log('already up to date');
+      } else {
+        if (!results?.length) log('already up to date');
+        // pg-boss's schema and queues too: a server working as signoff_app cannot create them.
+        await installJobSchema(url, readEnv());
+        log('job queue schema up to date');
+      }
     } finally {
       await close();
     }
@@ -236,27 +251,6 @@ program
   );
 
 program
-  .command('audit')
-  .description('Audit trail tools')
-  .command('verify')
-  .description("Verify an item's audit hash chain (or the config or security stream) up to its recorded head")
-  .argument('<stream>', 'an item id, "config" or "security"')
-  .action(async (stream: string) => {
-    const { db, close } = await openDatabase();
-    try {
-      const v = await verifyAuditStream(db, stream);
-      // The head is worth noting elsewhere (a ticket, a log): a later run must reach at least it.
-      if (v.ok) log(`${stream}: ${v.checked} events, chain intact; head event ${v.head.seq} ${v.head.hash}`);
-      else {
-        console.error(`${stream}: chain broken at event ${v.broken?.seq}: ${v.broken?.reason}`);
-        process.exitCode = 1;
-      }
-    } finally {
-      await close();
-    }
-  });
-
-program
   .command('submit')
   .description("Submit items from a JSON-lines file to a server's ingestion API, in batches")
   .argument('<file>', 'JSON lines, one {workflow?, input, idempotencyKey?} per line')
@@ -319,6 +313,7 @@ function redact(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
 }
 
+registerAuditTrailCommand(registerAuditCommands(program));
 registerTrainCommand(program);
 registerTrustCommands(program);
 registerPolicyHistoryCommand(program);
@@ -328,7 +323,6 @@ registerKeysCommand(program);
 registerQueuesCommand(program);
 registerModelsCommand(program);
 registerDatasetCommands(program);
-registerAuditTrailCommand(program.commands.find((c) => c.name() === 'audit') as Command);
 registerDecisionsCommand(program);
 
 program.parseAsync(process.argv).catch((e) => {

@@ -35,7 +35,7 @@ export async function openDatabase() {
     void close().finally(() => process.exit(128 + (osConstants.signals[signal] ?? 0)));
   };
   for (const signal of SIGNALS) process.on(signal, interrupted);
-  return { db, close };
+  return { db, close, url };
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;

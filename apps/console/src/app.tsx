@@ -25,6 +25,9 @@ const ComplianceSearchScreen = lazy(() =>
 const CompliancePoliciesScreen = lazy(() =>
   import('./compliance-policies').then((m) => ({ default: m.CompliancePoliciesScreen })),
 );
+const ComplianceAuditScreen = lazy(() =>
+  import('./compliance-audit').then((m) => ({ default: m.ComplianceAuditScreen })),
+);
 const TrustStateScreen = lazy(() => import('./trust-state-screen').then((m) => ({ default: m.TrustStateScreen })));
 
 export function App() {
@@ -116,6 +119,12 @@ function CurrentScreen() {
       return (
         <LazyScreen>
           <CompliancePoliciesScreen />
+        </LazyScreen>
+      );
+    case 'compliance-audit':
+      return (
+        <LazyScreen>
+          <ComplianceAuditScreen />
         </LazyScreen>
       );
     case 'not-found':

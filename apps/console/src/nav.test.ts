@@ -79,6 +79,16 @@ describe('route guards', () => {
     expect(link?.current('/trust')).toBe(false);
   });
 
+  it('opens the audit verification screen to compliance and admins only', () => {
+    expect(parseRoute('/compliance/audit')).toEqual({ name: 'compliance-audit' });
+    expect(parseRoute('/compliance/audit/')).toEqual({ name: 'compliance-audit' });
+    expect(
+      ['reviewer', 'lead', 'compliance', 'data_scientist', 'admin'].filter((r) =>
+        canOpen(r as 'admin', 'compliance-audit'),
+      ),
+    ).toEqual(['compliance', 'admin']);
+  });
+
   it('reads the admin and lead paths, with or without a trailing slash', () => {
     expect(parseRoute('/admin/users/')).toEqual({ name: 'admin-users' });
     expect(parseRoute('/admin')).toEqual({ name: 'admin-users' });

@@ -24,6 +24,7 @@ export const ROUTE_PERMISSIONS: Record<Route['name'], readonly Permission[]> = {
   'compliance-search': ['audit:read'],
   // Compliance audits the policy history; the people who change policy (trust screens) read it too.
   'compliance-policies': ['audit:read', 'metrics:read'],
+  'compliance-audit': ['audit:read'],
   'not-found': [],
 };
 
@@ -53,6 +54,7 @@ export interface NavEntry {
 export const COMPLIANCE_TABS: readonly { label: string; href: string; route: Route['name'] }[] = [
   { label: 'Decision search', href: '/compliance/search', route: 'compliance-search' },
   { label: 'Policy history', href: '/compliance/policies', route: 'compliance-policies' },
+  { label: 'Verification', href: '/compliance/audit', route: 'compliance-audit' },
 ];
 
 /** The compliance screens a role may open, in tab order. */

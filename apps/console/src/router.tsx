@@ -19,6 +19,7 @@ export type Route =
   | { name: 'admin-keys' }
   | { name: 'compliance-search' }
   | { name: 'compliance-policies' }
+  | { name: 'compliance-audit' }
   | { name: 'not-found'; path: string };
 
 const NAVIGATE_EVENT = 'signoff:navigate';
@@ -48,6 +49,7 @@ export function parseRoute(path: string): Route {
   if (path === '/admin/keys' || path === '/admin/keys/') return { name: 'admin-keys' };
   if (path === '/compliance/search' || path === '/compliance/search/') return { name: 'compliance-search' };
   if (path === '/compliance/policies' || path === '/compliance/policies/') return { name: 'compliance-policies' };
+  if (path === '/compliance/audit' || path === '/compliance/audit/') return { name: 'compliance-audit' };
   return { name: 'not-found', path };
 }
 
@@ -79,6 +81,7 @@ export const paths = {
   adminKeys: () => '/admin/keys',
   complianceSearch: (query?: URLSearchParams) => `/compliance/search${query?.size ? `?${query}` : ''}`,
   compliancePolicies: () => '/compliance/policies',
+  complianceAudit: () => '/compliance/audit',
 };
 
 export function navigate(to: string, options: { replace?: boolean } = {}): void {

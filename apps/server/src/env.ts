@@ -87,6 +87,27 @@ export const serverEnv = z.object({
     .min(0, 'SIGNOFF_METRICS_PORT must be a port number (0 to 65535)')
     .max(65535, 'SIGNOFF_METRICS_PORT must be a port number (0 to 65535)')
     .optional(),
+  /** The Ed25519 private key (PKCS#8 PEM) that signs audit checkpoints and bundles (docs/audit.md). */
+  SIGNOFF_AUDIT_SIGNING_KEY: z.string().min(1).optional(),
+  /** ...or the file holding it. Neither: `<SIGNOFF_DATA_DIR>/audit-signing-key.pem` if it exists (the demo's). */
+  SIGNOFF_AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  /** When workers make a checkpoint of the audit log (cron, 5 fields, UTC); default every 5 minutes. */
+  SIGNOFF_AUDIT_CHECKPOINT_CRON: z
+    .string()
+    .regex(/^\S+( \S+){4}$/, 'SIGNOFF_AUDIT_CHECKPOINT_CRON must be a cron expression of 5 fields, e.g. */5 * * * *')
+    .default('*/5 * * * *'),
+  /**
+   * The database role the server works as once migrations (and pg-boss's schema) are in place
+   * (`SET ROLE`; docs/security.md). `signoff_app` (the default) cannot change or remove audit rows;
+   * `none` keeps the connecting user's own rights.
+   */
+  SIGNOFF_DATABASE_ROLE: z
+    .string()
+    .regex(
+      /^[a-z_][a-z0-9_]{0,62}$/,
+      'SIGNOFF_DATABASE_ROLE must be a role name (lowercase letters, digits, _) or none',
+    )
+    .default('signoff_app'),
 });
 export type ServerEnv = z.infer<typeof serverEnv>;
 

@@ -7,6 +7,7 @@ import { isDatabaseUnavailable } from '@signoff/db';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { Hono } from 'hono';
 import { sql } from 'kysely';
+import { downloadAuditBundle } from './audit/bundle-route';
 import { requestFacts } from './client-address';
 import { databaseUnavailable, RETRY_AFTER_SECONDS, retryAfterWhenUnavailable } from './database-unavailable';
 import { downloadDataset } from './datasets-route';
@@ -77,6 +78,9 @@ export function createHttpApp(
   for (const path of ['/trpc/items/:itemId/trail', '/api/v1/items/:itemId/trail'])
     app.get(path, downloadTrail(deps, options.trustProxy ?? 0));
   app.on('GET', ['/trpc/decisions/export', '/api/v1/decisions/export'], exportDecisions(deps, options.trustProxy ?? 0));
+  const bundle = downloadAuditBundle(deps, options.trustProxy ?? 0);
+  app.get('/trpc/audit/bundle', bundle);
+  app.get('/api/v1/audit/bundle', bundle);
 
   app.use(
     '/trpc/*',

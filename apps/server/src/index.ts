@@ -1,3 +1,5 @@
+export * from './audit/checkpoint-job';
+export * from './audit/signing-key';
 export * from './client-address';
 export * from './env';
 export * from './http';

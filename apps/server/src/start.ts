@@ -15,6 +15,8 @@ import { loadPiiPatternsFromEnv, setActivePiiPatterns } from '@signoff/governanc
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
+import { ensureCheckpointQueue, startCheckpointSchedule } from './audit/checkpoint-job';
+import { createSigningKeyFile, demoKeyPath, type LoadedSigner, loadAuditSigner } from './audit/signing-key';
 import { registerDemoPolicyHistory, supportTriage } from './demo';
 import type { ServerEnv } from './env';
 import { createHttpApp } from './http';
@@ -35,6 +37,11 @@ export interface StartOptions {
   workers?: boolean;
   /** Seed demo users and this many demo items (0: users and examples only; undefined: no demo). */
   demoItems?: number;
+  /**
+   * Without a configured audit signing key, create one in the data dir (`audit-signing-key.pem`)
+   * and use it: for `signoff start --demo` only.
+   */
+  demoSigningKey?: boolean;
   /** With the demo: import this many days of past work for the dashboards (see `seedSupportHistory`). */
   demoHistoryDays?: number;
   workflows?: WorkflowDefinition[];
@@ -57,7 +64,30 @@ export interface RunningSignoff {
   db: Kysely<DB>;
   boss: PgBoss;
   registry: WorkflowRegistry;
+  /** The audit signing key in use, and where it came from; null without one (no checkpoints). */
+  auditSigning: (LoadedSigner & { created: boolean }) | null;
+  /** The database role the pools work as (SIGNOFF_DATABASE_ROLE), or null for the connecting user's own. */
+  databaseRole: string | null;
   stop(): Promise<void>;
+}
+
+/**
+ * Installs (or migrates) pg-boss's schema and creates the queues as the connecting user, for a
+ * server that then works as a role that may not change the schema.
+ */
+export async function installJobSchema(
+  databaseUrl: string,
+  env: Pick<ServerEnv, 'SIGNOFF_STEP_HEARTBEAT_SECONDS'>,
+): Promise<void> {
+  const installer = createBoss(databaseUrl, { max: 2, applicationName: 'signoff-migrate' });
+  installer.on('error', () => undefined);
+  await installer.start();
+  try {
+    await ensureQueues(installer, { heartbeatSeconds: env.SIGNOFF_STEP_HEARTBEAT_SECONDS });
+    await ensureCheckpointQueue(installer);
+  } finally {
+    await installer.stop({ graceful: false, close: true });
+  }
 }
 
 /** A fault hook that kills this process outright the N-th time it reaches the named point. */
@@ -126,13 +156,26 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
       });
       databaseUrl = pg.url;
     }
-    const db = createDb(databaseUrl, { max: 20, applicationName: 'signoff' });
+    // Migrations and pg-boss's schema are schema changes: made as the connecting (owner) user.
+    // Everything after runs as the application role, which cannot change or remove audit rows.
+    const role = env.SIGNOFF_DATABASE_ROLE === 'none' ? null : env.SIGNOFF_DATABASE_ROLE;
+    const owner = createDb(databaseUrl, { max: 2, applicationName: 'signoff-migrate' });
+    try {
+      const { error, results } = await migrateToLatest(owner);
+      for (const r of results ?? []) log(`migration ${r.migrationName}: ${r.status}`);
+      if (error) throw new Error('Database migration failed', { cause: error });
+      if (role) await installJobSchema(databaseUrl, env);
+    } finally {
+      await owner.destroy();
+    }
+    const db = createDb(databaseUrl, { max: 20, applicationName: 'signoff', ...(role ? { role } : {}) });
     stops.push({ what: 'database pool', stop: () => db.destroy() });
-    const { error, results } = await migrateToLatest(db);
-    for (const r of results ?? []) log(`migration ${r.migrationName}: ${r.status}`);
-    if (error) throw new Error('Database migration failed', { cause: error });
 
-    const boss = createBoss(databaseUrl, { max: 10, superviseIntervalSeconds: env.SIGNOFF_SUPERVISE_SECONDS });
+    const boss = createBoss(databaseUrl, {
+      max: 10,
+      superviseIntervalSeconds: env.SIGNOFF_SUPERVISE_SECONDS,
+      ...(role ? { role } : {}),
+    });
     boss.on('error', (e) => log(`pg-boss: ${e instanceof Error ? e.message : String(e)}`));
     await boss.start();
     stops.push({
@@ -140,7 +183,24 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
       what: options.workers ? 'workers' : 'job queue',
       stop: () => boss.stop({ graceful: true, timeout: 10_000, close: true }),
     });
-    await ensureQueues(boss, { heartbeatSeconds: env.SIGNOFF_STEP_HEARTBEAT_SECONDS });
+    if (!role) {
+      await ensureQueues(boss, { heartbeatSeconds: env.SIGNOFF_STEP_HEARTBEAT_SECONDS });
+      await ensureCheckpointQueue(boss);
+    }
+
+    // The audit signing key; the demo makes one in the data dir when none is configured.
+    let auditSigning: RunningSignoff['auditSigning'] = null;
+    const configured = loadAuditSigner(env);
+    if (configured) auditSigning = { ...configured, created: false };
+    else if (options.demoSigningKey) {
+      const made = createSigningKeyFile(demoKeyPath(env.SIGNOFF_DATA_DIR));
+      const loaded = loadAuditSigner(env);
+      if (loaded) auditSigning = { ...loaded, created: made.created };
+    }
+    if (auditSigning)
+      log(`audit signing key ${auditSigning.signer.fingerprint.slice(0, 16)}… from ${auditSigning.source}`);
+    else
+      log('no audit signing key (SIGNOFF_AUDIT_SIGNING_KEY or SIGNOFF_AUDIT_SIGNING_KEY_FILE): no audit checkpoints');
 
     const registry = new WorkflowRegistry({ deployedBy: env.SIGNOFF_DEPLOYED_BY });
     // The demo's past includes an earlier version of its workflow, for the policy history.
@@ -208,6 +268,14 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
         onError: (e, job) => log(`step ${job.state} of ${job.itemId} failed: ${e instanceof Error ? e.message : e}`),
         onCommitted: metrics.onCommitted,
       });
+      if (auditSigning)
+        await startCheckpointSchedule({
+          boss,
+          db,
+          signer: auditSigning.signer,
+          cron: env.SIGNOFF_AUDIT_CHECKPOINT_CRON,
+          log,
+        });
     }
 
     let url: string | null = null;
@@ -215,7 +283,13 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
     const ownPort = env.SIGNOFF_METRICS_PORT !== undefined;
     if (options.api) {
       const app = createHttpApp(
-        { db, boss, registry, ...(probeModel ? { probeModel } : {}) },
+        {
+          db,
+          boss,
+          registry,
+          auditSigner: auditSigning?.signer ?? null,
+          ...(probeModel ? { probeModel } : {}),
+        },
         {
           consoleDir: CONSOLE_DIR,
           trustProxy: env.SIGNOFF_TRUST_PROXY,
@@ -237,7 +311,18 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
       metricsUrl = `${server.url}/metrics`;
       log(`metrics on ${metricsUrl}`);
     }
-    return { url, metricsUrl, metrics, databaseUrl, db, boss, registry, stop: stopAll };
+    return {
+      url,
+      metricsUrl,
+      metrics,
+      databaseUrl,
+      db,
+      boss,
+      registry,
+      auditSigning,
+      databaseRole: role,
+      stop: stopAll,
+    };
   } catch (e) {
     await stopAll();
     throw e;

@@ -1,7 +1,7 @@
 import type { ModelCapabilities } from '@signoff/ai';
 import type { DB } from '@signoff/db';
 import type { WorkflowRegistry } from '@signoff/engine';
-import { findSessionUser, type SessionUser } from '@signoff/governance';
+import { type AuditSigner, findSessionUser, type SessionUser } from '@signoff/governance';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 
@@ -15,6 +15,8 @@ export interface ApiDeps {
    * when none is (no OPENAI_API_KEY).
    */
   probeModel?: (model: string | undefined) => Promise<ModelCapabilities>;
+  /** The key that signs audit checkpoints and bundles (docs/audit.md); absent or null when none is configured. */
+  auditSigner?: AuditSigner | null;
 }
 
 /** How `auth.login` and `auth.logout` hand the session to a browser: cookies on the HTTP answer. */

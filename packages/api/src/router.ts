@@ -30,7 +30,7 @@ import {
   skipTask,
   submitVerdict,
 } from '@signoff/engine';
-import { type Actor, GLOBAL_STREAMS, login, logout, type SessionUser, verifyAuditStream } from '@signoff/governance';
+import { type Actor, login, logout, type SessionUser } from '@signoff/governance';
 import {
   accuracyReport,
   applyCertificate,
@@ -44,13 +44,14 @@ import {
 } from '@signoff/trust';
 import { z } from 'zod';
 import { apiKeysRouter, queuesRouter, usersRouter } from './admin-router';
+import { auditRouter } from './audit-router';
 import { dashboards } from './dashboards-router';
 import { datasetsRouter } from './datasets-router';
 import { leadsRouter } from './leads-router';
-import { trailRouter } from './trail-router';
 import { piiRouter } from './pii-router';
 import { policiesRouter } from './policies-router';
 import { decisionsRouter } from './search-router';
+import { trailRouter } from './trail-router';
 import { publicProcedureKeeping, requirePermission, router } from './trpc';
 
 const taskRef = z.object({ taskId: uuid });
@@ -147,17 +148,6 @@ const items = router({
   timeline: requirePermission('item:read')
     .input(itemRef)
     .query(({ ctx, input }) => getItemTimeline(ctx.db, input.itemId)),
-});
-
-const audit = router({
-  /** Recomputes an item's hash chain: proof its trail was not altered. */
-  verifyItem: requirePermission('audit:read')
-    .input(itemRef)
-    .query(({ ctx, input }) => verifyAuditStream(ctx.db, input.itemId)),
-  /** The same for a stream without an item (`config`, `security`), with its head to note down elsewhere. */
-  verifyStream: requirePermission('audit:read')
-    .input(z.object({ stream: z.enum(GLOBAL_STREAMS) }))
-    .query(({ ctx, input }) => verifyAuditStream(ctx.db, input.stream)),
 });
 
 const models = router({
@@ -271,7 +261,7 @@ export const appRouter = router({
   auth,
   tasks,
   items,
-  audit,
+  audit: auditRouter,
   models,
   trust,
   labels,

@@ -11,6 +11,11 @@ export interface DbOptions {
   /** Maximum connections in this process's pool. */
   max?: number;
   applicationName?: string;
+  /**
+   * Work as this role: every connection starts with `SET ROLE` (the startup option `-c role=`),
+   * so the pool cannot do more than the role may (docs/security.md, _Database roles_).
+   */
+  role?: string;
 }
 
 /**
@@ -27,6 +32,7 @@ export function createDb(connectionString: string, options: DbOptions = {}): Kys
     connectionString,
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'signoff',
+    ...(options.role ? { options: `-c role=${options.role}` } : {}),
   });
   // A client that loses its connection (database restart, pg_terminate_backend) emits 'error'.
   // For an idle client the pool's listener takes it; a client that is checked out (inside a

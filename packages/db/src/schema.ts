@@ -370,6 +370,35 @@ export interface AuditHeadsTable {
   updated_at: TimestampDefault;
 }
 
+/** Public keys that signed audit checkpoints (migration 0024). */
+export interface AuditSigningKeysTable {
+  fingerprint: string;
+  public_key: string;
+  created_at: TimestampDefault;
+}
+
+/** A signed checkpoint of the audit log (migration 0024, docs/audit.md). */
+export interface AuditCheckpointsTable {
+  seq: number;
+  version: number;
+  created_at: Date;
+  prev_hash: string;
+  root: string;
+  leaf_count: number;
+  key_fingerprint: string;
+  hash: string;
+  signature: string;
+}
+
+/** A checkpoint's leaves in tree order: stream heads. */
+export interface AuditCheckpointLeavesTable {
+  checkpoint_seq: number;
+  position: number;
+  stream: string;
+  seq: number;
+  hash: string;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -393,6 +422,9 @@ export interface DB {
   calibrators: CalibratorsTable;
   login_throttles: LoginThrottlesTable;
   audit_heads: AuditHeadsTable;
+  audit_signing_keys: AuditSigningKeysTable;
+  audit_checkpoints: AuditCheckpointsTable;
+  audit_checkpoint_leaves: AuditCheckpointLeavesTable;
   model_capabilities: ModelCapabilitiesTable;
   dataset_snapshots: DatasetSnapshotsTable;
   dataset_snapshot_rows: DatasetSnapshotRowsTable;

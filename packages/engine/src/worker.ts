@@ -19,6 +19,12 @@ export interface BossOptions {
    * With the step queue's heartbeat this bounds how long a crashed worker's jobs wait.
    */
   superviseIntervalSeconds?: number;
+  /**
+   * Work as this database role (`SET ROLE` at connection start, see `createDb`). pg-boss then
+   * neither installs nor migrates its schema, nor rebuilds its indexes: the owner does (see
+   * `installJobSchema` in apps/server).
+   */
+  role?: string;
 }
 
 /** pg-boss on the same database, in its own `pgboss` schema, with LISTEN/NOTIFY wake-ups. */
@@ -30,6 +36,7 @@ export function createBoss(connectionString: string, options: BossOptions = {}):
     application_name: options.applicationName ?? 'signoff-boss',
     useListenNotify: true,
     superviseIntervalSeconds: options.superviseIntervalSeconds ?? 15,
+    ...(options.role ? { options: `-c role=${options.role}`, migrate: false, reindex: false } : {}),
   });
   return boss;
 }

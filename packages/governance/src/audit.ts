@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import { AppError, canonicalJson, isUuid } from '@signoff/core';
 import type { AuditEvent, DB, NewAuditEvent } from '@signoff/db';
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { auditHash, GENESIS_HASH } from './audit-hash';
+
+export { auditHash, GENESIS_HASH } from './audit-hash';
 
 export type Actor =
   | { type: 'system'; id?: string | null }
@@ -23,25 +26,6 @@ export interface AuditInput {
   /** Dotted verb, e.g. `state.completed`, `review.submitted`, `workflow.registered`. */
   action: string;
   data?: Record<string, unknown>;
-}
-
-export const GENESIS_HASH = '0'.repeat(64);
-
-/** The hash of one event: SHA-256 over the previous hash and the event's canonical JSON. */
-export function auditHash(
-  prevHash: string,
-  e: {
-    stream: string;
-    seq: number;
-    itemId: string | null;
-    actorType: string;
-    actorId: string | null;
-    action: string;
-    data: Record<string, unknown>;
-    createdAt: string;
-  },
-): string {
-  return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(e)).digest('hex');
 }
 
 /**
