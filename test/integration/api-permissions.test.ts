@@ -11,7 +11,8 @@
 //   auto-accept thresholds (applies, pauses, resumes them), adjudicates labels, and makes and
 //   reads dataset snapshots (labelled data leaves the system through them: not for reviewers or
 //   compliance);
-// - admin: everything a signed-in user can be allowed, and alone manages users and API keys;
+// - admin: everything a signed-in user can be allowed, and alone manages users and API keys and
+//   purges payloads past retention by hand;
 // - dashboards: reviewers see queue health, review volume and throughput (their work); compliance
 //   the quality ones; data scientists all of them, diagnostics (confusion, calibration, state times) included;
 // - nobody signed in: only login.
@@ -115,6 +116,9 @@ const EXPECTED: Record<string, readonly [Outcome, Outcome, Outcome, Outcome, Out
   'pii.unmask':          [F,       F,    Y,         F,       Y,    U],
   // Decision search (issue 12): compliance finds decisions to hand an auditor; admins may too.
   'decisions.search':    [F,       F,    Y,         F,       Y,    U],
+  // Retention: compliance reads the periods and purges; only an admin purges by hand.
+  'retention.status':    [F,       F,    Y,         F,       Y,    U],
+  'retention.purge':     [F,       F,    F,         F,       Y,    U],
   // Policy history: compliance audits it; data scientists, who change policy, read it beside the trust screens.
   'policies.history':    [F,       F,    Y,         Y,       Y,    U],
 };

@@ -3,7 +3,7 @@
 // as lowercase hex. The canonical JSON is written out here by hand, and the expected hash computed
 // from it here, so the test does not lean on the code it checks. No database.
 import { createHash } from 'node:crypto';
-import { auditHash, GENESIS_HASH } from '@signoff/governance';
+import { auditHash, GENESIS_HASH, payloadHash, textHash } from '@signoff/governance';
 import { describe, expect, it } from 'vitest';
 
 const event = {
@@ -40,5 +40,21 @@ describe('auditHash', () => {
       data: { nested: { a: [3, { b: null, y: true }], z: 1 }, reviewer: 'Zoë', label: 'refund', verdict: 'correct' },
     };
     expect(auditHash(PREV, reordered)).toBe(sha256Hex(`${PREV}\n${CANONICAL}`));
+  });
+});
+
+// Since 0029 events carry digests of payloads instead of the payloads (docs/retention.md): the same
+// canonical JSON, hashed alone. Expected values from `printf '<json>' | sha256sum`.
+describe('payloadHash', () => {
+  it('is SHA-256 of the payload canonical JSON, keys sorted at every level', () => {
+    const payload = { nested: { z: 1, a: [3, { y: true, b: null }] }, by: 'Zoë <zoe@example.com>', amount: 40 };
+    expect(payloadHash(payload)).toBe('b5449a08f513e32cf3d880169a7b1e7d4c6b17c0aaa2d74f33070e99dbb7ed9c');
+  });
+
+  it('reads a missing payload as null, and a text as its JSON string', () => {
+    expect(payloadHash(undefined)).toBe('74234e98afe7498fb5daf1f36ac2d78acc339464f950703b8c019892f982b90b');
+    expect(payloadHash(null)).toBe('74234e98afe7498fb5daf1f36ac2d78acc339464f950703b8c019892f982b90b');
+    expect(textHash('looks fine')).toBe('e1f30c40f804a471f1227e88eb498c63ab748cce4b4c0a298f126c59cfffa87a');
+    expect(textHash(null)).toBeNull();
   });
 });

@@ -32,3 +32,14 @@ it('hashes a workflow the same whatever its change note says, and differently wh
   expect(workflowHash(withoutNote as typeof supportTriage)).toBe(workflowHash(supportTriage));
   expect(workflowHash(supportTriageFirstVersion())).not.toBe(workflowHash(supportTriage));
 });
+
+// Retention is data governance, not behaviour: a changed period applies to the workflow's items
+// without making a new version (docs/retention.md), so it stays out of the hash.
+it('the retention period is not part of the version hash', () => {
+  const { retention: _retention, ...withoutRetention } = supportTriage;
+  expect(supportTriage.retention).toBeDefined();
+  expect(workflowHash({ ...withoutRetention, retention: { days: 7, mode: 'anonymise' } })).toBe(
+    workflowHash(supportTriage),
+  );
+  expect(workflowHash(withoutRetention)).toBe(workflowHash(supportTriage));
+});

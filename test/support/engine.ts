@@ -48,6 +48,8 @@ export async function startTestEngine(
       batchSize: 10,
       concurrency: 2,
       escalation: false,
+      // Tests purge when they choose (purgeExpired); an hourly schedule would purge back-dated items mid-test.
+      retention: false,
       ...(options.policies ? { policies: options.policies } : {}),
     });
   return {

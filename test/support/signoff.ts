@@ -20,6 +20,8 @@ export interface TestSignoff extends RunningSignoff {
 export async function startTestSignoff(
   options: {
     demoItems?: number;
+    /** Days of simulated past work (finished items, labels) the demo imports, as `signoff start --history-days`. */
+    demoHistoryDays?: number;
     workers?: boolean;
     workflows?: WorkflowDefinition[];
     env?: Record<string, string>;
@@ -39,6 +41,7 @@ export async function startTestSignoff(
     api: true,
     workers: options.workers ?? true,
     demoItems: options.demoItems ?? 0,
+    ...(options.demoHistoryDays ? { demoHistoryDays: options.demoHistoryDays } : {}),
     ...(options.workflows ? { workflows: options.workflows } : {}),
   });
   return {

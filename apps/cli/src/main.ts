@@ -23,6 +23,7 @@ import { registerKeysCommand } from './commands/keys';
 import { registerModelsCommand } from './commands/models';
 import { registerPolicyHistoryCommand } from './commands/policy-history';
 import { registerQueuesCommand } from './commands/queues';
+import { registerRetentionCommands } from './commands/retention';
 import { registerTrainCommand } from './commands/train';
 import { registerTrustCommands } from './commands/trust';
 import { registerUsersCommand } from './commands/users';
@@ -324,6 +325,7 @@ registerQueuesCommand(program);
 registerModelsCommand(program);
 registerDatasetCommands(program);
 registerDecisionsCommand(program);
+registerRetentionCommands(program);
 
 program.parseAsync(process.argv).catch((e) => {
   console.error(e instanceof Error ? `error: ${e.message}` : e);

@@ -28,6 +28,9 @@ const CompliancePoliciesScreen = lazy(() =>
 const ComplianceAuditScreen = lazy(() =>
   import('./compliance-audit').then((m) => ({ default: m.ComplianceAuditScreen })),
 );
+const ComplianceRetentionScreen = lazy(() =>
+  import('./compliance-retention').then((m) => ({ default: m.ComplianceRetentionScreen })),
+);
 const TrustStateScreen = lazy(() => import('./trust-state-screen').then((m) => ({ default: m.TrustStateScreen })));
 
 export function App() {
@@ -125,6 +128,12 @@ function CurrentScreen() {
       return (
         <LazyScreen>
           <ComplianceAuditScreen />
+        </LazyScreen>
+      );
+    case 'compliance-retention':
+      return (
+        <LazyScreen>
+          <ComplianceRetentionScreen />
         </LazyScreen>
       );
     case 'not-found':

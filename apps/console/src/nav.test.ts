@@ -89,6 +89,16 @@ describe('route guards', () => {
     ).toEqual(['compliance', 'admin']);
   });
 
+  it('opens the retention screen to compliance and admins only', () => {
+    expect(parseRoute('/compliance/retention')).toEqual({ name: 'compliance-retention' });
+    expect(parseRoute('/compliance/retention/')).toEqual({ name: 'compliance-retention' });
+    expect(
+      ['reviewer', 'lead', 'compliance', 'data_scientist', 'admin'].filter((r) =>
+        canOpen(r as 'admin', 'compliance-retention'),
+      ),
+    ).toEqual(['compliance', 'admin']);
+  });
+
   it('reads the admin and lead paths, with or without a trailing slash', () => {
     expect(parseRoute('/admin/users/')).toEqual({ name: 'admin-users' });
     expect(parseRoute('/admin')).toEqual({ name: 'admin-users' });

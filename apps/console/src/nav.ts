@@ -25,6 +25,8 @@ export const ROUTE_PERMISSIONS: Record<Route['name'], readonly Permission[]> = {
   // Compliance audits the policy history; the people who change policy (trust screens) read it too.
   'compliance-policies': ['audit:read', 'metrics:read'],
   'compliance-audit': ['audit:read'],
+  // Compliance reads the retention periods and purges; admins also purge by hand.
+  'compliance-retention': ['audit:read'],
   'not-found': [],
 };
 
@@ -55,6 +57,7 @@ export const COMPLIANCE_TABS: readonly { label: string; href: string; route: Rou
   { label: 'Decision search', href: '/compliance/search', route: 'compliance-search' },
   { label: 'Policy history', href: '/compliance/policies', route: 'compliance-policies' },
   { label: 'Verification', href: '/compliance/audit', route: 'compliance-audit' },
+  { label: 'Retention', href: '/compliance/retention', route: 'compliance-retention' },
 ];
 
 /** The compliance screens a role may open, in tab order. */

@@ -20,6 +20,7 @@ export type Route =
   | { name: 'compliance-search' }
   | { name: 'compliance-policies' }
   | { name: 'compliance-audit' }
+  | { name: 'compliance-retention' }
   | { name: 'not-found'; path: string };
 
 const NAVIGATE_EVENT = 'signoff:navigate';
@@ -50,6 +51,7 @@ export function parseRoute(path: string): Route {
   if (path === '/compliance/search' || path === '/compliance/search/') return { name: 'compliance-search' };
   if (path === '/compliance/policies' || path === '/compliance/policies/') return { name: 'compliance-policies' };
   if (path === '/compliance/audit' || path === '/compliance/audit/') return { name: 'compliance-audit' };
+  if (path === '/compliance/retention' || path === '/compliance/retention/') return { name: 'compliance-retention' };
   return { name: 'not-found', path };
 }
 
@@ -82,6 +84,7 @@ export const paths = {
   complianceSearch: (query?: URLSearchParams) => `/compliance/search${query?.size ? `?${query}` : ''}`,
   compliancePolicies: () => '/compliance/policies',
   complianceAudit: () => '/compliance/audit',
+  complianceRetention: () => '/compliance/retention',
 };
 
 export function navigate(to: string, options: { replace?: boolean } = {}): void {

@@ -18,7 +18,25 @@ const ACTION_TITLES: Record<string, string> = {
   'state.completed': 'Step completed',
   'item.finished': 'Item finished',
   'item.failed': 'Item failed',
+  'item.purged': 'Payloads purged (retention)',
 };
+
+const PAYLOAD_NAMES: Record<string, string> = {
+  inputHash: 'Input',
+  outputHash: 'Output',
+  payloadHash: 'Event payload',
+  reasonHash: 'Reason',
+  checkerHash: 'Checker answer',
+  toolCallsHash: 'Tool calls',
+};
+
+const PAYLOAD_STATUS: Record<EventPayload['status'], string> = {
+  matches: 'matches the digest in the event',
+  purged: 'purged by retention; the event keeps its digest',
+  differs: 'does not match the digest in the event',
+};
+
+type EventPayload = TimelineEvent['payloads'][number];
 
 /** An item's audit trail in order: who or what did what, when, with which model and confidence. */
 export function TimelineScreen({ itemId }: { itemId: string }) {
@@ -61,6 +79,12 @@ export function TimelineScreen({ itemId }: { itemId: string }) {
               <div>
                 <dt>Finished</dt>
                 <dd>{formatDateTime(i.finished_at)}</dd>
+              </div>
+            )}
+            {i.purged_at && (
+              <div>
+                <dt>Payloads purged</dt>
+                <dd>{formatDateTime(i.purged_at)}</dd>
               </div>
             )}
           </dl>
@@ -160,7 +184,7 @@ function actorOf(e: TimelineEvent): string {
 
 type Data = Record<string, unknown>;
 
-function facts(data: Data): [label: string, value: string][] {
+function facts(data: Data, payloads: EventPayload[]): [label: string, value: string][] {
   const out: [string, string][] = [];
   const str = (k: string, label: string) => {
     const v = data[k];
@@ -180,7 +204,10 @@ function facts(data: Data): [label: string, value: string][] {
   str('model', 'Model');
   str('modelVersion', 'Model version');
   str('promptVersion', 'Prompt version');
+  // Events before 0029 carry the reason; later ones its digest, the text in the review's table.
   str('reason', 'Reason');
+  const reason = payloads.find((p) => p.field === 'reasonHash' && p.status === 'matches')?.value;
+  if (typeof reason === 'string') out.push(['Reason', reason]);
   if (data.leaseExpired === true) out.push(['Lease', 'had expired']);
   const output = data.output;
   if (output && typeof output === 'object' && 'label' in output && typeof output.label === 'string')
@@ -215,9 +242,9 @@ function TimelineEntry({ event }: { event: TimelineEvent }) {
             {formatDateTime(event.created_at)}
           </time>
         </div>
-        {facts(data).length > 0 && (
+        {facts(data, event.payloads).length > 0 && (
           <dl className="facts">
-            {facts(data).map(([k, v]) => (
+            {facts(data, event.payloads).map(([k, v]) => (
               <div key={k}>
                 <dt>{k}</dt>
                 <dd>{v}</dd>
@@ -237,6 +264,17 @@ function TimelineEntry({ event }: { event: TimelineEvent }) {
             Event #{event.seq} · hash <span className="mono">{event.hash.slice(0, 12)}</span>
           </summary>
           <JsonBlock value={event.data} />
+          {event.payloads.map((p) => (
+            <div key={p.field} className="event-payload">
+              <p className="small">
+                <strong>{PAYLOAD_NAMES[p.field] ?? p.field}</strong> (from its table):{' '}
+                <span className={p.status === 'differs' ? 'text-danger strong' : 'muted'}>
+                  {PAYLOAD_STATUS[p.status]}
+                </span>
+              </p>
+              <JsonBlock value={p.value} />
+            </div>
+          ))}
         </details>
       </div>
     </li>

@@ -65,6 +65,8 @@ export function downloadDataset(deps: ApiDeps, trustProxy: number) {
         'content-disposition': `attachment; filename="${downloadFileName(snapshot.name, snapshot.id, split, file.extension)}"`,
         'cache-control': 'no-store',
         'x-signoff-snapshot-sha256': snapshot.contentHash,
+        // Members purged by retention export without their texts: the file no longer hashes as above.
+        'x-signoff-purged-members': String(snapshot.purged.members),
       },
     });
   };

@@ -1,4 +1,5 @@
 import { aiEnvShape } from '@signoff/ai';
+import { retentionEnvShape } from '@signoff/engine';
 import { z } from 'zod';
 import { DEFAULT_TRPC_MAX_BODY_BYTES } from './ingest-schema';
 
@@ -12,6 +13,8 @@ export const serverEnv = z.object({
   HOST: z.string().default('127.0.0.1'),
   /** OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL and the SIGNOFF_AI_* settings (packages/ai/README.md). */
   ...aiEnvShape,
+  /** SIGNOFF_RETENTION_DAYS, SIGNOFF_RETENTION_MODE and SIGNOFF_RETENTION_SCHEDULE (docs/retention.md). */
+  ...retentionEnvShape,
   /**
    * Personal data patterns masked besides e-mail, phone, card and IBAN: a JSON array of
    * `{"name": "member-id", "regex": "MBR-\\d{6}", "flags": "i"}` (docs/pii.md). A bad one stops the start, named.

@@ -8,6 +8,7 @@ import {
   ensureQueues,
   type FaultHook,
   type FaultPoint,
+  retentionDefaultOf,
   startWorkers,
   WorkflowRegistry,
 } from '@signoff/engine';
@@ -267,6 +268,7 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
         ...(env.SIGNOFF_TEST_CRASH_AT ? { faults: crashAt(env.SIGNOFF_TEST_CRASH_AT, log) } : {}),
         onError: (e, job) => log(`step ${job.state} of ${job.itemId} failed: ${e instanceof Error ? e.message : e}`),
         onCommitted: metrics.onCommitted,
+        retention: { fallback: retentionDefaultOf(env), schedule: env.SIGNOFF_RETENTION_SCHEDULE },
       });
       if (auditSigning)
         await startCheckpointSchedule({
@@ -288,6 +290,7 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
           boss,
           registry,
           auditSigner: auditSigning?.signer ?? null,
+          retentionDefault: retentionDefaultOf(env),
           ...(probeModel ? { probeModel } : {}),
         },
         {

@@ -1,4 +1,5 @@
 import type { ModelCapabilities } from '@signoff/ai';
+import type { RetentionSetting } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import type { WorkflowRegistry } from '@signoff/engine';
 import { type AuditSigner, findSessionUser, type SessionUser } from '@signoff/governance';
@@ -15,6 +16,8 @@ export interface ApiDeps {
    * when none is (no OPENAI_API_KEY).
    */
   probeModel?: (model: string | undefined) => Promise<ModelCapabilities>;
+  /** The server's default retention (SIGNOFF_RETENTION_DAYS) for workflows without their own; none: kept. */
+  retentionDefault?: RetentionSetting | null;
   /** The key that signs audit checkpoints and bundles (docs/audit.md); absent or null when none is configured. */
   auditSigner?: AuditSigner | null;
 }

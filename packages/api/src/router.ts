@@ -50,6 +50,7 @@ import { datasetsRouter } from './datasets-router';
 import { leadsRouter } from './leads-router';
 import { piiRouter } from './pii-router';
 import { policiesRouter } from './policies-router';
+import { retentionRouter } from './retention-router';
 import { decisionsRouter } from './search-router';
 import { trailRouter } from './trail-router';
 import { publicProcedureKeeping, requirePermission, router } from './trpc';
@@ -275,6 +276,7 @@ export const appRouter = router({
   trail: trailRouter,
   pii: piiRouter,
   decisions: decisionsRouter,
+  retention: retentionRouter,
   policies: policiesRouter,
 });
 

@@ -4,6 +4,7 @@ export * from './canonical-json';
 export * from './errors';
 export * from './lead-schemas';
 export * from './policy-diff';
+export * from './retention-schemas';
 export * from './routing';
 export * from './schemas';
 export * from './search-schemas';

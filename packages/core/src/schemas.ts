@@ -41,6 +41,8 @@ export const PERMISSIONS = [
   'dashboard:diagnostics',
   /** Reveal one masked field of one item (`pii.unmask`, audited). Nothing is ever shown unmasked otherwise. */
   'pii:read',
+  /** Purge items' payloads past retention by hand (admins; the schedule needs no one). */
+  'retention:purge',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -330,6 +330,20 @@ export interface WorkflowPiiPattern {
   flags?: string;
 }
 
+/** How retention treats a finished item's payloads once its period is over (docs/retention.md). */
+export type RetentionMode = 'delete' | 'anonymise';
+export const RETENTION_MODES: readonly RetentionMode[] = ['delete', 'anonymise'];
+
+/**
+ * How long a workflow keeps its items' payloads, in whole days counted from each item's finish, and
+ * what the purge does then. A data-governance setting, not behaviour: it is not part of the version
+ * hash, and the newest registered version's retention applies to every item of the workflow.
+ */
+export interface RetentionSetting {
+  days: number;
+  mode: RetentionMode;
+}
+
 export interface WorkflowSpec<S extends z.ZodType> {
   name: string;
   description?: string;
@@ -345,6 +359,8 @@ export interface WorkflowSpec<S extends z.ZodType> {
   states: Record<string, StateDefinition<WorkflowContext<z.infer<S>>>>;
   /** Personal data patterns besides the built-in ones and the deployment's (SIGNOFF_PII_PATTERNS). */
   pii?: { patterns?: readonly WorkflowPiiPattern[] };
+  /** Purge the payloads of items finished more than `days` ago; without it, the server's default applies. */
+  retention?: RetentionSetting;
 }
 
 const PII_BUILT_IN = ['email', 'phone', 'card', 'iban'];
@@ -368,6 +384,18 @@ function piiPatternProblems(patterns: readonly WorkflowPiiPattern[]): string[] {
       problems.push(`${where}: the regex is not valid: ${(e as Error).message}`);
     }
   });
+  return problems;
+}
+
+/** What is wrong with a retention setting, each naming the field and what was expected. */
+export function retentionProblems(r: unknown, at = 'retention'): string[] {
+  if (typeof r !== 'object' || r === null) return [`${at} must be { days, mode } (got ${String(r)})`];
+  const { days, mode } = r as { days?: unknown; mode?: unknown };
+  const problems: string[] = [];
+  if (!(typeof days === 'number' && Number.isInteger(days) && days >= 1 && days <= 36_500))
+    problems.push(`${at}.days must be a whole number of days from 1 to 36500 (got ${String(days)})`);
+  if (!RETENTION_MODES.includes(mode as RetentionMode))
+    problems.push(`${at}.mode must be delete or anonymise (got ${JSON.stringify(mode)})`);
   return problems;
 }
 
@@ -449,6 +477,7 @@ export function validateWorkflow(spec: WorkflowSpec<AnyInput>): string[] {
   const exists = (n: string) => Object.hasOwn(spec.states, n);
   if (!NAME.test(spec.name)) problems.push(`name must match ${NAME} (got "${spec.name}")`);
   if (!exists(spec.start)) problems.push(`start state "${spec.start}" is not defined`);
+  if (spec.retention !== undefined) problems.push(...retentionProblems(spec.retention));
   if (spec.changeNote !== undefined && !(typeof spec.changeNote === 'string' && spec.changeNote.trim() !== ''))
     problems.push(
       `changeNote must be a sentence saying why this version changed (got ${JSON.stringify(spec.changeNote)})`,
@@ -711,6 +740,7 @@ export function serializeWorkflow(def: WorkflowSpec<AnyInput>): Record<string, u
         break;
     }
   }
+  // `retention` is left out on purpose: changing how long payloads are kept is not a new version.
   return {
     name: def.name,
     description: def.description,

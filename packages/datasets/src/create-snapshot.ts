@@ -30,6 +30,11 @@ export interface SnapshotSummary {
 
 export interface Snapshot extends SnapshotSummary {
   manifest: SnapshotManifest;
+  /**
+   * Members whose labels retention purged since the snapshot was made (docs/retention.md): their
+   * texts export as null, so an export no longer hashes to `contentHash` once `members` > 0.
+   */
+  purged: { members: number; lastAt: string | null };
 }
 
 type Counts = Record<string, number>;
@@ -222,7 +227,7 @@ export async function createSnapshot(trx: Transaction<DB>, input: DatasetCreateI
     action: 'dataset.snapshot_created',
     data: { snapshotId: id, name, filters: record, seed, fractions, rows: manifest.counts.rows, contentHash },
   });
-  return { ...summaryOf(row), manifest: full };
+  return { ...summaryOf(row), manifest: full, purged: { members: 0, lastAt: null } };
 }
 
 function summaryOf(r: Omit<Selectable<DatasetSnapshotsTable>, 'manifest'>): SnapshotSummary {
@@ -259,7 +264,18 @@ export async function listSnapshots(db: Db, limit = 100): Promise<SnapshotSummar
 /** A snapshot with its manifest, or undefined. */
 export async function findSnapshot(db: Db, snapshotId: string): Promise<Snapshot | undefined> {
   const r = await db.selectFrom('dataset_snapshots').selectAll().where('id', '=', snapshotId).executeTakeFirst();
-  return r ? { ...summaryOf(r), manifest: r.manifest as unknown as SnapshotManifest } : undefined;
+  if (!r) return undefined;
+  const p = await db
+    .selectFrom('dataset_snapshot_rows')
+    .select((eb) => [eb.fn.countAll<string>().as('members'), eb.fn.max('purged_at').as('last')])
+    .where('snapshot_id', '=', snapshotId)
+    .where('purged_at', 'is not', null)
+    .executeTakeFirstOrThrow();
+  return {
+    ...summaryOf(r),
+    manifest: r.manifest as unknown as SnapshotManifest,
+    purged: { members: Number(p.members), lastAt: p.last ? new Date(p.last).toISOString() : null },
+  };
 }
 
 /**

@@ -68,6 +68,8 @@ export interface ItemsTable {
   created_at: TimestampDefault;
   updated_at: TimestampDefault;
   finished_at: Timestamp | null;
+  /** When retention purged the item's payloads (migration 0029); null while they are kept. */
+  purged_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface StateRunsTable {
@@ -430,6 +432,7 @@ export interface DB {
   dataset_snapshot_rows: DatasetSnapshotRowsTable;
   queue_members: QueueMembersTable;
   task_skips: TaskSkipsTable;
+  retention_policies: RetentionPoliciesTable;
 }
 
 /** What the OpenAI-compatible provider learnt about an endpoint's model (migration 0015). */
@@ -462,6 +465,16 @@ export interface DatasetSnapshotRowsTable {
   split: 'train' | 'validation' | 'test';
   /** The member's JSONL line (migration 0019); null before it, or where PostgreSQL could not render it exactly. */
   line: string | null;
+  /** When retention purged the member (migration 0029): its line is cleared, the label purged. */
+  purged_at: ColumnType<Date | null, never, Date | string | null>;
+}
+
+/** The retention a workflow declares (migration 0029); others follow the server's default. */
+export interface RetentionPoliciesTable {
+  workflow_name: string;
+  days: number;
+  mode: 'delete' | 'anonymise';
+  declared_at: TimestampDefault;
 }
 
 export type Item = Selectable<ItemsTable>;

@@ -2,6 +2,7 @@ import { AppError } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import type { Kysely } from 'kysely';
 import { readPointVerdicts, readTaskHistory, readTrustInForce } from './task-history';
+import { withPayloads } from './timeline-payloads';
 
 /**
  * Everything a reviewer needs on one screen: the task (with its lease, and which of the point's N
@@ -109,6 +110,7 @@ export async function getItemDetail(db: Kysely<DB>, itemId: string) {
       'i.created_at',
       'i.updated_at',
       'i.finished_at',
+      'i.purged_at',
     ])
     .where('i.id', '=', itemId)
     .executeTakeFirst();
@@ -145,11 +147,14 @@ export async function getItemDetail(db: Kysely<DB>, itemId: string) {
   return { ...item, runs, decisions };
 }
 
-/** The item's audit trail in order, with the names of the people who acted. */
+/**
+ * The item's audit trail in order, with the names of the people who acted and, for each digest an
+ * event records, the payload from its table and whether it still matches (`withPayloads`).
+ */
 export async function getItemTimeline(db: Kysely<DB>, itemId: string) {
   const exists = await db.selectFrom('items').select('id').where('id', '=', itemId).executeTakeFirst();
   if (!exists) throw new AppError('NOT_FOUND', `No item ${itemId}`);
-  return db
+  const events = await db
     .selectFrom('audit_events as e')
     .leftJoin('users as u', (j) =>
       j.on('e.actor_type', '=', 'user').onRef('u.id', '=', (eb) => eb.cast('e.actor_id', 'uuid')),
@@ -167,4 +172,5 @@ export async function getItemTimeline(db: Kysely<DB>, itemId: string) {
     .where('e.stream', '=', itemId)
     .orderBy('e.seq')
     .execute();
+  return withPayloads(db, itemId, events);
 }

@@ -7,7 +7,7 @@ import {
   type WorkflowContext,
   type WorkflowDefinition,
 } from '@signoff/core';
-import { SYSTEM } from '@signoff/governance';
+import { payloadHash, SYSTEM } from '@signoff/governance';
 import { audit, emptyPlan, failItem, isAtStep, moveTo, stalePlan, stateOf, stateRun } from './plan-common';
 import { scheduleRetry } from './plan-state';
 import type { BranchRow, BranchRunUpdate, ItemSnapshot, Outcome, Plan, PlanEnv } from './plan-types';
@@ -64,7 +64,7 @@ export function planBranchResult(
     visit: job.visit,
     branch: row.branch,
     attempt: job.attempt,
-    output,
+    outputHash: payloadHash(output),
   });
   const after = branches.map((b) => (b.branch === row.branch ? { ...b, status: 'done' as const, output } : b));
   if (after.every((b) => b.status === 'done')) {

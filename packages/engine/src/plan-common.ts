@@ -8,7 +8,7 @@ import type {
   WorkflowContext,
   WorkflowDefinition,
 } from '@signoff/core';
-import { type Actor, SYSTEM } from '@signoff/governance';
+import { type Actor, payloadHash, SYSTEM, textHash } from '@signoff/governance';
 import type {
   DecisionInsert,
   DecisionRecord,
@@ -130,10 +130,19 @@ export function moveTo(
       });
       target = limit.onMaxVisits;
     }
+    const sourceVisit = visits[source] ?? 1;
     const visit = (visits[target] ?? 0) + 1;
     visits[target] = visit;
     context[source] = value;
-    audit(p, actor, 'state.completed', { state: source, output: value, next: target, nextVisit: visit });
+    audit(p, actor, 'state.completed', {
+      state: source,
+      visit: sourceVisit,
+      // The output stays in the state run and the context; the event proves it by its digest.
+      outputHash: payloadHash(value),
+      ...labelOf(definition, source, value),
+      next: target,
+      nextVisit: visit,
+    });
     // States evaluated on the way are the engine's doing, whoever made the first move.
     actor = SYSTEM;
     const state = stateOf(definition, target);
@@ -164,6 +173,17 @@ export function moveTo(
     p.jobs.push({ data: { itemId: item.id, state: target, visit } });
     return;
   }
+}
+
+/**
+ * The label a decide or review state answered with: one of the state's declared labels, a fact
+ * (not item data) the event keeps in clear.
+ */
+function labelOf(definition: WorkflowDefinition, state: string, output: unknown): { label?: string } {
+  const kind = (definition.states[state] as { kind?: string } | undefined)?.kind;
+  if (kind !== 'decide' && kind !== 'review') return {};
+  const label = (output as { label?: unknown } | null)?.label;
+  return typeof label === 'string' ? { label } : {};
 }
 
 type Inline =
@@ -208,7 +228,7 @@ export function finish(p: Plan, env: PlanEnv, state: string, status: string, out
     context: { ...position.context, [state]: output ?? null },
     finished_at: env.now,
   };
-  audit(p, SYSTEM, 'item.finished', { state, status, output: output ?? null });
+  audit(p, SYSTEM, 'item.finished', { state, status, outputHash: payloadHash(output) });
 }
 
 /** Marks the item failed with its error, audited: the end of a state that kept failing. */
@@ -219,14 +239,19 @@ export function failItem(
   at: { state: string; visit: number; branch?: string | undefined },
   error: ErrorInfo & { reason?: string | null },
   actor: Actor = SYSTEM,
+  /** The error's message as the event records it, when `error.message` quotes free text (the reason). */
+  auditMessage?: string,
 ): void {
   const position = p.item ?? currentPosition(item);
   p.item = { ...position, status: 'failed', error: { state: at.state, ...error }, finished_at: env.now };
+  // An operator's reason is free text: the event keeps its digest, the error on the item the text.
+  const { reason, ...facts } = error;
   audit(p, actor, 'item.failed', {
     state: at.state,
     visit: at.visit,
     ...(at.branch ? { branch: at.branch } : {}),
-    error,
+    error: auditMessage ? { ...facts, message: auditMessage } : facts,
+    ...(reason !== undefined ? { reasonHash: textHash(reason) } : {}),
   });
 }
 
@@ -390,8 +415,20 @@ export function decisionEventData(state: string, decisionId: string, d: Decision
     auditProbability: d.auditProbability,
     threshold: d.threshold,
     ...(d.policyVersionId ? { policyVersionId: d.policyVersionId, certificateId: d.certificateId ?? null } : {}),
-    ...(d.checker ? { checker: d.checker } : {}),
-    ...(toolCalls ? { toolCalls } : {}),
+    // The checker's answer and the tool calls (arguments, results) stay in the decision's output;
+    // the event keeps the checker's verdict and the digests.
+    ...(d.checker
+      ? {
+          checker: {
+            agent: d.checker.agent,
+            agrees: d.checker.agrees,
+            label: d.checker.label,
+            confidence: d.checker.confidence,
+          },
+          checkerHash: payloadHash(d.checker),
+        }
+      : {}),
+    ...(toolCalls ? { toolCalls: toolCalls.length, toolCallsHash: payloadHash(toolCalls) } : {}),
   };
 }
 

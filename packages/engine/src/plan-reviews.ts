@@ -3,7 +3,7 @@
 import { AppError, type WorkflowDefinition } from '@signoff/core';
 import type { ReviewTask } from '@signoff/db';
 import type { Actor } from '@signoff/governance';
-import { SYSTEM } from '@signoff/governance';
+import { SYSTEM, textHash } from '@signoff/governance';
 import { audit, currentPosition, emptyPlan, failItem, moveTo, stateOf } from './plan-common';
 import type {
   ItemSnapshot,
@@ -93,7 +93,8 @@ function recordVerdict(
     aiLabel: decision?.label ?? null,
     humanLabel: o.label,
     override: isCorrection,
-    reason: o.reason,
+    // The reviewer's free text stays in the review and the label; the event keeps its digest.
+    reasonHash: textHash(o.reason),
     // Multi-reviewer points say which of the N independent reviews this was.
     ...(task.reviewers_required > 1 ? { slot: task.slot, reviewersRequired: task.reviewers_required } : {}),
   };
@@ -150,7 +151,7 @@ export function planVerdict(
       taskId: task.id,
       label: o.label,
       verdicts: slots.map(verdictSummary),
-      reason: o.reason,
+      reasonHash: textHash(o.reason),
     });
     resume(p, item, definition, env, o, state, actor, { reviewers: slots.length, adjudicated: true });
     return p;
@@ -290,7 +291,7 @@ export function planOperatorAction(item: ItemSnapshot, env: PlanEnv, o: Extract<
     reviewId: review.id,
     verdict: 'answer',
     humanLabel: o.action,
-    reason: o.reason,
+    reasonHash: textHash(o.reason),
     kind: 'stuck',
   });
   const stillStuck =
@@ -309,7 +310,15 @@ export function planOperatorAction(item: ItemSnapshot, env: PlanEnv, o: Extract<
     });
     p.jobs.push({ data: { itemId: item.id, state: task.state, visit: task.visit, attempt } });
   } else {
-    failItem(p, item, env, at, { message: `Failed by an operator: ${o.reason ?? 'stuck'}`, reason: o.reason }, actor);
+    failItem(
+      p,
+      item,
+      env,
+      at,
+      { message: `Failed by an operator: ${o.reason ?? 'stuck'}`, reason: o.reason },
+      actor,
+      'Failed by an operator',
+    );
   }
   return p;
 }
@@ -412,6 +421,7 @@ export function planTaskEscalated(
     to: task.escalate_to,
     dueAt: task.due_at ? new Date(task.due_at).toISOString() : null,
     unclaimedFrom: task.assignee_id,
+    // No table holds a hand-up's reason: the event is its only record (docs/retention.md).
     ...(o.userId ? { reason: o.reason ?? null } : {}),
   });
   return p;
@@ -498,7 +508,7 @@ export function planAdjudication(
     aiLabel: decision.label,
     label: o.label,
     override: isCorrection,
-    reason: o.reason,
+    reasonHash: textHash(o.reason),
   });
   return p;
 }

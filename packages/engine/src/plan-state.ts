@@ -1,7 +1,7 @@
 // Plans for a state's own job: its result, its failure (retry, fallback path or failed item), and
 // a job that pg-boss gave up on.
 import { DEFAULT_RETRY, type RetryPolicy, retryDelayMs, type WorkflowDefinition } from '@signoff/core';
-import { SYSTEM } from '@signoff/governance';
+import { payloadHash, SYSTEM } from '@signoff/governance';
 import { BREAKER_JITTER_MS, triesOf } from './breaker-wait';
 import {
   audit,
@@ -114,7 +114,7 @@ export function planStateResult(
       if (!wait) throw new Error(`State "${job.state}" is not a wait`);
       const output = eventOutput(early);
       p.eventsConsumed.push(early.id);
-      audit(p, SYSTEM, 'event.received', { state: job.state, visit: job.visit, ...output });
+      audit(p, SYSTEM, 'event.received', receivedEventData(job, output));
       p.stateRuns.push(stateRun(item, env, job.state, job.visit, 'wait', output, wait.next, item.attempt, startedAt));
       moveTo(p, item, definition, env, job.state, output, wait.next);
       return p;
@@ -165,6 +165,12 @@ export function planStateResult(
 /** What an event puts in the context of the wait it resolves. */
 export function eventOutput(event: EventRow) {
   return { event: event.name, key: event.key, eventId: event.id, payload: event.payload ?? null };
+}
+
+/** The data of an `event.received` event: which event, and the digest of its payload (kept in `events`). */
+export function receivedEventData(at: { state: string; visit: number }, output: ReturnType<typeof eventOutput>) {
+  const { payload, ...facts } = output;
+  return { state: at.state, visit: at.visit, ...facts, payloadHash: payloadHash(payload) };
 }
 
 /**

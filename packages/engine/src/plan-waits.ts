@@ -2,7 +2,7 @@
 import type { WaitState, WorkflowContext, WorkflowDefinition } from '@signoff/core';
 import { SYSTEM } from '@signoff/governance';
 import { audit, emptyPlan, isAtStep, moveTo, stalePlan, stateOf } from './plan-common';
-import { eventOutput } from './plan-state';
+import { eventOutput, receivedEventData } from './plan-state';
 import type { ItemSnapshot, OpenWaitRow, Outcome, Plan, PlanEnv } from './plan-types';
 
 function waitState(definition: WorkflowDefinition, name: string): WaitState<WorkflowContext> {
@@ -79,7 +79,7 @@ export function planEventReceived(
     event_id: o.event.id,
   });
   p.eventsConsumed.push(o.event.id);
-  audit(p, o.actor, 'event.received', { state: o.wait.state, visit: o.wait.visit, ...output });
+  audit(p, o.actor, 'event.received', receivedEventData(o.wait, output));
   p.stateRunCloses.push({ item_id: item.id, state: o.wait.state, visit: o.wait.visit, output, next_state: state.next });
   moveTo(p, item, definition, env, o.wait.state, output, state.next, { actor: o.actor });
   return p;

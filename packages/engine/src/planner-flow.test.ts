@@ -253,7 +253,15 @@ describe('submission', () => {
       {
         actor: { type: 'api_key', id: 'key-1' },
         action: 'item.submitted',
-        data: { workflow: 'refunds', version: 1, versionId: 'version-1', idempotencyKey: 'order-40', start: 'entry' },
+        data: {
+          workflow: 'refunds',
+          version: 1,
+          versionId: 'version-1',
+          idempotencyKey: 'order-40',
+          start: 'entry',
+          // printf '{"amount":40,"vip":false}' | sha256sum
+          inputHash: '44ff920fc7744bd31bd3c6c5382294a660cb1d6d5b25e6d46b96c8ba63ecec04',
+        },
       },
     ]);
     expect(p.jobs).toEqual([{ data: { itemId: 'id-1', state: 'entry', visit: 1 } }]);

@@ -66,7 +66,7 @@ describe('verdicts', () => {
       aiLabel: null,
       humanLabel: 'yes',
       override: false,
-      reason: null,
+      reasonHash: null,
       leaseExpired: false,
     });
     expect(p.item).toMatchObject({ status: 'rejected', current_state: 'small' });

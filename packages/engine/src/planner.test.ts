@@ -71,21 +71,39 @@ describe('state results', () => {
         finished_at: NOW,
       },
     ]);
+    // Events carry digests of the outputs (SHA-256 of their canonical JSON, computed with
+    // `printf '{"ok":true}' | sha256sum`), the outputs themselves the state runs and the context.
     expect(p.events).toEqual([
       {
         actor: { type: 'system', id: null },
         action: 'state.completed',
-        data: { state: 'charge', output: { ok: true }, next: 'check', nextVisit: 1 },
+        data: {
+          state: 'charge',
+          visit: 1,
+          outputHash: '4062edaf750fb8074e7e83e0c9028c94e32468a8b6f1614774328ef045150f93',
+          next: 'check',
+          nextVisit: 1,
+        },
       },
       {
         actor: { type: 'system', id: null },
         action: 'state.completed',
-        data: { state: 'check', output: { branch: 'otherwise', next: 'small' }, next: 'small', nextVisit: 1 },
+        data: {
+          state: 'check',
+          visit: 1,
+          outputHash: 'c06eb03f655b63e511cddc4c7f81273f3962ab2b700537f527ab748c6c292b1b',
+          next: 'small',
+          nextVisit: 1,
+        },
       },
       {
         actor: { type: 'system', id: null },
         action: 'item.finished',
-        data: { state: 'small', status: 'rejected', output: null },
+        data: {
+          state: 'small',
+          status: 'rejected',
+          outputHash: '74234e98afe7498fb5daf1f36ac2d78acc339464f950703b8c019892f982b90b',
+        },
       },
     ]);
     expect(p.item).toEqual({

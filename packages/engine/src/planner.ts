@@ -1,7 +1,7 @@
 // The transition planner: (item, definition, outcome) -> the rows to write, the audit events, the
 // item's new position and the next jobs. Pure: no I/O, no clock or randomness but `env`'s.
 import type { WorkflowDefinition } from '@signoff/core';
-import { type Actor, GENESIS_HASH } from '@signoff/governance';
+import { type Actor, GENESIS_HASH, payloadHash } from '@signoff/governance';
 import { planBranchError, planBranchResult } from './plan-branches';
 import { audit, emptyPlan } from './plan-common';
 import {
@@ -133,6 +133,8 @@ export function planSubmission(s: PlannedSubmission, env: PlanEnv): Plan {
     versionId,
     idempotencyKey: s.idempotencyKey,
     start: definition.start,
+    // The input stays on the item (where retention may purge it); the event proves what it was.
+    inputHash: payloadHash(s.input),
   });
   p.jobs.push({ data: { itemId: id, state: definition.start, visit: 1 } });
   return p;

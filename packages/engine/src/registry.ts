@@ -4,6 +4,7 @@ import type { DB } from '@signoff/db';
 import { type Actor, appendAudit, compilePiiPatterns, SYSTEM, setActivePiiPatterns } from '@signoff/governance';
 import { declarePolicies } from '@signoff/trust';
 import { type Kysely, sql } from 'kysely';
+import { declareRetention } from './retention';
 
 export interface RegisteredWorkflow {
   definition: WorkflowDefinition;
@@ -70,7 +71,10 @@ export class WorkflowRegistry {
       if (existing) {
         // Only the newest version declares its certified targets: registering an old version next
         // to it (for items still on it) must not change what is in force.
-        if (existing.version === max) await declarePolicies(trx, definition, this.deployer);
+        if (existing.version === max) {
+          await declarePolicies(trx, definition, this.deployer);
+          await declareRetention(trx, definition.name, definition.retention);
+        }
         return { row: existing, created: false };
       }
       const previous = await trx
@@ -107,6 +111,7 @@ export class WorkflowRegistry {
         },
       });
       await declarePolicies(trx, definition, this.deployer);
+      await declareRetention(trx, definition.name, definition.retention);
       return { row: inserted, created: true };
     });
     // Its PII patterns join the process's: every answer and export masks them (docs/pii.md).

@@ -1,4 +1,5 @@
 import { type CalibrationSource, createCalibrationSource, type DecisionProvider } from '@signoff/ai';
+import type { RetentionSetting } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import { createPolicySource, evaluateDriftGuards, type PolicySource } from '@signoff/trust';
 import type { Kysely } from 'kysely';
@@ -8,6 +9,7 @@ import { executeJobs } from './execute-step';
 import type { FaultHook } from './faults';
 import { type ParsedStepJob, STEP_QUEUE, type StepJob, stepJob } from './queue';
 import type { WorkflowRegistry } from './registry';
+import { purgeExpired } from './retention-purge';
 import { commitTransitions, type TransitionDeps } from './transitions';
 
 export interface BossOptions {
@@ -64,6 +66,17 @@ export interface QueueSettings {
 /** The escalation sweep's queue: one job a minute, cluster-wide (a pg-boss schedule). */
 export const ESCALATION_QUEUE = 'signoff-escalate';
 
+/** The retention purge's queue: a pg-boss schedule (hourly by default), one job at a time cluster-wide. */
+export const RETENTION_QUEUE = 'signoff-retention';
+
+export interface RetentionWorkerOptions {
+  /** The server's default retention (SIGNOFF_RETENTION_DAYS), for workflows without their own. */
+  fallback: RetentionSetting | null;
+  /** Cron expression (UTC), or `off` to purge only by hand (`signoff retention purge`). */
+  schedule: string;
+  batchSize?: number;
+}
+
 export async function ensureQueues(boss: PgBoss, settings: QueueSettings = {}): Promise<void> {
   const step = {
     ...STEP_QUEUE_OPTIONS,
@@ -75,6 +88,8 @@ export async function ensureQueues(boss: PgBoss, settings: QueueSettings = {}): 
     await boss.updateQueue(STEP_QUEUE, { heartbeatSeconds: step.heartbeatSeconds });
   if (!(await boss.getQueue(ESCALATION_QUEUE)))
     await boss.createQueue(ESCALATION_QUEUE, { retryLimit: 1, expireInSeconds: 120, policy: 'singleton' });
+  if (!(await boss.getQueue(RETENTION_QUEUE)))
+    await boss.createQueue(RETENTION_QUEUE, { retryLimit: 2, expireInSeconds: 3600, policy: 'singleton' });
 }
 
 export interface WorkerOptions {
@@ -98,6 +113,8 @@ export interface WorkerOptions {
   policies?: PolicySource;
   /** Told of the transitions the workers commit, e.g. to count them for `/metrics`. */
   onCommitted?: TransitionDeps['onCommitted'];
+  /** The scheduled retention purge (default: hourly, workflows' own periods only); false: none here. */
+  retention?: RetentionWorkerOptions | false;
 }
 
 /**
@@ -126,6 +143,7 @@ export async function startWorkers(opts: WorkerOptions): Promise<string> {
       return { ...r, guardsAlarmed: guards.filter((g) => g.alarmed).length };
     });
   }
+  if (opts.retention !== false) await startRetention(opts.db, opts.boss, opts.retention);
   return opts.boss.work(
     STEP_QUEUE,
     {
@@ -166,4 +184,26 @@ export async function startWorkers(opts: WorkerOptions): Promise<string> {
       );
     },
   );
+}
+
+/**
+ * Schedules the retention purge (or removes the schedule when it is `off`) and works its jobs: a
+ * singleton queue, so with many workers one purge runs at a time, and the purge itself skips rows
+ * another holds (SKIP LOCKED) should a CLI purge run meanwhile.
+ */
+async function startRetention(db: Kysely<DB>, boss: PgBoss, options?: RetentionWorkerOptions): Promise<void> {
+  const o = options ?? { fallback: null, schedule: '0 * * * *' };
+  if (o.schedule === 'off') {
+    await boss.unschedule(RETENTION_QUEUE);
+    return;
+  }
+  await boss.schedule(RETENTION_QUEUE, o.schedule);
+  await boss.work(RETENTION_QUEUE, async () => {
+    const r = await purgeExpired(db, {
+      fallback: o.fallback,
+      trigger: 'schedule',
+      ...(o.batchSize ? { batchSize: o.batchSize } : {}),
+    });
+    return { purged: r.workflows.reduce((n, w) => n + w.items, 0) };
+  });
 }

@@ -29,6 +29,26 @@ export interface AuditInput {
 }
 
 /**
+ * The digest an audit event records in place of a payload (a state's output, an event's payload,
+ * a reviewer's free text): SHA-256 (hex) of the payload's canonical JSON, `undefined` read as
+ * `null`. The payload itself stays in its table, where retention may purge it; the event, and so
+ * the chain, keeps proving what the payload was.
+ *
+ * @example
+ * payloadHash({ b: 1, a: 'x' }) === sha256Hex('{"a":"x","b":1}'); // true
+ */
+export function payloadHash(payload: unknown): string {
+  return createHash('sha256')
+    .update(canonicalJson(payload ?? null))
+    .digest('hex');
+}
+
+/** `payloadHash` of a free text, or null when there is none (no reason given). */
+export function textHash(text: string | null | undefined): string | null {
+  return text === null || text === undefined ? null : payloadHash(text);
+}
+
+/**
  * Appends one event to its stream's hash chain, inside the caller's transaction (so an event exists
  * exactly when the change it records does). Streams are per item, so concurrent items never wait on
  * one another; the head of a stream (on the item's row, or in `audit_heads`) is locked and moved

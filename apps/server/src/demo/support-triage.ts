@@ -108,6 +108,9 @@ export const supportTriage = defineWorkflow({
     'Classify a support inquiry, look up the customer, then auto-answer how-to questions, hand standard issues to the right team, and escalate complaints and enterprise customers to a support lead.',
   input: supportTriageInput,
   start: 'classify',
+  // Tickets carry names, e-mail addresses and messages: 90 days after a ticket is closed its
+  // payloads are anonymised (docs/retention.md); labels, confidences and timings stay for the dashboards.
+  retention: { days: 90, mode: 'anonymise' },
   states: {
     classify: {
       kind: 'decide',
