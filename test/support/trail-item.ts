@@ -174,3 +174,51 @@ async function pinClock(db: Kysely<DB>, itemId: string, taskId: string): Promise
     .execute();
   return { itemId, decisionId: decision.id, taskId, calibratorId: calibrator.id };
 }
+
+/** A workflow whose decisions are accepted automatically (fixed threshold, no risk rule). */
+export const trailAutoFlow = defineWorkflow({
+  name: 'trail-auto',
+  input: z.object({ text: z.string(), orderId: z.string(), card: z.string() }),
+  start: 'settle',
+  states: {
+    settle: {
+      kind: 'decide',
+      agent: { name: 'trail-auto', instructions: 'Settle the delivery claim.' },
+      labels: ['refund', 'reship'],
+      text: (ctx) => ctx.input.text,
+      policy: { autoAcceptAt: 0.5, queue: 'trail-claims' },
+      next: 'done',
+    },
+    done: { kind: 'final', status: 'succeeded' },
+  },
+});
+
+/**
+ * An item of `trailAutoFlow` accepted automatically, its decision's confidence pinned to 0.85 (raw
+ * and calibrated): one "auto-accepted decision below 0.9".
+ */
+export async function seedAutoDecision(s: TestSignoff): Promise<string> {
+  const db = s.testDb.db;
+  const { id: itemId } = await db
+    .transaction()
+    .execute((trx) =>
+      submitItem(
+        trx,
+        { registry: s.registry, boss: s.boss },
+        { workflow: 'trail-auto', input: { ...TRAIL_INPUT, orderId: 'ORD-5120' }, idempotencyKey: 'auto-1' },
+        SYSTEM,
+      ),
+    );
+  await waitFor(
+    () =>
+      db.selectFrom('items').select('id').where('id', '=', itemId).where('status', '=', 'succeeded').executeTakeFirst(),
+    { message: 'the auto-accepted item succeeds' },
+  );
+  await db
+    .updateTable('decisions')
+    .set({ confidence: 0.85, calibrated_confidence: 0.85 })
+    .where('item_id', '=', itemId)
+    .where('route', '=', 'auto')
+    .executeTakeFirstOrThrow();
+  return itemId;
+}
