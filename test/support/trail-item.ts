@@ -93,16 +93,7 @@ export async function seedTrailItem(s: TestSignoff, key = 'trail-1'): Promise<Se
   const rita = await upsertUser(db, { ...TRAIL_REVIEWER, role: 'reviewer', password: TRAIL_PASSWORD });
   await upsertUser(db, { ...TRAIL_OFFICER, role: 'compliance', password: TRAIL_PASSWORD });
   await joinQueues(db, rita.id, ['trail-claims']);
-  const { id: itemId } = await db
-    .transaction()
-    .execute((trx) =>
-      submitItem(
-        trx,
-        { registry: s.registry, boss: s.boss },
-        { workflow: 'trail-claims', input: TRAIL_INPUT, idempotencyKey: key },
-        SYSTEM,
-      ),
-    );
+  const itemId = await submit(s, 'trail-claims', TRAIL_INPUT, key);
   await waitFor(
     () =>
       db
@@ -117,12 +108,25 @@ export async function seedTrailItem(s: TestSignoff, key = 'trail-1'): Promise<Se
   const task = await api.tasks.claimNext.mutate({});
   if (!task) throw new Error('Rita found no task to claim');
   await api.tasks.submit.mutate({ taskId: task.id, verdict: 'correct', label: 'reship', reason: TRAIL_REASON });
-  await waitFor(
+  await succeeded(db, itemId, 'the item succeeds after the verdict');
+  return pinClock(db, itemId, task.id);
+}
+
+async function submit(s: TestSignoff, workflow: string, input: unknown, idempotencyKey: string): Promise<string> {
+  const r = await s.testDb.db
+    .transaction()
+    .execute((trx) =>
+      submitItem(trx, { registry: s.registry, boss: s.boss }, { workflow, input, idempotencyKey }, SYSTEM),
+    );
+  return r.id;
+}
+
+function succeeded(db: Kysely<DB>, itemId: string, message: string) {
+  return waitFor(
     () =>
       db.selectFrom('items').select('id').where('id', '=', itemId).where('status', '=', 'succeeded').executeTakeFirst(),
-    { message: 'the item succeeds after the verdict' },
+    { message },
   );
-  return pinClock(db, itemId, task.id);
 }
 
 async function pinClock(db: Kysely<DB>, itemId: string, taskId: string): Promise<SeededTrail> {
@@ -199,21 +203,8 @@ export const trailAutoFlow = defineWorkflow({
  */
 export async function seedAutoDecision(s: TestSignoff): Promise<string> {
   const db = s.testDb.db;
-  const { id: itemId } = await db
-    .transaction()
-    .execute((trx) =>
-      submitItem(
-        trx,
-        { registry: s.registry, boss: s.boss },
-        { workflow: 'trail-auto', input: { ...TRAIL_INPUT, orderId: 'ORD-5120' }, idempotencyKey: 'auto-1' },
-        SYSTEM,
-      ),
-    );
-  await waitFor(
-    () =>
-      db.selectFrom('items').select('id').where('id', '=', itemId).where('status', '=', 'succeeded').executeTakeFirst(),
-    { message: 'the auto-accepted item succeeds' },
-  );
+  const itemId = await submit(s, 'trail-auto', { ...TRAIL_INPUT, orderId: 'ORD-5120' }, 'auto-1');
+  await succeeded(db, itemId, 'the auto-accepted item succeeds');
   await db
     .updateTable('decisions')
     .set({ confidence: 0.85, calibrated_confidence: 0.85 })

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AppError, canonicalJson, diffPolicies, serializeWorkflow, type WorkflowDefinition } from '@signoff/core';
 import type { DB } from '@signoff/db';
-import { type Actor, appendAudit, compilePiiPatterns, SYSTEM, setActivePiiPatterns } from '@signoff/governance';
+import { type Actor, appendAudit, compilePiiPatterns, setActivePiiPatterns } from '@signoff/governance';
 import { declarePolicies } from '@signoff/trust';
 import { type Kysely, sql } from 'kysely';
 import { declareRetention } from './retention';
