@@ -2,11 +2,12 @@
 // `trail.get`, the JSON and PDF downloads, their PII masking and their refusals. Every expected
 // figure is worked out by hand from the pinned clock of test/support/trail-item.ts.
 
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DecisionTrail } from '@signoff/core';
-import { upsertUser } from '@signoff/governance';
+import { auditSignerFromPem, createCheckpoint, upsertUser } from '@signoff/governance';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeOpenAI } from '../fixtures/fake-openai';
@@ -185,6 +186,28 @@ describe('trail.get', () => {
     expect(trail.verification).toMatchObject({ ok: true, checked: 8, head: { seq: 8 }, broken: null });
   });
 
+  it('tells whether a signed checkpoint covers the head, and says so in the report', async () => {
+    expect(trail.coverage).toEqual({ covered: false, checkpoint: null });
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const signer = auditSignerFromPem(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+    const made = await createCheckpoint(s.testDb.db, signer, { now: new Date('2026-03-02T10:00:00.000Z') });
+    expect(made?.seq).toBe(1);
+    const after = await apiClient(s.url, officerToken).trail.get.query({ itemId: seeded.itemId });
+    expect(after.coverage).toMatchObject({
+      covered: true,
+      checkpoint: {
+        seq: 1,
+        createdAt: '2026-03-02T10:00:00.000Z',
+        eventSeq: 8,
+        eventHash: after.verification.head.hash,
+      },
+    });
+    const { text } = await pdfText(Buffer.from(await (await download('format=pdf')).arrayBuffer()));
+    expect(text.replace(/\s+/g, ' ')).toContain(
+      'covered: checkpoint 1 of 2026-03-02 10:00:00 UTC signs the head (event 8)',
+    );
+  });
+
   it('masks the PII of the item data, and names the staff who acted', () => {
     expect(trail.item.input).toEqual({
       text: 'My parcel never arrived. Write to [email] or call [phone]',
@@ -360,6 +383,8 @@ describe('an adjudication outside any task', () => {
     });
     const after = await apiClient(s.url, officerToken).trail.get.query({ itemId: seeded.itemId });
     expect(after.verdicts).toHaveLength(2);
+    // The adjudication moved the head past the checkpoint.
+    expect(after.coverage).toMatchObject({ covered: false, checkpoint: { seq: 1, eventSeq: 8 } });
     expect(after.verdicts[1]).toMatchObject({
       reviewId: null,
       taskId: null,

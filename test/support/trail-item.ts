@@ -93,16 +93,7 @@ export async function seedTrailItem(s: TestSignoff, key = 'trail-1'): Promise<Se
   const rita = await upsertUser(db, { ...TRAIL_REVIEWER, role: 'reviewer', password: TRAIL_PASSWORD });
   await upsertUser(db, { ...TRAIL_OFFICER, role: 'compliance', password: TRAIL_PASSWORD });
   await joinQueues(db, rita.id, ['trail-claims']);
-  const { id: itemId } = await db
-    .transaction()
-    .execute((trx) =>
-      submitItem(
-        trx,
-        { registry: s.registry, boss: s.boss },
-        { workflow: 'trail-claims', input: TRAIL_INPUT, idempotencyKey: key },
-        SYSTEM,
-      ),
-    );
+  const itemId = await submit(s, 'trail-claims', TRAIL_INPUT, key);
   await waitFor(
     () =>
       db
@@ -117,12 +108,25 @@ export async function seedTrailItem(s: TestSignoff, key = 'trail-1'): Promise<Se
   const task = await api.tasks.claimNext.mutate({});
   if (!task) throw new Error('Rita found no task to claim');
   await api.tasks.submit.mutate({ taskId: task.id, verdict: 'correct', label: 'reship', reason: TRAIL_REASON });
-  await waitFor(
+  await succeeded(db, itemId, 'the item succeeds after the verdict');
+  return pinClock(db, itemId, task.id);
+}
+
+async function submit(s: TestSignoff, workflow: string, input: unknown, idempotencyKey: string): Promise<string> {
+  const r = await s.testDb.db
+    .transaction()
+    .execute((trx) =>
+      submitItem(trx, { registry: s.registry, boss: s.boss }, { workflow, input, idempotencyKey }, SYSTEM),
+    );
+  return r.id;
+}
+
+function succeeded(db: Kysely<DB>, itemId: string, message: string) {
+  return waitFor(
     () =>
       db.selectFrom('items').select('id').where('id', '=', itemId).where('status', '=', 'succeeded').executeTakeFirst(),
-    { message: 'the item succeeds after the verdict' },
+    { message },
   );
-  return pinClock(db, itemId, task.id);
 }
 
 async function pinClock(db: Kysely<DB>, itemId: string, taskId: string): Promise<SeededTrail> {
@@ -173,4 +177,39 @@ async function pinClock(db: Kysely<DB>, itemId: string, taskId: string): Promise
     .where('task_id', '=', taskId)
     .execute();
   return { itemId, decisionId: decision.id, taskId, calibratorId: calibrator.id };
+}
+
+/** A workflow whose decisions are accepted automatically (fixed threshold, no risk rule). */
+export const trailAutoFlow = defineWorkflow({
+  name: 'trail-auto',
+  input: z.object({ text: z.string(), orderId: z.string(), card: z.string() }),
+  start: 'settle',
+  states: {
+    settle: {
+      kind: 'decide',
+      agent: { name: 'trail-auto', instructions: 'Settle the delivery claim.' },
+      labels: ['refund', 'reship'],
+      text: (ctx) => ctx.input.text,
+      policy: { autoAcceptAt: 0.5, queue: 'trail-claims' },
+      next: 'done',
+    },
+    done: { kind: 'final', status: 'succeeded' },
+  },
+});
+
+/**
+ * An item of `trailAutoFlow` accepted automatically, its decision's confidence pinned to 0.85 (raw
+ * and calibrated): one "auto-accepted decision below 0.9".
+ */
+export async function seedAutoDecision(s: TestSignoff): Promise<string> {
+  const db = s.testDb.db;
+  const itemId = await submit(s, 'trail-auto', { ...TRAIL_INPUT, orderId: 'ORD-5120' }, 'auto-1');
+  await succeeded(db, itemId, 'the auto-accepted item succeeds');
+  await db
+    .updateTable('decisions')
+    .set({ confidence: 0.85, calibrated_confidence: 0.85 })
+    .where('item_id', '=', itemId)
+    .where('route', '=', 'auto')
+    .executeTakeFirstOrThrow();
+  return itemId;
 }

@@ -314,7 +314,7 @@ function redact(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
 }
 
-registerAuditCommands(program);
+registerAuditTrailCommand(registerAuditCommands(program));
 registerTrainCommand(program);
 registerTrustCommands(program);
 registerPolicyHistoryCommand(program);
@@ -325,7 +325,6 @@ registerQueuesCommand(program);
 registerModelsCommand(program);
 registerDatasetCommands(program);
 registerDecisionsCommand(program);
-registerAuditTrailCommand(program.commands.find((c) => c.name() === 'audit') as Command);
 registerRetentionCommands(program);
 
 program.parseAsync(process.argv).catch((e) => {

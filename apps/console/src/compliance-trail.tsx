@@ -61,7 +61,7 @@ export function ComplianceTrailScreen({ itemId }: { itemId: string }) {
         </div>
       </div>
 
-      <Verification verification={t.verification} />
+      <Verification verification={t.verification} coverage={t.coverage} />
 
       <section className="stats" aria-label="Timings">
         <Stat label="Time to first decision" value={formatDuration(t.timings.timeToFirstDecisionMs)} />
@@ -219,7 +219,13 @@ function Stat({ label, value }: { label: string; value: string }) {
   );
 }
 
-function Verification({ verification: v }: { verification: Trail['verification'] }) {
+function Verification({ verification: v, coverage: c }: Pick<Trail, 'verification'> & { coverage: Trail['coverage'] }) {
+  const checkpoint =
+    c.covered && c.checkpoint
+      ? `Signed checkpoint ${c.checkpoint.seq} (${formatDateTime(c.checkpoint.createdAt)}) covers the head`
+      : c.checkpoint
+        ? `Not yet in a signed checkpoint: checkpoint ${c.checkpoint.seq} signs event ${c.checkpoint.eventSeq}`
+        : 'Not yet in a signed checkpoint';
   return (
     <div className={`trail-verification ${v.ok ? 'trail-verification-ok' : 'trail-verification-broken'}`} role="status">
       <strong>
@@ -227,6 +233,7 @@ function Verification({ verification: v }: { verification: Trail['verification']
           ? `✓ Audit chain verified: ${v.checked} events intact up to the recorded head`
           : `✗ Audit chain broken at event ${v.broken?.seq}: ${v.broken?.reason}`}
       </strong>
+      <span className="small">{checkpoint}</span>
       <span className="mono small">
         head event {v.head.seq} · {v.head.hash.slice(0, 24)}…
       </span>

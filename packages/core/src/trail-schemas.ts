@@ -196,6 +196,15 @@ export const trailEvent = z.object({
 });
 export type TrailEvent = z.infer<typeof trailEvent>;
 
+/** Whether the item's chain head is in a signed checkpoint of the whole log (docs/audit.md). */
+export const trailCoverage = z.object({
+  covered: z.boolean(),
+  /** The newest checkpoint with a leaf of this item (which event it covers); null when none has. */
+  checkpoint: z
+    .object({ seq: z.number().int(), createdAt: time, eventSeq: z.number().int(), eventHash: z.string() })
+    .nullable(),
+});
+
 export const decisionTrail = z.object({
   item: z.object({
     id: uuid,
@@ -222,6 +231,7 @@ export const decisionTrail = z.object({
   }),
   /** The item's audit hash chain recomputed up to its recorded head. */
   verification: trailVerification,
+  coverage: trailCoverage,
   generatedAt: time,
 });
 export type DecisionTrail = z.infer<typeof decisionTrail>;

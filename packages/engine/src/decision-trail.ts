@@ -1,11 +1,11 @@
 // The decision trail of one item: what an auditor needs to say what happened to it, read from the
 // tables that hold the payloads (items, state_runs, decisions, reviews, labels), never from audit
 // event data, which keeps digests once payloads are purged (the events' envelope is read: action,
-// actor, time, hash). Six statements in one read-only
-// snapshot, plus the recomputation of the item's hash chain in that same snapshot.
+// actor, time, hash). Six statements in one read-only snapshot, plus the recomputation of the
+// item's hash chain and its checkpoint coverage in that same snapshot.
 import { AppError, type DecisionTrail, decisionTrail, type TrailToolCall, type TrailVerdict } from '@signoff/core';
 import type { DB } from '@signoff/db';
-import { verifyAuditStream } from '@signoff/governance';
+import { itemCoverage, verifyAuditStream } from '@signoff/governance';
 import { type Kysely, sql, type Transaction } from 'kysely';
 
 const iso = (d: Date) => d.toISOString();
@@ -17,7 +17,8 @@ const span = (from: Date | null, to: Date | null) => (from && to ? Math.max(0, t
  * decision (model and version, prompt version, raw and calibrated confidence with its calibrator,
  * score, policy version and certificate in force, threshold, route and reasons, checker, tool
  * calls, tokens and cost), each human verdict (who, when, outcome, reason, time from claim to
- * verdict), timings, and the verification of the item's audit chain. Throws `NOT_FOUND` for an
+ * verdict), timings, the verification of the item's audit chain and whether a signed checkpoint
+ * covers its head. Throws `NOT_FOUND` for an
  * unknown item. The answer is validated against `decisionTrail`.
  *
  * @example
@@ -82,6 +83,7 @@ async function readTrail(trx: Transaction<DB>, itemId: string, now: Date): Promi
     .orderBy('e.seq')
     .execute();
   const verification = await verifyAuditStream(trx, itemId);
+  const coverage = await itemCoverage(trx, itemId);
 
   const end = item.finished_at ?? now;
   const firstDecision = decisions[0]?.created_at ?? null;
@@ -133,6 +135,7 @@ async function readTrail(trx: Transaction<DB>, itemId: string, now: Date): Promi
       head: verification.head,
       broken: verification.broken ?? null,
     },
+    coverage: { covered: coverage.covered, checkpoint: coverage.checkpoint },
     generatedAt: iso(now),
   };
   return decisionTrail.parse(trail);
