@@ -110,11 +110,17 @@ const EXPECTED: Record<string, readonly [Outcome, Outcome, Outcome, Outcome, Out
   'leads.progress':      [F,       Y,    F,         F,       Y,    U],
   'leads.escalations':   [F,       Y,    F,         F,       Y,    U],
   'leads.members':       [F,       Y,    F,         F,       Y,    U],
+  // Revealing one masked field (audited): compliance and admins alone (pii:read).
+  'pii.unmask':          [F,       F,    Y,         F,       Y,    U],
+  // Decision search (issue 12): compliance finds decisions to hand an auditor; admins may too.
+  'decisions.search':    [F,       F,    Y,         F,       Y,    U],
   // Retention: compliance reads the periods and purges; only an admin purges by hand.
   'retention.status':    [F,       F,    Y,         F,       Y,    U],
   'retention.purge':     [F,       F,    F,         F,       Y,    U],
   // Policy history: compliance audits it; data scientists, who change policy, read it beside the trust screens.
   'policies.history':    [F,       F,    Y,         Y,       Y,    U],
+  // Decision trails are for compliance (and admins); item:read alone is not enough.
+  'trail.get':           [F,       F,    Y,         F,       Y,    U],
 };
 
 let t: TestDatabase;

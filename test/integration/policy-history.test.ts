@@ -2,66 +2,16 @@
 // sampling rates, review modes and auto-accept (paused, resumed), with who, when, why and the old
 // and new values, from registered workflow versions and the trust changes, through the API.
 import { appRouter, type Context, createCallerFactory } from '@signoff/api';
-import { defineWorkflow, type Role, type WorkflowContext } from '@signoff/core';
+import { defineWorkflow, type Role } from '@signoff/core';
 import { WorkflowRegistry } from '@signoff/engine';
 import { type SessionUser, upsertUser } from '@signoff/governance';
-import { evaluateDriftGuards, findPolicyInForce, type PolicyChange } from '@signoff/trust';
+import { registerDemoPolicyHistory, supportTriage } from '@signoff/server/demo';
+import { evaluateDriftGuards, findPolicyInForce, listPolicyChanges, type PolicyChange } from '@signoff/trust';
 import { TRPCError } from '@trpc/server';
 import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { insertCertificate, insertWrongAuditSamples } from '../support/policy-history';
-
-type Ctx = WorkflowContext<{ amount: number }>;
-const input = z.object({ amount: z.number() });
-/** The decide state of both workflows, but for its policy. */
-const classifier = {
-  kind: 'decide' as const,
-  agent: { name: 'policy-agent', instructions: 'Is it a refund?' },
-  labels: ['yes', 'no'],
-  text: (c: Ctx) => String(c.input.amount),
-};
-const large = { name: 'large', when: (c: Ctx) => c.input.amount > 1000, reason: 'Large refund' };
-const vip = { name: 'vip', when: (c: Ctx) => c.input.amount > 5000, reason: 'VIP customer', queue: 'vip' };
-
-/** The refunds workflow: version 1, and version 2 with a higher threshold, a new risk rule and more QA sampling. */
-function refunds(v: 1 | 2) {
-  return defineWorkflow({
-    name: 'policy-refunds',
-    ...(v === 2 ? { changeNote: 'Q3 audit: stricter refunds, VIPs to their own queue' } : {}),
-    input,
-    start: 'classify',
-    states: {
-      classify: {
-        ...classifier,
-        policy: {
-          autoAcceptAt: v === 1 ? 0.8 : 0.85,
-          sampleRate: v === 1 ? 0.1 : 0.2,
-          queue: 'refunds',
-          risks: v === 1 ? [large] : [large, vip],
-        },
-        next: 'check',
-      },
-      check: { kind: 'review', queue: 'refunds', labels: ['ok', 'not ok'], instructions: 'Check it', next: 'done' },
-      done: { kind: 'final', status: 'succeeded' },
-    },
-  });
-}
-
-const certified = defineWorkflow({
-  name: 'policy-certified',
-  input,
-  start: 'classify',
-  states: {
-    classify: {
-      ...classifier,
-      policy: { autoAccept: { maxError: 0.05, confidence: 0.95 }, sampleRate: 0.05, queue: 'refunds' },
-      next: 'done',
-    },
-    done: { kind: 'final', status: 'succeeded' },
-  },
-});
+import { certified, insertCertificate, insertWrongAuditSamples, refunds } from '../support/policy-history';
 
 let t: TestDatabase;
 const users = new Map<Role, SessionUser>();
@@ -276,7 +226,11 @@ describe('certificates and auto-accept', () => {
       state: 'classify',
       reason: 'upstream fix deployed',
     });
-    await api('admin').trust.pause({ workflow: 'policy-certified', state: 'classify', reason: 'new refund form' });
+    await api('admin').trust.pause({
+      workflow: 'policy-certified',
+      state: 'classify',
+      reason: 'new refund form, from customer.one@example.com',
+    });
 
     const changes = await all({ workflow: 'policy-certified', kind: 'auto_accept' });
     expect(changes.map((c) => [c.actor.label, c.old, c.new, c.policyVersion, c.source.action])).toEqual([
@@ -292,7 +246,8 @@ describe('certificates and auto-accept', () => {
       ],
     ]);
     const [byAdmin, resumed, byGuard] = changes;
-    expect(byAdmin?.reason).toBe('paused by a person: new refund form');
+    // Who is staff account data and stays; personal data in a reason is masked like every answer.
+    expect(byAdmin?.reason).toBe('paused by a person: new refund form, from [email]');
     expect(byAdmin?.evidence).toBeNull();
     expect(resumed?.reason).toBe('resumed: upstream fix deployed');
     expect(byGuard?.actor).toEqual({ type: 'system', id: 'drift-guard', label: 'drift guard' });
@@ -380,5 +335,33 @@ describe('bad input and permissions', () => {
       expect(e.message).toBe(`Your role (${role}) may not do this (needs audit:read or metrics:read)`);
     }
     expect((await api('data_scientist').policies.history({})).changes.length).toBeGreaterThan(0);
+  });
+});
+
+describe('the demo', () => {
+  it("has support-triage's threshold change and its four-eyes rule, with the change note, in its history", async () => {
+    const demo = await createTestDatabase();
+    try {
+      const registry = new WorkflowRegistry();
+      expect(await registerDemoPolicyHistory(demo.db, registry)).toBe(true);
+      expect(await registerDemoPolicyHistory(demo.db, registry)).toBe(false);
+      expect(await registry.register(demo.db, supportTriage)).toMatchObject({ version: 2, created: true });
+      const { changes } = await listPolicyChanges(demo.db, { workflow: 'support-triage' });
+      const v2 = changes.filter((c) => c.workflowVersion === 2);
+      expect(v2.map((c) => [c.state, c.kind, c.field, c.old, (c.new as { reviewers?: number }) ?? null])).toEqual([
+        ['classify', 'threshold', 'autoAcceptAt', 0.8, 0.75],
+        [
+          'classify',
+          'risk_rule',
+          'risks.refund-four-eyes',
+          null,
+          expect.objectContaining({ reviewers: 2, queue: 'refunds' }),
+        ],
+      ]);
+      for (const c of v2) expect(c.reason).toMatch(/^Calibrated confidence is reliable above 0\.75/);
+      expect(v2[0]?.actor).toEqual({ type: 'deploy', id: null, label: 'deploy (SIGNOFF_DEPLOYED_BY not set)' });
+    } finally {
+      await demo.drop();
+    }
   });
 });

@@ -1,8 +1,62 @@
 // Policy-history fixtures: a certificate as `signoff certify` would store it, and audit samples that
 // make the drift guard pause auto-accept, without running hundreds of items through workers.
+import { defineWorkflow, type WorkflowContext } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import { type Actor, appendAudit } from '@signoff/governance';
+import { applyCertificate, evaluateDriftGuards, findPolicyInForce } from '@signoff/trust';
 import type { Kysely } from 'kysely';
+import { z } from 'zod';
+
+type Ctx = WorkflowContext<{ amount: number }>;
+const input = z.object({ amount: z.number() });
+/** The decide state of both workflows, but for its policy. */
+const classifier = {
+  kind: 'decide' as const,
+  agent: { name: 'policy-agent', instructions: 'Is it a refund?' },
+  labels: ['yes', 'no'],
+  text: (c: Ctx) => String(c.input.amount),
+};
+const large = { name: 'large', when: (c: Ctx) => c.input.amount > 1000, reason: 'Large refund' };
+const vip = { name: 'vip', when: (c: Ctx) => c.input.amount > 5000, reason: 'VIP customer', queue: 'vip' };
+
+/** The refunds workflow: version 1, and version 2 with a higher threshold, a new risk rule and more QA sampling. */
+export function refunds(v: 1 | 2) {
+  return defineWorkflow({
+    name: 'policy-refunds',
+    ...(v === 2 ? { changeNote: 'Q3 audit: stricter refunds, VIPs to their own queue' } : {}),
+    input,
+    start: 'classify',
+    states: {
+      classify: {
+        ...classifier,
+        policy: {
+          autoAcceptAt: v === 1 ? 0.8 : 0.85,
+          sampleRate: v === 1 ? 0.1 : 0.2,
+          queue: 'refunds',
+          risks: v === 1 ? [large] : [large, vip],
+        },
+        next: 'check',
+      },
+      check: { kind: 'review', queue: 'refunds', labels: ['ok', 'not ok'], instructions: 'Check it', next: 'done' },
+      done: { kind: 'final', status: 'succeeded' },
+    },
+  });
+}
+
+/** A certified decide state: auto-accepts nothing until a certificate is applied. */
+export const certified = defineWorkflow({
+  name: 'policy-certified',
+  input,
+  start: 'classify',
+  states: {
+    classify: {
+      ...classifier,
+      policy: { autoAccept: { maxError: 0.05, confidence: 0.95 }, sampleRate: 0.05, queue: 'refunds' },
+      next: 'done',
+    },
+    done: { kind: 'final', status: 'succeeded' },
+  },
+});
 
 /** Stores a certificate for a state (audited `certificate.issued`, as `storeCertificate` does) and returns its id. */
 export async function insertCertificate(
@@ -138,4 +192,39 @@ export async function insertWrongAuditSamples(
       })
       .execute();
   }
+}
+
+/**
+ * A policy history to look at: policy-refunds registered twice (deployed by release-bot, version 2
+ * with its note), and policy-certified's certificate issued and applied by `userId`, then paused by
+ * the drift guard after 12 wrong audit samples. Returns the certificate's id.
+ */
+export async function seedPolicyHistory(
+  db: Kysely<DB>,
+  registry: { register(db: Kysely<DB>, d: ReturnType<typeof refunds>): Promise<unknown> },
+  userId: string,
+): Promise<string> {
+  await registry.register(db, refunds(1));
+  await registry.register(db, refunds(2));
+  await registry.register(db, certified);
+  const user: Actor = { type: 'user', id: userId };
+  const certificateId = await insertCertificate(db, {
+    workflow: 'policy-certified',
+    state: 'classify',
+    threshold: 2.5,
+    modelVersion: 'lr-v1',
+    actor: user,
+  });
+  await applyCertificate(db, certificateId, user, 'Q3 fair labels are in');
+  const inForce = await findPolicyInForce(db, 'policy-certified', 'classify');
+  await insertWrongAuditSamples(db, {
+    workflow: 'policy-certified',
+    state: 'classify',
+    policyVersionId: inForce?.id as string,
+    certificateId,
+    reviewerId: userId,
+    count: 12,
+  });
+  await evaluateDriftGuards(db);
+  return certificateId;
 }

@@ -15,7 +15,9 @@ import {
 } from '@signoff/server';
 import { Command, InvalidArgumentError } from 'commander';
 import { registerAuditCommands } from './commands/audit';
+import { registerAuditTrailCommand } from './commands/audit-trail';
 import { registerDatasetCommands } from './commands/datasets';
+import { registerDecisionsCommand } from './commands/decisions';
 import { registerExampleCommands } from './commands/examples';
 import { registerKeysCommand } from './commands/keys';
 import { registerModelsCommand } from './commands/models';
@@ -26,6 +28,7 @@ import { registerTrainCommand } from './commands/train';
 import { registerTrustCommands } from './commands/trust';
 import { registerUsersCommand } from './commands/users';
 import { openDatabase } from './open-database';
+import { INCLUDE_PII_FLAG, prepareExport } from './pii-export';
 import { formatSubmitSummary, readSubmitEnv, submitFile } from './submit';
 
 const program = new Command()
@@ -169,7 +172,8 @@ program
   .requiredOption('--out <file>', 'file to write')
   .option('--workflow <name>', 'only labels of this workflow')
   .option('--agent <name>', 'only labels of this agent')
-  .action(async (opts: { format: string; out: string; workflow?: string; agent?: string }) => {
+  .option(...INCLUDE_PII_FLAG)
+  .action(async (opts: { format: string; out: string; workflow?: string; agent?: string; includePii?: boolean }) => {
     if (opts.format !== 'jsonl') throw new InvalidArgumentError(`--format must be "jsonl" (got "${opts.format}")`);
     const { db, close } = await openDatabase();
     try {
@@ -177,7 +181,10 @@ program
         ...(opts.workflow ? { workflow: opts.workflow } : {}),
         ...(opts.agent ? { agent: opts.agent } : {}),
       };
+      const includePii = opts.includePii === true;
+      await prepareExport(db, includePii, { command: 'export', format: 'jsonl', out: opts.out, ...filter });
       const { count, path } = await exportLabels(db, {
+        includePii,
         format: 'jsonl',
         out: opts.out,
         filter,
@@ -307,7 +314,7 @@ function redact(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
 }
 
-registerAuditCommands(program);
+registerAuditTrailCommand(registerAuditCommands(program));
 registerTrainCommand(program);
 registerTrustCommands(program);
 registerPolicyHistoryCommand(program);
@@ -317,6 +324,7 @@ registerKeysCommand(program);
 registerQueuesCommand(program);
 registerModelsCommand(program);
 registerDatasetCommands(program);
+registerDecisionsCommand(program);
 registerRetentionCommands(program);
 
 program.parseAsync(process.argv).catch((e) => {

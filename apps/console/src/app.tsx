@@ -16,11 +16,17 @@ const DashboardsScreen = lazy(() => import('./dashboards-screen').then((m) => ({
 const DatasetsScreen = lazy(() => import('./datasets-screen').then((m) => ({ default: m.DatasetsScreen })));
 const AdminScreen = lazy(() => import('./admin-screen').then((m) => ({ default: m.AdminScreen })));
 const LeadScreen = lazy(() => import('./lead-screen').then((m) => ({ default: m.LeadScreen })));
+const ComplianceSearchScreen = lazy(() =>
+  import('./compliance-search').then((m) => ({ default: m.ComplianceSearchScreen })),
+);
 const CompliancePoliciesScreen = lazy(() =>
   import('./compliance-policies').then((m) => ({ default: m.CompliancePoliciesScreen })),
 );
 const ComplianceAuditScreen = lazy(() =>
   import('./compliance-audit').then((m) => ({ default: m.ComplianceAuditScreen })),
+);
+const ComplianceTrailScreen = lazy(() =>
+  import('./compliance-trail').then((m) => ({ default: m.ComplianceTrailScreen })),
 );
 const ComplianceRetentionScreen = lazy(() =>
   import('./compliance-retention').then((m) => ({ default: m.ComplianceRetentionScreen })),
@@ -64,6 +70,12 @@ function CurrentScreen() {
       return <TaskScreen key={route.taskId} taskId={route.taskId} />;
     case 'timeline':
       return <TimelineScreen key={route.itemId} itemId={route.itemId} />;
+    case 'trail':
+      return (
+        <LazyScreen>
+          <ComplianceTrailScreen key={route.itemId} itemId={route.itemId} />
+        </LazyScreen>
+      );
     case 'trust':
       return (
         <LazyScreen>
@@ -100,6 +112,12 @@ function CurrentScreen() {
       return <AdminRoute tab="queues" />;
     case 'admin-keys':
       return <AdminRoute tab="keys" />;
+    case 'compliance-search':
+      return (
+        <LazyScreen>
+          <ComplianceSearchScreen />
+        </LazyScreen>
+      );
     case 'compliance-policies':
       return (
         <LazyScreen>

@@ -1,6 +1,7 @@
 import { complianceTabs } from './nav';
 import { Link, usePath } from './router';
 import { useUser } from './session';
+import './compliance-nav.css';
 
 /** The tabs of the compliance section: the screens the signed-in role may open, the current one marked. */
 export function ComplianceTabs() {

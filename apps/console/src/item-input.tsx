@@ -1,4 +1,5 @@
 import { formatMoney } from './format';
+import { JsonValue, PiiField, PiiText, useCanReveal } from './pii-reveal';
 
 type Json = Record<string, unknown>;
 
@@ -28,13 +29,23 @@ export function ItemInput({ input }: { input: unknown }) {
   const meta = TICKET_META.filter(([k]) => input[k] !== undefined && input[k] !== null);
   return (
     <div className="message">
-      {typeof input.subject === 'string' && <h3 className="message-subject">{input.subject}</h3>}
+      {typeof input.subject === 'string' && (
+        <h3 className="message-subject">
+          <PiiField name="subject">
+            <PiiText text={input.subject} />
+          </PiiField>
+        </h3>
+      )}
       {(meta.length > 0 || typeof input.refundAmount === 'number') && (
         <dl className="inline-meta">
           {meta.map(([k, label]) => (
             <div key={k}>
               <dt>{label}</dt>
-              <dd>{String(input[k])}</dd>
+              <dd>
+                <PiiField name={k}>
+                  <PiiText text={String(input[k])} />
+                </PiiField>
+              </dd>
             </div>
           ))}
           {typeof input.refundAmount === 'number' && (
@@ -45,8 +56,18 @@ export function ItemInput({ input }: { input: unknown }) {
           )}
         </dl>
       )}
-      {typeof input.body === 'string' && <div className="message-body">{input.body}</div>}
-      {customer && <CustomerCard customer={customer} />}
+      {typeof input.body === 'string' && (
+        <div className="message-body">
+          <PiiField name="body">
+            <PiiText text={input.body} />
+          </PiiField>
+        </div>
+      )}
+      {customer && (
+        <PiiField name="customer">
+          <CustomerCard customer={customer} />
+        </PiiField>
+      )}
       {Object.keys(rest).length > 0 && (
         <details className="details">
           <summary>Other fields</summary>
@@ -67,7 +88,13 @@ function CustomerCard({ customer }: { customer: Json }) {
         </span>
         <div>
           <div className="strong">{typeof name === 'string' ? name : 'Customer'}</div>
-          {typeof email === 'string' && <div className="muted small">{email}</div>}
+          {typeof email === 'string' && (
+            <div className="muted small">
+              <PiiField name="email">
+                <PiiText text={email} />
+              </PiiField>
+            </div>
+          )}
         </div>
       </div>
       <dl className="inline-meta">
@@ -88,7 +115,9 @@ function CustomerCard({ customer }: { customer: Json }) {
         {Object.entries(rest).map(([k, v]) => (
           <div key={k}>
             <dt>{k}</dt>
-            <dd>{typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>
+            <dd>
+              <PiiField name={k}>{typeof v === 'object' ? JSON.stringify(v) : <PiiText text={String(v)} />}</PiiField>
+            </dd>
           </div>
         ))}
       </dl>
@@ -106,6 +135,14 @@ function initials(name: string): string {
 }
 
 export function JsonBlock({ value }: { value: unknown }) {
+  // With pii:read inside an item's scope, masked strings get a reveal button.
+  const canReveal = useCanReveal();
+  if (canReveal)
+    return (
+      <pre className="json">
+        <JsonValue value={value} />
+      </pre>
+    );
   return <pre className="json">{JSON.stringify(value, null, 2)}</pre>;
 }
 
@@ -117,7 +154,11 @@ export function KeyValues({ value }: { value: unknown }) {
       {Object.entries(value).map(([k, v]) => (
         <div key={k}>
           <dt>{k}</dt>
-          <dd>{v === null || typeof v !== 'object' ? String(v) : <JsonBlock value={v} />}</dd>
+          <dd>
+            <PiiField name={k}>
+              {v === null || typeof v !== 'object' ? <PiiText text={String(v)} /> : <JsonBlock value={v} />}
+            </PiiField>
+          </dd>
         </div>
       ))}
     </dl>

@@ -54,6 +54,17 @@ describe('route guards', () => {
     expect(canOpen('compliance', 'task')).toBe(false);
   });
 
+  it('opens decision search to compliance officers and admins only', () => {
+    expect(parseRoute('/compliance/search/')).toEqual({ name: 'compliance-search' });
+    expect(
+      ['reviewer', 'lead', 'compliance', 'data_scientist', 'admin'].filter((r) =>
+        canOpen(r as 'admin', 'compliance-search'),
+      ),
+    ).toEqual(['compliance', 'admin']);
+    // Decision search is the section's first screen: the Compliance link opens it for those who may.
+    expect(visibleNav('compliance').find((e) => e.label === 'Compliance')?.href).toBe('/compliance/search');
+  });
+
   it('opens the policy history to compliance, data scientists and admins, from the Compliance link', () => {
     expect(parseRoute('/compliance/policies')).toEqual({ name: 'compliance-policies' });
     expect(parseRoute('/compliance/policies/')).toEqual({ name: 'compliance-policies' });
@@ -62,7 +73,7 @@ describe('route guards', () => {
         canOpen(r as 'admin', 'compliance-policies'),
       ),
     ).toEqual(['compliance', 'data_scientist', 'admin']);
-    const link = visibleNav('compliance').find((e) => e.label === 'Compliance');
+    const link = visibleNav('data_scientist').find((e) => e.label === 'Compliance');
     expect(link?.href).toBe('/compliance/policies');
     expect(link?.current('/compliance/policies')).toBe(true);
     expect(link?.current('/trust')).toBe(false);
@@ -95,5 +106,13 @@ describe('route guards', () => {
     expect(parseRoute('/admin/keys/')).toEqual({ name: 'admin-keys' });
     expect(parseRoute('/lead')).toEqual({ name: 'lead' });
     expect(parseRoute('/admin/other')).toEqual({ name: 'not-found', path: '/admin/other' });
+  });
+});
+
+describe('the decision trail screen', () => {
+  it('opens for the roles with audit:read only: compliance and admin', () => {
+    expect(
+      ['reviewer', 'lead', 'compliance', 'data_scientist', 'admin'].filter((r) => canOpen(r as 'admin', 'trail')),
+    ).toEqual(['compliance', 'admin']);
   });
 });

@@ -12,6 +12,7 @@ export const ROUTE_PERMISSIONS: Record<Route['name'], readonly Permission[]> = {
   items: ['item:read'],
   task: ['task:work'],
   timeline: ['item:read'],
+  trail: ['audit:read'],
   trust: ['metrics:read'],
   'trust-state': ['metrics:read'],
   dashboards: DASHBOARDS,
@@ -20,6 +21,7 @@ export const ROUTE_PERMISSIONS: Record<Route['name'], readonly Permission[]> = {
   'admin-users': ['user:admin'],
   'admin-queues': ['user:admin'],
   'admin-keys': ['key:admin'],
+  'compliance-search': ['audit:read'],
   // Compliance audits the policy history; the people who change policy (trust screens) read it too.
   'compliance-policies': ['audit:read', 'metrics:read'],
   'compliance-audit': ['audit:read'],
@@ -52,6 +54,7 @@ export interface NavEntry {
  * its line. The main navigation's "Compliance" opens the first one the role may open.
  */
 export const COMPLIANCE_TABS: readonly { label: string; href: string; route: Route['name'] }[] = [
+  { label: 'Decision search', href: '/compliance/search', route: 'compliance-search' },
   { label: 'Policy history', href: '/compliance/policies', route: 'compliance-policies' },
   { label: 'Verification', href: '/compliance/audit', route: 'compliance-audit' },
   { label: 'Retention', href: '/compliance/retention', route: 'compliance-retention' },

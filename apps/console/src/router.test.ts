@@ -43,3 +43,14 @@ describe('lead route', () => {
     expect(parseRoute('/lead/x')).toEqual({ name: 'not-found', path: '/lead/x' });
   });
 });
+
+describe('decision trail route', () => {
+  it("reads an item's trail beside its timeline, and refuses what is not an item id", () => {
+    const id = '0196e1b2-7c4d-7a10-9b3e-5f2a1c0d9e88';
+    expect(paths.trail(id)).toBe(`/items/${id}/trail`);
+    expect(parseRoute(paths.trail(id))).toEqual({ name: 'trail', itemId: id });
+    expect(parseRoute(`/items/${id}/trail/`)).toEqual({ name: 'trail', itemId: id });
+    expect(parseRoute(`/items/${id}`)).toEqual({ name: 'timeline', itemId: id });
+    expect(parseRoute('/items/item-1/trail')).toEqual({ name: 'not-found', path: '/items/item-1/trail' });
+  });
+});

@@ -8,6 +8,7 @@ export type Route =
   | { name: 'items' }
   | { name: 'task'; taskId: string }
   | { name: 'timeline'; itemId: string }
+  | { name: 'trail'; itemId: string }
   | { name: 'trust' }
   | { name: 'trust-state'; workflow: string; state: string }
   | { name: 'dashboards' }
@@ -16,6 +17,7 @@ export type Route =
   | { name: 'admin-users' }
   | { name: 'admin-queues' }
   | { name: 'admin-keys' }
+  | { name: 'compliance-search' }
   | { name: 'compliance-policies' }
   | { name: 'compliance-audit' }
   | { name: 'compliance-retention' }
@@ -30,6 +32,8 @@ export function parseRoute(path: string): Route {
   if (task?.[1]) return { name: 'task', taskId: task[1] };
   const item = path.match(/^\/items\/([0-9a-f-]{36})\/?$/i);
   if (item?.[1]) return { name: 'timeline', itemId: item[1] };
+  const trail = path.match(/^\/items\/([0-9a-f-]{36})\/trail\/?$/i);
+  if (trail?.[1]) return { name: 'trail', itemId: trail[1] };
   if (path === '/trust' || path === '/trust/') return { name: 'trust' };
   if (path === '/dashboards' || path === '/dashboards/') return { name: 'dashboards' };
   const trust = path.match(/^\/trust\/([^/]+)\/([^/]+)\/?$/);
@@ -44,6 +48,7 @@ export function parseRoute(path: string): Route {
     return { name: 'admin-users' };
   if (path === '/admin/queues' || path === '/admin/queues/') return { name: 'admin-queues' };
   if (path === '/admin/keys' || path === '/admin/keys/') return { name: 'admin-keys' };
+  if (path === '/compliance/search' || path === '/compliance/search/') return { name: 'compliance-search' };
   if (path === '/compliance/policies' || path === '/compliance/policies/') return { name: 'compliance-policies' };
   if (path === '/compliance/audit' || path === '/compliance/audit/') return { name: 'compliance-audit' };
   if (path === '/compliance/retention' || path === '/compliance/retention/') return { name: 'compliance-retention' };
@@ -65,6 +70,7 @@ export const paths = {
   items: () => '/items',
   task: (taskId: string) => `/tasks/${taskId}`,
   timeline: (itemId: string) => `/items/${itemId}`,
+  trail: (itemId: string) => `/items/${itemId}/trail`,
   trust: () => '/trust',
   dashboards: () => '/dashboards',
   trustState: (workflow: string, state: string) =>
@@ -75,6 +81,7 @@ export const paths = {
   adminUsers: () => '/admin/users',
   adminQueues: () => '/admin/queues',
   adminKeys: () => '/admin/keys',
+  complianceSearch: () => '/compliance/search',
   compliancePolicies: () => '/compliance/policies',
   complianceAudit: () => '/compliance/audit',
   complianceRetention: () => '/compliance/retention',
@@ -99,6 +106,19 @@ function subscribe(onChange: () => void): () => void {
 
 export function usePath(): string {
   return useSyncExternalStore(subscribe, () => window.location.pathname);
+}
+
+/** The query string (`?a=1`, or empty), kept in step with navigation: the state of a bookmarkable search. */
+export function useSearch(): string {
+  return useSyncExternalStore(subscribe, () => window.location.search);
+}
+
+/** Puts `query` in the address bar (a new history entry, so Back returns to the previous search). */
+export function setSearch(query: URLSearchParams): void {
+  const search = query.size ? `?${query}` : '';
+  if (search === window.location.search) return;
+  window.history.pushState(null, '', `${window.location.pathname}${search}`);
+  window.dispatchEvent(new Event(NAVIGATE_EVENT));
 }
 
 /** An ordinary link (open in new tab works) that navigates in place on a plain click. */

@@ -2,6 +2,7 @@
 // policy in force for the step, and (for a lead's adjudication) the verdicts to settle.
 import { formatDateTime, formatRate, formatThreshold, formatTime, humanize } from './format';
 import { KeyValues } from './item-input';
+import { PiiScope, pointer } from './pii-reveal';
 import type { TaskView } from './trpc';
 
 const EVENT_TITLES: Record<string, string> = {
@@ -36,7 +37,9 @@ export function ContextPanel({ task }: { task: TaskView }) {
         {states.map((s) => (
           <section key={s} className="context-step" aria-label={`Step ${s}`}>
             <h3 className="context-step-name">{s}</h3>
-            <KeyValues value={context[s]} />
+            <PiiScope itemId={task.item_id} path={pointer('context', s)}>
+              <KeyValues value={context[s]} />
+            </PiiScope>
           </section>
         ))}
       </div>

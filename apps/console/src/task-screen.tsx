@@ -8,6 +8,7 @@ import { formatDateTime, formatDue } from './format';
 import { TASK_SHORTCUTS, useHotkeys } from './hotkeys';
 import { ItemInput, KeyValues } from './item-input';
 import { LeaseStatus, useHeartbeat } from './lease';
+import { PiiScope } from './pii-reveal';
 import { useQueueCounts } from './queue-counts';
 import { Link, paths } from './router';
 import { useCan, useUser } from './session';
@@ -180,7 +181,9 @@ function TaskWork({ task: t }: { task: TaskView }) {
               <h2 id="item-heading">Item</h2>
               <span className="muted small">Received {formatDateTime(t.created_at)}</span>
             </div>
-            <ItemInput input={t.input} />
+            <PiiScope itemId={t.item_id} path="/input">
+              <ItemInput input={t.input} />
+            </PiiScope>
           </section>
           <ContextPanel task={t} />
           <section className="panel" aria-labelledby="instructions-heading">

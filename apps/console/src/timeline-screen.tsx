@@ -1,7 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
 import { Message } from './app';
 import { formatDateTime, formatPercent, shortId } from './format';
-import { ItemInput, JsonBlock } from './item-input';
+import { ItemInput, JsonBlock, KeyValues } from './item-input';
+import { PiiScope, pointer } from './pii-reveal';
 import { Link, paths } from './router';
 import { useCan } from './session';
 import { StatusBadge } from './status-badge';
@@ -88,6 +89,11 @@ export function TimelineScreen({ itemId }: { itemId: string }) {
             )}
           </dl>
         </div>
+        {canAudit && (
+          <Link href={paths.trail(i.id)} className="button button-secondary">
+            Decision trail and report
+          </Link>
+        )}
       </div>
 
       <div className="task-grid">
@@ -121,8 +127,11 @@ export function TimelineScreen({ itemId }: { itemId: string }) {
         <aside className="task-side">
           <section className="panel" aria-labelledby="input-heading">
             <h2 id="input-heading">Input</h2>
-            <ItemInput input={i.input} />
+            <PiiScope itemId={i.id} path="/input">
+              <ItemInput input={i.input} />
+            </PiiScope>
           </section>
+          <ItemContext itemId={i.id} context={i.context} />
           {i.error !== null && i.error !== undefined && (
             <section className="panel" aria-labelledby="error-heading">
               <h2 id="error-heading" className="text-danger">
@@ -142,6 +151,27 @@ export function TimelineScreen({ itemId }: { itemId: string }) {
         </aside>
       </div>
     </div>
+  );
+}
+
+/** What the item's steps gathered (its context), one step at a time. */
+function ItemContext({ itemId, context }: { itemId: string; context: unknown }) {
+  const steps = context && typeof context === 'object' ? Object.entries(context as Record<string, unknown>) : [];
+  if (steps.length === 0) return null;
+  return (
+    <section className="panel" aria-labelledby="item-context-heading">
+      <h2 id="item-context-heading">Gathered by its steps</h2>
+      <div className="context-steps">
+        {steps.map(([state, value]) => (
+          <section key={state} className="context-step" aria-label={`Step ${state}`}>
+            <h3 className="context-step-name">{state}</h3>
+            <PiiScope itemId={itemId} path={pointer('context', state)}>
+              <KeyValues value={value} />
+            </PiiScope>
+          </section>
+        ))}
+      </div>
+    </section>
   );
 }
 

@@ -19,6 +19,13 @@ export const serverEnv = z.object({
   /** SIGNOFF_RETENTION_DAYS, SIGNOFF_RETENTION_MODE and SIGNOFF_RETENTION_SCHEDULE (docs/retention.md). */
   ...retentionEnvShape,
   /**
+   * Personal data patterns masked besides e-mail, phone, card and IBAN: a JSON array of
+   * `{"name": "member-id", "regex": "MBR-\\d{6}", "flags": "i"}` (docs/pii.md). A bad one stops the start, named.
+   */
+  SIGNOFF_PII_PATTERNS: z.string().optional(),
+  /** A file holding the same JSON array. */
+  SIGNOFF_PII_PATTERNS_FILE: z.string().optional(),
+  /**
    * Who deploys (a person's e-mail, a pipeline's name): recorded with every workflow version this
    * process registers first, for the policy history (docs/policy-history.md).
    */

@@ -11,12 +11,15 @@ import { downloadAuditBundle } from './audit/bundle-route';
 import { requestFacts } from './client-address';
 import { databaseUnavailable, RETRY_AFTER_SECONDS, retryAfterWhenUnavailable } from './database-unavailable';
 import { downloadDataset } from './datasets-route';
+import { exportDecisions } from './decisions-route';
 import { deliverEvents } from './events-route';
 import { httpStatusOf, ingestItems } from './ingest';
 import { DEFAULT_TRPC_MAX_BODY_BYTES, errorBody } from './ingest-schema';
+import { maskJsonResponses } from './mask-json-responses';
 import { type MetricsAccess, metricsHandler } from './metrics/metrics-route';
 import type { SignoffMetrics } from './metrics/signoff-metrics';
 import { securityHeaders } from './security-headers';
+import { downloadTrail } from './trail-route';
 import { limitTrpcRequests } from './trpc-limits';
 
 // The ingestion API's wire format, for its clients (the CLI's `submit`).
@@ -65,13 +68,19 @@ export function createHttpApp(
     }
   });
 
+  // Every JSON answer under /api is masked (PII, issue 12); tRPC masks its own (packages/api/src/trpc.ts).
+  app.use('/api/*', maskJsonResponses());
+
   // Before /trpc/*: the console's session cookie reaches /trpc paths only (see datasets-route.ts).
   const download = downloadDataset(deps, options.trustProxy ?? 0);
   app.get('/trpc/datasets/:snapshotId/export', download);
   app.get('/api/v1/datasets/:snapshotId/export', download);
+  app.on('GET', ['/trpc/decisions/export', '/api/v1/decisions/export'], exportDecisions(deps, options.trustProxy ?? 0));
   const bundle = downloadAuditBundle(deps, options.trustProxy ?? 0);
   app.get('/trpc/audit/bundle', bundle);
   app.get('/api/v1/audit/bundle', bundle);
+  for (const path of ['/trpc/items/:itemId/trail', '/api/v1/items/:itemId/trail'])
+    app.get(path, downloadTrail(deps, options.trustProxy ?? 0));
 
   app.use(
     '/trpc/*',

@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { generateSupportItems, supportSeedExamples, supportTriage } from './demo';
 import { seedSupportHistory } from './demo/support-history';
+import { withDemoPii } from './demo/support-pii';
 
 export const DEMO_PASSWORD = 'signoff-demo';
 /** Demo items submitted per transaction. */
@@ -68,7 +69,7 @@ export async function seedDemo(
       })
     : { items: 0 };
   let submitted = 0;
-  const items = generateSupportItems(options.items);
+  const items = withDemoPii(generateSupportItems(options.items));
   for (let from = 0; from < items.length; from += SEED_BATCH) {
     const batch = items.slice(from, from + SEED_BATCH);
     const results = await db.transaction().execute((trx) =>

@@ -11,12 +11,19 @@ import {
   startWorkers,
   WorkflowRegistry,
 } from '@signoff/engine';
-import { createCheckpoint, retentionDefaultOf } from '@signoff/governance';
+import {
+  activateConfiguredPiiPatterns,
+  createCheckpoint,
+  loadPiiPatternsFromEnv,
+  retentionDefaultOf,
+  setActivePiiPatterns,
+} from '@signoff/governance';
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
 import { ensureCheckpointQueue, startCheckpointSchedule } from './audit/checkpoint-job';
 import { createSigningKeyFile, demoKeyPath, type LoadedSigner, loadAuditSigner } from './audit/signing-key';
+import { registerDemoPolicyHistory, supportTriage } from './demo';
 import type { ServerEnv } from './env';
 import { createHttpApp } from './http';
 import { listenHttp } from './listen';
@@ -126,6 +133,13 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
     }
   };
   try {
+    // Before anything starts: a bad pattern is an error naming it, not a server that masks less.
+    const piiPatterns = loadPiiPatternsFromEnv({
+      SIGNOFF_PII_PATTERNS: env.SIGNOFF_PII_PATTERNS,
+      SIGNOFF_PII_PATTERNS_FILE: env.SIGNOFF_PII_PATTERNS_FILE,
+    });
+    setActivePiiPatterns('env', piiPatterns);
+    if (piiPatterns.length > 0) log(`PII patterns: ${piiPatterns.map((p) => p.name).join(', ')}`);
     let databaseUrl = env.DATABASE_URL;
     if (!databaseUrl) {
       const dataDir = resolve(env.SIGNOFF_DATA_DIR, 'pg');
@@ -156,6 +170,11 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
       const { error, results } = await migrateToLatest(owner);
       for (const r of results ?? []) log(`migration ${r.migrationName}: ${r.status}`);
       if (error) throw new Error('Database migration failed', { cause: error });
+      // Patterns of workflow versions other processes registered mask here too.
+      await activateConfiguredPiiPatterns(owner, {
+        SIGNOFF_PII_PATTERNS: env.SIGNOFF_PII_PATTERNS,
+        SIGNOFF_PII_PATTERNS_FILE: env.SIGNOFF_PII_PATTERNS_FILE,
+      });
       if (role) await installJobSchema(databaseUrl, env);
     } finally {
       await owner.destroy();
@@ -195,6 +214,9 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
       log('no audit signing key (SIGNOFF_AUDIT_SIGNING_KEY or SIGNOFF_AUDIT_SIGNING_KEY_FILE): no audit checkpoints');
 
     const registry = new WorkflowRegistry({ deployedBy: env.SIGNOFF_DEPLOYED_BY });
+    // The demo's past includes an earlier version of its workflow, for the policy history.
+    if (options.demoHistoryDays && (options.workflows ?? WORKFLOWS).includes(supportTriage))
+      if (await registerDemoPolicyHistory(db, registry)) log('demo: registered the first version of support-triage');
     for (const wf of options.workflows ?? WORKFLOWS) {
       const r = await registry.register(db, wf);
       log(`workflow ${wf.name} v${r.version}${r.created ? ' (new version)' : ''}`);

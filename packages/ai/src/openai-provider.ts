@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type AgentSpec, type AiFailure, AppError, type FieldIssue } from '@signoff/core';
 import type { DB } from '@signoff/db';
+import { maskPiiText } from '@signoff/governance';
 import type { Kysely } from 'kysely';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type {
@@ -519,7 +520,12 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
                   content: JSON.stringify({ error: 'only function tools are available' }),
                 };
           toolCalls.push(record);
-          conversation.push({ role: 'tool', tool_call_id: call.id, content });
+          // A masked prompt stays masked: what a tool found about the item goes to the model masked too.
+          conversation.push({
+            role: 'tool',
+            tool_call_id: call.id,
+            content: req.agent.maskPii ? maskPiiText(content) : content,
+          });
         }
       }
       let read = readAnswer(choice, mode, model, req.labels, endpoint);

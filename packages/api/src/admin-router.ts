@@ -26,26 +26,31 @@ import {
 } from '@signoff/governance';
 import { requirePermission, router } from './trpc';
 
+// Staff accounts are administered by their sign-in e-mail: these paths are account data, not item
+// data, and stay unmasked for the admins who may call these procedures (every other string is masked).
+const account = { unmasked: ['email'] };
+const accountList = { unmasked: ['*.email'] };
+
 const actorOf = (user: { id: string }) => ({ type: 'user' as const, id: user.id });
 
 export const usersRouter = router({
   /** Every user with the queues they are a member of. */
-  list: requirePermission('user:admin').query(({ ctx }) => listUsers(ctx.db)),
-  create: requirePermission('user:admin')
+  list: requirePermission('user:admin', accountList).query(({ ctx }) => listUsers(ctx.db)),
+  create: requirePermission('user:admin', account)
     .input(createUserInput)
     .mutation(({ ctx, input }) => ctx.db.transaction().execute((trx) => createUser(trx, input, actorOf(ctx.user)))),
   /** Name, role or password; a new password ends the user's sessions. */
-  update: requirePermission('user:admin')
+  update: requirePermission('user:admin', account)
     .input(updateUserInput)
     .mutation(({ ctx, input }) =>
       ctx.db.transaction().execute((trx) => updateUser(trx, input.userId, input, actorOf(ctx.user))),
     ),
-  disable: requirePermission('user:admin')
+  disable: requirePermission('user:admin', { unmasked: ['user.email'] })
     .input(userRef)
     .mutation(({ ctx, input }) =>
       ctx.db.transaction().execute((trx) => setUserDisabled(trx, input.userId, true, actorOf(ctx.user))),
     ),
-  enable: requirePermission('user:admin')
+  enable: requirePermission('user:admin', { unmasked: ['user.email'] })
     .input(userRef)
     .mutation(({ ctx, input }) =>
       ctx.db.transaction().execute((trx) => setUserDisabled(trx, input.userId, false, actorOf(ctx.user))),
@@ -67,7 +72,7 @@ export const usersRouter = router({
 
 export const queuesRouter = router({
   /** Every known queue (registered workflows route to it, it has members, or open tasks) with its members. */
-  list: requirePermission('user:admin').query(({ ctx }) => listQueues(ctx.db)),
+  list: requirePermission('user:admin', { unmasked: ['*.members.*.email'] }).query(({ ctx }) => listQueues(ctx.db)),
   /** `changed` is false when the user already was a member. */
   addMember: requirePermission('user:admin')
     .input(queueMemberInput)
@@ -86,7 +91,7 @@ export const apiKeysRouter = router({
   /** Every key with its scopes (never the key itself). */
   list: requirePermission('key:admin').query(({ ctx }) => listApiKeys(ctx.db)),
   /** The answer holds the key; it is not stored and cannot be shown again. */
-  create: requirePermission('key:admin')
+  create: requirePermission('key:admin', { unmasked: ['key'] })
     .input(createApiKeyInput)
     .mutation(({ ctx, input }) =>
       ctx.db

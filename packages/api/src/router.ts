@@ -48,9 +48,12 @@ import { auditRouter } from './audit-router';
 import { dashboards } from './dashboards-router';
 import { datasetsRouter } from './datasets-router';
 import { leadsRouter } from './leads-router';
+import { piiRouter } from './pii-router';
 import { policiesRouter } from './policies-router';
 import { retentionRouter } from './retention-router';
-import { publicProcedure, requirePermission, router } from './trpc';
+import { decisionsRouter } from './search-router';
+import { trailRouter } from './trail-router';
+import { publicProcedureKeeping, requirePermission, router } from './trpc';
 
 const taskRef = z.object({ taskId: uuid });
 const itemRef = z.object({ itemId: uuid });
@@ -62,7 +65,7 @@ const auth = router({
    * Opens a session. The console's (`session: 'cookie'`) travels in an HttpOnly cookie and the
    * answer has no token; `session: 'bearer'` returns the token for `Authorization: Bearer`.
    */
-  login: publicProcedure
+  login: publicProcedureKeeping(['user.email', 'token'])
     .input(loginInput)
     .mutation(async ({ ctx, input }): Promise<{ user: SessionUser; expiresAt: string; token?: string }> => {
       const { cookies } = ctx;
@@ -80,7 +83,7 @@ const auth = router({
     ctx.cookies?.clear();
     return { ok: true };
   }),
-  me: requirePermission('session').query(({ ctx }) => ctx.user),
+  me: requirePermission('session', { unmasked: ['email'] }).query(({ ctx }) => ctx.user),
 });
 
 const tasks = router({
@@ -270,8 +273,11 @@ export const appRouter = router({
   dashboards,
   datasets: datasetsRouter,
   leads: leadsRouter,
+  pii: piiRouter,
+  decisions: decisionsRouter,
   retention: retentionRouter,
   policies: policiesRouter,
+  trail: trailRouter,
 });
 
 /** All the console imports from the server: a type. */

@@ -8,6 +8,7 @@ import {
   toFieldIssues,
 } from '@signoff/core';
 import { isDatabaseUnavailable } from '@signoff/db';
+import { maskPii, maskPiiText } from '@signoff/governance';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import { ZodError } from 'zod';
@@ -19,6 +20,11 @@ export interface Meta {
    * refused to everybody.
    */
   permission: Permission | readonly Permission[];
+  /**
+   * Output paths the PII masking leaves alone (see `maskOutput`): staff account data and secrets
+   * the procedure exists to return (a user's own sign-in e-mail, a new API key), never item data.
+   */
+  unmasked?: readonly string[];
 }
 
 type TrpcCode = ConstructorParameters<typeof TRPCError>[0]['code'];
@@ -69,10 +75,12 @@ const t = initTRPC
             : null;
       return {
         ...shape,
-        message:
+        // Messages may quote what they refused; they are masked like answers.
+        message: maskPiiText(
           cause instanceof ZodError
             ? `Invalid input: ${fieldErrors?.map((f) => `${f.path}: ${f.message}`).join('; ')}`
             : shape.message,
+        ),
         data: { ...shape.data, appCode: isAppError(cause) ? cause.code : null, fieldErrors, stack: undefined },
       };
     },
@@ -123,7 +131,18 @@ const storableInput = t.middleware(async ({ getRawInput, next }) => {
   return next();
 });
 
-const base = t.procedure.use(mapErrors).use(storableInput);
+/**
+ * Masks PII in every answer, for every caller (issue 12): item data reaches a viewer only as mask
+ * tokens; a user with `pii:read` reveals one field with the audited `pii.unmask`. It wraps every
+ * procedure (it is part of `base`), so a new procedure cannot forget it.
+ */
+const maskOutput = t.middleware(async ({ meta, next }) => {
+  const result = await next();
+  if (!result.ok) return result;
+  return { ...result, data: maskPii(result.data, { keep: meta?.unmasked ?? [] }) };
+});
+
+const base = t.procedure.use(mapErrors).use(maskOutput).use(storableInput);
 
 /**
  * A procedure that requires `permission` (given a list: any one of them).
@@ -135,9 +154,10 @@ export function requirePermission(
   permission:
     | Exclude<Permission, 'public'>
     | readonly [Exclude<Permission, 'public'>, ...Exclude<Permission, 'public'>[]],
+  options: { unmasked?: readonly string[] } = {},
 ) {
   return base
-    .meta({ permission })
+    .meta({ permission, ...options })
     .use(authorize)
     .use(({ ctx, next }) => {
       // authorize guarantees a user for every permission but `public`.
@@ -147,3 +167,7 @@ export function requirePermission(
 }
 
 export const publicProcedure = base.meta({ permission: 'public' }).use(authorize);
+
+/** `publicProcedure` leaving some output paths unmasked (`auth.login` returns the user's own account). */
+export const publicProcedureKeeping = (unmasked: readonly string[]) =>
+  base.meta({ permission: 'public', unmasked }).use(authorize);

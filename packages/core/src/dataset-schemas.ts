@@ -20,7 +20,8 @@ const names = (what: string) =>
   z.array(name).min(1, `Give at least one ${what}, or leave the filter out`).max(100, `At most 100 ${what}s`);
 
 // PostgreSQL's timestamptz does not reach as far as a JavaScript Date: years 1 to 9999 only.
-const date = z.coerce
+/** A timestamp PostgreSQL can store, from an ISO 8601 string or a Date. */
+export const storedDate = z.coerce
   .date({ error: 'Expected a date, e.g. 2026-01-31 or 2026-01-31T12:00:00Z' })
   .min(new Date('0001-01-01T00:00:00Z'), 'Expected a date from the year 1 to 9999')
   .max(new Date('9999-12-31T23:59:59Z'), 'Expected a date from the year 1 to 9999');
@@ -31,8 +32,8 @@ export const datasetFilters = z
     workflow: name.optional(),
     states: names('state').optional(),
     /** Labels recorded at or after `from` and before `to`. */
-    from: date.optional(),
-    to: date.optional(),
+    from: storedDate.optional(),
+    to: storedDate.optional(),
     modelVersions: names('model version').optional(),
     sources: z
       .array(z.enum(LABEL_SOURCES, { error: () => `Unknown label source: choose from ${LABEL_SOURCES.join(', ')}` }))

@@ -7,5 +7,7 @@ export * from './policy-diff';
 export * from './retention-schemas';
 export * from './routing';
 export * from './schemas';
+export * from './search-schemas';
 export * from './text-safety';
+export * from './trail-schemas';
 export * from './workflow';

@@ -39,6 +39,8 @@ export const PERMISSIONS = [
   'dashboard:operations',
   /** Model and process diagnostics: confusion matrix, reliability and ECE, time per state. */
   'dashboard:diagnostics',
+  /** Reveal one masked field of one item (`pii.unmask`, audited). Nothing is ever shown unmasked otherwise. */
+  'pii:read',
   /** Purge items' payloads past retention by hand (admins; the schedule needs no one). */
   'retention:purge',
 ] as const;
@@ -48,7 +50,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   // Reviewers see items only through the tasks they hold (membership, and blind multi-review).
   reviewer: ['session', 'task:work', 'queue:read', 'dashboard:operations'],
   lead: ['session', 'task:work', 'task:lead', 'queue:read', 'item:read', 'dashboard:operations'],
-  compliance: ['session', 'queue:read', 'item:read', 'audit:read', 'metrics:read'],
+  compliance: ['session', 'queue:read', 'item:read', 'audit:read', 'metrics:read', 'pii:read'],
   data_scientist: [
     'session',
     'item:read',
@@ -176,11 +178,7 @@ export type VerdictInput = z.infer<typeof verdictInput>;
 export const ITEM_STATUSES = ['running', 'waiting', 'succeeded', 'rejected', 'failed'] as const;
 export type ItemStatus = (typeof ITEM_STATUSES)[number];
 
-export const itemListInput = z.object({
-  status: z.enum(ITEM_STATUSES).optional(),
-  workflow: z.string().optional(),
-  limit: z.number().int().min(1).max(200).default(50),
-});
+// `itemListInput` (the items list's filters and pages) is in search-schemas.ts, with decision search's.
 
 /**
  * `schema`, behind a check of the raw value for what PostgreSQL cannot store (a NUL character, an

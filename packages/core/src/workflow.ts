@@ -152,6 +152,12 @@ export interface AgentSpec {
   tools?: readonly AgentTool[];
   /** How the OpenAI-compatible provider asks this agent's model; unset fields use the provider's. */
   ai?: AgentAiOptions;
+  /**
+   * Mask PII (e-mail addresses, phone numbers, cards, IBANs, configured patterns) in what the agent
+   * reads before it goes to the model, for every provider: the model sees `[email]`, `[card …1111]`.
+   * Part of the version hash. See docs/pii.md.
+   */
+  maskPii?: boolean;
 }
 
 /**
@@ -314,6 +320,16 @@ export type StateDefinition<C> =
   | FinalState<C>;
 export type StateKind = StateDefinition<unknown>['kind'];
 
+/** A named pattern of personal data this workflow's items carry (masked like e-mail addresses); see docs/pii.md. */
+export interface WorkflowPiiPattern {
+  /** Lower case letters, digits, - and _; the mask token is `[name]`. */
+  name: string;
+  /** A JavaScript regular expression's source. */
+  regex: string;
+  /** Any of i, m, s, u. */
+  flags?: string;
+}
+
 /** How retention treats a finished item's payloads once its period is over (docs/retention.md). */
 export type RetentionMode = 'delete' | 'anonymise';
 export const RETENTION_MODES: readonly RetentionMode[] = ['delete', 'anonymise'];
@@ -341,8 +357,34 @@ export interface WorkflowSpec<S extends z.ZodType> {
   input: S;
   start: string;
   states: Record<string, StateDefinition<WorkflowContext<z.infer<S>>>>;
+  /** Personal data patterns besides the built-in ones and the deployment's (SIGNOFF_PII_PATTERNS). */
+  pii?: { patterns?: readonly WorkflowPiiPattern[] };
   /** Purge the payloads of items finished more than `days` ago; without it, the server's default applies. */
   retention?: RetentionSetting;
+}
+
+const PII_BUILT_IN = ['email', 'phone', 'card', 'iban'];
+
+/** What is wrong with a workflow's PII patterns, naming each bad pattern. */
+function piiPatternProblems(patterns: readonly WorkflowPiiPattern[]): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  patterns.forEach((p, i) => {
+    const where = `pii.patterns[${i}]${typeof p?.name === 'string' ? ` "${p.name}"` : ''}`;
+    if (typeof p?.name !== 'string' || !/^[a-z][a-z0-9_-]{0,39}$/.test(p.name))
+      problems.push(`${where}: name must be lower case letters, digits, - or _ (at most 40)`);
+    else if (PII_BUILT_IN.includes(p.name)) problems.push(`${where}: email, phone, card and iban are built in`);
+    else if (seen.has(p.name)) problems.push(`${where}: the name is used twice`);
+    seen.add(p?.name);
+    if (p?.flags !== undefined && !/^[imsu]*$/.test(p.flags))
+      problems.push(`${where}: flags may only contain i, m, s and u`);
+    try {
+      if (new RegExp(p?.regex, p?.flags ?? '').test('')) problems.push(`${where}: the regex matches the empty string`);
+    } catch (e) {
+      problems.push(`${where}: the regex is not valid: ${(e as Error).message}`);
+    }
+  });
+  return problems;
 }
 
 /** What is wrong with a retention setting, each naming the field and what was expected. */
@@ -448,6 +490,7 @@ export function validateWorkflow(spec: WorkflowSpec<AnyInput>): string[] {
   const target = (from: string, to: string) => {
     if (!exists(to)) problems.push(`state "${from}" goes to "${to}", which is not defined`);
   };
+  if (spec.pii?.patterns) problems.push(...piiPatternProblems(spec.pii.patterns));
   const branchNames = new Set<string>();
   for (const [name, state] of Object.entries(spec.states)) {
     const limits = state as VisitLimit & Resilience;
@@ -698,7 +741,13 @@ export function serializeWorkflow(def: WorkflowSpec<AnyInput>): Record<string, u
     }
   }
   // `retention` is left out on purpose: changing how long payloads are kept is not a new version.
-  return { name: def.name, description: def.description, start: def.start, states };
+  return {
+    name: def.name,
+    description: def.description,
+    start: def.start,
+    states,
+    ...(def.pii?.patterns?.length ? { pii: { patterns: def.pii.patterns } } : {}),
+  };
 }
 
 const IDENT = /[A-Za-z0-9_$]/;

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { DB } from '@signoff/db';
+import { maskPii } from '@signoff/governance';
 import { type Kysely, sql } from 'kysely';
 
 export interface LabelExportFilter {
@@ -133,13 +134,22 @@ export type ExportFormat = 'jsonl';
  */
 export async function exportLabels(
   db: Kysely<DB>,
-  options: { format: ExportFormat; out: string; filter?: LabelExportFilter; onProgress?: (count: number) => void },
+  options: {
+    format: ExportFormat;
+    out: string;
+    filter?: LabelExportFilter;
+    onProgress?: (count: number) => void;
+    /** Write PII as stored (an operator's audited `--include-pii`); by default every label is masked. */
+    includePii?: boolean;
+  },
 ): Promise<{ count: number; path: string }> {
   const stream = createWriteStream(options.out, { encoding: 'utf8' });
   let count = 0;
   try {
     for await (const label of iterateLabels(db, options.filter)) {
-      if (!stream.write(`${JSON.stringify(label)}\n`)) await once(stream, 'drain');
+      // Masked but for the reviewer's sign-in e-mail (a staff account, not item data).
+      const line = options.includePii ? label : maskPii(label, { keep: ['reviewer.email'] });
+      if (!stream.write(`${JSON.stringify(line)}\n`)) await once(stream, 'drain');
       count++;
       if (count % 1000 === 0) options.onProgress?.(count);
     }

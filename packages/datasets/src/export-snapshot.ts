@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { DatasetFormat, DatasetSplit } from '@signoff/core';
 import type { DB } from '@signoff/db';
+import { maskPii } from '@signoff/governance';
 import { stringify } from 'csv-stringify/sync';
 import type { Kysely, Transaction } from 'kysely';
 import { ParquetStream } from './parquet-stream';
@@ -32,6 +33,24 @@ export function jsonlLine(row: SnapshotRow): string {
 
 type Db = Kysely<DB> | Transaction<DB>;
 
+/**
+ * Exports are masked (issue 12): every field of a row goes through maskPii, but the reviewer's
+ * sign-in e-mail (a staff account, not item data). Only an operator's `--include-pii` writes them as stored.
+ */
+const KEEP = ['reviewer_email'];
+
+function maskRows<T>(rows: T[], includePii: boolean): T[] {
+  return includePii ? rows : rows.map((row) => maskPii(row, { keep: KEEP }));
+}
+
+/** Masks every line of a page of JSON lines: parsed, masked and written back as JSON.stringify does. */
+function maskLines(text: string): string {
+  let out = '';
+  for (const line of text.split('\n'))
+    if (line) out += `${JSON.stringify(maskPii(JSON.parse(line), { keep: KEEP }))}\n`;
+  return out;
+}
+
 /** Rendered pages asked for ahead of the one being written (each about 7 MB of JSONL at 10,000 rows). */
 const PAGES_AHEAD = 2;
 
@@ -46,6 +65,7 @@ async function writeLinePages(
   pageSize: number,
   render: PageRenderer,
   out: Writable,
+  includePii: boolean,
   fallback?: (after: number) => Promise<{ text: string; records: number }>,
 ): Promise<number> {
   const total = await lastOrdinal(db, snapshotId);
@@ -63,7 +83,7 @@ async function writeLinePages(
     let page = await (ahead.shift() as Promise<LinePage>);
     ask();
     if (page.unrendered > 0 && fallback) page = { ...(await fallback(after)), unrendered: 0 };
-    if (page.text) await writeChunk(out, page.text);
+    if (page.text) await writeChunk(out, includePii ? page.text : maskLines(page.text));
     records += page.records;
   }
   return records;
@@ -88,25 +108,40 @@ export async function writeSnapshot(
     split?: DatasetSplit | undefined;
     /** Rows read per query (and per Parquet row group); tests make it small to cross pages. */
     pageSize?: number;
+    /**
+     * Write PII as stored instead of masked (default false): for an operator's audited
+     * `signoff dataset export --include-pii` only; the HTTP download never sets it.
+     */
+    includePii?: boolean;
   },
   out: Writable,
 ): Promise<{ records: number }> {
   let records = 0;
   const pageSize = options.pageSize ?? SNAPSHOT_PAGE;
+  const includePii = options.includePii ?? false;
   switch (options.format) {
     case 'jsonl':
-      records = await writeLinePages(db, snapshotId, options.split, pageSize, jsonlPage, out, async (after) => {
-        // A page with a number PostgreSQL would not write as JSON.stringify does: rendered here.
-        const { rows } = await readRowsPage(db, snapshotId, options.split, after, pageSize);
-        let chunk = '';
-        for (const row of rows) chunk += `${jsonlLine(row)}\n`;
-        return { text: chunk, records: rows.length };
-      });
+      records = await writeLinePages(
+        db,
+        snapshotId,
+        options.split,
+        pageSize,
+        jsonlPage,
+        out,
+        includePii,
+        async (after) => {
+          // A page with a number PostgreSQL would not write as JSON.stringify does: rendered here.
+          const { rows } = await readRowsPage(db, snapshotId, options.split, after, pageSize);
+          let chunk = '';
+          for (const row of rows) chunk += `${jsonlLine(row)}\n`;
+          return { text: chunk, records: rows.length };
+        },
+      );
       break;
     case 'csv': {
       let header = true;
       for await (const { rows } of snapshotPages(db, snapshotId, options.split, pageSize)) {
-        await writeChunk(out, stringify(rows, { ...csvOptions, header }));
+        await writeChunk(out, stringify(maskRows(rows, includePii), { ...csvOptions, header }));
         header = false;
         records += rows.length;
       }
@@ -114,12 +149,12 @@ export async function writeSnapshot(
       break;
     }
     case 'chat':
-      records = await writeLinePages(db, snapshotId, options.split, pageSize, chatPage, out);
+      records = await writeLinePages(db, snapshotId, options.split, pageSize, chatPage, out, includePii);
       break;
     case 'parquet': {
       const parquet = new ParquetStream(out);
       for await (const { rows } of snapshotPages(db, snapshotId, options.split, pageSize)) {
-        await parquet.write(rows);
+        await parquet.write(maskRows(rows, includePii));
         records += rows.length;
       }
       await parquet.finish();

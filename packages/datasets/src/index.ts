@@ -1,4 +1,5 @@
 export * from './create-snapshot';
+export * from './decision-export';
 export * from './export-labels';
 export * from './export-snapshot';
 export * from './parquet-stream';

@@ -174,26 +174,3 @@ export async function getItemTimeline(db: Kysely<DB>, itemId: string) {
     .execute();
   return withPayloads(db, itemId, events);
 }
-
-export async function listItems(
-  db: Kysely<DB>,
-  filter: { status?: string | undefined; workflow?: string | undefined; limit: number },
-) {
-  return db
-    .selectFrom('items as i')
-    .innerJoin('workflow_versions as v', 'v.id', 'i.workflow_version_id')
-    .select([
-      'i.id',
-      'i.workflow_name',
-      'v.version as workflow_version',
-      'i.status',
-      'i.current_state',
-      'i.created_at',
-      'i.updated_at',
-    ])
-    .$if(filter.status !== undefined, (q) => q.where('i.status', '=', filter.status as never))
-    .$if(filter.workflow !== undefined, (q) => q.where('i.workflow_name', '=', filter.workflow as string))
-    .orderBy('i.created_at', 'desc')
-    .limit(filter.limit)
-    .execute();
-}

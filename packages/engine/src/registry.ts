@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { AppError, canonicalJson, diffPolicies, serializeWorkflow, type WorkflowDefinition } from '@signoff/core';
 import type { DB } from '@signoff/db';
-import { type Actor, appendAudit, declareRetention } from '@signoff/governance';
+import {
+  type Actor,
+  appendAudit,
+  compilePiiPatterns,
+  declareRetention,
+  setActivePiiPatterns,
+} from '@signoff/governance';
 import { declarePolicies } from '@signoff/trust';
 import { type Kysely, sql } from 'kysely';
 
@@ -113,6 +119,11 @@ export class WorkflowRegistry {
       await declareRetention(trx, definition.name, definition.retention);
       return { row: inserted, created: true };
     });
+    // Its PII patterns join the process's: every answer and export masks them (docs/pii.md).
+    setActivePiiPatterns(
+      `workflow:${definition.name}:${hash}`,
+      compilePiiPatterns(definition.pii?.patterns ?? [], `workflow "${definition.name}"`),
+    );
     const entry: RegisteredWorkflow = { definition, versionId: row.id, version: row.version, hash };
     this.byVersion.set(row.id, entry);
     const current = this.byName.get(definition.name);

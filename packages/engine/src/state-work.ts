@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { DecideResult, DecisionProvider } from '@signoff/ai';
 import {
+  type AgentSpec,
   type AiFailure,
   type AppError,
   auditProbability,
@@ -22,6 +23,7 @@ import {
   type WorkflowContext,
 } from '@signoff/core';
 import type { Item } from '@signoff/db';
+import { maskPiiText } from '@signoff/governance';
 import { certifiedGate, createPolicySource } from '@signoff/trust';
 import { breakerWaitMs, triesOf } from './breaker-wait';
 import type { StepDeps } from './execute-step';
@@ -91,7 +93,7 @@ async function runChecker(
       deps.provider.decide(deps.db, {
         agent: spec.agent,
         labels: state.labels,
-        text: spec.text ? spec.text(ctx) : text,
+        text: spec.text ? promptText(spec.agent, spec.text(ctx)) : spec.agent.maskPii ? maskPiiText(text) : text,
         signal,
       }),
     );
@@ -187,6 +189,11 @@ function failureMessage(e: AppError, failure: AiFailure): string {
   return e.ai ? describeAiFailure(failure) : e.message;
 }
 
+/** What an agent reads: its text, with PII masked when the agent asks for it (`maskPii`). */
+function promptText(agent: AgentSpec, text: string): string {
+  return agent.maskPii ? maskPiiText(text) : text;
+}
+
 async function decide(
   deps: StepDeps,
   job: ParsedStepJob,
@@ -194,7 +201,8 @@ async function decide(
   state: DecideState<WorkflowContext>,
   ctx: WorkflowContext,
 ): Promise<StepOutcome> {
-  const text = state.text(ctx);
+  // With `maskPii`, the model (and the decision's record of what it read) sees mask tokens only.
+  const text = promptText(state.agent, state.text(ctx));
   const inputHash = createHash('sha256').update(text).digest('hex');
   const base = { agent: state.agent.name, provider: deps.provider.name, inputText: text, inputHash };
   // Four-eyes: the most independent verdicts the policy or a triggered risk rule asks for.

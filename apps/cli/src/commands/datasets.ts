@@ -7,6 +7,7 @@ import { SYSTEM } from '@signoff/governance';
 import { type Command, InvalidArgumentError } from 'commander';
 import { reportingErrors } from '../exit-codes';
 import { withDatabase } from '../open-database';
+import { INCLUDE_PII_FLAG, prepareExport } from '../pii-export';
 
 const collect = (v: string, all: string[] = []) => [...all, v];
 
@@ -129,7 +130,8 @@ export function registerDatasetCommands(program: Command): Command {
     .requiredOption('--format <format>', `one of ${DATASET_FORMATS.join(', ')}`)
     .requiredOption('--out <file>', 'file to write')
     .option('--split <split>', `only ${DATASET_SPLITS.join(', ')}`)
-    .action((snapshotId: string, opts: { format: string; out: string; split?: string }) =>
+    .option(...INCLUDE_PII_FLAG)
+    .action((snapshotId: string, opts: { format: string; out: string; split?: string; includePii?: boolean }) =>
       reportingErrors(async () => {
         if (!(DATASET_FORMATS as readonly string[]).includes(opts.format))
           throw new AppError(
@@ -141,6 +143,14 @@ export function registerDatasetCommands(program: Command): Command {
         if (!/^[0-9a-f-]{36}$/i.test(snapshotId)) throw new AppError('BAD_INPUT', `Not a snapshot id: "${snapshotId}"`);
         await withDatabase(async (db) => {
           const s = await getSnapshot(db, snapshotId);
+          const includePii = opts.includePii === true;
+          await prepareExport(db, includePii, {
+            command: 'dataset export',
+            snapshotId: s.id,
+            format: opts.format,
+            split: opts.split ?? null,
+            out: opts.out,
+          });
           const file = createWriteStream(opts.out);
           const opened = once(file, 'open');
           await opened;
@@ -148,7 +158,7 @@ export function registerDatasetCommands(program: Command): Command {
             const { records } = await writeSnapshot(
               db,
               s.id,
-              { format: opts.format as DatasetFormat, split: opts.split as DatasetSplit | undefined },
+              { format: opts.format as DatasetFormat, split: opts.split as DatasetSplit | undefined, includePii },
               file,
             );
             file.end();

@@ -15,6 +15,7 @@ export {
   type SupportItem,
 } from './support-items';
 export { FALLBACK_ARTICLE, KNOWLEDGE_BASE, type KnowledgeBaseArticle, pickArticle } from './support-knowledge-base';
+export { registerDemoPolicyHistory, supportTriageFirstVersion } from './support-policy-history';
 export { supportSeedExamples } from './support-seed-examples';
 export {
   ESCALATION_LABELS,
