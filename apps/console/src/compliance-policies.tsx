@@ -324,17 +324,34 @@ function ChangeRow({ change: c }: { change: PolicyChange }) {
   );
 }
 
-/** A value as the policy wrote it: numbers and names as they are, objects as a list of their fields. */
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * A value as the policy wrote it: numbers and names as they are, objects as a list of their
+ * fields, and a list of risk rules one rule a line (its predicate's code in small type).
+ */
 function PolicyValue({ value }: { value: unknown }) {
   if (value === null || value === undefined) return <span className="muted">none</span>;
-  if (typeof value !== 'object' || Array.isArray(value))
-    return <span className="mono">{formatPolicyValue(value)}</span>;
+  if (Array.isArray(value) && value.length > 0 && value.every(isRecord))
+    return (
+      <ul className="policy-rules">
+        {value.map((rule, i) => (
+          <li key={typeof rule.name === 'string' ? rule.name : i}>
+            {typeof rule.name === 'string' && <strong className="mono">{rule.name}</strong>}
+            <PolicyValue value={Object.fromEntries(Object.entries(rule).filter(([k]) => k !== 'name'))} />
+          </li>
+        ))}
+      </ul>
+    );
+  if (!isRecord(value)) return <span className="mono">{formatPolicyValue(value)}</span>;
   return (
     <dl className="policy-value-list">
-      {policyEntries(value as Record<string, unknown>).map(([k, v]) => (
+      {policyEntries(value).map(([k, v]) => (
         <div key={k}>
           <dt>{k}</dt>
-          <dd className="mono">{formatPolicyValue(v)}</dd>
+          <dd className={k === 'when' ? 'mono policy-code' : 'mono'}>
+            {Array.isArray(v) && v.length > 0 && v.every(isRecord) ? <PolicyValue value={v} /> : formatPolicyValue(v)}
+          </dd>
         </div>
       ))}
     </dl>
