@@ -4,7 +4,7 @@
 // hand-written input below fails the test), every download route and every CLI export, as each
 // role, over real HTTP: none of the PII appears in any answer, error or file. Positive controls
 // show the PII really is stored there, and that `--include-pii` and `pii.unmask` do reveal it.
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { tableFromIPC } from 'apache-arrow';
 import { readParquet } from 'parquet-wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLAIM_REF_PATTERNS, PII, PII_FRAGMENTS, piiInput, piiWorkflow } from '../fixtures/pii-workflow';
+import { pdfText } from '../support/pdf-text';
 import { joinQueues } from '../support/queue-members';
 import { startTestSignoff, type TestSignoff, waitFor } from '../support/signoff';
 import { runSignoff } from '../support/signoff-cli';
@@ -87,7 +88,14 @@ async function taskOf(itemId: string) {
 beforeAll(async () => {
   // The CLI below runs in child processes with this environment.
   process.env.SIGNOFF_PII_PATTERNS = CLAIM_REF_PATTERNS;
-  s = await startTestSignoff({ workflows: [piiWorkflow()], env: { SIGNOFF_PII_PATTERNS: CLAIM_REF_PATTERNS } });
+  // A signing key, so the audit bundle (signed checkpoints) can be exported too.
+  process.env.SIGNOFF_AUDIT_SIGNING_KEY = generateKeyPairSync('ed25519')
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString();
+  s = await startTestSignoff({
+    workflows: [piiWorkflow()],
+    env: { SIGNOFF_PII_PATTERNS: CLAIM_REF_PATTERNS, SIGNOFF_AUDIT_SIGNING_KEY: process.env.SIGNOFF_AUDIT_SIGNING_KEY },
+  });
   for (const role of ROLES_TESTED) {
     const u = await upsertUser(s.db, { email: `${role}@pii.test`, name: `The ${role}`, role, password: PASSWORD });
     users.set(role, u);
@@ -154,6 +162,7 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => {
   delete process.env.SIGNOFF_PII_PATTERNS;
+  delete process.env.SIGNOFF_AUDIT_SIGNING_KEY;
   await s?.close();
 });
 
@@ -237,6 +246,16 @@ const INPUTS: Record<string, InputOf> = {
   'leads.escalations': empty,
   'leads.members': () => ({ queue: 'pii-claims', taskId: seed.pendingTask }),
   'pii.unmask': () => ({ itemId: seed.itemIds[0], path: '/input/customer/email' }),
+  // The compliance slices (issue 12).
+  'audit.status': none,
+  'audit.checkpoints': empty,
+  'audit.publicKey': none,
+  'audit.itemCoverage': item,
+  'trail.get': item,
+  'decisions.search': empty,
+  'policies.history': empty,
+  'retention.status': empty,
+  'retention.purge': () => ({ dryRun: true }),
 };
 
 // Run last, in this order: they end the task or the session the other calls use.
@@ -311,6 +330,53 @@ describe('no PII in downloads and exports', () => {
     }
   });
 
+  it('the trail (JSON, PDF), decision search (CSV, JSON) and audit bundle downloads over HTTP', async () => {
+    await signIn('compliance');
+    const get = async (path: string) => {
+      const r = await fetch(`${s.url}${path}`, { headers: { authorization: `Bearer ${tokens.get('compliance')}` } });
+      expect(r.status, path).toBe(200);
+      return Buffer.from(await r.arrayBuffer());
+    };
+    for (const itemId of seed.itemIds) {
+      const json = (await get(`/api/v1/items/${itemId}/trail?format=json`)).toString();
+      expect(leaks(json), `trail ${itemId} json`).toEqual([]);
+      expect(json).toContain('[card …1111]');
+      const pdf = (await pdfText(new Uint8Array(await get(`/api/v1/items/${itemId}/trail?format=pdf`)))).text;
+      expect(leaks(pdf), `trail ${itemId} pdf`).toEqual([]);
+      expect(pdf).toContain('[email]');
+    }
+    for (const format of ['csv', 'json']) {
+      const text = (await get(`/api/v1/decisions/export?format=${format}`)).toString();
+      expect(leaks(text), `decisions ${format}`).toEqual([]);
+    }
+    expect(leaks((await get('/api/v1/audit/bundle')).toString()), 'bundle').toEqual([]);
+  });
+
+  it('CLI: the trail, decision search, policy history and audit bundle mask too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pii-cli-'));
+    const itemId = seed.itemIds[0] as string;
+    for (const format of ['json', 'pdf']) {
+      const out = join(dir, `trail.${format}`);
+      const r = await runSignoff(['audit', 'trail', itemId, '--format', format, '--out', out], s.databaseUrl);
+      expect(r.code, r.stderr).toBe(0);
+      const text =
+        format === 'pdf' ? (await pdfText(new Uint8Array(readFileSync(out)))).text : readFileSync(out, 'utf8');
+      expect(leaks(text + r.stdout), `audit trail ${format}`).toEqual([]);
+    }
+    for (const format of ['csv', 'json']) {
+      const r = await runSignoff(['decisions', 'search', '--format', format], s.databaseUrl);
+      expect(r.code, r.stderr).toBe(0);
+      expect(leaks(r.stdout), `decisions search ${format}`).toEqual([]);
+    }
+    const history = await runSignoff(['policy', 'history', '--format', 'json'], s.databaseUrl);
+    expect(history.code, history.stderr).toBe(0);
+    expect(leaks(history.stdout)).toEqual([]);
+    const bundle = join(dir, 'bundle.json');
+    const exported = await runSignoff(['audit', 'export', '--out', bundle], s.databaseUrl);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(leaks(readFileSync(bundle, 'utf8'))).toEqual([]);
+  }, 240_000);
+
   it('CLI: signoff dataset export (every format) and signoff export mask by default', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pii-export-'));
     for (const format of formats) {
@@ -330,7 +396,7 @@ describe('no PII in downloads and exports', () => {
     const text = readFileSync(out, 'utf8');
     expect(text).toContain('[email]');
     expect(leaks(text)).toEqual([]);
-  });
+  }, 240_000);
 
   it('CLI: --include-pii writes it as stored, and is audited on the security stream first', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'pii-export-')), 'labels.jsonl');

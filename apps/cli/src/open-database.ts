@@ -1,6 +1,7 @@
 import { constants as osConstants } from 'node:os';
 import { resolve } from 'node:path';
 import { createDb, type DB, startEmbeddedPostgres } from '@signoff/db';
+import { activateConfiguredPiiPatterns } from '@signoff/governance';
 import { readEnv } from '@signoff/server';
 import type { Kysely } from 'kysely';
 
@@ -22,6 +23,15 @@ export async function openDatabase() {
     stop = pg.stop;
   }
   const db = createDb(url, { max: 4, applicationName: 'signoff-cli' });
+  // Whatever a command prints or writes is masked with the configured PII patterns (docs/pii.md):
+  // the deployment's and those stored with every workflow version. A bad one stops the command.
+  try {
+    await activateConfiguredPiiPatterns(db);
+  } catch (e) {
+    await db.destroy();
+    await stop();
+    throw e;
+  }
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {

@@ -2,7 +2,7 @@
 // as stored, for an operator, and is audited on the security stream before anything is written.
 import { userInfo } from 'node:os';
 import type { DB } from '@signoff/db';
-import { activateConfiguredPiiPatterns, appendAudit } from '@signoff/governance';
+import { appendAudit } from '@signoff/governance';
 import type { Kysely } from 'kysely';
 
 export const INCLUDE_PII_FLAG = [
@@ -11,15 +11,14 @@ export const INCLUDE_PII_FLAG = [
 ] as const;
 
 /**
- * Readies an export: the configured patterns (environment and stored workflows) become active, and
- * an unmasked export is recorded first (who ran it on this machine, what, where to).
+ * Readies an export: an unmasked one is recorded first (who ran it on this machine, what, where to).
+ * The configured patterns are already active (`openDatabase`).
  */
 export async function prepareExport(
   db: Kysely<DB>,
   includePii: boolean,
   what: { command: string; out: string } & Record<string, unknown>,
 ): Promise<void> {
-  await activateConfiguredPiiPatterns(db);
   if (!includePii) return;
   let osUser: string | null = null;
   try {

@@ -16,9 +16,6 @@ const DashboardsScreen = lazy(() => import('./dashboards-screen').then((m) => ({
 const DatasetsScreen = lazy(() => import('./datasets-screen').then((m) => ({ default: m.DatasetsScreen })));
 const AdminScreen = lazy(() => import('./admin-screen').then((m) => ({ default: m.AdminScreen })));
 const LeadScreen = lazy(() => import('./lead-screen').then((m) => ({ default: m.LeadScreen })));
-const ComplianceTrailScreen = lazy(() =>
-  import('./compliance-trail').then((m) => ({ default: m.ComplianceTrailScreen })),
-);
 const ComplianceSearchScreen = lazy(() =>
   import('./compliance-search').then((m) => ({ default: m.ComplianceSearchScreen })),
 );
@@ -27,6 +24,9 @@ const CompliancePoliciesScreen = lazy(() =>
 );
 const ComplianceAuditScreen = lazy(() =>
   import('./compliance-audit').then((m) => ({ default: m.ComplianceAuditScreen })),
+);
+const ComplianceTrailScreen = lazy(() =>
+  import('./compliance-trail').then((m) => ({ default: m.ComplianceTrailScreen })),
 );
 const ComplianceRetentionScreen = lazy(() =>
   import('./compliance-retention').then((m) => ({ default: m.ComplianceRetentionScreen })),

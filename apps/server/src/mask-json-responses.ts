@@ -9,9 +9,9 @@ export function maskJsonResponses(): MiddlewareHandler {
     await next();
     const type = c.res.headers.get('content-type') ?? '';
     if (!/^application\/json\b/i.test(type)) return;
-    // A JSON file download (the decision trail, a search export) is masked by its writer, which
-    // knows which fields name staff rather than data subjects (docs/decision-trail.md).
-    if (/^attachment\b/i.test(c.res.headers.get('content-disposition') ?? '')) return;
+    // A file (an attachment such as a signed audit bundle, whose hashes cover its bytes) is written
+    // masked by its route, or holds no PII; changing it here would break what it proves.
+    if (c.res.headers.has('content-disposition')) return;
     const text = await c.res.text();
     let body: unknown;
     try {

@@ -12,7 +12,7 @@ import {
   startWorkers,
   WorkflowRegistry,
 } from '@signoff/engine';
-import { loadPiiPatternsFromEnv, setActivePiiPatterns } from '@signoff/governance';
+import { activateConfiguredPiiPatterns, loadPiiPatternsFromEnv, setActivePiiPatterns } from '@signoff/governance';
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
@@ -165,6 +165,11 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
       const { error, results } = await migrateToLatest(owner);
       for (const r of results ?? []) log(`migration ${r.migrationName}: ${r.status}`);
       if (error) throw new Error('Database migration failed', { cause: error });
+      // Patterns of workflow versions other processes registered mask here too.
+      await activateConfiguredPiiPatterns(owner, {
+        SIGNOFF_PII_PATTERNS: env.SIGNOFF_PII_PATTERNS,
+        SIGNOFF_PII_PATTERNS_FILE: env.SIGNOFF_PII_PATTERNS_FILE,
+      });
       if (role) await installJobSchema(databaseUrl, env);
     } finally {
       await owner.destroy();

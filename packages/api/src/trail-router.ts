@@ -9,6 +9,7 @@ export const trailRouter = router({
    * of its audit chain: the document the JSON download serves and the PDF report lays out. Item
    * data is PII-masked; the staff who reviewed or acted are named.
    */
+  // The staff who acted stay named (maskTrail leaves them; so does the answer's masking).
   get: requirePermission('audit:read', { unmasked: TRAIL_STAFF_PATHS })
     .input(trailInput)
     .query(async ({ ctx, input }) => maskTrail(await getDecisionTrail(ctx.db, input.itemId))),

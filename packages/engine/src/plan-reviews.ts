@@ -3,7 +3,7 @@
 import { AppError, type WorkflowDefinition } from '@signoff/core';
 import type { ReviewTask } from '@signoff/db';
 import type { Actor } from '@signoff/governance';
-import { SYSTEM, textHash } from '@signoff/governance';
+import { maskPiiText, SYSTEM, textHash } from '@signoff/governance';
 import { audit, currentPosition, emptyPlan, failItem, moveTo, stateOf } from './plan-common';
 import type {
   ItemSnapshot,
@@ -421,8 +421,9 @@ export function planTaskEscalated(
     to: task.escalate_to,
     dueAt: task.due_at ? new Date(task.due_at).toISOString() : null,
     unclaimedFrom: task.assignee_id,
-    // No table holds a hand-up's reason: the event is its only record (docs/retention.md).
-    ...(o.userId ? { reason: o.reason ?? null } : {}),
+    // No table holds a hand-up's reason: the event is its only record (docs/retention.md). The
+    // audit log is never purged, so it keeps the reason with its PII masked (docs/pii.md).
+    ...(o.userId ? { reason: o.reason == null ? null : maskPiiText(o.reason) } : {}),
   });
   return p;
 }

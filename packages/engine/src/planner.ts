@@ -1,7 +1,7 @@
 // The transition planner: (item, definition, outcome) -> the rows to write, the audit events, the
 // item's new position and the next jobs. Pure: no I/O, no clock or randomness but `env`'s.
 import type { WorkflowDefinition } from '@signoff/core';
-import { type Actor, GENESIS_HASH, payloadHash } from '@signoff/governance';
+import { type Actor, GENESIS_HASH, maskPiiText, payloadHash } from '@signoff/governance';
 import { planBranchError, planBranchResult } from './plan-branches';
 import { audit, emptyPlan } from './plan-common';
 import {
@@ -131,7 +131,8 @@ export function planSubmission(s: PlannedSubmission, env: PlanEnv): Plan {
     workflow: definition.name,
     version,
     versionId,
-    idempotencyKey: s.idempotencyKey,
+    // The audit log is never purged: it keeps the key masked (the item's row keeps it as sent).
+    idempotencyKey: s.idempotencyKey === null ? null : maskPiiText(s.idempotencyKey),
     start: definition.start,
     // The input stays on the item (where retention may purge it); the event proves what it was.
     inputHash: payloadHash(s.input),

@@ -184,7 +184,12 @@ export async function activateConfiguredPiiPatterns(
     .selectFrom('workflow_versions')
     .select(['name', 'version', sql<unknown>`definition->'pii'->'patterns'`.as('patterns')])
     .where(sql<boolean>`definition->'pii'->'patterns' IS NOT NULL`)
-    .execute();
+    .execute()
+    .catch((e: { code?: string }) => {
+      // A database not migrated yet (`signoff migrate` opens it first) has no workflows to read.
+      if (e?.code === '42P01') return [];
+      throw e;
+    });
   for (const r of rows)
     setActivePiiPatterns(
       `stored:${r.name}:${r.version}`,
