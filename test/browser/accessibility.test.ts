@@ -3,10 +3,10 @@
 // reviewer's queue and task view (with its shortcut help open), the lead's overview, and the
 // screens of the other roles (items, an item's timeline, dashboards, trust, datasets, the admin's
 // users, queues and API keys). Screenshots of some.
-import AxeBuilder from '@axe-core/playwright';
 import { DEMO_PASSWORD } from '@signoff/server';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, it } from 'vitest';
+import { expectAccessible } from '../support/accessibility';
 import { demoUser, launchBrowser, openConsolePageEachTest, screenshot, signIn } from '../support/browser';
 import { countPendingTasks } from '../support/database';
 import { startTestSignoff, type TestSignoff, waitFor } from '../support/signoff';
@@ -42,20 +42,6 @@ openConsolePageEachTest(
   () => ({ browser, url: s.url }),
   (c) => ({ page } = c),
 );
-
-/**
- * Runs axe-core on the page as it is and fails with every serious or critical violation, each
- * with the elements it found it on (minor and moderate ones are not this check's business).
- */
-async function expectAccessible(p: Page, screen: string): Promise<void> {
-  const results = await new AxeBuilder({ page: p }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  const serious = results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${screen}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  expect(serious).toEqual([]);
-  // Something was checked: an empty page would pass too.
-  expect(results.passes.length).toBeGreaterThan(10);
-}
 
 it('the sign-in page, the queue and the task view have no serious accessibility violations', async () => {
   await page.goto('/');

@@ -69,7 +69,16 @@ async function callAsPage(path: string, input: unknown, method: 'GET' | 'POST') 
 it('an admin creates a lead and a reviewer, puts the reviewer in a queue, creates a scoped key and revokes it', async () => {
   const start = await s.db.selectFrom('audit_heads').select('seq').where('stream', '=', 'security').executeTakeFirst();
   await signIn(page, ADMIN.email, DEMO_PASSWORD);
-  expect(await navLabels()).toEqual(['Queue', 'Lead', 'Items', 'Trust', 'Dashboards', 'Datasets', 'Admin']);
+  expect(await navLabels()).toEqual([
+    'Queue',
+    'Lead',
+    'Items',
+    'Trust',
+    'Dashboards',
+    'Datasets',
+    'Compliance',
+    'Admin',
+  ]);
   await mainNav().getByRole('link', { name: 'Admin' }).click();
   await page.getByRole('heading', { name: 'Administration', level: 1 }).waitFor();
   const tabs = page.getByRole('navigation', { name: 'Administration' });

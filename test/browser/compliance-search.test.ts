@@ -8,6 +8,7 @@ import { DEMO_PASSWORD } from '@signoff/server';
 import { parse } from 'csv-parse/sync';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expectAccessible } from '../support/accessibility';
 import { demoUser, launchBrowser, openConsolePageEachTest, screenshot, signIn } from '../support/browser';
 import { insertBulkDecisions, insertDecisions, SEARCH_SPECS } from '../support/search-decisions';
 import { startTestSignoff, type TestSignoff, waitFor } from '../support/signoff';
@@ -83,6 +84,7 @@ it('a compliance officer finds the auto-accepted decisions below 0.9 in November
     confidenceMax: '0.9',
   });
   await screenshot(page, 'compliance-search-example.png');
+  await expectAccessible(page, 'decision search');
 
   // A bookmark opens the same search, the form filled in.
   await page.reload();
@@ -171,6 +173,7 @@ it('the items list filters by workflow, status and overrides, and pages', async 
   await items.getByText('Page 1', { exact: true }).waitFor();
   expect(await page.getByRole('button', { name: 'Older →' }).isDisabled()).toBe(true);
   await screenshot(page, 'items-filtered.png');
+  await expectAccessible(page, 'filtered items');
 
   await filters.getByLabel('Overridden').selectOption('');
   await filters.getByLabel('Status').selectOption('waiting');

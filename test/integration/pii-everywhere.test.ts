@@ -187,6 +187,7 @@ const INPUTS: Record<string, InputOf> = {
   'tasks.skip': () => ({ taskId: seed.heldTask }),
   'tasks.escalate': () => ({ taskId: seed.heldTask, reason: 'the proof escalates it' }),
   'items.list': empty,
+  'decisions.search': () => ({ includeTotal: true }),
   'items.get': item,
   'items.timeline': item,
   'audit.verifyItem': item,

@@ -162,20 +162,3 @@ export function fromSearchParams(params: URLSearchParams): Record<string, unknow
   }
   return out;
 }
-
-/**
- * The query string of some filters (the inverse of `fromSearchParams`): dates as ISO 8601, lists
- * comma-separated, unset filters and the default confidence basis left out.
- */
-export function toSearchParams(filters: Record<string, unknown>): URLSearchParams {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(filters)) {
-    if (value === undefined || value === null || value === '') continue;
-    if (key === 'confidenceBasis' && value === 'calibrated') continue;
-    if (value instanceof Date) params.set(key, value.toISOString());
-    else if (Array.isArray(value)) {
-      if (value.length > 0) params.set(key, value.join(','));
-    } else params.set(key, String(value));
-  }
-  return params;
-}
