@@ -1,9 +1,11 @@
 // The policy history screen (/compliance/policies) in a real browser: a compliance officer reaches it
 // from the main navigation, reads each change with who, when, why and old -> new, filters it, opens
-// a certificate's facts and its trust screen, and gets a field error for a bad date range; a data
-// scientist reads it too; a reviewer cannot open it.
+// a certificate's facts and its trust screen, downloads it as CSV, and gets a field error for a bad
+// date range; a data scientist reads it too; a reviewer cannot open it.
+import { readFileSync } from 'node:fs';
 import { WorkflowRegistry } from '@signoff/engine';
 import { DEMO_PASSWORD } from '@signoff/server';
+import { parse } from 'csv-parse/sync';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { demoUser, launchBrowser, openConsolePageEachTest, screenshot, signIn } from '../support/browser';
@@ -50,8 +52,16 @@ const cellTexts = async (row: Locator) => {
 
 it('a compliance officer reads every change with who, when, why and old -> new', async () => {
   await signIn(page, COMPLIANCE.email, DEMO_PASSWORD);
+  // Compliance opens the section's first screen; its tabs lead to the policy history.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Compliance' }).click();
+  await page.getByRole('navigation', { name: 'Compliance' }).getByRole('link', { name: 'Policy history' }).click();
   await page.getByRole('heading', { name: 'Policy history', level: 1 }).waitFor();
+  expect(
+    await page
+      .getByRole('navigation', { name: 'Compliance' })
+      .getByRole('link', { name: 'Policy history' })
+      .getAttribute('aria-current'),
+  ).toBe('page');
   expect(new URL(page.url()).pathname).toBe('/compliance/policies');
 
   // Version 2's three changes, each with the deployer and the change note.
@@ -112,6 +122,26 @@ it('filters by workflow and kind, and names a bad date range under its field', a
   expect((await cellTexts(rows.nth(1)))[2]).toBe('Risk rule Added vip');
   await screenshot(page, 'compliance-policies-filtered.png');
 
+  // The CSV takes what the filters take, every page of it.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download CSV' }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe('policy-history.csv');
+  const csv = parse(readFileSync(await download.path()), { columns: true }) as Record<string, string>[];
+  expect(csv.map((r) => [r.who, r.workflow, r.version, r.kind, r.field, r.old, r.why])).toEqual([
+    [
+      'deploy: release-bot@bank.test',
+      'policy-refunds',
+      '2',
+      'risk_rule',
+      'risks.vip',
+      '(none)',
+      'Q3 audit: stricter refunds, VIPs to their own queue',
+    ],
+  ]);
+  expect(csv[0]?.new).toMatch(/^queue: vip; reason: VIP customer; when: c=>c\.input\.amount>(5000|5e3)$/);
+
   await page.getByLabel('From').fill('2026-02-01T00:00');
   await page.getByLabel('Before').fill('2026-01-01T00:00');
   await page.getByRole('button', { name: 'Show changes' }).click();
@@ -125,9 +155,10 @@ it('filters by workflow and kind, and names a bad date range under its field', a
   expect(await before.getAttribute('aria-invalid')).toBeNull();
 });
 
-it('a data scientist, who changes policy, reads it too', async () => {
+it('a data scientist, who changes policy, reads it too: it is their only compliance screen', async () => {
   await signIn(page, DATA_SCIENTIST.email, DEMO_PASSWORD);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Compliance' }).click();
+  await page.getByRole('heading', { name: 'Policy history', level: 1 }).waitFor();
   await rowWith('Auto-accept Paused').waitFor();
 });
 

@@ -202,7 +202,7 @@ const INPUTS: Record<string, InputOf> = {
   'trust.history': state,
   'trust.certificate': () => ({ certificateId: randomUUID() }),
   'trust.certify': state,
-  'trust.applyCertificate': () => ({ certificateId: randomUUID() }),
+  'trust.applyCertificate': () => ({ certificateId: randomUUID(), reason: 'the proof applies it' }),
   'trust.pause': () => ({ ...state(), reason: 'the proof pauses it' }),
   'trust.resume': () => ({ ...state(), reason: 'the proof resumes it' }),
   'labels.adjudicate': () => ({ decisionId: seed.decisionId, label: 'account', reason: 'the proof settles it' }),
@@ -246,6 +246,7 @@ const INPUTS: Record<string, InputOf> = {
   'leads.progress': empty,
   'leads.escalations': empty,
   'leads.members': () => ({ queue: 'pii-claims', taskId: seed.pendingTask }),
+  'policies.history': empty,
   'pii.unmask': () => ({ itemId: seed.itemIds[0], path: '/input/customer/email' }),
   // The compliance slices (issue 12).
   'audit.status': none,

@@ -226,7 +226,11 @@ describe('certificates and auto-accept', () => {
       state: 'classify',
       reason: 'upstream fix deployed',
     });
-    await api('admin').trust.pause({ workflow: 'policy-certified', state: 'classify', reason: 'new refund form' });
+    await api('admin').trust.pause({
+      workflow: 'policy-certified',
+      state: 'classify',
+      reason: 'new refund form, from customer.one@example.com',
+    });
 
     const changes = await all({ workflow: 'policy-certified', kind: 'auto_accept' });
     expect(changes.map((c) => [c.actor.label, c.old, c.new, c.policyVersion, c.source.action])).toEqual([
@@ -242,7 +246,8 @@ describe('certificates and auto-accept', () => {
       ],
     ]);
     const [byAdmin, resumed, byGuard] = changes;
-    expect(byAdmin?.reason).toBe('paused by a person: new refund form');
+    // Who is staff account data and stays; personal data in a reason is masked like every answer.
+    expect(byAdmin?.reason).toBe('paused by a person: new refund form, from [email]');
     expect(byAdmin?.evidence).toBeNull();
     expect(resumed?.reason).toBe('resumed: upstream fix deployed');
     expect(byGuard?.actor).toEqual({ type: 'system', id: 'drift-guard', label: 'drift guard' });

@@ -1,5 +1,14 @@
-import { formatPolicyValue, POLICY_CHANGE_KINDS, type PolicyChangeKind, policyEntries } from '@signoff/core/schemas';
-import { useQuery } from '@tanstack/react-query';
+import {
+  formatPolicyValue,
+  POLICY_CHANGE_KINDS,
+  POLICY_CSV_COLUMNS,
+  POLICY_HISTORY_MAX_LIMIT,
+  type PolicyChangeKind,
+  policyChangeRow,
+  policyEntries,
+} from '@signoff/core/schemas';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { stringify } from 'csv-stringify/browser/esm/sync';
 import { type FormEvent, useId, useState } from 'react';
 import { ComplianceTabs } from './compliance-nav';
 import { formatDateTime, formatRate, formatThreshold, shortId } from './format';
@@ -64,6 +73,32 @@ export function CompliancePoliciesScreen() {
     placeholderData: (previous) => previous,
   });
   const errors = Object.fromEntries(fieldErrorsOf(history.error).map((f) => [f.path, f.message]));
+  const queryClient = useQueryClient();
+  // Every change the applied filters take (all pages), as the CLI's CSV, masked as every answer is.
+  const download = useMutation({
+    mutationFn: async () => {
+      const changes: PolicyChange[] = [];
+      let next: string | undefined;
+      do {
+        const page = await queryClient.fetchQuery(
+          trpc.policies.history.queryOptions({
+            ...toInput(applied),
+            limit: POLICY_HISTORY_MAX_LIMIT,
+            ...(next ? { cursor: next } : {}),
+          } as Parameters<typeof trpc.policies.history.queryOptions>[0]),
+        );
+        changes.push(...page.changes);
+        next = page.nextCursor ?? undefined;
+      } while (next);
+      const csv = stringify(changes.map(policyChangeRow), { header: true, columns: [...POLICY_CSV_COLUMNS] });
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
+      link.download = 'policy-history.csv';
+      link.click();
+      URL.revokeObjectURL(link.href);
+      return changes.length;
+    },
+  });
   const submit = (e: FormEvent) => {
     e.preventDefault();
     setApplied(form);
@@ -129,6 +164,14 @@ export function CompliancePoliciesScreen() {
             <button
               type="button"
               className="button button-secondary"
+              disabled={download.isPending}
+              onClick={() => download.mutate()}
+            >
+              {download.isPending ? 'Preparing…' : 'Download CSV'}
+            </button>
+            <button
+              type="button"
+              className="button button-secondary"
               onClick={() => {
                 setForm(NO_FILTERS);
                 setApplied(NO_FILTERS);
@@ -141,6 +184,11 @@ export function CompliancePoliciesScreen() {
         </form>
       </section>
       <section className="panel" aria-label="Policy changes">
+        {download.isError && (
+          <p className="form-error" role="alert">
+            {messageOf(download.error)}
+          </p>
+        )}
         {history.isError && (
           <p className="form-error" role="alert">
             {Object.keys(errors).length ? 'Check the filters marked above.' : messageOf(history.error)}
@@ -276,17 +324,34 @@ function ChangeRow({ change: c }: { change: PolicyChange }) {
   );
 }
 
-/** A value as the policy wrote it: numbers and names as they are, objects as a list of their fields. */
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * A value as the policy wrote it: numbers and names as they are, objects as a list of their
+ * fields, and a list of risk rules one rule a line (its predicate's code in small type).
+ */
 function PolicyValue({ value }: { value: unknown }) {
   if (value === null || value === undefined) return <span className="muted">none</span>;
-  if (typeof value !== 'object' || Array.isArray(value))
-    return <span className="mono">{formatPolicyValue(value)}</span>;
+  if (Array.isArray(value) && value.length > 0 && value.every(isRecord))
+    return (
+      <ul className="policy-rules">
+        {value.map((rule, i) => (
+          <li key={typeof rule.name === 'string' ? rule.name : i}>
+            {typeof rule.name === 'string' && <strong className="mono">{rule.name}</strong>}
+            <PolicyValue value={Object.fromEntries(Object.entries(rule).filter(([k]) => k !== 'name'))} />
+          </li>
+        ))}
+      </ul>
+    );
+  if (!isRecord(value)) return <span className="mono">{formatPolicyValue(value)}</span>;
   return (
     <dl className="policy-value-list">
-      {policyEntries(value as Record<string, unknown>).map(([k, v]) => (
+      {policyEntries(value).map(([k, v]) => (
         <div key={k}>
           <dt>{k}</dt>
-          <dd className="mono">{formatPolicyValue(v)}</dd>
+          <dd className={k === 'when' ? 'mono policy-code' : 'mono'}>
+            {Array.isArray(v) && v.length > 0 && v.every(isRecord) ? <PolicyValue value={v} /> : formatPolicyValue(v)}
+          </dd>
         </div>
       ))}
     </dl>

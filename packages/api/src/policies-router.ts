@@ -9,8 +9,14 @@ import { requirePermission, router } from './trpc';
  * data scientists, who make these changes). See docs/policy-history.md.
  */
 export const policiesRouter = router({
-  /** One page of changes, newest first; `nextCursor` fetches the next. */
-  history: requirePermission(['audit:read', 'metrics:read'])
+  /**
+   * One page of changes, newest first; `nextCursor` fetches the next. Who made each change is
+   * staff account data (a user's e-mail, a deployer's name) and stays unmasked; reasons and values
+   * are masked like every answer.
+   */
+  history: requirePermission(['audit:read', 'metrics:read'], {
+    unmasked: ['changes.*.actor.label', 'changes.*.actor.id'],
+  })
     .input(policyHistoryInput)
     .query(({ ctx, input }) => listPolicyChanges(ctx.db, input)),
 });

@@ -106,3 +106,50 @@ export function formatPolicyValue(value: unknown): string {
     v !== null && typeof v === 'object' && !Array.isArray(v) ? `(${formatPolicyValue(v)})` : formatPolicyValue(v);
   return entries.map(([k, v]) => (k === 'name' && typeof v === 'string' ? v : `${k}: ${inner(v)}`)).join('; ');
 }
+
+/** The columns of the policy history as CSV (the CLI's `--format csv`, the console's download). */
+export const POLICY_CSV_COLUMNS = [
+  'at',
+  'who',
+  'workflow',
+  'version',
+  'state',
+  'kind',
+  'field',
+  'old',
+  'new',
+  'why',
+  'source',
+] as const;
+
+/** What a CSV row is made of: a change as `policies.history` returns it. */
+export interface PolicyChangeFields {
+  at: string;
+  actor: { label: string };
+  reason: string | null;
+  workflow: string;
+  workflowVersion: number | null;
+  state: string;
+  kind: string;
+  field: string;
+  old?: unknown;
+  new?: unknown;
+  source: { seq: number | null; action: string };
+}
+
+/** A change as one row of text cells (values by `formatPolicyValue`). */
+export function policyChangeRow(c: PolicyChangeFields): Record<(typeof POLICY_CSV_COLUMNS)[number], string> {
+  return {
+    at: c.at,
+    who: c.actor.label,
+    workflow: c.workflow,
+    version: c.workflowVersion === null ? '' : String(c.workflowVersion),
+    state: c.state,
+    kind: c.kind,
+    field: c.field,
+    old: formatPolicyValue(c.old),
+    new: formatPolicyValue(c.new),
+    why: c.reason ?? '(no reason recorded)',
+    source: `config #${c.source.seq ?? '?'} ${c.source.action}`,
+  };
+}

@@ -1,5 +1,12 @@
 // `signoff policy history`: every policy change with who, when, why and the old and new values.
-import { formatPolicyValue, POLICY_CHANGE_KINDS, POLICY_HISTORY_MAX_LIMIT, policyHistoryInput } from '@signoff/core';
+import {
+  POLICY_CHANGE_KINDS,
+  POLICY_CSV_COLUMNS,
+  POLICY_HISTORY_MAX_LIMIT,
+  policyChangeRow,
+  policyHistoryInput,
+} from '@signoff/core';
+import { maskPii } from '@signoff/governance';
 import { listPolicyChanges, type PolicyChange } from '@signoff/trust';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { stringify } from 'csv-stringify/sync';
@@ -25,30 +32,12 @@ async function collect(filters: Record<string, unknown>, max: number): Promise<P
   });
 }
 
-const COLUMNS = ['at', 'who', 'workflow', 'version', 'state', 'kind', 'field', 'old', 'new', 'why', 'source'] as const;
-
-function row(c: PolicyChange): Record<(typeof COLUMNS)[number], string> {
-  return {
-    at: c.at,
-    who: c.actor.label,
-    workflow: c.workflow,
-    version: c.workflowVersion === null ? '' : String(c.workflowVersion),
-    state: c.state,
-    kind: c.kind,
-    field: c.field,
-    old: formatPolicyValue(c.old),
-    new: formatPolicyValue(c.new),
-    why: c.reason ?? '(no reason recorded)',
-    source: `config #${c.source.seq ?? '?'} ${c.source.action}`,
-  };
-}
-
 /** The changes as text: one block per change, old -> new on its own line. */
 export function formatPolicyHistory(changes: readonly PolicyChange[]): string {
   if (changes.length === 0) return 'No policy changes match.';
   return changes
     .map((c) => {
-      const r = row(c);
+      const r = policyChangeRow(c);
       const version = r.version ? ` v${r.version}` : '';
       return [
         `${r.at}  ${r.workflow}${version} / ${r.state}  ${r.kind} ${r.field}  by ${r.who}`,
@@ -87,10 +76,15 @@ export function registerPolicyHistoryCommand(program: Command): void {
         const issue = checked.error.issues[0];
         throw new InvalidArgumentError(`--${String(issue?.path[0] ?? '')}: ${issue?.message}`);
       }
-      const changes = await collect(filters, (opts.limit as number | undefined) ?? Number.MAX_SAFE_INTEGER);
+      // As in the API: who changed policy is staff account data; personal data in reasons and values is masked.
+      const changes = maskPii(await collect(filters, (opts.limit as number | undefined) ?? Number.MAX_SAFE_INTEGER), {
+        keep: ['*.actor.label', '*.actor.id'],
+      });
       if (opts.format === 'json') console.log(JSON.stringify(changes, null, 2));
       else if (opts.format === 'csv')
-        process.stdout.write(stringify(changes.map(row), { header: true, columns: [...COLUMNS] }));
+        process.stdout.write(
+          stringify(changes.map(policyChangeRow), { header: true, columns: [...POLICY_CSV_COLUMNS] }),
+        );
       else console.log(formatPolicyHistory(changes));
     });
 }
