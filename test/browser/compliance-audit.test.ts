@@ -2,20 +2,13 @@
 // verifies (the key's fingerprint, the checkpoints), downloads the public key and a bundle that
 // verifies offline, checks one item's coverage, and, after a superuser edits an event, sees the
 // tampering named.
-import { generateKeyPairSync } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import {
-  type AuditSigner,
-  appendAudit,
-  auditSignerFromPem,
-  createCheckpoint,
-  SYSTEM,
-  verifyBundle,
-} from '@signoff/governance';
+import { type AuditSigner, createCheckpoint, verifyBundle } from '@signoff/governance';
 import { DEMO_PASSWORD } from '@signoff/server';
 import { sql } from 'kysely';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { auditedItems, testSigningKey } from '../support/audited-items';
 import { demoUser, launchBrowser, openConsolePageEachTest, screenshot, signIn } from '../support/browser';
 import { startTestSignoff, type TestSignoff } from '../support/signoff';
 
@@ -28,27 +21,15 @@ let signer: AuditSigner;
 const items: string[] = [];
 
 beforeAll(async () => {
-  const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  signer = auditSignerFromPem(pem);
+  const key = testSigningKey();
+  signer = key.signer;
   [browser, s] = await Promise.all([
     launchBrowser(),
-    startTestSignoff({ workers: false, env: { SIGNOFF_AUDIT_SIGNING_KEY: pem } }),
+    startTestSignoff({ workers: false, env: { SIGNOFF_AUDIT_SIGNING_KEY: key.pem } }),
   ]);
-  const db = s.testDb.db;
-  const version = await db.selectFrom('workflow_versions').select(['id', 'name']).executeTakeFirstOrThrow();
-  for (let n = 0; n < 3; n++) {
-    const item = await db
-      .insertInto('items')
-      .values({ workflow_name: version.name, workflow_version_id: version.id, input: '{}', status: 'running' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    for (let i = 1; i <= 3; i++)
-      await db
-        .transaction()
-        .execute((trx) => appendAudit(trx, { itemId: item.id, actor: SYSTEM, action: 'test.step', data: { i } }));
-    items.push(item.id);
-  }
-  await createCheckpoint(db, signer);
+  const itemWithEvents = await auditedItems(s.testDb.db, 'audit-screen');
+  for (let n = 0; n < 3; n++) items.push(await itemWithEvents(3));
+  await createCheckpoint(s.testDb.db, signer);
 });
 
 afterAll(async () => {

@@ -1,64 +1,33 @@
 // Issue 12, point 1: each tampering is done as a superuser in the database (the append-only
 // trigger bypassed), then a bundle is exported and verified offline; the verifier must name the
 // stream and event. The expected problems are written from the tampering, by hand.
-import { generateKeyPairSync } from 'node:crypto';
 import type { DB } from '@signoff/db';
 import {
-  type AuditSigner,
-  appendAudit,
   auditHash,
-  auditSignerFromPem,
   type BundleVerification,
+  checkpointHash,
   checkpointMessage,
   createCheckpoint,
   exportAuditBundle,
-  SYSTEM,
   verifyAuditStream,
   verifyBundle,
 } from '@signoff/governance';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendItemEvents, auditedItems, testSigningKey } from '../support/audited-items';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 let t: TestDatabase;
-let workflowVersionId: string;
-
-function newSigner(): AuditSigner {
-  const { privateKey } = generateKeyPairSync('ed25519');
-  return auditSignerFromPem(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
-}
-const signer = newSigner();
+let itemWithEvents: (n: number) => Promise<string>;
+const signer = testSigningKey().signer;
+const newSigner = () => testSigningKey().signer;
+const appendEvents = (itemId: string, n: number) => appendItemEvents(t.db, itemId, n);
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  const v = await t.db
-    .insertInto('workflow_versions')
-    .values({ name: 'tamper', version: 1, hash: 'tamper-v1', definition: '{}' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  workflowVersionId = v.id;
+  itemWithEvents = await auditedItems(t.db, 'tamper');
 });
 afterAll(() => t.drop());
-
-/** An item with `n` audit events appended through the chain. */
-async function itemWithEvents(n: number): Promise<string> {
-  const item = await t.db
-    .insertInto('items')
-    .values({ workflow_name: 'tamper', workflow_version_id: workflowVersionId, input: '{}', status: 'running' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await appendEvents(item.id, n);
-  return item.id;
-}
-
-async function appendEvents(itemId: string, n: number) {
-  for (let i = 1; i <= n; i++)
-    await t.db
-      .transaction()
-      .execute((trx) =>
-        appendAudit(trx, { itemId, actor: SYSTEM, action: 'test.step', data: { i, note: `step ${i}` } }),
-      );
-}
 
 /** Runs SQL with the append-only triggers off, as a superuser could. */
 async function asSuperuser(db: Kysely<DB>, ...statements: ReturnType<typeof sql>[]) {
@@ -255,6 +224,39 @@ describe('the checkpoints and the bundle', () => {
     ]);
   });
 
+  it('events swapped in the bundle file are named as reordered', async () => {
+    const item = await itemWithEvents(4);
+    const bundle = await exportAuditBundle(t.db, signer, { items: [item] });
+    const events = bundle.streams[0]?.events;
+    if (!events) throw new Error('expected the stream');
+    [events[1], events[2]] = [events[2] as (typeof events)[number], events[1] as (typeof events)[number]];
+    expect(named(verifyBundle(JSON.stringify(bundle), signer.publicKeyPem))).toEqual([
+      ['bundle-signature', undefined, undefined],
+      ['event-reordered', item, 3],
+    ]);
+  });
+
+  it('a validly signed checkpoint swapped for another of the same number breaks the chain after it', async () => {
+    const item = await itemWithEvents(1);
+    await createCheckpoint(t.db, signer);
+    await appendEvents(item, 1);
+    await createCheckpoint(t.db, signer);
+    const bundle = await exportAuditBundle(t.db, signer, { items: [item] });
+    const i = bundle.checkpoints.length - 2;
+    const original = bundle.checkpoints[i];
+    if (!original) throw new Error('expected two checkpoints');
+    // A fork: the key signed another checkpoint with this number (another root).
+    const header = { ...original, root: 'f'.repeat(64) };
+    bundle.checkpoints[i] = {
+      ...header,
+      hash: checkpointHash(header),
+      signature: signer.sign(checkpointMessage(header)),
+    };
+    const v = verifyBundle(JSON.stringify(bundle), signer.publicKeyPem);
+    if (v.status === 'bad-input') throw new Error(v.error);
+    expect(v.problems.map((p) => [p.code, p.checkpoint])).toContainEqual(['checkpoint-chain', original.seq + 1]);
+  });
+
   it('an inclusion proof changed in the file no longer leads to the signed root', async () => {
     const item = await itemWithEvents(2);
     const bundle = await exportAuditBundle(t.db, signer, { items: [item] });
@@ -280,5 +282,27 @@ describe('the checkpoints and the bundle', () => {
       status: 'bad-input',
       error: 'The public key is not a PEM public key',
     });
+  });
+});
+
+// Last: it leaves a gap in the checkpoints that every later bundle would show.
+describe('a checkpoint deleted from the database', () => {
+  it('breaks the chain of checkpoints at the one after it', async () => {
+    const item = await itemWithEvents(1);
+    const gone = await createCheckpoint(t.db, signer);
+    await appendEvents(item, 1);
+    const next = await createCheckpoint(t.db, signer);
+    if (!gone || !next) throw new Error('expected two checkpoints');
+    await asSuperuser(
+      t.db,
+      sql`DELETE FROM audit_checkpoint_leaves WHERE checkpoint_seq = ${gone.seq}`,
+      sql`DELETE FROM audit_checkpoints WHERE seq = ${gone.seq}`,
+    );
+    const v = await exportAndVerify([item]);
+    if (v.status === 'bad-input') throw new Error(v.error);
+    expect(v.problems.map((p) => [p.code, p.checkpoint])).toEqual([['checkpoint-chain', next.seq]]);
+    expect(v.problems[0]?.message).toBe(
+      `Checkpoint ${next.seq}: expected checkpoint ${gone.seq} here (a checkpoint is missing)`,
+    );
   });
 });

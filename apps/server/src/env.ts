@@ -3,6 +3,9 @@ import { retentionEnvShape } from '@signoff/engine';
 import { z } from 'zod';
 import { DEFAULT_TRPC_MAX_BODY_BYTES } from './ingest-schema';
 
+/** A variable set to nothing counts as not set (`VAR= signoff ...`). */
+const unsetWhenEmpty = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+
 /** Every environment variable the server reads, validated once. */
 export const serverEnv = z.object({
   DATABASE_URL: z.string().url('DATABASE_URL must be a postgres:// URL').optional(),
@@ -91,9 +94,9 @@ export const serverEnv = z.object({
     .max(65535, 'SIGNOFF_METRICS_PORT must be a port number (0 to 65535)')
     .optional(),
   /** The Ed25519 private key (PKCS#8 PEM) that signs audit checkpoints and bundles (docs/audit.md). */
-  SIGNOFF_AUDIT_SIGNING_KEY: z.string().min(1).optional(),
+  SIGNOFF_AUDIT_SIGNING_KEY: unsetWhenEmpty,
   /** ...or the file holding it. Neither: `<SIGNOFF_DATA_DIR>/audit-signing-key.pem` if it exists (the demo's). */
-  SIGNOFF_AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  SIGNOFF_AUDIT_SIGNING_KEY_FILE: unsetWhenEmpty,
   /** When workers make a checkpoint of the audit log (cron, 5 fields, UTC); default every 5 minutes. */
   SIGNOFF_AUDIT_CHECKPOINT_CRON: z
     .string()

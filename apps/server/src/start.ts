@@ -12,7 +12,12 @@ import {
   startWorkers,
   WorkflowRegistry,
 } from '@signoff/engine';
-import { activateConfiguredPiiPatterns, loadPiiPatternsFromEnv, setActivePiiPatterns } from '@signoff/governance';
+import {
+  activateConfiguredPiiPatterns,
+  createCheckpoint,
+  loadPiiPatternsFromEnv,
+  setActivePiiPatterns,
+} from '@signoff/governance';
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import type { PgBoss } from 'pg-boss';
@@ -230,6 +235,11 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
       if (history > 0)
         log(`demo: imported ${history} items of past work (${options.demoHistoryDays} days) for the dashboards`);
       log(`demo: ${submitted} new items submitted`);
+    }
+    // The demo shows a signed checkpoint at once, not after the schedule's first tick.
+    if (auditSigning && options.demoSigningKey) {
+      const made = await createCheckpoint(db, auditSigning.signer);
+      if (made) log(`audit checkpoint ${made.seq}: ${made.leafCount} streams`);
     }
 
     const metrics = createSignoffMetrics();
