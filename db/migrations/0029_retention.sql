@@ -41,12 +41,14 @@ ALTER TABLE dataset_snapshot_rows ADD COLUMN purged_at timestamptz;
 -- `purged_at`, once, changing nothing else. The purge is audited (`retention.purged`).
 CREATE OR REPLACE FUNCTION dataset_snapshots_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  -- Nested: PL/pgSQL does not promise to stop at the first false AND, and dataset_snapshots has no purged_at.
   IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'dataset_snapshot_rows'
-     AND current_setting('signoff.retention_purge', true) = 'on'
-     AND OLD.purged_at IS NULL AND NEW.purged_at IS NOT NULL AND NEW.line IS NULL
-     AND NEW.snapshot_id = OLD.snapshot_id AND NEW.ordinal = OLD.ordinal
-     AND NEW.label_id = OLD.label_id AND NEW.split = OLD.split THEN
-    RETURN NEW;
+     AND current_setting('signoff.retention_purge', true) = 'on' THEN
+    IF OLD.purged_at IS NULL AND NEW.purged_at IS NOT NULL AND NEW.line IS NULL
+       AND NEW.snapshot_id = OLD.snapshot_id AND NEW.ordinal = OLD.ordinal
+       AND NEW.label_id = OLD.label_id AND NEW.split = OLD.split THEN
+      RETURN NEW;
+    END IF;
   END IF;
   RAISE EXCEPTION '% is immutable (% refused)', TG_TABLE_NAME, TG_OP;
 END $$;

@@ -7,6 +7,7 @@ import { DEMO_PASSWORD } from '@signoff/server';
 import { sql } from 'kysely';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expectAccessible } from '../support/accessibility';
 import { demoUser, launchBrowser, openConsolePageEachTest, screenshot, signIn } from '../support/browser';
 import { startTestSignoff, type TestSignoff } from '../support/signoff';
 
@@ -52,12 +53,19 @@ function strings(v: unknown): string[] {
   return [];
 }
 
+/** From the main navigation's Compliance section to its Retention tab, as a person goes there. */
+async function openRetention() {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Compliance' }).click();
+  await page.getByRole('navigation', { name: 'Compliance' }).getByRole('link', { name: 'Retention' }).click();
+  await page.getByRole('heading', { name: 'Retention', level: 1 }).waitFor();
+}
+
 const row = () => page.getByRole('row', { name: /support-triage/ });
 
 it('compliance reads the period, the items due and the last purge, and has no purge button', async () => {
   expect(old).toHaveLength(4);
   await signIn(page, COMPLIANCE.email, DEMO_PASSWORD);
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Compliance' }).click();
+  await openRetention();
   await page.getByRole('heading', { name: 'Retention', level: 1 }).waitFor();
   await row().waitFor();
   const cells = await row().getByRole('cell').allTextContents();
@@ -65,11 +73,12 @@ it('compliance reads the period, the items due and the last purge, and has no pu
   expect(cells[5]).toBe('Never');
   await expect(page.getByRole('button', { name: /Purge/ }).count()).resolves.toBe(0);
   await screenshot(page, 'compliance-retention-status.png');
+  await expectAccessible(page, 'retention');
 });
 
 it('an admin purges after a dry run; the status and the audit trail show it', async () => {
   await signIn(page, ADMIN.email, DEMO_PASSWORD);
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Compliance' }).click();
+  await openRetention();
   await row().waitFor();
   await page.getByRole('button', { name: 'Purge support-triage…' }).click();
   const dialog = page.getByRole('dialog', { name: 'Purge support-triage?' });
@@ -79,6 +88,7 @@ it('an admin purges after a dry run; the status and the audit trail show it', as
   const purgedBefore = await s.testDb.db.selectFrom('items').select('id').where('purged_at', 'is not', null).execute();
   expect(purgedBefore).toEqual([]);
   await screenshot(page, 'compliance-retention-confirm.png', { fullPage: false });
+  await expectAccessible(page, 'retention purge dialog');
 
   await dialog.getByRole('button', { name: 'Purge 4 items' }).click();
   await page.getByText('Purged the payloads of 4 items').waitFor();
@@ -95,6 +105,7 @@ it('an admin purges after a dry run; the status and the audit trail show it', as
   await page.getByRole('heading', { name: 'Payloads purged (retention)' }).waitFor();
   await page.getByText('Payloads purged', { exact: true }).waitFor();
   await screenshot(page, 'compliance-retention-timeline.png');
+  await expectAccessible(page, 'purged item timeline');
 
   const purged = await s.testDb.db
     .selectFrom('items')

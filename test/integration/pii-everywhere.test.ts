@@ -254,8 +254,6 @@ const INPUTS: Record<string, InputOf> = {
   'audit.publicKey': none,
   'audit.itemCoverage': item,
   'trail.get': item,
-  'decisions.search': empty,
-  'policies.history': empty,
   'retention.status': empty,
   'retention.purge': () => ({ dryRun: true }),
 };

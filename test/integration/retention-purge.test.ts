@@ -4,7 +4,7 @@
 // open task are never touched; every item's chain still verifies (events keep digests); the purge
 // is audited; a second purge and a dry run change nothing. Expected values are written from the
 // requirement, with `now` fixed so the cut-off is exact.
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { createLocalProvider } from '@signoff/ai';
 import { appRouter, type Context, createCallerFactory } from '@signoff/api';
 import { defineWorkflow } from '@signoff/core';
@@ -12,14 +12,24 @@ import { createSnapshot, getSnapshot, writeSnapshot } from '@signoff/datasets';
 import {
   deliverEvent,
   getItemTimeline,
-  purgeExpired,
   RETENTION_QUEUE,
-  retentionStatus,
   STEP_QUEUE,
   startWorkers,
   submitVerdict,
 } from '@signoff/engine';
-import { appendAudit, type SessionUser, SYSTEM, upsertUser, verifyAuditStream } from '@signoff/governance';
+import {
+  appendAudit,
+  auditSignerFromPem,
+  createCheckpoint,
+  exportAuditBundle,
+  purgeExpired,
+  retentionStatus,
+  type SessionUser,
+  SYSTEM,
+  upsertUser,
+  verifyAuditStream,
+  verifyBundle,
+} from '@signoff/governance';
 import type { TRPCError } from '@trpc/server';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,6 +72,9 @@ const forever = defineWorkflow({
 });
 
 const DAY = 86_400_000;
+const signer = auditSignerFromPem(
+  generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+);
 const REASON = 'Customer alice@example.com asked twice';
 
 let t: TestDatabase;
@@ -198,6 +211,8 @@ describe('retention purge', () => {
   });
 
   it('a dry run counts the one item past its period and changes nothing', async () => {
+    // A signed checkpoint of every chain as it stands before any purge.
+    expect(await createCheckpoint(t.db, signer)).not.toBeNull();
     before = await rowsOf(items.old);
     const events = await auditCount();
     const r = await purgeExpired(t.db, { fallback: null, dryRun: true, now });
@@ -282,6 +297,10 @@ describe('retention purge', () => {
 
   it('every chain still verifies, and the timeline says which payloads were purged', async () => {
     for (const id of Object.values(items)) expect((await verifyAuditStream(t.db, id)).ok).toBe(true);
+    // Offline too: the purged item's chain (grown by item.purged) still matches the checkpoint signed before.
+    const bundle = await exportAuditBundle(t.db, signer, { items: [items.old, items.young] });
+    const v = verifyBundle(JSON.stringify(bundle), signer.publicKeyPem);
+    expect(v).toMatchObject({ status: 'verified', problems: [] });
     const timeline = await getItemTimeline(t.db, items.old);
     // The events of the trail carried digests all along; none quotes the data.
     expect(JSON.stringify(timeline.map((x) => x.data))).not.toContain('@example.com');
@@ -371,6 +390,17 @@ describe('retention purge', () => {
       sql`UPDATE dataset_snapshot_rows SET line = NULL, purged_at = now() WHERE snapshot_id = ${snapshotId} AND purged_at IS NULL`.execute(
         t.db,
       ),
+    ).rejects.toThrow(/immutable/);
+    // Inside a purge's setting too, anything but clearing a line once is refused.
+    await expect(
+      t.db.transaction().execute(async (trx) => {
+        await sql`SELECT set_config('signoff.retention_purge', 'on', true)`.execute(trx);
+        await sql`UPDATE dataset_snapshot_rows SET split = 'test', line = NULL, purged_at = now()
+                   WHERE snapshot_id = ${snapshotId} AND purged_at IS NULL`.execute(trx);
+      }),
+    ).rejects.toThrow(/immutable/);
+    await expect(
+      sql`DELETE FROM dataset_snapshot_rows WHERE snapshot_id = ${snapshotId}`.execute(t.db),
     ).rejects.toThrow(/immutable/);
   });
 

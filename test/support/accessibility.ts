@@ -1,3 +1,4 @@
+// axe-core on a page of the console, for the browser suites.
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';

@@ -1,5 +1,5 @@
 import { aiEnvShape } from '@signoff/ai';
-import { retentionEnvShape } from '@signoff/engine';
+import { retentionEnvShape } from '@signoff/governance';
 import { z } from 'zod';
 import { DEFAULT_TRPC_MAX_BODY_BYTES } from './ingest-schema';
 

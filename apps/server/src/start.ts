@@ -8,7 +8,6 @@ import {
   ensureQueues,
   type FaultHook,
   type FaultPoint,
-  retentionDefaultOf,
   startWorkers,
   WorkflowRegistry,
 } from '@signoff/engine';
@@ -16,6 +15,7 @@ import {
   activateConfiguredPiiPatterns,
   createCheckpoint,
   loadPiiPatternsFromEnv,
+  retentionDefaultOf,
   setActivePiiPatterns,
 } from '@signoff/governance';
 import { Hono } from 'hono';

@@ -1,5 +1,5 @@
 import { retentionPurgeInput, retentionStatusInput } from '@signoff/core';
-import { purgeExpired, retentionStatus } from '@signoff/engine';
+import { purgeExpired, retentionStatus } from '@signoff/governance';
 import { requirePermission, router } from './trpc';
 
 /**

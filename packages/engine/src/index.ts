@@ -13,8 +13,6 @@ export * from './plan-writer';
 export * from './planner';
 export * from './queue';
 export * from './registry';
-export * from './retention';
-export * from './retention-purge';
 export * from './review-tasks';
 export * from './state-work';
 export * from './submit-item';

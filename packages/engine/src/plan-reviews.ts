@@ -491,7 +491,8 @@ export function planAdjudication(
     model: decision.model,
     model_version: decision.model_version,
     prompt_version: decision.prompt_version,
-    input_text: decision.input_text,
+    // A decision retention purged has no text left ('' in its NOT NULL column): the label has none.
+    input_text: decision.input_text === '' ? null : decision.input_text,
     ai_label: decision.label,
     ai_confidence: decision.confidence,
     human_label: o.label,

@@ -1,10 +1,15 @@
 import { createHash } from 'node:crypto';
 import { AppError, canonicalJson, diffPolicies, serializeWorkflow, type WorkflowDefinition } from '@signoff/core';
 import type { DB } from '@signoff/db';
-import { type Actor, appendAudit, compilePiiPatterns, setActivePiiPatterns } from '@signoff/governance';
+import {
+  type Actor,
+  appendAudit,
+  compilePiiPatterns,
+  declareRetention,
+  setActivePiiPatterns,
+} from '@signoff/governance';
 import { declarePolicies } from '@signoff/trust';
 import { type Kysely, sql } from 'kysely';
-import { declareRetention } from './retention';
 
 export interface RegisteredWorkflow {
   definition: WorkflowDefinition;

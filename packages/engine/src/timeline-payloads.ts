@@ -34,7 +34,14 @@ const key = (...parts: unknown[]) => parts.map(String).join('\u0000');
 async function readTables(db: Kysely<DB>, itemId: string): Promise<ItemTables> {
   const [item, runs, branches, reviews, labels, decisions, events] = await Promise.all([
     db.selectFrom('items').select(['input', 'purged_at']).where('id', '=', itemId).executeTakeFirst(),
-    db.selectFrom('state_runs').select(['state', 'visit', 'output']).where('item_id', '=', itemId).execute(),
+    // A parallel state's run holds its branches' outputs, its event only their names (the outputs
+    // are proven by each branch.completed): nothing in a table to compare the event with.
+    db
+      .selectFrom('state_runs')
+      .select(['state', 'visit', 'output'])
+      .where('item_id', '=', itemId)
+      .where('kind', '<>', 'parallel')
+      .execute(),
     db.selectFrom('branch_runs').select(['state', 'visit', 'branch', 'output']).where('item_id', '=', itemId).execute(),
     db
       .selectFrom('reviews as r')

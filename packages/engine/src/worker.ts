@@ -1,6 +1,7 @@
 import { type CalibrationSource, createCalibrationSource, type DecisionProvider } from '@signoff/ai';
 import type { RetentionSetting } from '@signoff/core';
 import type { DB } from '@signoff/db';
+import { purgeExpired } from '@signoff/governance';
 import { createPolicySource, evaluateDriftGuards, type PolicySource } from '@signoff/trust';
 import type { Kysely } from 'kysely';
 import { type Job, type JobResult, PgBoss } from 'pg-boss';
@@ -9,7 +10,6 @@ import { executeJobs } from './execute-step';
 import type { FaultHook } from './faults';
 import { type ParsedStepJob, STEP_QUEUE, type StepJob, stepJob } from './queue';
 import type { WorkflowRegistry } from './registry';
-import { purgeExpired } from './retention-purge';
 import { commitTransitions, type TransitionDeps } from './transitions';
 
 export interface BossOptions {

@@ -13,5 +13,7 @@ export * from './merkle';
 export * from './pii';
 export * from './pii-unmask';
 export * from './queue-members';
+export * from './retention';
+export * from './retention-purge';
 export * from './search-sql';
 export * from './users';

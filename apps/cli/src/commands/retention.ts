@@ -9,7 +9,7 @@ import {
   type RetentionStatus,
   retentionDefaultOf,
   retentionStatus,
-} from '@signoff/engine';
+} from '@signoff/governance';
 import { readEnv } from '@signoff/server';
 import type { Command } from 'commander';
 import { reportingErrors } from '../exit-codes';

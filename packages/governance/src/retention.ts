@@ -2,9 +2,9 @@
 // CLI see the same), the server's default for the others, and the status compliance reads.
 import { AppError, type RetentionMode, type RetentionSetting } from '@signoff/core';
 import type { DB } from '@signoff/db';
-import { type Actor, appendAudit, SYSTEM } from '@signoff/governance';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { z } from 'zod';
+import { type Actor, appendAudit, SYSTEM } from './audit';
 import { dueItemsSql } from './retention-sql';
 
 type Db = Kysely<DB> | Transaction<DB>;

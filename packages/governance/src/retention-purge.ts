@@ -3,8 +3,8 @@
 // and the rest due for the next run. Safe with many workers and a CLI at once (SKIP LOCKED).
 import type { RetentionSetting } from '@signoff/core';
 import type { DB } from '@signoff/db';
-import { type Actor, appendAudit, chainEvents, SYSTEM } from '@signoff/governance';
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Actor, appendAudit, chainEvents, SYSTEM } from './audit';
 import { effectiveRetentions, pick, retentionCutoff } from './retention';
 import { dueItemsSql, legacyPayloadItemsSql, purgeStatements } from './retention-sql';
 
