@@ -167,9 +167,9 @@ describe('a batch', () => {
       BEGIN
         IF NEW.input->>'ref' = 'doomed' THEN RAISE EXCEPTION 'doomed item refused'; END IF;
         RETURN NEW;
-      END $$`.execute(s.db);
+      END $$`.execute(s.testDb.db); // DDL as the owner: the server works as signoff_app, which may not
     await sql`CREATE TRIGGER refuse_doomed BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION refuse_doomed()`.execute(
-      s.db,
+      s.testDb.db,
     );
     try {
       const body = await postBatch(
@@ -200,7 +200,7 @@ describe('a batch', () => {
         .execute();
       expect(events.map((e) => e.action)).toEqual(['item.submitted', 'item.submitted']);
     } finally {
-      await sql`DROP TRIGGER refuse_doomed ON items`.execute(s.db);
+      await sql`DROP TRIGGER refuse_doomed ON items`.execute(s.testDb.db);
     }
   });
 

@@ -49,7 +49,7 @@ const t = initTRPC
   .context<Context>()
   .meta<Meta>()
   .create({
-    errorFormatter({ shape, error }) {
+    errorFormatter({ shape, error, path }) {
       const cause = error.cause;
       // Thrown anywhere (the context's session lookup included), a lost database is a 503 to
       // retry, not a 500; the adapter's responseMeta adds Retry-After.
@@ -75,8 +75,10 @@ const t = initTRPC
             : null;
       return {
         ...shape,
-        // Messages may quote what they refused; they are masked like answers.
-        message: maskPiiText(
+        // Messages may quote what they refused; they are masked like answers, except those of the
+        // account procedures, whose subject is a staff account the admin has just typed in.
+        message: maskErrorMessage(
+          path,
           cause instanceof ZodError
             ? `Invalid input: ${fieldErrors?.map((f) => `${f.path}: ${f.message}`).join('; ')}`
             : shape.message,
@@ -85,6 +87,13 @@ const t = initTRPC
       };
     },
   });
+
+/** Procedures about staff accounts (`users.*`: needs `user:admin`), whose errors name the account. */
+const STAFF_ACCOUNT_PROCEDURES = /^users\./;
+
+function maskErrorMessage(path: string | undefined, message: string): string {
+  return path !== undefined && STAFF_ACCOUNT_PROCEDURES.test(path) ? message : maskPiiText(message);
+}
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;

@@ -53,6 +53,14 @@ describe('detectPii: payment cards', () => {
     expect(found('ref 41111111111111111113')).toEqual([]);
   });
 
+  it('does not take the digits of a UUID for a card or a phone number', () => {
+    // 8000-000000000003 is a Luhn-valid 16-digit run; as part of an id it is not a card.
+    expect(found('item 00000000-0000-4000-8000-000000000003')).toEqual([]);
+    expect(found('00000000-0000-4000-8000-000000000003 paid with 4111 1111 1111 1111')).toEqual([
+      ['card', '4111 1111 1111 1111'],
+    ]);
+  });
+
   it('luhnValid', () => {
     expect(luhnValid('79927398713')).toBe(true);
     expect(luhnValid('79927398710')).toBe(false);

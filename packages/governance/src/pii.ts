@@ -350,6 +350,8 @@ function findPattern(text: string, pattern: PiiPattern, out: PiiMatch[]): void {
   }
 }
 
+const UUID = /(?<![\dA-Za-z])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![\dA-Za-z])/gi;
+
 // Which kind wins when spans overlap: the more specific, checksummed detectors first.
 const PRIORITY: Record<string, number> = { email: 0, iban: 1, card: 2, phone: 4 };
 
@@ -364,6 +366,15 @@ export function detectPii(text: string, patterns: PiiPattern[] = activePiiPatter
   findIbans(text, found);
   findCards(text, found);
   findPhones(text, found);
+  // Ids are not PII: digits inside a UUID (00000000-0000-4000-8000-000000000003 holds a Luhn-valid
+  // 16-digit run) are never a card or a phone number.
+  const uuids = [...text.matchAll(UUID)].map((m) => ({ start: m.index, end: m.index + m[0].length }));
+  if (uuids.length > 0)
+    for (let i = found.length - 1; i >= 0; i--) {
+      const m = found[i] as PiiMatch;
+      if ((m.kind === 'card' || m.kind === 'phone') && uuids.some((u) => m.start < u.end && u.start < m.end))
+        found.splice(i, 1);
+    }
   for (const p of patterns) findPattern(text, p, found);
   // Resolve overlaps: higher priority (lower number; custom patterns 3) first, then the longer span.
   found.sort(
