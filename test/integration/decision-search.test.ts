@@ -164,8 +164,8 @@ describe('what a row says', () => {
           label: 'no',
           reviewerId: seeded.reviewerIds.get('dave@search.test'),
           reviewerName: 'dave',
-          // Every API answer is PII-masked for every role (docs/pii.md); the id and name say who it was.
-          reviewerEmail: '[email]',
+          // Item data is PII-masked for every role (docs/pii.md); the reviewer is staff, named as on the trail.
+          reviewerEmail: 'dave@search.test',
           at: '2026-11-18T10:03:00.000000Z',
           adjudicated: true,
           overridden: true,

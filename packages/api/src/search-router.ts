@@ -1,5 +1,5 @@
 import { decisionSearchInput } from '@signoff/core';
-import { searchDecisions } from '@signoff/governance';
+import { DECISION_STAFF_PATHS, searchDecisions } from '@signoff/governance';
 import { requirePermission, router } from './trpc';
 
 export const decisionsRouter = router({
@@ -10,7 +10,7 @@ export const decisionsRouter = router({
    * counts the matches up to 10,000. The whole result set downloads as CSV or JSON from
    * `/trpc/decisions/export` (or `/api/v1/decisions/export` with a bearer token).
    */
-  search: requirePermission('audit:read')
+  search: requirePermission('audit:read', { unmasked: DECISION_STAFF_PATHS.map((p) => `rows.*.${p}`) })
     .input(decisionSearchInput)
     .query(({ ctx, input }) => {
       const { cursor, limit, includeTotal, ...filters } = input;

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { DecisionSearchFilters, SearchExportFormat } from '@signoff/core';
 import type { DB } from '@signoff/db';
-import { type DecisionSearchRow, iterateDecisions, maskPii } from '@signoff/governance';
+import { DECISION_STAFF_PATHS, type DecisionSearchRow, iterateDecisions, maskPii } from '@signoff/governance';
 import { stringify } from 'csv-stringify/sync';
 import type { Kysely } from 'kysely';
 import { writeChunk } from './write-stream';
@@ -115,7 +115,7 @@ export async function writeDecisionExport(
   };
   await writeChunk(out, format === 'csv' ? stringify([SEARCH_CSV_COLUMNS], csvOptions) : '[\n');
   for await (const row of iterateDecisions(db, filters, BATCH * 2)) {
-    batch.push(maskPii(row));
+    batch.push(maskPii(row, { keep: DECISION_STAFF_PATHS }));
     count++;
     if (batch.length >= BATCH) await flush();
   }

@@ -59,6 +59,12 @@ export interface DecisionSearchRow {
   } | null;
 }
 
+/**
+ * Paths of a search row that name staff, not data subjects: the reviewer's e-mail stays unmasked
+ * (as on the trail), so compliance sees who gave a verdict. The row's own item data is masked.
+ */
+export const DECISION_STAFF_PATHS = ['verdict.reviewerEmail'] as const;
+
 export interface DecisionSearchPage {
   rows: DecisionSearchRow[];
   /** Pass it back as `cursor` for the next page; null on the last page. */
