@@ -1,5 +1,5 @@
 import { type AiFailure, AppError, isAppError } from '@signoff/core';
-import type { DecideRequest, DecideResult, DecisionProvider } from './provider';
+import type { DecideRequest, DecideResult, DecisionProvider, ExtractRequest } from './provider';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
@@ -73,7 +73,7 @@ export function withCircuitBreaker(provider: DecisionProvider, options: CircuitB
   let openedAt = 0;
   let probing = false;
   let lastFailure: Failure | undefined;
-  const refusal = (message: string, retryAt: number, req: DecideRequest) => {
+  const refusal = (message: string, retryAt: number, req: { agent: DecideRequest['agent'] }) => {
     const last = lastFailure ?? { kind: 'unreachable' as const, provider: provider.name };
     const model = req.agent.model ?? last.model;
     return new AppError('AI_UNAVAILABLE', message, {
@@ -97,45 +97,57 @@ export function withCircuitBreaker(provider: DecisionProvider, options: CircuitB
   return {
     name: provider.name,
     breakerState: () => state,
-    async decide(db, req: DecideRequest): Promise<DecideResult> {
-      if (state === 'open') {
-        const t = now();
-        const wait = openedAt + openMs - t;
-        if (wait > 0 || probing)
-          throw refusal(
-            `${provider.name} endpoint circuit is open after ${failures} consecutive failures; next probe in ${Math.max(0, Math.ceil(wait / 1000))} s`,
-            Math.max(openedAt + openMs, probing ? t + probeWaitMs : 0),
-            req,
-          );
-        move('half-open', 'probing the endpoint');
-      } else if (state === 'half-open' && probing) {
+    decide: (db, req: DecideRequest): Promise<DecideResult> => guarded(req, () => provider.decide(db, req)),
+    ...(provider.extract
+      ? {
+          extract: (db: Parameters<NonNullable<DecisionProvider['extract']>>[0], req: ExtractRequest) =>
+            guarded(req, () => (provider.extract as NonNullable<DecisionProvider['extract']>)(db, req)),
+        }
+      : {}),
+  };
+
+  // One breaker for both kinds of call: they go to the same endpoint.
+  async function guarded<T>(
+    req: { signal?: AbortSignal | undefined; agent: DecideRequest['agent'] },
+    call: () => Promise<T>,
+  ): Promise<T> {
+    if (state === 'open') {
+      const t = now();
+      const wait = openedAt + openMs - t;
+      if (wait > 0 || probing)
         throw refusal(
-          `${provider.name} endpoint is being probed after an outage; try again shortly`,
-          now() + probeWaitMs,
+          `${provider.name} endpoint circuit is open after ${failures} consecutive failures; next probe in ${Math.max(0, Math.ceil(wait / 1000))} s`,
+          Math.max(openedAt + openMs, probing ? t + probeWaitMs : 0),
           req,
         );
-      }
-      const probe = state === 'half-open';
-      if (probe) probing = true;
-      try {
-        const result = await provider.decide(db, req);
-        failures = 0;
-        move('closed', probe ? 'probe succeeded' : 'call succeeded');
-        return result;
-      } catch (e) {
-        // A caller that gave up (its own signal) says nothing about the endpoint.
-        if (isOutage(e) && !req.signal?.aborted) {
-          failures += 1;
-          if (probe || failures >= threshold) {
-            openedAt = now();
-            lastFailure = failureOf(e, provider.name);
-            move('open', `${failures} consecutive failures: ${(e as Error).message}`);
-          }
+      move('half-open', 'probing the endpoint');
+    } else if (state === 'half-open' && probing) {
+      throw refusal(
+        `${provider.name} endpoint is being probed after an outage; try again shortly`,
+        now() + probeWaitMs,
+        req,
+      );
+    }
+    const probe = state === 'half-open';
+    if (probe) probing = true;
+    try {
+      const result = await call();
+      failures = 0;
+      move('closed', probe ? 'probe succeeded' : 'call succeeded');
+      return result;
+    } catch (e) {
+      // A caller that gave up (its own signal) says nothing about the endpoint.
+      if (isOutage(e) && !req.signal?.aborted) {
+        failures += 1;
+        if (probe || failures >= threshold) {
+          openedAt = now();
+          lastFailure = failureOf(e, provider.name);
+          move('open', `${failures} consecutive failures: ${(e as Error).message}`);
         }
-        throw e;
-      } finally {
-        if (probe) probing = false;
       }
-    },
-  };
+      throw e;
+    } finally {
+      if (probe) probing = false;
+    }
+  }
 }

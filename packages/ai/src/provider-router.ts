@@ -28,5 +28,17 @@ export function routeProviders(
         );
       return provider.decide(db, req);
     },
+    async extract(db, req) {
+      const wanted = req.agent.provider ?? fallback;
+      const provider = providers[wanted];
+      if (!provider?.extract)
+        throw new AppError(
+          'AI_UNAVAILABLE',
+          provider
+            ? `The ${wanted} provider cannot give structured answers (agent "${req.agent.name}")`
+            : `Agent "${req.agent.name}" asks for the ${wanted === 'openai' ? 'OpenAI-compatible provider, but OPENAI_API_KEY is not set' : `"${wanted}" provider, which is not configured`}`,
+        );
+      return provider.extract(db, req);
+    },
   };
 }

@@ -1,6 +1,7 @@
-import type { AgentSpec } from '@signoff/core';
+import type { AgentSpec, FieldConfidenceRecord, FieldSpec } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import type { Kysely } from 'kysely';
+import type { z } from 'zod';
 import type { OutputMode } from './decision-output';
 
 /** One classification asked of an AI agent. */
@@ -117,4 +118,43 @@ export interface ToolCallRecord {
 export interface DecisionProvider {
   readonly name: ProviderName;
   decide(db: Kysely<DB>, req: DecideRequest): Promise<DecideResult>;
+  /**
+   * A structured answer (an extraction, a scored risk, a draft): an object `req.schema` accepts,
+   * with a confidence per leaf field and an overall one. Providers without it cannot serve a
+   * decide state with an `output` schema (the engine then records `AI_UNAVAILABLE`).
+   */
+  extract?(db: Kysely<DB>, req: ExtractRequest): Promise<ExtractResult>;
+}
+
+/** One structured answer asked of an AI agent (a decide state with an `output` schema). */
+export interface ExtractRequest {
+  agent: AgentSpec;
+  /** What the answer must parse as; the provider validates with it. */
+  // biome-ignore lint/suspicious/noExplicitAny: any object schema.
+  schema: z.ZodObject<any>;
+  /** Its fields (`outputFields(schema)`): leaf fields carry the confidences. */
+  fields: readonly FieldSpec[];
+  /** The JSON Schema of `schema` (`outputJsonSchema`), as given to models. */
+  jsonSchema: Record<string, unknown>;
+  /** The text to extract from (or to draft from). */
+  text: string;
+  /** The workflow and state asking: the built-in extractor learns per (agent, field). */
+  workflow?: string;
+  state?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * A validated structured answer. `confidence` and `score` are the overall ones (the chance that
+ * every field is right: the joint probability of the answer's tokens with `logprobs`, the share of
+ * samples that agree on every field with `self-consistency`, the product of the fields' with
+ * `posterior`), `confidenceMethod` how the overall one was measured; `fields` has each leaf field's
+ * own, with its method (fields of one answer may differ: a field whose value the log probabilities
+ * do not spell falls back to agreement across samples).
+ */
+export interface ExtractResult extends Omit<DecideResult, 'label'> {
+  /** What `req.schema` parsed. */
+  value: Record<string, unknown>;
+  /** Confidence per leaf field, by dotted path (every leaf field of the schema present in `value`). */
+  fields: Record<string, FieldConfidenceRecord>;
 }

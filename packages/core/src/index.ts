@@ -8,6 +8,7 @@ export * from './retention-schemas';
 export * from './routing';
 export * from './schemas';
 export * from './search-schemas';
+export * from './structured';
 export * from './text-safety';
 export * from './trail-schemas';
 export * from './workflow';

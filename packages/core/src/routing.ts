@@ -1,5 +1,5 @@
 import type { AiFailure } from './errors';
-import { DEFAULT_AUDIT_RATE, type RiskRule, type RoutingPolicy } from './workflow';
+import { DEFAULT_AUDIT_RATE, type RiskRule, type RiskRuleAnswer, type RoutingPolicy } from './workflow';
 
 export type Route = 'auto' | 'review' | 'sampled';
 
@@ -16,7 +16,9 @@ export type RouteReasonCode =
   /** The endpoint gave no confidence worth the name (deterministic samples, no logprobs). */
   | 'confidence_unavailable'
   | 'qa_sample'
-  | 'checker_disagrees';
+  | 'checker_disagrees'
+  /** A structured output's field below its own threshold (`policy.fields`). */
+  | 'low_field_confidence';
 
 export interface RouteReason {
   code: RouteReasonCode;
@@ -24,6 +26,11 @@ export interface RouteReason {
   message: string;
   /** The risk rule's name, for `risk_rule` reasons. */
   rule?: string;
+  /**
+   * Structured outputs: the leaf fields the reason is about (a field below its threshold, the
+   * fields a risk rule names); the correction form highlights them.
+   */
+  fields?: string[];
   /** For `ai_unavailable` and `ai_invalid_output`: the endpoint's failure (status, message, parameter). */
   ai?: AiFailure;
 }
@@ -55,23 +62,52 @@ export type CertifiedGate = { open: true; threshold: number } | { open: false; r
 export function routeDecision<C>(
   policy: RoutingPolicy<C>,
   ctx: C,
-  answer: { label: string; confidence: number; score?: number },
+  answer: RiskRuleAnswer & { score?: number },
   gate?: CertifiedGate,
+  fieldGates?: Readonly<Record<string, CertifiedGate>>,
 ): RoutingResult {
   const reasons: RouteReason[] = [];
   let queue: string | null = null;
   for (const rule of policy.risks ?? []) {
     const hit = evaluateRule(rule, ctx, answer);
+    const fields = rule.fields?.length ? { fields: [...rule.fields] } : {};
     if (hit === 'error') {
       reasons.push({
         code: 'risk_rule_error',
         rule: rule.name,
         message: `Risk rule "${rule.name}" could not be evaluated`,
+        ...fields,
       });
       queue ??= rule.queue ?? null;
     } else if (hit) {
-      reasons.push({ code: 'risk_rule', rule: rule.name, message: rule.reason });
+      reasons.push({ code: 'risk_rule', rule: rule.name, message: rule.reason, ...fields });
       queue ??= rule.queue ?? null;
+    }
+  }
+  // Structured outputs: each field with a policy of its own, on its own confidence (or score).
+  for (const [field, fp] of Object.entries(policy.fields ?? {})) {
+    const f = answer.fields?.[field];
+    let reason: RouteReason | undefined;
+    if (fp.autoAccept) {
+      const g = fieldGates?.[field];
+      if (!g) throw new Error(`A certified field policy (${field}) is routed with the gate of its certificate`);
+      if (!g.open) reason = { ...g.reason, message: `${field}: ${g.reason.message}`, fields: [field] };
+      else if (!(f !== undefined && f.score >= g.threshold))
+        reason = {
+          code: 'below_certified_threshold',
+          message: `${field}: score ${f?.score.toFixed(2) ?? 'unknown'} is below the certified threshold ${g.threshold.toFixed(2)}`,
+          fields: [field],
+        };
+    } else if (fp.autoAcceptAt !== undefined && !(f !== undefined && f.confidence >= fp.autoAcceptAt)) {
+      reason = {
+        code: 'low_field_confidence',
+        message: `${field}: confidence ${f ? formatPercent(f.confidence) : 'unknown'} is below its threshold ${formatPercent(fp.autoAcceptAt)}`,
+        fields: [field],
+      };
+    }
+    if (reason) {
+      reasons.push(reason);
+      queue ??= fp.queue ?? null;
     }
   }
   if (policy.autoAccept) {
@@ -107,6 +143,17 @@ export function reviewersRequired<C>(policy: RoutingPolicy<C>, reasons: readonly
   );
   let n = policy.reviewers ?? 1;
   for (const rule of policy.risks ?? []) if (triggered.has(rule.name)) n = Math.max(n, rule.reviewers ?? 1);
+  // A field's own policy sent it to review (below its threshold, or its certificate's).
+  const fieldCodes: RouteReasonCode[] = [
+    'low_field_confidence',
+    'below_certified_threshold',
+    'uncertified',
+    'model_not_certified',
+    'auto_accept_paused',
+  ];
+  for (const r of reasons)
+    if (fieldCodes.includes(r.code) && r.fields?.length === 1 && !r.rule)
+      n = Math.max(n, policy.fields?.[r.fields[0] as string]?.reviewers ?? 1);
   return n;
 }
 
@@ -121,7 +168,9 @@ export function auditProbability<C>(
   decision: { route: Route; score: number | null; threshold: number | null },
 ): number {
   if (decision.route === 'review') return 1;
-  if (!policy.autoAccept) return policy.sampleRate ?? 0;
+  // A certified field needs its audit sample too: certified states audit by default.
+  const certifiedField = Object.values(policy.fields ?? {}).some((f) => f.autoAccept !== undefined);
+  if (!policy.autoAccept) return policy.sampleRate ?? (certifiedField ? DEFAULT_AUDIT_RATE : 0);
   const near = policy.sampleNearThreshold;
   if (
     near &&
@@ -133,7 +182,7 @@ export function auditProbability<C>(
   return policy.sampleRate ?? DEFAULT_AUDIT_RATE;
 }
 
-function evaluateRule<C>(rule: RiskRule<C>, ctx: C, answer: { label: string; confidence: number }): boolean | 'error' {
+function evaluateRule<C>(rule: RiskRule<C>, ctx: C, answer: RiskRuleAnswer): boolean | 'error' {
   try {
     return Boolean(rule.when(ctx, answer));
   } catch {

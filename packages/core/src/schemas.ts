@@ -160,11 +160,16 @@ export const verdictInput = z
     verdict: z.enum(['confirm', 'correct', 'answer']),
     /** The label the reviewer chose; required to correct or answer, ignored on confirm. */
     label: z.string().min(1).optional(),
+    /**
+     * A structured decision's record as the reviewer corrected (or filled in) it: checked against
+     * the state's output schema; required to correct or answer one, ignored on confirm.
+     */
+    value: z.record(z.string(), z.unknown()).optional(),
     /** Why the reviewer overrode the AI; required to correct. */
     reason: z.string().trim().max(2000).optional(),
   })
   .superRefine((v, ctx) => {
-    if (v.verdict !== 'confirm' && !v.label)
+    if (v.verdict !== 'confirm' && !v.label && v.value === undefined)
       ctx.addIssue({ code: 'custom', path: ['label'], message: 'Choose a label' });
     if (v.verdict === 'correct' && (!v.reason || v.reason.length < 3))
       ctx.addIssue({

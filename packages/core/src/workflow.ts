@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError } from './errors';
+import { describeFields, type FieldConfidenceRecord, type FieldSpec, leafFields } from './structured';
 
 /**
  * What a state sees: the item's input and, under each state's name, the output that state produced.
@@ -19,14 +20,39 @@ export interface DecisionOutput {
   reviewers?: number | undefined;
   /** The reviewers disagreed and a lead's adjudication gave the label. */
   adjudicated?: boolean | undefined;
+  /**
+   * A structured decision (a decide state with an `output` schema): the object, as the AI gave it
+   * or as the human corrected it (`label` is then its canonical JSON).
+   */
+  value?: Record<string, unknown> | undefined;
+  /** A structured decision: the AI's confidence in each leaf field (by dotted path). */
+  fields?: Record<string, FieldConfidenceRecord> | undefined;
+  /** A structured decision corrected by a human: the leaf fields they changed. */
+  changedFields?: string[] | undefined;
+}
+
+/** What a risk rule sees of the AI's answer. */
+export interface RiskRuleAnswer {
+  label: string;
+  confidence: number;
+  /** A structured decision's object. */
+  // biome-ignore lint/suspicious/noExplicitAny: the object the state's own schema describes; the author reads it.
+  value?: any;
+  /** A structured decision's confidence per leaf field. */
+  fields?: Record<string, { confidence: number; score: number }>;
 }
 
 export interface RiskRule<C> {
   /** Stable name, recorded with every decision it forced to review. */
   name: string;
-  when: (ctx: C, output: { label: string; confidence: number }) => boolean;
+  when: (ctx: C, output: RiskRuleAnswer) => boolean;
   /** Shown to the reviewer as why the item was routed to them. */
   reason: string;
+  /**
+   * The leaf fields of a structured output this rule is about (e.g. `['amount']` for "amount over
+   * 10,000 needs two reviewers"): recorded with its reason and highlighted in the correction form.
+   */
+  fields?: readonly string[];
   /** Route to this queue instead of the policy's default. */
   queue?: string;
   /**
@@ -91,6 +117,24 @@ export interface RoutingPolicy<C> {
   reviewers?: number;
   /** Queue of the adjudication tasks of disagreeing verdicts (default: the review task's queue). */
   adjudicationQueue?: string;
+  /**
+   * Structured outputs: routing per leaf field (dotted path), on the field's own confidence, e.g.
+   * `{ taxId: { autoAcceptAt: 0.95 } }` (a tax id below 95% goes to review) or a certified target
+   * for the field, whose correctness is judged by whether the reviewer changed it.
+   */
+  fields?: Record<string, FieldPolicy>;
+}
+
+/** How one field of a structured output is routed (a field below its threshold sends the decision to review). */
+export interface FieldPolicy {
+  /** A fixed threshold on the field's raw confidence, 0..1. */
+  autoAcceptAt?: number;
+  /** Certified auto-accept for this field (exclusive with `autoAcceptAt`): see `CertifiedAutoAccept`. */
+  autoAccept?: CertifiedAutoAccept;
+  /** Review queue when this field sends the decision to review (default: the policy's). */
+  queue?: string;
+  /** Independent verdicts when this field sends the decision to review. 1..5. */
+  reviewers?: number;
 }
 
 /**
@@ -202,8 +246,17 @@ export interface DecideState<C> extends Resilience, VisitLimit {
   kind: 'decide';
   description?: string;
   agent: AgentSpec;
-  labels: readonly string[];
-  /** The text the agent classifies. */
+  /** A classification: the labels the agent chooses from (exclusive with `output`). */
+  labels?: readonly string[];
+  /**
+   * A structured decision (exclusive with `labels`): the agent answers with an object this schema
+   * describes: strings (`.meta({ draft: true })` for free text a person edits), numbers, booleans,
+   * enums, arrays and nested objects. Validated; each leaf field gets its own confidence; the
+   * reviewer corrects it field by field. See docs/structured-decisions.md.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: any object schema; the author's code reads the value it describes.
+  output?: z.ZodObject<any>;
+  /** The text the agent classifies (or extracts from). */
   text: (ctx: C) => string;
   policy: RoutingPolicy<C>;
   /**
@@ -508,9 +561,19 @@ export function validateWorkflow(spec: WorkflowSpec<AnyInput>): string[] {
     switch (state.kind) {
       case 'decide': {
         target(name, state.next);
-        if (state.labels.length < 2) problems.push(`decide state "${name}" needs at least two labels`);
-        if (new Set(state.labels).size !== state.labels.length)
-          problems.push(`decide state "${name}" has duplicate labels`);
+        if (state.labels !== undefined && state.output !== undefined)
+          problems.push(
+            `decide state "${name}": give labels (a classification) or output (a structured answer), not both`,
+          );
+        else if (state.output !== undefined) problems.push(...structuredProblems(name, state));
+        else if (!Array.isArray(state.labels))
+          problems.push(`decide state "${name}" needs labels (a classification) or output (a zod object schema)`);
+        else {
+          if (state.labels.length < 2) problems.push(`decide state "${name}" needs at least two labels`);
+          if (new Set(state.labels).size !== state.labels.length)
+            problems.push(`decide state "${name}" has duplicate labels`);
+          if (state.policy.fields) problems.push(`decide state "${name}": policy.fields needs an output schema`);
+        }
         problems.push(...policyProblems(name, state.policy));
         if (!state.policy.queue) problems.push(`decide state "${name}" needs a review queue`);
         for (const agent of [state.agent, ...(state.checker ? [state.checker.agent] : [])]) {
@@ -650,6 +713,7 @@ export function serializeWorkflow(def: WorkflowSpec<AnyInput>): Record<string, u
           description: s.description,
           agent: agentJson(s.agent),
           labels: s.labels,
+          ...(s.output ? { output: outputJson(s.output) } : {}),
           text: fn(s.text),
           checker: s.checker
             ? {
@@ -675,8 +739,10 @@ export function serializeWorkflow(def: WorkflowSpec<AnyInput>): Record<string, u
               reason: r.reason,
               queue: r.queue,
               reviewers: r.reviewers,
+              fields: r.fields,
               when: fn(r.when),
             })),
+            fields: s.policy.fields,
           },
           next: s.next,
         };
@@ -806,6 +872,81 @@ function agentJson(agent: AgentSpec): Record<string, unknown> {
       run: normalizeSource(String(t.run)),
     })),
   };
+}
+
+/** A structured output as JSON: its JSON Schema and its fields, so a change to either is a new version. */
+function outputJson(schema: z.ZodObject<z.ZodRawShape>): Record<string, unknown> {
+  return { jsonSchema: parametersJson(schema), fields: outputFields(schema) };
+}
+
+const fieldCache = new WeakMap<object, { fields: FieldSpec[]; problems: string[] }>();
+
+function describeSchema(schema: z.ZodType): { fields: FieldSpec[]; problems: string[] } {
+  let d = fieldCache.get(schema);
+  if (!d) {
+    try {
+      d = describeFields(z.toJSONSchema(schema, { io: 'input' }));
+    } catch (e) {
+      d = { fields: [], problems: [`the output schema cannot be written as JSON Schema: ${(e as Error).message}`] };
+    }
+    fieldCache.set(schema, d);
+  }
+  return d;
+}
+
+/**
+ * The fields of a structured output's schema (see `describeFields`), cached per schema.
+ *
+ * @example
+ * outputFields(z.object({ taxId: z.string() })); // => [{ path: 'taxId', name: 'taxId', type: 'string', optional: false }]
+ */
+export function outputFields(schema: z.ZodType): FieldSpec[] {
+  return describeSchema(schema).fields;
+}
+
+/** The JSON Schema of a structured output, as given to models (`z.toJSONSchema`, input side). */
+export function outputJsonSchema(schema: z.ZodType): Record<string, unknown> {
+  return z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
+}
+
+/** What is wrong with a structured decide state: its schema, and field names in its policy and rules. */
+// biome-ignore lint/suspicious/noExplicitAny: only the schema and the field names are read.
+function structuredProblems(name: string, state: DecideState<any>): string[] {
+  const where = `decide state "${name}"`;
+  if (!(state.output instanceof z.ZodObject)) return [`${where}: output must be a z.object({...}) schema`];
+  const d = describeSchema(state.output);
+  const problems = d.problems.map((p) => `${where}: ${p}`);
+  const leaves = new Set(leafFields(d.fields).map((f) => f.path));
+  const known = [...leaves].join(', ');
+  for (const [field, fp] of Object.entries(state.policy.fields ?? {})) {
+    const at = `${where}: policy.fields.${field}`;
+    if (!leaves.has(field)) problems.push(`${at}: no such leaf field in the output (fields: ${known})`);
+    if (fp.autoAcceptAt === undefined && fp.autoAccept === undefined)
+      problems.push(`${at} needs autoAcceptAt (a fixed threshold) or autoAccept ({ maxError, confidence })`);
+    if (fp.autoAcceptAt !== undefined && fp.autoAccept !== undefined)
+      problems.push(`${at}: give autoAcceptAt or autoAccept, not both`);
+    if (fp.autoAcceptAt !== undefined && !(fp.autoAcceptAt >= 0 && fp.autoAcceptAt <= 1))
+      problems.push(`${at}.autoAcceptAt must be within 0..1 (got ${fp.autoAcceptAt})`);
+    if (fp.autoAccept !== undefined) {
+      if (!(fp.autoAccept.maxError > 0 && fp.autoAccept.maxError < 0.5))
+        problems.push(`${at}.autoAccept.maxError must be above 0 and below 0.5 (got ${fp.autoAccept.maxError})`);
+      if (!(fp.autoAccept.confidence >= 0.5 && fp.autoAccept.confidence < 1))
+        problems.push(`${at}.autoAccept.confidence must be at least 0.5 and below 1 (got ${fp.autoAccept.confidence})`);
+    }
+    if (fp.queue !== undefined && !(typeof fp.queue === 'string' && fp.queue.trim() !== ''))
+      problems.push(`${at}.queue must be a queue name`);
+    if (fp.reviewers !== undefined) problems.push(...reviewerProblems(at, fp.reviewers, undefined));
+    if (fp.autoAccept !== undefined && state.policy.sampleRate !== undefined && !(state.policy.sampleRate > 0))
+      problems.push(`${at}: a certified field needs an audit sample of what is auto-accepted (sampleRate above 0)`);
+  }
+  for (const rule of state.policy.risks ?? [])
+    for (const field of rule.fields ?? [])
+      if (!leaves.has(field))
+        problems.push(
+          `${where}: risk rule "${rule.name}" names field "${field}", which the output does not have (fields: ${known})`,
+        );
+  if (state.checker) problems.push(`${where}: a checker agent is not supported on a structured output yet`);
+  return problems;
 }
 
 function parametersJson(schema: z.ZodType): unknown {

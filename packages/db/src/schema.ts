@@ -280,6 +280,10 @@ export interface LabelsTable {
    * point are kept with `final` false: every verdict is a label, one per point is the answer.
    */
   final: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Structured decisions (migration 0030): the leaf fields the human changed; null for a classification. */
+  changed_fields: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
+  /** Structured decisions: `[{ field, ai, human }]` for each changed leaf field; null for a classification. */
+  field_changes: ColumnType<unknown[] | null, string | null | undefined, string | null>;
   created_at: TimestampDefault;
 }
 

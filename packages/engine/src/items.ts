@@ -1,4 +1,10 @@
-import { AppError } from '@signoff/core';
+import {
+  AppError,
+  type FieldConfidenceRecord,
+  type FieldSpec,
+  parseStructuredLabel,
+  type RouteReason,
+} from '@signoff/core';
 import type { DB } from '@signoff/db';
 import type { Kysely } from 'kysely';
 import { readPointVerdicts, readTaskHistory, readTrustInForce } from './task-history';
@@ -52,6 +58,7 @@ export async function getTaskView(db: Kysely<DB>, taskId: string) {
       'i.status as item_status',
       'i.workflow_name',
       'v.version as workflow_version',
+      'v.definition as workflow_definition',
     ])
     .where('t.id', '=', taskId)
     .executeTakeFirst();
@@ -88,7 +95,57 @@ export async function getTaskView(db: Kysely<DB>, taskId: string) {
     readPointVerdicts(db, task),
     readTrustInForce(db, task.workflow_name, task.state),
   ]);
-  return { ...task, decision: decision ?? null, history, verdicts, trust };
+  const { workflow_definition: definition, ...rest } = task;
+  return {
+    ...rest,
+    decision: decision ?? null,
+    history,
+    verdicts,
+    trust,
+    structured: structuredView(definition, task.state, decision, task.reasons as RouteReason[]),
+  };
+}
+
+/** What the correction form of a structured decision needs: its fields, the AI's object and confidences. */
+export interface StructuredTaskView {
+  fields: FieldSpec[];
+  /** The AI's object; null when it could not answer (the reviewer fills the record in). */
+  aiValue: Record<string, unknown> | null;
+  fieldConfidence: Record<string, FieldConfidenceRecord>;
+  /** Leaf fields the routing reasons name (below their threshold, named by a risk rule). */
+  flagged: string[];
+  /** Each field's fixed threshold (`policy.fields.<f>.autoAcceptAt`), where it has one. */
+  thresholds: Record<string, number>;
+}
+
+/**
+ * The structured part of a task view, from the serialised definition of the item's workflow
+ * version (its `output.fields` and `policy.fields`); null for a classification or a review step.
+ */
+export function structuredView(
+  definition: Record<string, unknown>,
+  state: string,
+  decision: { label: string | null; output: unknown } | undefined,
+  reasons: readonly RouteReason[],
+): StructuredTaskView | null {
+  const s = (definition.states as Record<string, Record<string, unknown>> | undefined)?.[state];
+  const output = s?.output as { fields?: FieldSpec[] } | undefined;
+  if (s?.kind !== 'decide' || !output?.fields) return null;
+  const policyFields = ((s.policy as Record<string, unknown> | undefined)?.fields ?? {}) as Record<
+    string,
+    { autoAcceptAt?: number }
+  >;
+  const thresholds: Record<string, number> = {};
+  for (const [f, p] of Object.entries(policyFields))
+    if (typeof p.autoAcceptAt === 'number') thresholds[f] = p.autoAcceptAt;
+  const out = (decision?.output ?? {}) as { fields?: Record<string, FieldConfidenceRecord> };
+  return {
+    fields: output.fields,
+    aiValue: parseStructuredLabel(decision?.label) ?? null,
+    fieldConfidence: out.fields ?? {},
+    flagged: [...new Set(reasons.flatMap((r) => r.fields ?? []))],
+    thresholds,
+  };
 }
 
 /** An item with its workflow version, state runs and decisions. */

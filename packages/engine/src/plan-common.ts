@@ -367,6 +367,7 @@ export function decisionInsert(
     input_text: d.inputText,
     output: {
       ...(r ? { label: r.label, rationale: r.rationale ?? null } : {}),
+      ...(d.structured ? { value: d.structured.value, fields: d.structured.fields } : {}),
       ...(d.checker ? { checker: d.checker } : {}),
       ...(toolCalls ? { toolCalls } : {}),
     },
@@ -404,7 +405,17 @@ export function decisionEventData(state: string, decisionId: string, d: Decision
     model: r?.model ?? null,
     modelVersion: r?.modelVersion ?? null,
     promptVersion: r?.promptVersion ?? null,
-    label: r?.label ?? null,
+    // A structured answer is a record (names, tax ids): the event keeps its digest and the
+    // confidence of each field, the decision row the values.
+    ...(d.structured
+      ? {
+          label: null,
+          labelHash: textHash(r?.label),
+          fieldConfidence: Object.fromEntries(
+            Object.entries(d.structured.fields).map(([k, f]) => [k, { confidence: f.confidence, method: f.method }]),
+          ),
+        }
+      : { label: r?.label ?? null }),
     confidence: r?.confidence ?? null,
     calibratedConfidence: d.calibratedConfidence,
     calibratorId: d.calibratorId ?? null,

@@ -1,6 +1,13 @@
 // Plans for human work: verdicts (the item resumes), QA verdicts (a label only), an operator's
 // answer to a stuck item, claims, releases and skips, escalation (overdue or by hand), stuck items.
-import { AppError, type WorkflowDefinition } from '@signoff/core';
+import {
+  AppError,
+  type FieldChange,
+  fieldChanges,
+  outputFields,
+  parseStructuredLabel,
+  type WorkflowDefinition,
+} from '@signoff/core';
 import type { ReviewTask } from '@signoff/db';
 import type { Actor } from '@signoff/governance';
 import { maskPiiText, SYSTEM, textHash } from '@signoff/governance';
@@ -46,11 +53,13 @@ function completeTask(p: Plan, env: PlanEnv, task: ReviewTask): void {
 function recordVerdict(
   p: Plan,
   item: ItemSnapshot,
+  definition: WorkflowDefinition,
   env: PlanEnv,
   o: Verdict,
   mark: { final: boolean; adjudicated: boolean } = { final: true, adjudicated: false },
 ) {
   const { task, decision } = o;
+  const changes = structuredChanges(definition, task.state, decision?.label ?? null, o.label);
   const review: ReviewInsert = {
     id: env.newId(),
     task_id: task.id,
@@ -81,6 +90,7 @@ function recordVerdict(
     reviewer_id: o.userId,
     adjudicated: mark.adjudicated,
     final: mark.final,
+    ...(changes ? fieldColumns(changes) : {}),
   };
   p.reviews.push(review);
   p.labels.push(label);
@@ -90,14 +100,53 @@ function recordVerdict(
     reviewId: review.id,
     labelId: label.id,
     verdict: o.verdict,
-    aiLabel: decision?.label ?? null,
-    humanLabel: o.label,
+    ...labelsForAudit(decision?.label ?? null, o.label, changes, 'humanLabel'),
     override: isCorrection,
     // The reviewer's free text stays in the review and the label; the event keeps its digest.
     reasonHash: textHash(o.reason),
     // Multi-reviewer points say which of the N independent reviews this was.
     ...(task.reviewers_required > 1 ? { slot: task.slot, reviewersRequired: task.reviewers_required } : {}),
   };
+}
+
+/**
+ * A structured decision's field-level diff: the leaf fields whose value the person's object
+ * (`humanLabel`, canonical JSON) changed from the AI's. Undefined for a classification (or a
+ * structured decision the AI could not answer: every field is then the human's, all "changed").
+ */
+export function structuredChanges(
+  definition: WorkflowDefinition,
+  state: string,
+  aiLabel: string | null,
+  humanLabel: string,
+): FieldChange[] | undefined {
+  const def = definition.states[state];
+  if (def?.kind !== 'decide' || !def.output) return undefined;
+  return fieldChanges(outputFields(def.output), parseStructuredLabel(aiLabel) ?? {}, parseStructuredLabel(humanLabel));
+}
+
+/**
+ * The labels an audit event names. A structured answer's label is a record (a tax id, an address):
+ * the event keeps its digest (`textHash` of the canonical JSON, which the label row holds) and the
+ * fields the person changed, not the values.
+ */
+function labelsForAudit(
+  aiLabel: string | null,
+  humanLabel: string,
+  changes: FieldChange[] | undefined,
+  humanKey: 'label' | 'humanLabel' = 'label',
+): Record<string, unknown> {
+  if (!changes) return { aiLabel, [humanKey]: humanLabel };
+  return {
+    aiLabelHash: textHash(aiLabel),
+    [`${humanKey}Hash`]: textHash(humanLabel),
+    changedFields: changes.map((c) => c.field),
+  };
+}
+
+/** The label column of a field-level diff (migration 0030; the writer derives `changed_fields`). */
+export function fieldColumns(changes: FieldChange[]): { field_changes: FieldChange[] } {
+  return { field_changes: changes };
 }
 
 /**
@@ -143,7 +192,7 @@ export function planVerdict(
         `"${o.label}" is none of the verdicts given (${labels.join(', ')}); confirm one of them or answer with another label`,
         { issues: [{ path: 'label', message: `Expected one of: ${labels.join(', ')}` }] },
       );
-    const data = recordVerdict(p, item, env, o, { final: true, adjudicated: true });
+    const data = recordVerdict(p, item, definition, env, o, { final: true, adjudicated: true });
     audit(p, actor, 'review.submitted', { ...data, leaseExpired, adjudication: true });
     audit(p, actor, 'review.adjudicated', {
       state: task.state,
@@ -163,12 +212,12 @@ export function planVerdict(
   ];
   if (verdicts.length < required) {
     // Blind: nothing moves and nobody is told what the others answered; the item waits for the rest.
-    const data = recordVerdict(p, item, env, o, { final: false, adjudicated: false });
+    const data = recordVerdict(p, item, definition, env, o, { final: false, adjudicated: false });
     audit(p, actor, 'review.submitted', { ...data, leaseExpired, awaitingVerdicts: required - verdicts.length });
     return p;
   }
   const agreed = verdicts.every((v) => v.label === o.label);
-  const data = recordVerdict(p, item, env, o, { final: agreed, adjudicated: false });
+  const data = recordVerdict(p, item, definition, env, o, { final: agreed, adjudicated: false });
   audit(p, actor, 'review.submitted', { ...data, leaseExpired });
   if (required === 1) {
     resume(p, item, definition, env, o, state, actor);
@@ -245,6 +294,15 @@ function resume(
 ): void {
   const { task } = o;
   const extra = multi ? { reviewers: multi.reviewers, ...(multi.adjudicated ? { adjudicated: true } : {}) } : {};
+  // A structured decision resumes with the person's object (the corrected record) and what they changed.
+  const changes = structuredChanges(definition, task.state, o.decision?.label ?? null, o.label);
+  const structured = changes
+    ? {
+        value: parseStructuredLabel(o.label),
+        changedFields: changes.map((c) => c.field),
+        fields: (o.decision?.output as { fields?: unknown } | undefined)?.fields ?? {},
+      }
+    : {};
   const output =
     state.kind === 'decide'
       ? {
@@ -252,6 +310,7 @@ function resume(
           confidence: o.decision?.calibrated_confidence ?? 0,
           decidedBy: 'human',
           rationale: o.reason,
+          ...structured,
           ...extra,
         }
       : { label: o.label, note: o.reason, reviewedBy: o.userId, ...extra };
@@ -260,9 +319,14 @@ function resume(
 }
 
 /** A QA review of a sampled, auto-accepted decision: a label and its audit event; the item stays. */
-export function planQaVerdict(item: ItemSnapshot, env: PlanEnv, o: Extract<Outcome, { kind: 'qa-verdict' }>): Plan {
+export function planQaVerdict(
+  item: ItemSnapshot,
+  definition: WorkflowDefinition,
+  env: PlanEnv,
+  o: Extract<Outcome, { kind: 'qa-verdict' }>,
+): Plan {
   const p = emptyPlan(item, 'committed');
-  const data = recordVerdict(p, item, env, o);
+  const data = recordVerdict(p, item, definition, env, o);
   audit(p, { type: 'user', id: o.userId }, 'review.submitted', { ...data, qa: true });
   return p;
 }
@@ -473,10 +537,21 @@ export function planAdjudication(
   const { decision } = o;
   const state = stateOf(definition, decision.state);
   if (state.kind !== 'decide') throw new AppError('INTERNAL', `"${decision.state}" is not a decide state`);
-  if (!state.labels.includes(o.label))
-    throw new AppError('BAD_INPUT', `"${o.label}" is not one of this decision's labels (${state.labels.join(', ')})`, {
-      issues: [{ path: 'label', message: `Expected one of: ${state.labels.join(', ')}` }],
+  const labels = state.labels ?? [];
+  if (state.output) {
+    if (!parseStructuredLabel(o.label) || !state.output.safeParse(parseStructuredLabel(o.label)).success)
+      throw new AppError(
+        'BAD_INPUT',
+        'This decision is structured: the label must be the JSON of an object its schema accepts',
+        {
+          issues: [{ path: 'label', message: 'Expected the JSON of the corrected object' }],
+        },
+      );
+  } else if (!labels.includes(o.label))
+    throw new AppError('BAD_INPUT', `"${o.label}" is not one of this decision's labels (${labels.join(', ')})`, {
+      issues: [{ path: 'label', message: `Expected one of: ${labels.join(', ')}` }],
     });
+  const adjudicatedChanges = structuredChanges(definition, decision.state, decision.label, o.label);
   const p = emptyPlan(item, 'committed');
   const isCorrection = decision.label !== null && decision.label !== o.label;
   const label: LabelInsert = {
@@ -501,14 +576,14 @@ export function planAdjudication(
     reviewer_id: o.userId,
     adjudicated: true,
     final: true,
+    ...(adjudicatedChanges ? fieldColumns(adjudicatedChanges) : {}),
   };
   p.labels.push(label);
   audit(p, { type: 'user', id: o.userId }, 'label.adjudicated', {
     decisionId: decision.id,
     labelId: label.id,
     state: decision.state,
-    aiLabel: decision.label,
-    label: o.label,
+    ...labelsForAudit(decision.label, o.label, adjudicatedChanges),
     override: isCorrection,
     reasonHash: textHash(o.reason),
   });

@@ -134,15 +134,19 @@ export function insertLabelsSql(values: readonly LabelInsert[]): RawBuilder<unkn
   return sql`
     INSERT INTO labels (id, item_id, state, decision_id, review_id, workflow_name, workflow_version_id, agent, model,
                         model_version, prompt_version, input_text, ai_label, ai_confidence, human_label,
-                        is_correction, reason, reviewer_id, adjudicated, final)
+                        is_correction, reason, reviewer_id, adjudicated, final, field_changes, changed_fields)
     SELECT v.id, v.item_id, v.state, v.decision_id, v.review_id, v.workflow_name, v.workflow_version_id, v.agent,
            v.model, v.model_version, v.prompt_version, v.input_text, v.ai_label, v.ai_confidence, v.human_label,
-           v.is_correction, v.reason, v.reviewer_id, v.adjudicated, v.final
+           v.is_correction, v.reason, v.reviewer_id, v.adjudicated, v.final, v.field_changes,
+           -- A structured label's changed leaf fields, from its diff (NULL for a classification).
+           CASE WHEN v.field_changes IS NOT NULL
+                THEN ARRAY(SELECT c->>'field' FROM jsonb_array_elements(v.field_changes) AS c) END
       FROM ${rows(values)} AS v(id uuid, item_id uuid, state text, decision_id uuid, review_id uuid,
                                 workflow_name text, workflow_version_id uuid, agent text, model text,
                                 model_version text, prompt_version text, input_text text, ai_label text,
                                 ai_confidence double precision, human_label text, is_correction boolean,
-                                reason text, reviewer_id uuid, adjudicated boolean, final boolean)`;
+                                reason text, reviewer_id uuid, adjudicated boolean, final boolean,
+                                field_changes jsonb)`;
 }
 
 export function insertBranchRunsSql(values: readonly BranchRunInsert[]): RawBuilder<unknown> {

@@ -1,7 +1,14 @@
 // The vocabulary of the one transition path: what happened to an item (an `Outcome`), the item as
 // it is under its row lock (`ItemSnapshot`), and the writes a transition makes (`Plan`). No I/O here.
 import type { DecideResult } from '@signoff/ai';
-import type { AiFailure, FinalStatus, RouteReason, VerdictInput } from '@signoff/core';
+import type {
+  AiFailure,
+  FieldChange,
+  FieldConfidenceRecord,
+  FinalStatus,
+  RouteReason,
+  VerdictInput,
+} from '@signoff/core';
 import type { DecisionsTable, Item, LabelsTable, ReviewsTable, ReviewTask } from '@signoff/db';
 import type { Actor } from '@signoff/governance';
 import type { Selectable } from 'kysely';
@@ -49,6 +56,8 @@ export interface DecisionRecord {
   checker?: { agent: string; agrees: boolean; label: string | null; confidence: number | null; message: string };
   /** Why the provider gave no answer (its endpoint, model, status, message), when it failed. */
   failure?: AiFailure;
+  /** A structured decision: the object (its canonical JSON is `result.label`) and each leaf field's confidence. */
+  structured?: { value: Record<string, unknown>; fields: Record<string, FieldConfidenceRecord> };
 }
 
 /** A unit of human work to create. */
@@ -249,7 +258,10 @@ export interface ReviewTaskUpdate {
 
 export type ReviewInsert = Omit<Selectable<ReviewsTable>, 'created_at'>;
 
-export type LabelInsert = Omit<Selectable<LabelsTable>, 'created_at'>;
+export type LabelInsert = Omit<Selectable<LabelsTable>, 'created_at' | 'changed_fields' | 'field_changes'> & {
+  /** A structured label's field-level diff; the writer derives `changed_fields` from it. */
+  field_changes?: FieldChange[] | null;
+};
 
 export interface BranchRunInsert {
   item_id: string;

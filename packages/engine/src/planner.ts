@@ -82,7 +82,7 @@ export function planTransition({ item, definition, outcome: o, env, aux = {} }: 
     case 'verdict':
       return planVerdict(item, definition, env, o, aux.pointVerdicts ?? []);
     case 'qa-verdict':
-      return planQaVerdict(item, env, o);
+      return planQaVerdict(item, definition, env, o);
     case 'operator':
       return planOperatorAction(item, env, o);
     case 'task-claimed':

@@ -1,6 +1,7 @@
-import { AppError, type Role, roleHas, type VerdictInput } from '@signoff/core';
+import { AppError, type Role, roleHas, structuredLabel, type VerdictInput } from '@signoff/core';
 import type { DB, ReviewTask } from '@signoff/db';
 import type { Transaction } from 'kysely';
+import type { z } from 'zod';
 import type { Outcome } from './plan-types';
 import { applyTransitions, type TransitionDeps } from './transitions';
 
@@ -55,7 +56,8 @@ export async function submitVerdict(
   const decision = task.decision_id
     ? await trx.selectFrom('decisions').selectAll().where('id', '=', task.decision_id).executeTakeFirstOrThrow()
     : undefined;
-  const label = verdictLabel(task, decision, v);
+  const schema = await structuredSchema(trx, deps, task);
+  const label = schema ? structuredVerdictLabel(task, decision, v, schema) : verdictLabel(task, decision, v);
   const reason = v.reason?.trim() || null;
   const base = { task, userId, reason };
   const r =
@@ -121,6 +123,68 @@ function verdictLabel(task: ReviewTask, decision: { label: string | null } | und
         issues: [{ path: 'label', message: `The AI already answered "${label}"` }],
       },
     );
+  return label;
+}
+
+/**
+ * The output schema of a structured decision's task (a decide state with `output`), from the
+ * item's workflow version; undefined for a classification, a review step or a stuck item.
+ */
+async function structuredSchema(
+  trx: Transaction<DB>,
+  deps: TransitionDeps,
+  task: ReviewTask,
+): Promise<z.ZodObject | undefined> {
+  // Classifications name their labels; only a structured decision's task has none.
+  if (task.kind === 'stuck' || task.labels.length > 0) return undefined;
+  const item = await trx
+    .selectFrom('items')
+    .select('workflow_version_id')
+    .where('id', '=', task.item_id)
+    .executeTakeFirstOrThrow();
+  const state = deps.registry.byVersionId(item.workflow_version_id)?.definition.states[task.state];
+  return state?.kind === 'decide' ? state.output : undefined;
+}
+
+/**
+ * A verdict on a structured decision: the object the person gives (`value`), checked by the
+ * state's schema (each problem named `value.<field>`), as its canonical JSON. Confirm takes the
+ * AI's object; a correction must change at least one field; an adjudication names the object.
+ */
+function structuredVerdictLabel(
+  task: ReviewTask,
+  decision: { label: string | null } | undefined,
+  v: VerdictInput,
+  schema: z.ZodObject,
+): string {
+  if (v.verdict === 'confirm' && task.kind !== 'adjudication') {
+    if (!decision?.label)
+      throw new AppError('BAD_INPUT', 'There is no AI answer to confirm on this task; fill in the record', {
+        issues: [{ path: 'verdict', message: 'Use "answer" or "correct" with a value' }],
+      });
+    return decision.label;
+  }
+  if (v.value === undefined)
+    throw new AppError('BAD_INPUT', 'This decision is a structured record: send the corrected record as value', {
+      issues: [{ path: 'value', message: 'Expected the corrected object' }],
+    });
+  const parsed = schema.safeParse(v.value);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({
+      path: ['value', ...i.path.map(String)].join('.'),
+      message: i.message,
+    }));
+    throw new AppError(
+      'BAD_INPUT',
+      `The corrected record is not valid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      { issues },
+    );
+  }
+  const label = structuredLabel(parsed.data);
+  if (v.verdict === 'correct' && decision?.label === label)
+    throw new AppError('BAD_INPUT', 'A correction must change at least one field; use confirm to accept the record', {
+      issues: [{ path: 'value', message: 'Every field is as the AI gave it' }],
+    });
   return label;
 }
 

@@ -1,24 +1,28 @@
 // The work of each state kind, run outside any transaction: the AI decision (with its checker,
 // calibration and routing), a task's side effect, a choice, what a review, wait or final state asks for.
 import { createHash } from 'node:crypto';
-import type { DecideResult, DecisionProvider } from '@signoff/ai';
+import type { DecideResult, DecisionProvider, ExtractResult } from '@signoff/ai';
 import {
   type AgentSpec,
   type AiFailure,
-  type AppError,
+  AppError,
   auditProbability,
+  type CertifiedGate,
   DEFAULT_RETRY,
   type DecideState,
   describeAiFailure,
   formatPercent,
   isAppError,
   isSampled,
+  outputFields,
+  outputJsonSchema,
   type ReviewState,
   type RouteReason,
   rankingScore,
   reviewersRequired,
   routeDecision,
   type StateDefinition,
+  structuredLabel,
   type WaitState,
   type WorkflowContext,
 } from '@signoff/core';
@@ -92,7 +96,7 @@ async function runChecker(
     const r = await withTimeLimit(state.timeoutMs, `checker at "${job.state}"`, (signal) =>
       deps.provider.decide(deps.db, {
         agent: spec.agent,
-        labels: state.labels,
+        labels: state.labels ?? [],
         text: spec.text ? promptText(spec.agent, spec.text(ctx)) : spec.agent.maskPii ? maskPiiText(text) : text,
         signal,
       }),
@@ -158,6 +162,59 @@ function reviewRequest(state: ReviewState<WorkflowContext>, ctx: WorkflowContext
   };
 }
 
+/** A structured answer from the provider (`extract`), for a decide state with an `output` schema. */
+async function extract(
+  deps: StepDeps,
+  workflow: string,
+  stateName: string,
+  state: DecideState<WorkflowContext>,
+  text: string,
+  signal: AbortSignal,
+): Promise<ExtractResult> {
+  const schema = state.output as NonNullable<DecideState<WorkflowContext>['output']>;
+  if (!deps.provider.extract)
+    throw new AppError('AI_UNAVAILABLE', `The ${deps.provider.name} provider cannot give structured answers`);
+  return deps.provider.extract(deps.db, {
+    agent: state.agent,
+    schema,
+    fields: outputFields(schema),
+    jsonSchema: outputJsonSchema(schema),
+    text,
+    workflow,
+    state: stateName,
+    signal,
+  });
+}
+
+/**
+ * The gates of a structured state's certified fields (`policy.fields.x.autoAccept`): each field's
+ * certificate in force, and whether it covers this answer's model version, method and prompt.
+ */
+async function certifiedFields(
+  deps: StepDeps,
+  workflow: string,
+  stateName: string,
+  state: DecideState<WorkflowContext>,
+  result: DecideResult,
+): Promise<Record<string, CertifiedGate> | undefined> {
+  const fields = Object.entries(state.policy.fields ?? {})
+    .filter(([, f]) => f.autoAccept !== undefined)
+    .map(([name]) => name);
+  if (fields.length === 0) return undefined;
+  const gates: Record<string, CertifiedGate> = {};
+  for (const field of fields) {
+    const policy = await (deps.policies ?? defaultPolicies).inForce(deps.db, workflow, stateName, field);
+    // A field's certificate is for its own confidence method (a field may fall back to sampling).
+    const method = extractedMethod(result, field);
+    gates[field] = certifiedGate(policy, { ...result, confidenceMethod: method });
+  }
+  return gates;
+}
+
+function extractedMethod(result: DecideResult, field: string): string {
+  return (result as Partial<ExtractResult>).fields?.[field]?.method ?? result.confidenceMethod;
+}
+
 /** The score a result is ranked by: the provider's log-odds (clamped), else its confidence's. */
 function scoreOf(result: DecideResult): number {
   return rankingScore(result.score, result.confidence);
@@ -209,7 +266,8 @@ async function decide(
   const review = (reasons: RouteReason[], queue: string): ReviewRequest => ({
     kind: 'decision',
     queue,
-    labels: state.labels,
+    // A structured decision has no label set: the form is its schema's (see the task view).
+    labels: state.labels ?? [],
     reasons,
     instructions: state.agent.instructions,
     summary: null,
@@ -218,10 +276,18 @@ async function decide(
     reviewers: reviewersRequired(state.policy, reasons),
   });
   let result: Awaited<ReturnType<DecisionProvider['decide']>>;
+  let extracted: ExtractResult | undefined;
   try {
-    result = await withTimeLimit(state.timeoutMs, `decision at "${job.state}"`, (signal) =>
-      deps.provider.decide(deps.db, { agent: state.agent, labels: state.labels, text, signal }),
-    );
+    if (state.output) {
+      extracted = await withTimeLimit(state.timeoutMs, `decision at "${job.state}"`, (signal) =>
+        extract(deps, workflowName, job.state, state, text, signal),
+      );
+      // Its label is the object's canonical JSON: equal records, equal labels.
+      result = { ...extracted, label: structuredLabel(extracted.value) };
+    } else
+      result = await withTimeLimit(state.timeoutMs, `decision at "${job.state}"`, (signal) =>
+        deps.provider.decide(deps.db, { agent: state.agent, labels: state.labels ?? [], text, signal }),
+      );
   } catch (e) {
     const aiFailure = isAppError(e, 'AI_UNAVAILABLE') || isAppError(e, 'AI_INVALID_OUTPUT') || isAppError(e, 'TIMEOUT');
     if (!aiFailure) throw e;
@@ -296,7 +362,19 @@ async function decide(
       });
   }
   const certified = state.policy.autoAccept ? await certifiedPolicy(deps, workflowName, job.state, result) : undefined;
-  const routed = routeDecision(state.policy, ctx, { label: result.label, confidence, score }, certified?.gate);
+  const fieldGates = extracted ? await certifiedFields(deps, workflowName, job.state, state, result) : undefined;
+  const routed = routeDecision(
+    state.policy,
+    ctx,
+    {
+      label: result.label,
+      confidence,
+      score,
+      ...(extracted ? { value: extracted.value, fields: extracted.fields } : {}),
+    },
+    certified?.gate,
+    fieldGates,
+  );
   // Without a confidence, "below the threshold" would only restate confidence_unavailable.
   const thresholdCodes = ['low_confidence', 'below_certified_threshold'];
   const reasons = [
@@ -322,10 +400,17 @@ async function decide(
     policyVersionId: certified?.policy?.id ?? null,
     certificateId: certified?.gate.open ? (certified.policy?.certificate?.id ?? null) : null,
     ...(check ? { checker: check } : {}),
+    ...(extracted ? { structured: { value: extracted.value, fields: extracted.fields } } : {}),
   };
   if (routing.route === 'review')
     return { kind: 'await-review', review: review(routing.reasons, routing.queue ?? state.policy.queue), decision };
-  const output = { label: result.label, confidence, decidedBy: 'ai', rationale: result.rationale ?? null };
+  const output = {
+    label: result.label,
+    confidence,
+    decidedBy: 'ai',
+    rationale: result.rationale ?? null,
+    ...(extracted ? { value: extracted.value, fields: extracted.fields } : {}),
+  };
   const rate = decision.auditProbability;
   if (isSampled(createHash('sha256').update(idempotencyKeyOf(job)).digest().readUInt32BE(0), rate)) {
     const reasons: RouteReason[] = [

@@ -19,7 +19,8 @@ export interface PolicyInForce extends PolicyVersion {
 }
 
 export interface PolicySource {
-  inForce(db: Kysely<DB>, workflow: string, state: string): Promise<PolicyInForce | undefined>;
+  /** `field`: a structured state's certified field (`policy.fields.<field>.autoAccept`). */
+  inForce(db: Kysely<DB>, workflow: string, state: string, field?: string): Promise<PolicyInForce | undefined>;
 }
 
 /** Reads the policy version in force and its certificate. */
@@ -27,7 +28,10 @@ export async function readPolicyInForce(
   db: Kysely<DB>,
   workflow: string,
   state: string,
+  field?: string,
 ): Promise<PolicyInForce | undefined> {
+  // Field policy versions arrive with migration 0032; until then a certified field has none in force.
+  if (field) return undefined;
   const policy = await findPolicyInForce(db, workflow, state);
   if (!policy) return undefined;
   if (!policy.certificateId) return { ...policy, certificate: null };
@@ -61,11 +65,11 @@ export function createPolicySource(options: { refreshMs?: number } = {}): Policy
   const refreshMs = options.refreshMs ?? 2000;
   const cache = new Map<string, { since: number; policy: Promise<PolicyInForce | undefined> }>();
   return {
-    inForce(db, workflow, state) {
-      const key = `${workflow}\u0000${state}`;
+    inForce(db, workflow, state, field) {
+      const key = `${workflow}\u0000${state}\u0000${field ?? ''}`;
       const cached = cache.get(key);
       if (cached && Date.now() - cached.since <= refreshMs) return cached.policy;
-      const policy = readPolicyInForce(db, workflow, state);
+      const policy = readPolicyInForce(db, workflow, state, field);
       cache.set(key, { since: Date.now(), policy });
       policy.catch(() => {
         if (cache.get(key)?.policy === policy) cache.delete(key);
