@@ -255,6 +255,13 @@ describe('structured answers without log probabilities', () => {
     for (const path of LEAVES)
       expect(r.fields[path]).toMatchObject({ method: 'unavailable', confidence: 0, score: -1e6 });
 
+    // the model's own rating cannot stand in: a structured answer has none
+    const rated = await provider().extract(t.db, request({ ai: { whenConfidenceUnavailable: 'verbalized' } }));
+    expect(rated.confidenceMethod).toBe('unavailable');
+    expect(rated.confidenceNote).toMatch(
+      /; a structured answer carries no rating of its own, so the verbalized fallback cannot apply$/,
+    );
+
     fake.reset();
     fake.requests.length = 0;
     const review = await provider().extract(t.db, request({ ai: { confidenceFallback: 'review' } }));

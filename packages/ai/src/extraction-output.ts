@@ -71,7 +71,7 @@ export function extractionRequest(
 ) {
   return schemaRequest(mode, instructions, text, strictJsonSchema(jsonSchema), {
     tool: 'Records the answer: one object with the fields of the schema.',
-    jsonMode: '(a field you cannot find in the text is null)',
+    jsonMode: '(an optional field the text does not give is null)',
   });
 }
 

@@ -23,8 +23,9 @@ export function boundedScore(score: number): number {
  *   probability of the tokens that spell it (a number's closing token too, since a digit there
  *   would have made another number). Any other token at any of them leads to another value, so
  *   the probability of this exact value is that product and `score` its log-odds,
- *   ln p - ln(1 - p). Tokens shared with the JSON around the value (`":"Ac`) count wholly:
- *   conservative.
+ *   ln p - ln(1 - p). A required string's opening quote (an array's opening bracket) is forced by
+ *   the schema and not counted; a token that also carries the JSON after the value (`",`) counts
+ *   wholly: conservative.
  *
  * Scores are bounded to ±1e6. `undefined` when no token spells the value.
  *
@@ -44,7 +45,11 @@ export function fieldConfidenceFromLogprobs(
     const c = enumValueConfidence(content, tokens, found, raw, field.options);
     return c ? { confidence: c.confidence, score: boundedScore(c.score) } : undefined;
   }
-  const start = Buffer.byteLength(content.slice(0, value.start), 'utf8');
+  // A required string's opening quote (an array's bracket) is forced by the strict schema: the token
+  // that carries it with the key (`":"`) says nothing about the value. Where null was possible, the
+  // choice is made there, so it counts.
+  const forced = !field.optional && (value.kind === 'string' || value.kind === 'array') ? 1 : 0;
+  const start = Buffer.byteLength(content.slice(0, value.start + forced), 'utf8');
   const end = Buffer.byteLength(content.slice(0, value.end), 'utf8') + (value.kind === 'number' ? 1 : 0);
   const spelling = tokens.filter((t) => t.start < end && t.end > start);
   if (spelling.length === 0) return undefined;
