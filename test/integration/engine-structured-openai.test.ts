@@ -3,7 +3,7 @@
 // log probabilities give, and routes per field (policy.fields): a tax id read with confidence
 // below its own threshold goes to review naming that field, though the record as a whole clears
 // the state's threshold. The engine, the real SDK and the fake endpoint over HTTP.
-import { createOpenAIProvider } from '@signoff/ai';
+import { createLocalProvider, createOpenAIProvider, routeProviders, withCircuitBreaker } from '@signoff/ai';
 import { defineWorkflow, structuredLabel } from '@signoff/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -40,12 +40,21 @@ let fake: FakeOpenAI;
 let t: TestDatabase;
 let e: TestEngine;
 beforeAll(async () => {
-  // The fake model reads the tax id of a smudged form with probability 0.6, of a clean one 0.99.
+  // The fake model reads the tax id of a smudged form with probability 0.6, of a clean one 0.99;
+  // sampled (without log probabilities), it reads a faxed form's tax id two ways.
   fake = await startFakeOpenAI({
-    extract: (text) => ({ value: RECORD, probability: { taxId: text.includes('smudged') ? 0.6 : 0.99 } }),
+    extract: (text) => ({
+      value: RECORD,
+      probability: { taxId: text.includes('smudged') ? 0.6 : 0.99 },
+      ...(text.includes('faxed') ? { samples: [RECORD, { ...RECORD, taxId: '12-3458789' }] } : {}),
+    }),
   });
   t = await createTestDatabase();
-  const provider = createOpenAIProvider({ apiKey: 'test', baseURL: fake.url, timeoutMs: 5000, maxRetries: 0 });
+  // As the server runs it: behind the circuit breaker and the router by agent, which forward extract.
+  const openai = withCircuitBreaker(
+    createOpenAIProvider({ apiKey: 'test', baseURL: fake.url, timeoutMs: 5000, maxRetries: 0 }),
+  );
+  const provider = routeProviders({ local: createLocalProvider(), openai }, 'openai');
   e = await startTestEngine(t, [onboarding], { provider });
 });
 afterAll(async () => {
@@ -98,5 +107,28 @@ describe('a structured decide state on an OpenAI-compatible endpoint', () => {
     expect(task.queue).toBe('vendors');
     expect(task.reasons).toEqual([expect.objectContaining({ code: 'low_field_confidence', fields: ['taxId'] })]);
     expect(task.reasons[0]?.message).toBe('taxId: confidence 60.0% is below its threshold 90.0%');
+  });
+
+  it('routes on the agreement of samples where the endpoint gives no log probabilities', async () => {
+    fake.setFaults([{ kind: 'no-logprobs' }]);
+    try {
+      const id = await e.submit('vendor-intake', { text: 'W-9 (faxed): Acme Corp, LLC, EIN 12-3456789' });
+      await e.settle(id, ['waiting']);
+      const d = await decisionOf(id);
+      // 5 samples alternate between the two readings: 3 of 5 agree with the first answer
+      expect(d).toMatchObject({ route: 'review', confidence_method: 'self-consistency' });
+      expect(d.confidence).toBeCloseTo(3 / 5, 10);
+      const fields = (d.output as { fields: Record<string, { confidence: number; method: string }> }).fields;
+      expect(fields.taxId).toMatchObject({ confidence: 3 / 5, method: 'self-consistency' });
+      expect(fields.legalName).toMatchObject({ confidence: 1, method: 'self-consistency' });
+      const task = await t.db
+        .selectFrom('review_tasks')
+        .select(['reasons'])
+        .where('item_id', '=', id)
+        .executeTakeFirstOrThrow();
+      expect(task.reasons).toEqual([expect.objectContaining({ code: 'low_field_confidence', fields: ['taxId'] })]);
+    } finally {
+      fake.setFaults([]);
+    }
   });
 });
