@@ -224,6 +224,27 @@ describe('structured answers without log probabilities', () => {
     expect(r.confidence).toBeCloseTo(3 / 5, 10);
   });
 
+  it("keeps the first answer when the fields' majorities together break a rule of the schema", async () => {
+    // A rule across fields: each sample passes it, the field-wise majority would not.
+    const ruled = invoice.refine((v) => !(v.currency === 'GBP' && v.paid && v.total > 1000), {
+      message: 'a paid GBP invoice over 1,000 is not expected here',
+    });
+    fake.setFaults([{ kind: 'no-logprobs' }]);
+    const gbpUnpaid = variant({ currency: 'GBP' });
+    const eurPaid = variant({ paid: true });
+    const gbpPaidSmall = variant({ currency: 'GBP', paid: true, total: 99 });
+    answer = { value: VALUE, samples: [gbpUnpaid, eurPaid, gbpPaidSmall, gbpPaidSmall, VALUE] };
+    const r = await provider().extract(t.db, { ...request(), schema: ruled });
+    // GBP (3 of 5), paid (3 of 5), 1250.5 (3 of 5) together break the rule: the first answer stands
+    expect(r.value).toEqual(PARSED);
+    // agreement with it: EUR 2 of 5, unpaid 2 of 5, 1250.5 3 of 5; all fields: the last sample only
+    expect(r.fields.currency?.confidence).toBeCloseTo(2 / 5, 10);
+    expect(r.fields.paid?.confidence).toBeCloseTo(2 / 5, 10);
+    expect(r.fields.total?.confidence).toBeCloseTo(3 / 5, 10);
+    expect(r.confidence).toBeCloseTo(1 / 5, 10);
+    expect(r.confidenceNote).toMatch(/with the first answer \(the field-wise majority does not pass the schema\)/);
+  });
+
   it('mixes methods when the log probabilities weigh some fields only, and says so', async () => {
     // the model leaves the optional note out: its tokens cannot weigh a field it did not write
     const { note: _, ...withoutNote } = VALUE;
