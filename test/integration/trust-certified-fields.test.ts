@@ -24,6 +24,7 @@ import { z } from 'zod';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startTestEngine, type TestEngine } from '../support/engine';
 import { joinQueues } from '../support/queue-members';
+import { runSignoff } from '../support/signoff-cli';
 
 const WORKFLOW = 'field-vendors';
 const QUEUE = 'field-vendors';
@@ -319,5 +320,26 @@ describe('a certified field', () => {
     expect(rows.map((r) => r.field)).toEqual(['name']);
     const states = await caller(admin).trust.states();
     expect(states.map((s) => [s.policy.state, s.policy.field])).toEqual([['extract', 'taxId']]);
+  });
+
+  it('the CLI certifies, reports and shows by field (`--field`), and names a field that declares nothing', async () => {
+    const certify = await runSignoff(
+      ['certify', '--workflow', WORKFLOW, '--state', 'extract', '--field', 'taxId'],
+      t.url,
+    );
+    expect(certify.stdout).toContain(
+      'field-vendors / extract / field taxId: field-reader reader-v1 (self-consistency, prompt p1)',
+    );
+    const accuracy = await runSignoff(['accuracy', '--workflow', WORKFLOW, '--field', 'taxId', '--json'], t.url);
+    expect(accuracy.code).toBe(0);
+    expect((JSON.parse(accuracy.stdout) as { field: string }[]).map((r) => r.field)).toEqual(['taxId']);
+    const show = await runSignoff(['policy', 'show'], t.url);
+    expect(show.stdout).toContain('field-vendors / extract / field taxId: certified');
+    const none = await runSignoff(
+      ['certify', '--workflow', WORKFLOW, '--state', 'extract', '--field', 'amount'],
+      t.url,
+    );
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toContain('field "amount" of "extract" of "field-vendors" declares no certified auto-accept');
   });
 });
