@@ -6,6 +6,7 @@ import { formatPercent } from './format';
 import {
   blankOf,
   emptiedValue,
+  fieldTitle,
   isLowConfidence,
   movedRow,
   problemsOf,
@@ -29,21 +30,21 @@ export interface FieldsContext {
   compare: boolean;
 }
 
-/** "taxId" → "Tax id", "payment_terms" → "Payment terms": a field's name as a label. */
-export function fieldTitle(name: string): string {
-  const words = name
-    .replace(/_/g, ' ')
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .trim()
-    .toLowerCase();
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
-
 /** A value as the reviewer reads it beside a field ("AI: …"). */
 export function shownValue(v: unknown): string {
   if (v === undefined || v === null || v === '') return '(empty)';
   if (typeof v === 'boolean') return v ? 'Yes' : 'No';
   if (typeof v === 'string') return v;
+  if (Array.isArray(v)) {
+    const rows = v.map((r) =>
+      r && typeof r === 'object'
+        ? Object.values(r as Record<string, unknown>)
+            .map(shownValue)
+            .join(' · ')
+        : shownValue(r),
+    );
+    return `${v.length === 1 ? '1 row' : `${v.length} rows`}${rows.length ? `: ${rows.join('; ')}` : ''}`;
+  }
   return JSON.stringify(v);
 }
 
@@ -159,8 +160,14 @@ function LeafField({ spec, ctx }: { spec: FieldSpec; ctx: FieldsContext }) {
       )}
       {changed && (
         <p className="sf-ai-value small" id={`${id}-ai`}>
-          <span className="muted">AI: </span>
-          <span className="sf-ai-text">{shownValue(aiValue)}</span>{' '}
+          {spec.type === 'text' ? (
+            <span className="muted">Draft changed (see above). </span>
+          ) : (
+            <>
+              <span className="muted">AI: </span>
+              <span className="sf-ai-text">{shownValue(aiValue)}</span>{' '}
+            </>
+          )}
           <button
             type="button"
             className="link-button small"
@@ -291,7 +298,7 @@ function NumberEditor({
   'data-nav': string;
 }) {
   const read = (raw: string): unknown => {
-    const trimmed = raw.trim().replace(/,/g, '');
+    const trimmed = raw.trim();
     if (trimmed === '') return spec.optional ? emptied : undefined;
     return Number.isFinite(Number(trimmed)) ? Number(trimmed) : raw;
   };

@@ -2,8 +2,8 @@ import { type VerdictInput, verdictInput } from '@signoff/core/schemas';
 import { fieldChanges, structuredLabel, valueAt, withValueAt } from '@signoff/core/structured';
 import { type FormEvent, type KeyboardEvent, useId, useMemo, useRef, useState } from 'react';
 import { useHotkeys } from './hotkeys';
-import { FieldList, type FieldsContext, fieldTitle } from './structured-fields';
-import { initialRecord, recordProblems, type StructuredRecord } from './structured-value';
+import { FieldList, type FieldsContext } from './structured-fields';
+import { fieldTitle, initialRecord, recordProblems, type StructuredRecord } from './structured-value';
 import { fieldErrorsOf, messageOf, type TaskView } from './trpc';
 import './structured-form.css';
 

@@ -9,6 +9,16 @@ export const DEFAULT_LOW_CONFIDENCE = 0.8;
 
 export type StructuredRecord = Record<string, unknown>;
 
+/** "taxId" → "Tax id", "payment_terms" → "Payment terms": a field's name as a label. */
+export function fieldTitle(name: string): string {
+  const words = name
+    .replace(/_/g, ' ')
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .trim()
+    .toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 /**
  * Where the form starts: a copy of the AI's object, or, when it gave none, a record with every
  * field empty (strings '', booleans false, lists [], nested objects walked into; numbers and enums
@@ -76,10 +86,10 @@ export function recordProblems(fields: readonly FieldSpec[], record: StructuredR
 }
 
 function checkField(f: FieldSpec, v: unknown, key: string, out: Record<string, string>): void {
-  const label = f.name || 'this value';
+  const label = f.name ? fieldTitle(f.name) : 'This value';
   if (v === undefined || v === null || v === '') {
     if (!f.optional && !(v === '' && (f.type === 'string' || f.type === 'text') && !f.minLength))
-      out[key] = `Enter ${label}`;
+      out[key] = `Enter ${label.toLowerCase()}`;
     return;
   }
   switch (f.type) {
@@ -100,7 +110,7 @@ function checkField(f: FieldSpec, v: unknown, key: string, out: Record<string, s
       else if (f.pattern && !safeTest(f.pattern, v)) out[key] = `${label} does not have the expected format`;
       return;
     case 'enum':
-      if (!f.options?.includes(String(v))) out[key] = `Choose ${label} from the list`;
+      if (!f.options?.includes(String(v))) out[key] = `Choose ${label.toLowerCase()} from the list`;
       return;
     case 'boolean':
       if (typeof v !== 'boolean') out[key] = `${label} must be yes or no`;
@@ -119,7 +129,7 @@ function checkField(f: FieldSpec, v: unknown, key: string, out: Record<string, s
         if (item.type === 'object')
           for (const sub of leafFields(item.fields ?? []))
             checkField(sub, valueAt(row, sub.path), `${key}.${i}.${sub.path}`, out);
-        else checkField({ ...item, name: `row ${i + 1}` }, row, `${key}.${i}`, out);
+        else checkField({ ...item, name: 'value' }, row, `${key}.${i}`, out);
       });
       return;
     }
