@@ -89,7 +89,7 @@ function checkField(f: FieldSpec, v: unknown, key: string, out: Record<string, s
   const label = f.name ? fieldTitle(f.name) : 'This value';
   if (v === undefined || v === null || v === '') {
     if (!f.optional && !(v === '' && (f.type === 'string' || f.type === 'text') && !f.minLength))
-      out[key] = `Enter ${label.toLowerCase()}`;
+      out[key] = `${f.type === 'enum' ? 'Choose' : 'Enter'} ${label.toLowerCase()}`;
     return;
   }
   switch (f.type) {
@@ -120,9 +120,10 @@ function checkField(f: FieldSpec, v: unknown, key: string, out: Record<string, s
         out[key] = `${label} must be a list`;
         return;
       }
-      if (f.minLength !== undefined && v.length < f.minLength) out[key] = `${label} needs at least ${f.minLength} rows`;
+      if (f.minLength !== undefined && v.length < f.minLength)
+        out[key] = `${label} needs at least ${rows(f.minLength)}`;
       else if (f.maxLength !== undefined && v.length > f.maxLength)
-        out[key] = `${label} may have at most ${f.maxLength} rows`;
+        out[key] = `${label} may have at most ${rows(f.maxLength)}`;
       const item = f.items;
       if (!item) return;
       v.forEach((row, i) => {
@@ -136,6 +137,10 @@ function checkField(f: FieldSpec, v: unknown, key: string, out: Record<string, s
     default:
       return;
   }
+}
+
+function rows(n: number): string {
+  return n === 1 ? '1 row' : `${n} rows`;
 }
 
 /** A schema's pattern the browser cannot compile is left to the server. */
