@@ -94,7 +94,7 @@ export function StructuredVerdictForm({
       onSend({ taskId: task.id, verdict: 'confirm' }, 'Confirmed the AI’s record.');
       return;
     }
-    const problems = recordProblems(fields, record);
+    const problems = recordProblems(fields, record, ai);
     if (choice === 'correct' && changes.length === 0)
       problems.form = 'You changed no field: correct at least one, or confirm the AI’s record.';
     const verdict =

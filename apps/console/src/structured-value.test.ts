@@ -107,6 +107,15 @@ describe('recordProblems', () => {
     });
   });
 
+  it("checks only what the reviewer changed: the AI's own values may show masked", () => {
+    const ai = { ...GOOD, vendor: { name: 'Acme', taxId: '[tax-id]' } };
+    expect(recordProblems(FIELDS, { ...ai, total: -5 }, ai)).toEqual({ 'value.total': 'Total must be at least 0' });
+    expect(recordProblems(FIELDS, { ...ai, total: -5 })).toEqual({
+      'value.total': 'Total must be at least 0',
+      'value.vendor.taxId': 'Tax id does not have the expected format',
+    });
+  });
+
   it('leaves a pattern the browser cannot compile to the server', () => {
     const f: FieldSpec[] = [{ path: 'x', name: 'x', type: 'string', optional: false, pattern: '(?<' }];
     expect(recordProblems(f, { x: 'anything' })).toEqual({});

@@ -2,7 +2,7 @@
 // where editing starts (the AI's object, or a blank record when it gave none), what an emptied
 // field becomes, what the form checks before a round trip (the server's schema has the last word),
 // and how low a field's confidence must be to be pointed out.
-import { type FieldSpec, leafFields, valueAt } from '@signoff/core/structured';
+import { type FieldSpec, leafFields, sameFieldValue, valueAt } from '@signoff/core/structured';
 
 /** Below this a field's confidence is highlighted when its policy sets no threshold of its own. */
 export const DEFAULT_LOW_CONFIDENCE = 0.8;
@@ -72,16 +72,26 @@ export function isLowConfidence(confidence: number | undefined, threshold: numbe
 /**
  * The problems the form can see in a record before sending it, keyed as the server keys its own
  * (`value.<path>`, `value.<path>.<row>.<field>` within lists): a required field left empty, a
- * number that is not one, bounds, patterns and lengths, an enum value not offered. The server
- * checks the record with the state's own schema as well.
+ * number that is not one, bounds, patterns and lengths, an enum value not offered. Fields left as
+ * the AI gave them (`ai`) are not checked: the console shows personal data masked (`[email]`), the
+ * server keeps the AI's value of a field that comes back unchanged, and checks the record with the
+ * state's own schema.
  *
  * @example
  * recordProblems([{ path: 'total', name: 'total', type: 'number', optional: false }], {});
  * // => { 'value.total': 'Enter total' }
  */
-export function recordProblems(fields: readonly FieldSpec[], record: StructuredRecord): Record<string, string> {
+export function recordProblems(
+  fields: readonly FieldSpec[],
+  record: StructuredRecord,
+  ai: StructuredRecord | null = null,
+): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const f of leafFields(fields)) checkField(f, valueAt(record, f.path), `value.${f.path}`, out);
+  for (const f of leafFields(fields)) {
+    const v = valueAt(record, f.path);
+    if (ai && sameFieldValue(valueAt(ai, f.path), v)) continue;
+    checkField(f, v, `value.${f.path}`, out);
+  }
   return out;
 }
 
