@@ -13,6 +13,7 @@ import {
   type Invoice,
   invoiceExtractor,
   invoiceWorkflow,
+  UNREADABLE,
 } from '../fixtures/invoice-extract-workflow';
 import { expectAccessible } from '../support/accessibility';
 import { launchBrowser, openConsolePageEachTest, screenshot, signIn } from '../support/browser';
@@ -39,15 +40,7 @@ beforeAll(async () => {
   engine = await startTestEngine(s.testDb, [invoiceWorkflow()], { provider: invoiceExtractor() });
   riaId = (await upsertUser(s.db, { ...RIA, role: 'reviewer' })).id;
   await joinQueues(s.db, riaId, [INVOICE_QUEUE]);
-  for (const n of [1, 2]) {
-    const r = await fetch(`${s.url}/api/v1/items`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${DEMO_API_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ workflow: 'invoice-intake', input: { document: `Invoice ${n} from Acme Tools Ltd` } }),
-    });
-    expect(r.status).toBe(201);
-    items.push(((await r.json()) as { id: string }).id);
-  }
+  for (const n of [1, 2]) items.push(await submitInvoice(`Invoice ${n} from Acme Tools Ltd`));
   await waitFor(
     async () => {
       const tasks = await s.db.selectFrom('review_tasks').select('id').where('queue', '=', INVOICE_QUEUE).execute();
@@ -80,6 +73,15 @@ it('a reviewer corrects two fields with the keyboard alone, and the item complet
   await page.keyboard.press('n');
   const taskId = await openedTask(page);
   const itemId = await itemOf(taskId);
+
+  // ? lists the form's keys.
+  await page.keyboard.press('?');
+  const help = page.getByRole('dialog', { name: 'Task shortcuts' });
+  await help.waitFor();
+  for (const action of ['Next field', 'Previous field', 'Reset the field you are in to the AI value', 'Escalate'])
+    expect(await help.textContent()).toContain(action);
+  await page.keyboard.press('Escape');
+  await help.waitFor({ state: 'detached' });
 
   // J from outside the form goes to its first field; Enter goes on field by field.
   await page.keyboard.press('j');
@@ -230,6 +232,63 @@ it('shows confidence and flags per field, diffs a draft, edits rows, and refuses
   expect(label.changed_fields).toEqual(['vendor.taxId', 'invoiceNumber', 'lines', 'note']);
   expect(JSON.parse(label.human_label)).toEqual(corrected);
 });
+
+it('a record the AI could not give is filled in from a blank form and sent as an answer', async () => {
+  const itemId = await submitInvoice(`A ${UNREADABLE} invoice from Bolt & Nut GmbH`);
+  const taskId = (
+    await waitFor(() => s.db.selectFrom('review_tasks').select('id').where('item_id', '=', itemId).executeTakeFirst())
+  ).id;
+  await signIn(page, RIA.email, RIA.password);
+  await page.getByRole('heading', { name: 'Review queue' }).waitFor();
+  // The only invoice waiting.
+  await page.getByRole('button', { name: `Claim from ${INVOICE_QUEUE}` }).click();
+  await page.waitForURL(`/tasks/${taskId}`);
+  await page.getByText('The AI gave no record: fill it in.').waitFor();
+  expect(await page.getByRole('button', { name: /^Confirm the record/ }).count()).toBe(0);
+  expect(await page.getByText('The AI could not answer this one: fill in the record yourself.').count()).toBe(1);
+
+  // Blank: nothing to compare with, nothing marked changed; required fields asked for.
+  expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('');
+  await page.getByRole('button', { name: /^Submit record/ }).click();
+  expect(await field(page, 'total').locator('.field-error').textContent()).toBe('Enter total');
+  expect(await field(page, 'currency').locator('.field-error').textContent()).toBe('Choose currency');
+  expect(await page.locator('.sf-changed').count()).toBe(0);
+
+  await page.getByLabel('Name', { exact: true }).fill('Bolt & Nut GmbH');
+  await page.getByLabel('Tax id', { exact: true }).fill('45-1234567');
+  await page.getByLabel('Invoice number', { exact: true }).fill('INV-77');
+  await page.getByLabel('Total', { exact: true }).fill('80');
+  await page.getByLabel('Currency', { exact: true }).selectOption('EUR');
+  await page.getByLabel('Paid', { exact: true }).check();
+  await page.getByRole('button', { name: 'Add lines row' }).click();
+  await page.getByLabel('Description', { exact: true }).fill('Bolts');
+  await page.getByLabel('Amount', { exact: true }).fill('80');
+  await page.getByLabel('Note', { exact: true }).fill('Paid by card.');
+  await page.getByRole('button', { name: /^Submit record/ }).click();
+
+  const label = await labelOf(taskId);
+  expect(label).toMatchObject({ verdict: 'answer', reviewer_id: riaId, ai_label: null });
+  expect(JSON.parse(label.human_label)).toEqual({
+    vendor: { name: 'Bolt & Nut GmbH', taxId: '45-1234567' },
+    invoiceNumber: 'INV-77',
+    total: 80,
+    currency: 'EUR',
+    paid: true,
+    lines: [{ description: 'Bolts', amount: 80 }],
+    note: 'Paid by card.',
+  });
+  expect((await engine.settle(itemId)).status).toBe('succeeded');
+});
+
+async function submitInvoice(document: string): Promise<string> {
+  const r = await fetch(`${s.url}/api/v1/items`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${DEMO_API_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ workflow: 'invoice-intake', input: { document } }),
+  });
+  expect(r.status).toBe(201);
+  return ((await r.json()) as { id: string }).id;
+}
 
 /** Waits for a task to open, ready to answer; returns its id. */
 async function openedTask(p: Page): Promise<string> {
