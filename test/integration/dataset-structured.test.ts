@@ -4,7 +4,14 @@
 // JSON as the assistant's message and the schema in the system's; CSV and Parquet get one column
 // per leaf field. The labels are written row by row below, and every expected value is spelled out.
 import { createHash } from 'node:crypto';
-import { createSnapshot, jsonlLine, type Snapshot, snapshotPages, writeSnapshot } from '@signoff/datasets';
+import {
+  createSnapshot,
+  iterateLabels,
+  jsonlLine,
+  type Snapshot,
+  snapshotPages,
+  writeSnapshot,
+} from '@signoff/datasets';
 import { SYSTEM } from '@signoff/governance';
 import { tableFromIPC } from 'apache-arrow';
 import { parse } from 'csv-parse/sync';
@@ -235,4 +242,19 @@ it('parquet: typed leaf columns (DOUBLE, BOOLEAN, JSON text), read back by parqu
   });
   expect(back[1]).toMatchObject({ 'fields.taxId': null, 'fields.amount': null, changed_fields: null });
   expect(back[2]).toMatchObject({ 'fields.amount': 7, 'fields.w9': false, 'fields.contact': null });
+});
+
+it('the label export (signoff labels export) gives a structured label its records and changed fields', async () => {
+  const labels = [];
+  for await (const l of iterateLabels(t.db)) labels.push(l);
+  expect(labels).toHaveLength(3);
+  expect(labels[0]).toMatchObject({
+    ai_output: { label: AI_1, value: { taxId: 'AB-1', vendor: { country: 'FR', name: 'Acme' } } },
+    human_output: { label: HUMAN_1, value: { taxId: 'AB-2', vendor: { country: 'DE', name: 'Acme' } } },
+    changed_fields: ['taxId', 'vendor.country'],
+  });
+  // A classification's label as it always was.
+  expect(labels[1]?.human_output).toEqual({ label: 'yes' });
+  expect(labels[1]).not.toHaveProperty('changed_fields');
+  expect(labels[2]).toMatchObject({ changed_fields: [], human_output: { value: { taxId: 'CD-9' } } });
 });
