@@ -166,8 +166,8 @@ describe('purging a structured item', () => {
     }
   });
 
-  // The append-only chain the purge cannot reach: `state.completed` of a structured decide state
-  // keeps the record's digest (plan-common.ts, labelOf), as decision.made and review.submitted do.
+  // Regression: `state.completed` of a structured decide state once named the record's canonical
+  // JSON as `label`, in the append-only chain the purge cannot reach (fixed in the engine: a digest).
   it('its audit events never held the record (they keep digests)', async () => {
     for (const id of Object.values(ids)) {
       const text = await auditText(id);
