@@ -141,7 +141,7 @@ async function answerAll(): Promise<number> {
 async function decisionsOf(ids: string[]) {
   return t.db
     .selectFrom('decisions')
-    .select(['item_id', 'route', 'reasons', 'audit_probability'])
+    .select(['item_id', 'route', 'reasons', 'audit_probability', 'output'])
     .where('item_id', 'in', ids)
     .execute();
 }
@@ -213,8 +213,20 @@ describe('a certified field', () => {
     const ids = await submit(docs);
     const decisions = await decisionsOf(ids);
     const byItem = new Map(decisions.map((d) => [d.item_id, d]));
+    const { id: certificateId } = await t.db
+      .selectFrom('certificates')
+      .select('id')
+      .where('field', '=', 'taxId')
+      .executeTakeFirstOrThrow();
     for (const [k, id] of ids.entries()) {
       const d = byItem.get(id);
+      // Each decision keeps the field's policy version, certificate and threshold it was routed on.
+      const routedOn = (d?.output as { certifiedFields?: Record<string, Record<string, unknown>> }).certifiedFields;
+      expect(routedOn?.taxId).toEqual({
+        policyVersionId: expect.any(String),
+        certificateId,
+        threshold: logit(0.99),
+      });
       if (k < 30) {
         expect(['auto', 'sampled']).toContain(d?.route);
         expect(d?.audit_probability).toBe(0.5);

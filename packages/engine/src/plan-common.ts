@@ -376,7 +376,13 @@ export function decisionInsert(
     input_text: d.inputText,
     output: {
       ...(r ? { label: r.label, rationale: r.rationale ?? null } : {}),
-      ...(d.structured ? { value: d.structured.value, fields: d.structured.fields } : {}),
+      ...(d.structured
+        ? {
+            value: d.structured.value,
+            fields: d.structured.fields,
+            ...(d.structured.certifiedFields ? { certifiedFields: d.structured.certifiedFields } : {}),
+          }
+        : {}),
       ...(d.checker ? { checker: d.checker } : {}),
       ...(toolCalls ? { toolCalls } : {}),
     },
@@ -423,6 +429,7 @@ export function decisionEventData(state: string, decisionId: string, d: Decision
           fieldConfidence: Object.fromEntries(
             Object.entries(d.structured.fields).map(([k, f]) => [k, { confidence: f.confidence, method: f.method }]),
           ),
+          ...(d.structured.certifiedFields ? { certifiedFields: d.structured.certifiedFields } : {}),
         }
       : { label: r?.label ?? null }),
     confidence: r?.confidence ?? null,

@@ -57,7 +57,15 @@ export interface DecisionRecord {
   /** Why the provider gave no answer (its endpoint, model, status, message), when it failed. */
   failure?: AiFailure;
   /** A structured decision: the object (its canonical JSON is `result.label`) and each leaf field's confidence. */
-  structured?: { value: Record<string, unknown>; fields: Record<string, FieldConfidenceRecord> };
+  structured?: {
+    value: Record<string, unknown>;
+    fields: Record<string, FieldConfidenceRecord>;
+    /** Certified fields: the policy version, certificate and threshold each was routed on. */
+    certifiedFields?: Record<
+      string,
+      { policyVersionId: string | null; certificateId: string | null; threshold: number | null }
+    >;
+  };
 }
 
 /** A unit of human work to create. */

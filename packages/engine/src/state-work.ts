@@ -196,19 +196,33 @@ async function certifiedFields(
   stateName: string,
   state: DecideState<WorkflowContext>,
   result: DecideResult,
-): Promise<Record<string, CertifiedGate> | undefined> {
+): Promise<{ gates: Record<string, CertifiedGate>; routedOn: Record<string, FieldRoutedOn> } | undefined> {
   const fields = Object.entries(state.policy.fields ?? {})
     .filter(([, f]) => f.autoAccept !== undefined)
     .map(([name]) => name);
   if (fields.length === 0) return undefined;
   const gates: Record<string, CertifiedGate> = {};
+  const routedOn: Record<string, FieldRoutedOn> = {};
   for (const field of fields) {
     const policy = await (deps.policies ?? defaultPolicies).inForce(deps.db, workflow, stateName, field);
     // A field's certificate is for its own confidence method (a field may fall back to sampling).
     const method = extractedMethod(result, field);
-    gates[field] = certifiedGate(policy, { ...result, confidenceMethod: method });
+    const gate = certifiedGate(policy, { ...result, confidenceMethod: method });
+    gates[field] = gate;
+    routedOn[field] = {
+      policyVersionId: policy?.id ?? null,
+      certificateId: gate.open ? (policy?.certificate?.id ?? null) : null,
+      threshold: gate.open ? gate.threshold : null,
+    };
   }
-  return gates;
+  return { gates, routedOn };
+}
+
+/** The policy version, certificate and threshold a certified field was routed on (kept with the decision). */
+export interface FieldRoutedOn {
+  policyVersionId: string | null;
+  certificateId: string | null;
+  threshold: number | null;
 }
 
 function extractedMethod(result: DecideResult, field: string): string {
@@ -373,7 +387,7 @@ async function decide(
       ...(extracted ? { value: extracted.value, fields: extracted.fields } : {}),
     },
     certified?.gate,
-    fieldGates,
+    fieldGates?.gates,
   );
   // Without a confidence, "below the threshold" would only restate confidence_unavailable.
   const thresholdCodes = ['low_confidence', 'below_certified_threshold'];
@@ -400,7 +414,15 @@ async function decide(
     policyVersionId: certified?.policy?.id ?? null,
     certificateId: certified?.gate.open ? (certified.policy?.certificate?.id ?? null) : null,
     ...(check ? { checker: check } : {}),
-    ...(extracted ? { structured: { value: extracted.value, fields: extracted.fields } } : {}),
+    ...(extracted
+      ? {
+          structured: {
+            value: extracted.value,
+            fields: extracted.fields,
+            ...(fieldGates ? { certifiedFields: fieldGates.routedOn } : {}),
+          },
+        }
+      : {}),
   };
   if (routing.route === 'review')
     return { kind: 'await-review', review: review(routing.reasons, routing.queue ?? state.policy.queue), decision };
