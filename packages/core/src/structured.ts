@@ -86,7 +86,7 @@ export function describeFields(jsonSchema: unknown): { fields: FieldSpec[]; prob
     return { fields: [], problems: ['the output schema must be a z.object({...}) with at least one field'] };
   }
   const fields = objectFields(root, '', problems);
-  if (fields.length === 0) problems.push('the output schema must have at least one field');
+  if (fields.length === 0 && problems.length === 0) problems.push('the output schema must have at least one field');
   return { fields, problems };
 }
 
@@ -130,7 +130,7 @@ function fieldOf(
     const rest = type.filter((t) => t !== 'null');
     nullable ||= rest.length < type.length;
     if (rest.length !== 1) {
-      problems.push(`output field "${path}": one type per field (got ${type.join(', ')})`);
+      problems.push(`output field "${path}": unions are not supported (use an enum, or .nullable())`);
       return undefined;
     }
     type = rest[0];

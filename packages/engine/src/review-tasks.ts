@@ -1,5 +1,18 @@
-import { AppError, type Role, roleHas, structuredLabel, type VerdictInput } from '@signoff/core';
+import {
+  AppError,
+  leafFields,
+  outputFields,
+  parseStructuredLabel,
+  type Role,
+  roleHas,
+  sameFieldValue,
+  structuredLabel,
+  type VerdictInput,
+  valueAt,
+  withValueAt,
+} from '@signoff/core';
 import type { DB, ReviewTask } from '@signoff/db';
+import { maskPii } from '@signoff/governance';
 import type { Transaction } from 'kysely';
 import type { z } from 'zod';
 import type { Outcome } from './plan-types';
@@ -168,7 +181,7 @@ function structuredVerdictLabel(
     throw new AppError('BAD_INPUT', 'This decision is a structured record: send the corrected record as value', {
       issues: [{ path: 'value', message: 'Expected the corrected object' }],
     });
-  const parsed = schema.safeParse(v.value);
+  const parsed = schema.safeParse(unmaskUnchanged(schema, decision?.label ?? null, v.value));
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => ({
       path: ['value', ...i.path.map(String)].join('.'),
@@ -186,6 +199,28 @@ function structuredVerdictLabel(
       issues: [{ path: 'value', message: 'Every field is as the AI gave it' }],
     });
   return label;
+}
+
+/**
+ * The console shows the AI's record with personal data masked (`[email]`), so a field the person
+ * left alone comes back as its mask: such a field keeps the AI's value. A field they typed over
+ * is theirs, even when it happens to read like a mask token.
+ */
+function unmaskUnchanged(
+  schema: z.ZodObject,
+  aiLabel: string | null,
+  value: Record<string, unknown>,
+): Record<string, unknown> {
+  const ai = parseStructuredLabel(aiLabel);
+  if (!ai) return value;
+  let out = value;
+  for (const f of leafFields(outputFields(schema))) {
+    const original = valueAt(ai, f.path);
+    const given = valueAt(value, f.path);
+    if (original === undefined || sameFieldValue(original, given)) continue;
+    if (sameFieldValue(maskPii(original), given)) out = withValueAt(out, f.path, original);
+  }
+  return out;
 }
 
 function checkedLabel(task: ReviewTask, label: string): string {
