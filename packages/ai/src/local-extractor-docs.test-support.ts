@@ -1,6 +1,7 @@
 // Synthetic vendor tax forms with known truth, in four layouts, for the built-in extractor's
 // simulation tests. Layout `vendor-specific` uses labels the rules do not know and puts a decoy of
-// the same type before the real value, so only learning from corrections reads it right.
+// the same type before or after the real value, so only learning from corrections which words
+// come before it reads it right.
 import { describeFields, type FieldSpec } from '@signoff/core';
 import { z } from 'zod';
 import { mulberry32 } from './seeded-random';
@@ -116,8 +117,12 @@ export function vendorDocs(seed: number, smudgeRate = 0.06): { next: (layout?: L
           break;
         case 'vendor-specific':
           // Labels the rules do not know, each after a decoy of the same type.
-          lines.push(`Registered company ${shown.name}`, `Ref no ${taxId()} (our purchase file)`);
-          lines.push(`Fed. reg. no. ${shown.taxId}`, `Organised as ${entity}`);
+          // The purchase file number comes before or after the tax id: its place tells nothing.
+          lines.push(`Registered company ${shown.name}`);
+          if (decoyFirst) lines.push(`Ref no ${taxId()} (our purchase file)`);
+          lines.push(`Fed. reg. no. ${shown.taxId}`);
+          if (!decoyFirst) lines.push(`Ref no ${taxId()} (our purchase file)`);
+          lines.push(`Organised as ${entity}`);
           lines.push(`Order minimum 500 USD; budget ${money}`);
           lines.push(`Sales contact sales@${domain}`);
           if (email) lines.push(`Remit invoices to ${email}`);

@@ -83,15 +83,48 @@ describe('the built-in extractor, simulated', () => {
       const vendorSpecific = fresh('vendor-specific');
       const before = tally(rules, vendorSpecific);
       const after = tally(learned, vendorSpecific);
-      // The rules take the first of two tax ids, the decoy: always wrong, and they say they are unsure.
-      expect(before.accuracy).toBe(0);
+      // The rules take the first of two tax ids: the decoy about half the time, and they say they are unsure.
+      expect(before.accuracy).toBeGreaterThan(0.25);
+      expect(before.accuracy).toBeLessThan(0.75);
       expect(before.confidence).toBeLessThan(0.5);
-      // Learnt ("after 'reg no'", or "the last of several" where that measured well): right every
-      // time (no smudges in these forms), and it says it is sure.
+      // Learnt: "after 'reg no'" (the decoy's place varies, so only the words before it tell): right
+      // every time (no smudges in these forms), and it says it is sure.
       expect(after.accuracy).toBe(1);
-      expect(after.confidence).toBeGreaterThan(0.75);
+      expect(after.confidence).toBeGreaterThan(0.85);
       // Learning did not break the layout the rules already read.
       expect(tally(learned, fresh('standard')).accuracy).toBe(1);
     }
+  });
+
+  it('does not overstate a coin flip: where two tax ids are equally likely, it claims about half', () => {
+    // Alternative layouts with a parent company's EIN before or after the vendor's: every pattern
+    // the extractor knows is right about half the time there. Picking the best-looking of them on
+    // the labels that also measure it would claim more than half (max of two coin flips).
+    let n = 0;
+    let right = 0;
+    let confidence = 0;
+    // Few labels (80 per seed), where a record chosen for looking good is furthest from the truth.
+    for (let seed = 2000; seed < 2040; seed++) {
+      const docs = vendorDocs(seed, 0);
+      const labels = Array.from({ length: 80 }, () => docs.next());
+      const learned = learnExtractor(
+        vendorFormFields,
+        labels.map((d) => ({ text: d.text, value: d.truth })),
+      );
+      for (let i = 0; i < 150; i++) {
+        const d = docs.next('alternative');
+        if (!d.text.includes('Parent company EIN')) continue;
+        const r = extractFields(learned, d.text).taxId;
+        n++;
+        confidence += r?.confidence ?? 0;
+        if (r?.value === d.truth.taxId) right++;
+      }
+    }
+    expect(n).toBeGreaterThan(1500);
+    // Chosen and measured on the same labels it claims about 0.58 for 0.49 right; measured apart,
+    // about what it gets (a little under: the priors of "first/last of several" are below half).
+    const overstated = confidence / n - right / n;
+    expect(overstated).toBeLessThan(0.04);
+    expect(overstated).toBeGreaterThan(-0.08);
   });
 });
