@@ -23,6 +23,9 @@ const PROCEDURES = [
   'overrides',
   'agreement',
   'usage',
+  'fields',
+  'fieldAccuracy',
+  'fieldCalibration',
 ] as const;
 
 beforeAll(async () => {
@@ -48,6 +51,9 @@ it('every dashboard answers an empty database with its empty shape', async () =>
   expect(await caller.overrides?.({})).toEqual([]);
   expect(await caller.agreement?.({})).toMatchObject({ pairs: 0, kappa: null, reason: 'No items reviewed twice yet' });
   expect(await caller.usage?.({})).toEqual([]);
+  expect(await caller.fields?.({})).toEqual([]);
+  expect(await caller.fieldAccuracy?.({})).toEqual([]);
+  expect(await caller.fieldCalibration?.({})).toMatchObject({ field: null, labelled: 0, ece: null });
 });
 
 describe('no input is a server error', () => {
@@ -64,6 +70,8 @@ describe('no input is a server error', () => {
     ['a NUL character', { state: 'a\u0000b' }],
     ['a name of 10,000 characters', { workflow: 'x'.repeat(10_000) }],
     ['an array', [1, 2]],
+    ['a field that is not a path', { field: 'vendor..taxId' }],
+    ['a field of 10,000 characters', { field: 'x'.repeat(10_000) }],
   ];
   for (const procedure of PROCEDURES)
     it(procedure, async () => {

@@ -95,6 +95,11 @@ const EXPECTED: Record<string, readonly [Outcome, Outcome, Outcome, Outcome, Out
   'dashboards.usage':        [F,   F,    Y,         Y,       Y,    U],
   'dashboards.confusion':    [F,   F,    F,         Y,       Y,    U],
   'dashboards.calibration':  [F,   F,    F,         Y,       Y,    U],
+  // Structured decisions (issue 13): the field picker as the options, per-field accuracy as
+  // accuracy (quality), per-field calibration as calibration (diagnostics).
+  'dashboards.fields':       [F,   Y,    Y,         Y,       Y,    U],
+  'dashboards.fieldAccuracy':    [F, F,  Y,         Y,       Y,    U],
+  'dashboards.fieldCalibration': [F, F,  F,         Y,       Y,    U],
   'dashboards.stateTimes':   [F,   F,    F,         Y,       Y,    U],
   'dashboards.queues':       [Y,   Y,    F,         Y,       Y,    U],
   'dashboards.reviewVolume': [Y,   Y,    F,         Y,       Y,    U],

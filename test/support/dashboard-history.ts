@@ -88,6 +88,8 @@ export class DashboardHistory {
     label: string | null;
     confidence?: number;
     calibrated?: number;
+    /** A structured decision: each leaf field's confidence (recorded as `output.fields`). */
+    fields?: Record<string, number>;
   }): Promise<{
     id: string;
     itemId: string;
@@ -115,7 +117,15 @@ export class DashboardHistory {
         prompt_version: 'p1',
         input_hash: randomUUID(),
         input_text: 'text',
-        output: '{}',
+        output: JSON.stringify(
+          o.fields
+            ? {
+                fields: Object.fromEntries(
+                  Object.entries(o.fields).map(([k, c]) => [k, { confidence: c, score: 0, method: 'posterior' }]),
+                ),
+              }
+            : {},
+        ),
         label: o.label,
         confidence: o.confidence ?? o.calibrated ?? 0.5,
         confidence_method: 'posterior',
@@ -182,6 +192,10 @@ export class DashboardHistory {
     };
     item?: { itemId: string; workflow: string; state: string };
     adjudicated?: boolean;
+    /** A structured label: the leaf fields the person changed. */
+    changedFields?: string[];
+    /** False: another verdict of a multi-reviewer point, not its answer. */
+    final?: boolean;
   }): Promise<void> {
     const target = o.decision ?? o.item;
     if (!target) throw new Error('label: give a decision or an item');
@@ -218,6 +232,9 @@ export class DashboardHistory {
         is_correction: ai !== null && ai !== o.human,
         reviewer_id: o.reviewerId,
         adjudicated: o.adjudicated ?? false,
+        final: o.final ?? true,
+        changed_fields: o.changedFields ?? null,
+        field_changes: o.changedFields ? JSON.stringify(o.changedFields.map((field) => ({ field }))) : null,
         created_at: o.at,
       })
       .execute();

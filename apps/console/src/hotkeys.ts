@@ -75,6 +75,19 @@ export const TASK_SHORTCUTS: readonly Shortcut[] = [
   { keys: ['?'], action: 'Show or hide these shortcuts' },
 ];
 
+/** The task screen's shortcuts on a structured decision (a record to confirm or correct field by field). */
+export const STRUCTURED_TASK_SHORTCUTS: readonly Shortcut[] = [
+  { keys: ['C'], action: 'Confirm the AI record (when no field is changed)' },
+  { keys: ['J'], action: 'Next field (from outside the form: its first field)' },
+  { keys: ['K'], action: 'Previous field' },
+  { keys: ['Alt', '↓'], action: 'Next field, also while typing or in a picker' },
+  { keys: ['Alt', '↑'], action: 'Previous field, also while typing or in a picker' },
+  { keys: ['Enter'], action: 'In a one-line field or a picker: go on to the next field' },
+  { keys: ['Alt', 'R'], action: 'Reset the field you are in to the AI value' },
+  { keys: ['Ctrl', 'Enter'], action: 'Submit the correction (also while typing)' },
+  ...TASK_SHORTCUTS.filter((s) => ['E', 'S', 'R', 'N', 'Esc', '?'].includes(s.keys[0] as string)),
+];
+
 /** The queue screen's shortcuts. */
 export const QUEUE_SHORTCUTS: readonly Shortcut[] = [
   { keys: ['N'], action: 'Claim the next task' },

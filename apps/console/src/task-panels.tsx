@@ -1,8 +1,10 @@
 // The task view's reading panels: what earlier steps gathered, the item's history, the trust
 // policy in force for the step, and (for a lead's adjudication) the verdicts to settle.
+import { fieldChanges, parseStructuredLabel } from '@signoff/core/structured';
 import { formatDateTime, formatRate, formatThreshold, formatTime, humanize } from './format';
 import { KeyValues } from './item-input';
 import { PiiScope, pointer } from './pii-reveal';
+import { shownValue } from './structured-fields';
 import type { TaskView } from './trpc';
 
 const EVENT_TITLES: Record<string, string> = {
@@ -163,7 +165,12 @@ export function VerdictsPanel({ task }: { task: TaskView }) {
                 <td>{v.slot}</td>
                 <th scope="row">{v.reviewerName}</th>
                 <td>
-                  <span className="label-chip">{v.label}</span> <span className="muted small">{v.verdict}</span>
+                  {task.structured ? (
+                    <RecordAgainstAi structured={task.structured} label={v.label} />
+                  ) : (
+                    <span className="label-chip">{v.label}</span>
+                  )}{' '}
+                  <span className="muted small">{v.verdict}</span>
                 </td>
                 <td>{v.reason ?? <span className="muted">–</span>}</td>
                 <td className="muted small">{formatTime(v.createdAt)}</td>
@@ -173,6 +180,23 @@ export function VerdictsPanel({ task }: { task: TaskView }) {
         </table>
       )}
     </section>
+  );
+}
+
+/** A reviewer's record as the fields they changed from the AI's (its canonical JSON says little). */
+function RecordAgainstAi({ structured, label }: { structured: NonNullable<TaskView['structured']>; label: string }) {
+  const record = parseStructuredLabel(label);
+  if (!record || !structured.aiValue) return <span className="label-chip">{label}</span>;
+  const changes = fieldChanges(structured.fields, structured.aiValue, record);
+  if (changes.length === 0) return <span>The AI’s record, unchanged</span>;
+  return (
+    <ul className="sf-verdict-changes">
+      {changes.map((c) => (
+        <li key={c.field}>
+          <span className="label-chip">{c.field}</span> {shownValue(c.human)}
+        </li>
+      ))}
+    </ul>
   );
 }
 

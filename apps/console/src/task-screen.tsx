@@ -1,3 +1,4 @@
+import { leafFields } from '@signoff/core/structured';
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { Message } from './app';
@@ -5,7 +6,7 @@ import { ConfidenceMeter } from './confidence-meter';
 import { ConfirmDialog } from './confirm-dialog';
 import { useFlash } from './flash';
 import { formatDateTime, formatDue } from './format';
-import { TASK_SHORTCUTS, useHotkeys } from './hotkeys';
+import { STRUCTURED_TASK_SHORTCUTS, TASK_SHORTCUTS, useHotkeys } from './hotkeys';
 import { ItemInput, KeyValues } from './item-input';
 import { LeaseStatus, useHeartbeat } from './lease';
 import { PiiScope } from './pii-reveal';
@@ -13,6 +14,7 @@ import { useQueueCounts } from './queue-counts';
 import { Link, paths } from './router';
 import { useCan, useUser } from './session';
 import { ShortcutHelp } from './shortcut-help';
+import { isLowConfidence } from './structured-value';
 import { ContextPanel, HistoryPanel, reviewOf, TrustPanel, VerdictsPanel } from './task-panels';
 import { useTaskWork } from './task-work';
 import { messageOf, type TaskView, useTRPC } from './trpc';
@@ -136,7 +138,7 @@ function TaskWork({ task: t }: { task: TaskView }) {
       </div>
       <div className="task-toolbar">
         <AutoNextToggle />
-        <ShortcutHelp shortcuts={TASK_SHORTCUTS} title="Task shortcuts" />
+        <ShortcutHelp shortcuts={t.structured ? STRUCTURED_TASK_SHORTCUTS : TASK_SHORTCUTS} title="Task shortcuts" />
       </div>
 
       {actionError && (
@@ -152,7 +154,7 @@ function TaskWork({ task: t }: { task: TaskView }) {
         </p>
       )}
 
-      <div className="task-grid">
+      <div className={`task-grid ${t.structured ? 'task-grid-structured' : ''}`}>
         <div className="task-main">
           <VerdictsPanel task={t} />
           <section className="panel reasons-panel" aria-labelledby="reasons-heading">
@@ -272,7 +274,9 @@ function AiAnswer({ task }: { task: TaskView }) {
     <section className="panel ai-answer" aria-labelledby="ai-heading">
       <h2 id="ai-heading">AI answer</h2>
       <div className="ai-summary">
-        {d.label ? (
+        {task.structured ? (
+          <AiRecordSummary structured={task.structured} />
+        ) : d.label ? (
           <span className="label-chip label-chip-large">{d.label}</span>
         ) : (
           <p className="text-warn">The AI could not answer this one: choose the label yourself.</p>
@@ -311,6 +315,23 @@ function AiAnswer({ task }: { task: TaskView }) {
         </div>
       </dl>
     </section>
+  );
+}
+
+/** A structured answer in a sentence: how many fields, how many of them the reviewer should look at. */
+function AiRecordSummary({ structured }: { structured: NonNullable<TaskView['structured']> }) {
+  if (!structured.aiValue)
+    return <p className="text-warn">The AI could not answer this one: fill in the record yourself.</p>;
+  const leaves = leafFields(structured.fields);
+  const low = leaves.filter((f) =>
+    isLowConfidence(structured.fieldConfidence[f.path]?.confidence, structured.thresholds[f.path]),
+  ).length;
+  return (
+    <p className="ai-record">
+      A record of {leaves.length} {leaves.length === 1 ? 'field' : 'fields'}
+      {low > 0 ? `, ${low} with low confidence` : ''}
+      {structured.flagged.length > 0 ? `, ${structured.flagged.length} flagged` : ''}: check it in the form.
+    </p>
   );
 }
 

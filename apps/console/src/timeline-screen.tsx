@@ -199,6 +199,18 @@ function facts(data: Data, payloads: EventPayload[]): [label: string, value: str
   str('aiLabel', 'AI label');
   str('humanLabel', 'Human label');
   if (data.override === true) out.push(['Override', 'yes']);
+  // A structured decision's events name the fields a person changed (the record stays in its rows).
+  if (Array.isArray(data.changedFields))
+    out.push(['Changed fields', data.changedFields.length > 0 ? data.changedFields.join(', ') : 'none']);
+  const fieldConfidence = data.fieldConfidence;
+  if (fieldConfidence && typeof fieldConfidence === 'object') {
+    const low = Object.entries(fieldConfidence as Record<string, { confidence?: unknown }>)
+      .filter(([, f]) => typeof f?.confidence === 'number')
+      .sort(([, a], [, b]) => (a.confidence as number) - (b.confidence as number))
+      .slice(0, 3)
+      .map(([k, f]) => `${k} ${formatPercent(f.confidence as number)}`);
+    if (low.length > 0) out.push(['Least sure fields', low.join(', ')]);
+  }
   if (typeof data.confidence === 'number') out.push(['Confidence', formatPercent(data.confidence)]);
   str('route', 'Route');
   str('model', 'Model');

@@ -10,13 +10,22 @@ const CONFIDENCE = 0.95;
  * The error of what the AI decides alone, per model version, and, apart from it, how often the AI
  * was right on what people saw. They answer different questions and must never be read as one.
  */
-export function AccuracyPanels({ workflow, state }: { workflow: string; state: string }) {
+export function AccuracyPanels({
+  workflow,
+  state,
+  field = null,
+}: {
+  workflow: string;
+  state: string;
+  /** A certified field: its rows (correct = the reviewer kept the field); else the decision's as a whole. */
+  field?: string | null;
+}) {
   const trpc = useTRPC();
   const accuracy = useQuery({
-    ...trpc.trust.accuracy.queryOptions({ workflow, state, confidence: CONFIDENCE }),
+    ...trpc.trust.accuracy.queryOptions({ workflow, state, confidence: CONFIDENCE, ...(field ? { field } : {}) }),
     refetchInterval: TRUST_REFRESH_MS,
   });
-  const rows = accuracy.data ?? [];
+  const rows = (accuracy.data ?? []).filter((r) => r.field === field);
   const body = (table: (rows: AccuracyRow[]) => ReactNode) =>
     accuracy.isPending ? (
       <p className="loading">Loading…</p>

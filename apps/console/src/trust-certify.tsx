@@ -44,7 +44,13 @@ export function CertifyPanel({ trust }: { trust: TrustState }) {
         <button
           type="button"
           className="button button-secondary"
-          onClick={() => certify.mutate({ workflow: policy.workflow, state: policy.state })}
+          onClick={() =>
+            certify.mutate({
+              workflow: policy.workflow,
+              state: policy.state,
+              ...(policy.field ? { field: policy.field } : {}),
+            })
+          }
           disabled={certify.isPending}
         >
           {certify.isPending ? 'Certifying…' : report ? 'Certify again' : 'Certify'}

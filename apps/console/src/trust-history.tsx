@@ -4,10 +4,18 @@ import { messageOf, useTRPC } from './trpc';
 import { TRUST_REFRESH_MS, TrustStatusBadge } from './trust-status';
 
 /** Every version of a state's policy, newest first, each with why it changed. */
-export function PolicyHistory({ workflow, state }: { workflow: string; state: string }) {
+export function PolicyHistory({
+  workflow,
+  state,
+  field = null,
+}: {
+  workflow: string;
+  state: string;
+  field?: string | null;
+}) {
   const trpc = useTRPC();
   const history = useQuery({
-    ...trpc.trust.history.queryOptions({ workflow, state }),
+    ...trpc.trust.history.queryOptions({ workflow, state, ...(field ? { field } : {}) }),
     refetchInterval: TRUST_REFRESH_MS,
   });
   return (

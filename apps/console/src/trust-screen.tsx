@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useId } from 'react';
 import { Message } from './app';
-import { Link, paths } from './router';
+import { Link } from './router';
 import { messageOf, type TrustState, useTRPC } from './trpc';
 import {
   CertificateFacts,
@@ -10,10 +10,11 @@ import {
   TRUST_REFRESH_MS,
   TrustStatusBadge,
   targetText,
+  trustPolicyHref,
 } from './trust-status';
 import './trust.css';
 
-/** Every decide state that declares certified auto-accept, and why it auto-accepts or does not. */
+/** Every decide state (and certified field of a structured state) that declares certified auto-accept, and why it auto-accepts or does not. */
 export function TrustScreen() {
   const trpc = useTRPC();
   const states = useQuery({ ...trpc.trust.states.queryOptions(), refetchInterval: TRUST_REFRESH_MS });
@@ -56,8 +57,9 @@ function TrustStateCard({ trust }: { trust: TrustState }) {
     <section className="panel trust-card" aria-labelledby={`${id}-title`}>
       <div className="trust-card-header">
         <h2 id={`${id}-title`} className="trust-title">
-          <Link href={paths.trustState(policy.workflow, policy.state)}>
+          <Link href={trustPolicyHref(policy)}>
             {policy.workflow} / {policy.state}
+            {policy.field && <> · field {policy.field}</>}
           </Link>
         </h2>
         <TrustStatusBadge status={policy.status} />

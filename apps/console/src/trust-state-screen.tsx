@@ -1,25 +1,38 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import { Message } from './app';
 import { ConfirmDialog } from './confirm-dialog';
 import { useFlash } from './flash';
 import { formatDateTime, formatRate, formatThreshold } from './format';
-import { Link, paths } from './router';
+import { Link, navigate, paths, useSearch } from './router';
 import { useCan } from './session';
 import { messageOf, type TrustState, useTRPC } from './trpc';
 import { AccuracyPanels } from './trust-accuracy';
 import { CertificatePanel } from './trust-certificate';
 import { CertifyPanel } from './trust-certify';
 import { PolicyHistory } from './trust-history';
-import { DriftGuardFacts, FairLabelProgress, TRUST_REFRESH_MS, TrustStatusBadge, targetText } from './trust-status';
+import {
+  DriftGuardFacts,
+  FairLabelProgress,
+  TRUST_REFRESH_MS,
+  TrustStatusBadge,
+  targetText,
+  trustPolicyHref,
+} from './trust-status';
 import './trust.css';
 
-/** One certified decide state: why it auto-accepts or not, its evidence, its history and, for managers, the controls. */
+/**
+ * One certified decide state: why it auto-accepts or not, its evidence, its history and, for
+ * managers, the controls. A structured state with certified fields has a policy per field
+ * (`?field=`), chosen with the picker; the state's own policy, when it has one, comes first.
+ */
 export function TrustStateScreen({ workflow, state }: { workflow: string; state: string }) {
   const trpc = useTRPC();
   const canManage = useCan('policy:manage');
   const states = useQuery({ ...trpc.trust.states.queryOptions(), refetchInterval: TRUST_REFRESH_MS });
-  const trust = states.data?.find((t) => t.policy.workflow === workflow && t.policy.state === state);
+  const field = new URLSearchParams(useSearch()).get('field');
+  const policies = states.data?.filter((t) => t.policy.workflow === workflow && t.policy.state === state) ?? [];
+  const trust = policies.find((t) => t.policy.field === field) ?? (field ? undefined : policies[0]);
 
   if (states.isError && !states.data)
     return <Message title="Cannot load this state">{messageOf(states.error)}</Message>;
@@ -27,7 +40,8 @@ export function TrustStateScreen({ workflow, state }: { workflow: string; state:
   if (!trust)
     return (
       <Message title="No certified auto-accept here">
-        “{state}” of “{workflow}” declares no certified auto-accept. <Link href={paths.trust()}>All states</Link>.
+        {field ? `Field “${field}” of ` : ''}“{state}” of “{workflow}” declares no certified auto-accept.{' '}
+        <Link href={paths.trust()}>All states</Link>.
       </Message>
     );
   const { policy } = trust;
@@ -44,8 +58,10 @@ export function TrustStateScreen({ workflow, state }: { workflow: string; state:
             ← Trust
           </Link>
           <h1>
-            {state} <TrustStatusBadge status={policy.status} />
+            {state}
+            {policy.field && <> · field {policy.field}</>} <TrustStatusBadge status={policy.status} />
           </h1>
+          {policies.length > 1 && <PolicyPicker policies={policies} current={policy.field} />}
           <dl className="inline-meta">
             <div>
               <dt>Workflow</dt>
@@ -86,12 +102,36 @@ export function TrustStateScreen({ workflow, state }: { workflow: string; state:
           </section>
           {canManage && <CertifyPanel trust={trust} />}
           <CertificatePanel trust={trust} />
-          <AccuracyPanels workflow={workflow} state={state} />
+          <AccuracyPanels workflow={workflow} state={state} field={policy.field} />
         </div>
         <aside className="task-side">
-          <PolicyHistory workflow={workflow} state={state} />
+          <PolicyHistory workflow={workflow} state={state} field={policy.field} />
         </aside>
       </div>
+    </div>
+  );
+}
+
+/** Which of a structured state's policies the screen shows: the state's own, or a certified field's. */
+function PolicyPicker({ policies, current }: { policies: TrustState[]; current: string | null }) {
+  const id = useId();
+  return (
+    <div className="trust-picker">
+      <label htmlFor={id}>Policy of</label>
+      <select
+        id={id}
+        value={current ?? ''}
+        onChange={(e) => {
+          const chosen = policies.find((t) => (t.policy.field ?? '') === e.target.value);
+          if (chosen) navigate(trustPolicyHref(chosen.policy), { replace: true });
+        }}
+      >
+        {policies.map((t) => (
+          <option key={t.policy.id} value={t.policy.field ?? ''}>
+            {t.policy.field ? `field ${t.policy.field}` : 'the whole decision'} ({t.policy.status})
+          </option>
+        ))}
+      </select>
     </div>
   );
 }
@@ -115,7 +155,8 @@ function PolicyControls({ trust }: { trust: TrustState }) {
   const resume = useMutation(
     trpc.trust.resume.mutationOptions({ onSuccess: () => done('Auto-accept resumed.'), onSettled: refresh }),
   );
-  const ref = { workflow: policy.workflow, state: policy.state };
+  const ref = { workflow: policy.workflow, state: policy.state, ...(policy.field ? { field: policy.field } : {}) };
+  const subject = policy.field ? `field ${policy.field} of ${policy.state}` : policy.state;
   const threshold = trust.certificate ? formatThreshold(trust.certificate.threshold) : null;
   const close = () => {
     setOpen(null);
@@ -137,7 +178,7 @@ function PolicyControls({ trust }: { trust: TrustState }) {
       )}
       {open === 'pause' && (
         <ConfirmDialog
-          title={`Pause auto-accept of ${policy.state}?`}
+          title={`Pause auto-accept of ${subject}?`}
           confirmLabel="Pause auto-accept"
           pendingLabel="Pausing…"
           reasonLabel="Why pause it?"
@@ -148,14 +189,14 @@ function PolicyControls({ trust }: { trust: TrustState }) {
           onClose={close}
         >
           <p>
-            Every decision of “{policy.state}” will go to a person until someone resumes auto-accept or applies a new
-            certificate. The certificate stays on record.
+            Every decision of “{policy.state}” will go to a person{policy.field ? ` for its field ${policy.field}` : ''}{' '}
+            until someone resumes auto-accept or applies a new certificate. The certificate stays on record.
           </p>
         </ConfirmDialog>
       )}
       {open === 'resume' && (
         <ConfirmDialog
-          title={`Resume auto-accept of ${policy.state}?`}
+          title={`Resume auto-accept of ${subject}?`}
           confirmLabel="Resume auto-accept"
           pendingLabel="Resuming…"
           reasonLabel="Why resume it?"

@@ -1,5 +1,6 @@
 import { useId } from 'react';
 import { formatDateTime, formatRate, formatThreshold } from './format';
+import { paths } from './router';
 import type { TrustState } from './trpc';
 
 type PolicyStatus = TrustState['policy']['status'];
@@ -15,6 +16,12 @@ const STATUS_WORDS: Record<PolicyStatus, string> = {
 
 export function TrustStatusBadge({ status }: { status: PolicyStatus }) {
   return <span className={`status status-${status}`}>{STATUS_WORDS[status]}</span>;
+}
+
+/** The page of a certified state's policy, or of one certified field's (`?field=`). */
+export function trustPolicyHref(policy: { workflow: string; state: string; field: string | null }): string {
+  const base = paths.trustState(policy.workflow, policy.state);
+  return policy.field ? `${base}?${new URLSearchParams({ field: policy.field })}` : base;
 }
 
 /** "at most 5% wrong with 95% confidence": the target a state declares. */

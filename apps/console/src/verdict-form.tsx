@@ -1,9 +1,31 @@
 import { type VerdictInput, verdictInput } from '@signoff/core/schemas';
 import { type FormEvent, useId, useRef, useState } from 'react';
 import { useHotkeys } from './hotkeys';
+import { StructuredVerdictForm } from './structured-form';
 import { fieldErrorsOf, messageOf, type TaskView } from './trpc';
 
 type Mode = 'correct' | 'answer' | 'adjudicate';
+
+interface VerdictFormProps {
+  task: TaskView;
+  disabled: boolean;
+  pending: boolean;
+  /** The server's refusal of the last verdict, if any. */
+  error: unknown;
+  onSend: (input: VerdictInput, message: string) => void;
+}
+
+/**
+ * The verdict: on a classification, a label (`LabelVerdictForm`); on a structured decision (a
+ * decide state with an output schema: its task offers no labels), the record's form
+ * (`StructuredVerdictForm`).
+ */
+export function VerdictForm(props: VerdictFormProps) {
+  const structured = props.task.structured;
+  if (structured && props.task.kind !== 'stuck' && props.task.labels.length === 0)
+    return <StructuredVerdictForm {...props} structured={structured} />;
+  return <LabelVerdictForm {...props} />;
+}
 
 /**
  * Confirm the AI's answer, correct it (another label and a reason), or, when the AI gave none,
@@ -11,20 +33,7 @@ type Mode = 'correct' | 'answer' | 'adjudicate';
  * C confirms, 1-9 choose a label, Ctrl/Cmd+Enter submits the correction or answer. The screen
  * sends the verdict (`onSend`) and owns what follows it.
  */
-export function VerdictForm({
-  task,
-  disabled,
-  pending,
-  error,
-  onSend,
-}: {
-  task: TaskView;
-  disabled: boolean;
-  pending: boolean;
-  /** The server's refusal of the last verdict, if any. */
-  error: unknown;
-  onSend: (input: VerdictInput, message: string) => void;
-}) {
+function LabelVerdictForm({ task, disabled, pending, error, onSend }: VerdictFormProps) {
   const id = useId();
   const reasonRef = useRef<HTMLTextAreaElement>(null);
   const aiLabel = task.decision?.label ?? null;

@@ -57,7 +57,27 @@ export const DECISION_FUNCTION = 'decision';
  * const body = { model, temperature: 0, ...decisionRequest('tool_call', instructions, text, labels) };
  */
 export function decisionRequest(mode: OutputMode, instructions: string, text: string, labels: readonly string[]) {
-  const schema = decisionJsonSchema(labels);
+  return schemaRequest(mode, instructions, text, decisionJsonSchema(labels), {
+    tool: 'Records the decision: one of the allowed labels, a short rationale and a confidence.',
+    jsonMode: '(give "label" first; it must be one of the enum values)',
+  });
+}
+
+/**
+ * A request for one JSON object that `schema` describes, in `mode` (see `decisionRequest`): the
+ * format (and forced function) is named `decision` whatever it holds; `wording.tool` describes the
+ * function, `wording.jsonMode` is said of the schema in JSON mode's system message.
+ *
+ * @example
+ * const body = { model, ...schemaRequest('json_object', instructions, text, schema, { tool: 'Records the invoice.', jsonMode: '' }) };
+ */
+export function schemaRequest(
+  mode: OutputMode,
+  instructions: string,
+  text: string,
+  schema: object,
+  wording: { tool: string; jsonMode: string },
+) {
   const user = { role: 'user' as const, content: text };
   switch (mode) {
     case 'json_schema':
@@ -65,7 +85,7 @@ export function decisionRequest(mode: OutputMode, instructions: string, text: st
         messages: [{ role: 'system' as const, content: instructions }, user],
         response_format: {
           type: 'json_schema' as const,
-          json_schema: { name: DECISION_FUNCTION, strict: true, schema },
+          json_schema: { name: DECISION_FUNCTION, strict: true, schema: schema as Record<string, unknown> },
         },
       };
     case 'tool_call':
@@ -76,9 +96,9 @@ export function decisionRequest(mode: OutputMode, instructions: string, text: st
             type: 'function' as const,
             function: {
               name: DECISION_FUNCTION,
-              description: 'Records the decision: one of the allowed labels, a short rationale and a confidence.',
+              description: wording.tool,
               strict: true,
-              parameters: schema,
+              parameters: schema as Record<string, unknown>,
             },
           },
         ],
@@ -92,8 +112,8 @@ export function decisionRequest(mode: OutputMode, instructions: string, text: st
           {
             role: 'system' as const,
             content:
-              `${instructions}\n\nAnswer with one JSON object and nothing else. It must match this JSON Schema ` +
-              `(give "label" first; it must be one of the enum values):\n${JSON.stringify(schema)}`,
+              `${instructions}\n\nAnswer with one JSON object and nothing else. It must match this JSON Schema` +
+              `${wording.jsonMode ? ` ${wording.jsonMode}` : ''}:\n${JSON.stringify(schema)}`,
           },
           user,
         ],
@@ -199,14 +219,6 @@ function topLevelObjects(text: string): { spans: [number, number][]; unterminate
  * parseDecisionOutput('{"label":"refund","rationale":"asks for money back","confidence":0.9}', ['refund', 'other']);
  */
 export function parseDecisionOutput(content: string, labels: readonly string[]): ModelDecision {
-  const found = extractJsonObject(content);
-  if ('error' in found) {
-    throw new AppError(
-      'AI_INVALID_OUTPUT',
-      `model output is not one JSON object (${found.error}): ${excerpt(content)}`,
-    );
-  }
-  const json: unknown = JSON.parse(found.json);
   const schema = z.strictObject({
     label: z.string().refine((l) => labels.includes(l), {
       error: (issue) => `label ${JSON.stringify(issue.input)} is not one of the allowed labels: ${labels.join(', ')}`,
@@ -214,12 +226,36 @@ export function parseDecisionOutput(content: string, labels: readonly string[]):
     rationale: z.string(),
     confidence: z.number().min(0).max(1),
   });
-  const parsed = schema.safeParse(json);
+  return parseModelJson(content, schema, 'decision schema');
+}
+
+/**
+ * The one JSON object of a model's message (`extractJsonObject`), made over by `prepare`, parsed
+ * by `schema`; `AI_INVALID_OUTPUT` saying what was wrong, each field as `output.<path>`, with the
+ * schema named as `what` ("decision schema").
+ *
+ * @example
+ * parseModelJson('{"a":1}', z.object({ a: z.number() }), 'output schema'); // { a: 1 }
+ */
+export function parseModelJson<T>(
+  content: string,
+  schema: z.ZodType<T>,
+  what: string,
+  prepare: (json: unknown) => unknown = (json) => json,
+): T {
+  const found = extractJsonObject(content);
+  if ('error' in found) {
+    throw new AppError(
+      'AI_INVALID_OUTPUT',
+      `model output is not one JSON object (${found.error}): ${excerpt(content)}`,
+    );
+  }
+  const parsed = schema.safeParse(prepare(JSON.parse(found.json)));
   if (!parsed.success) {
     const issues = toFieldIssues(parsed.error.issues, 'output');
     throw new AppError(
       'AI_INVALID_OUTPUT',
-      `model output violates the decision schema: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      `model output violates the ${what}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
       { cause: parsed.error, issues },
     );
   }

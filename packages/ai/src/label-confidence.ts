@@ -72,8 +72,27 @@ export function labelConfidenceFromLogprobs(
   label: string,
   labels: readonly string[],
 ): LabelConfidence | undefined {
+  const spans = tokenSpans(content, tokens);
+  if (!spans) return undefined;
+  const found = findLabelValue(content, label);
+  if (!found) return undefined;
+  return enumValueConfidence(content, spans, found, label, labels);
+}
+
+/** One token and the bytes of the content it spells, `[start, end)`. */
+export interface TokenSpan {
+  start: number;
+  end: number;
+  token: TokenLogprob;
+}
+
+/**
+ * Where each token sits in the content's UTF-8 bytes; `undefined` when the tokens do not spell
+ * exactly the content (log probabilities of some other text, a proxy that rewrote it).
+ */
+export function tokenSpans(content: string, tokens: readonly TokenLogprob[]): TokenSpan[] | undefined {
   const contentBytes = Buffer.from(content, 'utf8');
-  const spans: { start: number; end: number; token: TokenLogprob }[] = [];
+  const spans: TokenSpan[] = [];
   let offset = 0;
   for (const token of tokens) {
     const length = tokenBytes(token).length;
@@ -83,9 +102,23 @@ export function labelConfidenceFromLogprobs(
   if (offset !== contentBytes.length || !Buffer.concat(spans.map((s) => tokenBytes(s.token))).equals(contentBytes)) {
     return undefined;
   }
+  return spans;
+}
 
-  const found = findLabelValue(content, label);
-  if (!found) return undefined;
+/**
+ * The confidence of one string value among allowed ones (steps 2-4 of
+ * `labelConfidenceFromLogprobs`), where `found` gives character offsets in `content`: the key
+ * (`keyStart`, `keyEnd`: its quoted name) and the raw value (`start` after the opening quote,
+ * `end` at the closing quote). `undefined` when no token spells the value.
+ */
+export function enumValueConfidence(
+  content: string,
+  spans: readonly TokenSpan[],
+  found: { keyStart: number; keyEnd: number; start: number; end: number },
+  label: string,
+  labels: readonly string[],
+): LabelConfidence | undefined {
+  const contentBytes = Buffer.from(content, 'utf8');
   const bytesAt = (chars: number) => Buffer.byteLength(content.slice(0, chars), 'utf8');
   const keyStart = bytesAt(found.keyStart);
   const keyEnd = bytesAt(found.keyEnd);

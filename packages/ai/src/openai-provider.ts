@@ -26,13 +26,31 @@ import {
   type OutputMode,
   parseDecisionOutput,
 } from './decision-output';
-import { labelConfidenceFromLogprobs } from './label-confidence';
+import { labelConfidenceFromLogprobs, type TokenLogprob } from './label-confidence';
 import { verbalizedScore } from './log-odds';
+import type {
+  Answer,
+  AnswerKind,
+  AnswerMachinery,
+  AnswerRequest,
+  FirstAnswer,
+  ModelState,
+  Read,
+} from './openai-answer';
+import { extractWithMachinery } from './openai-extract';
 import { costUsd, type PriceTable, priceOf } from './pricing';
 import { inputHash, promptVersion } from './prompt-version';
-import type { ConfidenceMethod, DecideRequest, DecideResult, DecisionProvider, ToolCallRecord } from './provider';
+import type {
+  ConfidenceMethod,
+  DecideRequest,
+  DecideResult,
+  DecisionProvider,
+  ExtractRequest,
+  ExtractResult,
+  ToolCallRecord,
+} from './provider';
 import { createRequestLimiter, type LimiterState, LimiterWaitAborted, type RequestLimiter } from './rate-limit';
-import { drawSamples, majorityVote, type SamplingSupport } from './self-consistency';
+import { drawSamples, majorityVote } from './self-consistency';
 import { DEFAULT_TOOL_TIMEOUT_MS, MAX_TOOL_ROUNDS, runToolCall, toolDefinitions } from './tools';
 
 export const DEFAULT_OPENAI_MODEL = 'gpt-4o-mini';
@@ -87,6 +105,8 @@ export interface OpenAIProviderOptions {
 
 /** The OpenAI-compatible provider, with a view of its limiter and of what it learnt about models. */
 export interface OpenAIDecisionProvider extends DecisionProvider {
+  /** A structured answer: see `extractWithMachinery` for how it is asked for and measured. */
+  extract(db: Kysely<DB>, req: ExtractRequest): Promise<ExtractResult>;
   limiterState(): LimiterState;
   /** What this instance has learnt about a model (default: the provider's), `undefined` if nothing yet. */
   capabilities(model?: string): ModelCapabilities | undefined;
@@ -97,34 +117,6 @@ export interface OpenAIDecisionProvider extends DecisionProvider {
    */
   probe(db: Kysely<DB> | undefined, model?: string): Promise<ModelCapabilities>;
 }
-
-/** What this provider instance has learnt about an endpoint's model from its answers. */
-interface ModelState {
-  caps: ModelCapabilities;
-  output: OutputMode;
-  /** Parameters the endpoint refused, left out of every later request. */
-  dropped: Set<'logprobs' | 'temperature'>;
-  sampling: SamplingSupport;
-  /** The first call has taught the parameters: later calls need not wait for it. */
-  learnt: boolean;
-  /** While the first call learns, the others wait here (single flight). */
-  gate?: Promise<void>;
-  samplingProbe?: Promise<void>;
-  /** The sampling probe has run to an end (an outage does not count): not asked again. */
-  samplingChecked?: boolean;
-  ids: RecentIds;
-  /** Changed since last stored. */
-  dirty: boolean;
-}
-
-interface Answer {
-  decision: ModelDecision;
-  /** The decision JSON as generated (content or tool-call arguments). */
-  text: string;
-}
-
-/** What a request without a usable answer says: an AppError, or the invalid answer to repair. */
-type Read = { ok: true; answer: Answer } | { ok: false; error: AppError; text?: string };
 
 /** The system message of the sampling probe, so servers' logs and our fake can tell it apart. */
 export const SAMPLING_PROBE_MARKER = 'Signoff capability probe (sampling)';
@@ -352,14 +344,21 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
     learn(st, { refusals: [...st.caps.refusals, { parameter, status, message }] });
   }
 
-  async function decide(db: Kysely<DB> | undefined, req: DecideRequest): Promise<DecideResult> {
+  /**
+   * The first answer to a request, as every kind of answer gets it: at temperature 0 with log
+   * probabilities, in the best output mode the endpoint accepts (a refusal naming a parameter
+   * drops it, for this call and every later one), after the agent's tool rounds, validated by the
+   * kind's parser, and asked once more quoting the error when it does not validate.
+   */
+  async function firstAnswer<V>(
+    db: Kysely<DB> | undefined,
+    req: AnswerRequest,
+    kind: AnswerKind<V>,
+  ): Promise<FirstAnswer<V>> {
     const model = req.agent.model ?? defaultModel;
     const target = `${endpoint} (model ${model})`;
     const st = stateOf(model);
     const settings = req.agent.ai ?? {};
-    const samples = Math.max(1, Math.floor(settings.samples ?? options.samples ?? 5));
-    const fallback = settings.confidenceFallback ?? options.confidenceFallback ?? 'self-consistency';
-    const whenUnavailable = settings.whenConfidenceUnavailable ?? options.whenConfidenceUnavailable ?? 'review';
     const started = performance.now();
     const completions: ChatCompletion[] = [];
     // The agent's tools ride along with the structured output; the forced decision call of
@@ -375,7 +374,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
       extra: Partial<ChatCompletionCreateParamsNonStreaming>,
       repair: ChatCompletionMessageParam[] = [],
     ) => {
-      const request = decisionRequest(mode, req.agent.instructions, req.text, req.labels);
+      const request = kind.request(mode);
       return {
         model,
         ...request,
@@ -398,8 +397,6 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
       ...(st.dropped.has('logprobs') ? {} : { logprobs: true, top_logprobs: 5 }),
     });
 
-    // The first answer, at temperature 0 with log probabilities, in the best output mode the
-    // endpoint accepts. A refusal naming a parameter drops it, for this call and every later one.
     let release: (learnt: boolean) => void;
     try {
       release = await firstCallGate(st, req.signal);
@@ -468,8 +465,9 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
     };
     let completion: ChatCompletion;
     let choice: ChatCompletion['choices'][number] | undefined;
-    let first: Answer;
+    let first: Answer<V>;
     let repairedAfter: string | undefined;
+    const read = (ch: ChatCompletion['choices'][number]) => readAnswer(ch, mode, model, kind.parse, endpoint);
     try {
       for (let round = 0; ; round++) {
         completion = await ask();
@@ -528,67 +526,225 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
           });
         }
       }
-      let read = readAnswer(choice, mode, model, req.labels, endpoint);
-      if (!read.ok && read.text !== undefined) {
+      let answered = read(choice);
+      if (!answered.ok && answered.text !== undefined) {
         // A bad answer at temperature 0 comes back the same if asked the same: ask once more,
         // quoting what was wrong, and no more.
-        repairedAfter = read.error.message;
+        repairedAfter = answered.error.message;
         const repair: ChatCompletionMessageParam[] = [
-          { role: 'assistant', content: read.text },
+          { role: 'assistant', content: answered.text },
           {
             role: 'user',
-            content: `That answer cannot be used: ${read.error.message}. Answer again with exactly one JSON object that matches the schema (label must be one of: ${req.labels.join(', ')}), and nothing else.`,
+            content: `That answer cannot be used: ${answered.error.message}. Answer again with exactly one JSON object that matches the schema${kind.repairHint}, and nothing else.`,
           },
         ];
         completion = await ask(repair);
         completions.push(completion);
         st.ids.seen(completionKey(completion));
         choice = completion.choices?.[0];
-        const again = choice?.message
-          ? readAnswer(choice, mode, model, req.labels, endpoint)
-          : ({ ok: false, error: invalid(`model ${model} answered no choice`, { endpoint, model }) } as Read);
+        const again: Read<V> = choice?.message
+          ? read(choice)
+          : { ok: false, error: invalid(`model ${model} answered no choice`, { endpoint, model }) };
         if (!again.ok) {
           throw invalid(
-            `${again.error.message} (also after one repair request quoting the first error: ${read.error.message})`,
+            `${again.error.message} (also after one repair request quoting the first error: ${answered.error.message})`,
             { endpoint, model },
             again.error.issues,
           );
         }
-        read = again;
+        answered = again;
       }
-      if (!read.ok) throw read.error;
-      first = read.answer;
+      if (!answered.ok) throw answered.error;
+      first = answered.answer;
     } catch (e) {
       if (!learntHere) release(false);
       void store(db, st);
       throw failure(e);
     }
-    const firstChoice = choice as ChatCompletion['choices'][number];
+    return {
+      model,
+      st,
+      mode,
+      started,
+      completions,
+      last: completion,
+      choice: choice as ChatCompletion['choices'][number],
+      first,
+      ...(repairedAfter !== undefined ? { repairedAfter } : {}),
+      toolCalls,
+      withTools: tools !== undefined,
+      samples: Math.max(1, Math.floor(settings.samples ?? options.samples ?? 5)),
+      fallback: settings.confidenceFallback ?? options.confidenceFallback ?? 'self-consistency',
+      whenUnavailable: settings.whenConfidenceUnavailable ?? options.whenConfidenceUnavailable ?? 'review',
+      body,
+      failure,
+      read,
+    };
+  }
 
-    let label = first.decision.label;
-    let rationale = first.decision.rationale;
+  /** The first answer's token log probabilities, or why they cannot weigh it. */
+  function answerLogprobs(a: FirstAnswer<unknown>): { tokens: TokenLogprob[] } | { why: string } {
+    const tokens = a.choice.logprobs?.content;
+    if (a.st.dropped.has('logprobs')) return { why: 'the endpoint refuses logprobs' };
+    if (!tokens || tokens.length === 0) {
+      learn(a.st, { logprobs: 'ignored' });
+      return { why: 'the endpoint returned no log probabilities' };
+    }
+    if (!tokens.some((t) => (t.top_logprobs ?? []).length >= 2)) {
+      learn(a.st, { logprobs: 'ignored' });
+      return {
+        why: 'the log probabilities list no alternative tokens (top_logprobs), so they cannot weigh the other labels',
+      };
+    }
+    return { tokens };
+  }
+
+  /** The log probabilities weighed the answer: remembered for the model. */
+  const logprobsHonoured = (a: FirstAnswer<unknown>) => learn(a.st, { logprobs: 'honoured', confidence: 'logprobs' });
+
+  /**
+   * `a.samples` more answers at the sample temperature, for self-consistency, but only where they
+   * can vary: not on an endpoint that ignores temperature (the sampling probe), nor when a sample is
+   * a completion served before (a cache), nor (temperature unknown) when every sample repeats the
+   * first answer. Otherwise why not, after `why` (why log probabilities did not do).
+   */
+  async function sampleAnswers<V>(
+    db: Kysely<DB> | undefined,
+    a: FirstAnswer<V>,
+    signal: AbortSignal | undefined,
+    agent: AgentSpec,
+    why: string,
+  ): Promise<{ ok: true; answers: (Answer<V> | undefined)[] } | { ok: false; reason: string }> {
+    const { st } = a;
+    try {
+      await probeSampling(st, a.model, signal);
+    } catch (e) {
+      void store(db, st);
+      throw a.failure(e, ' (checking whether the endpoint samples)');
+    }
+    if (st.caps.temperature === 'ignored') {
+      learn(st, { confidence: 'unavailable' });
+      return {
+        ok: false,
+        reason: `${why}, and self-consistency is impossible: the endpoint's samples never vary (it ignores temperature${st.sampling === 'n' ? '' : ' and n'}, or serves cached answers)`,
+      };
+    }
+    /** Each sample request's completion, as `completionKey`. */
+    const sampleKeys: string[] = [];
+    let drawn: Awaited<ReturnType<typeof drawSamples<{ answer: Answer<V> | undefined; raw: string }>>>;
+    try {
+      drawn = await drawSamples(
+        a.samples,
+        st.sampling,
+        async (n) => {
+          const c = await complete(
+            a.body(a.mode, {
+              ...(st.dropped.has('temperature') ? {} : { temperature: sampleTemperature }),
+              ...(n === undefined ? {} : { n }),
+              // Samples answer from the same tool results; they call no tools themselves.
+              ...(a.withTools ? { tool_choice: 'none' as const } : {}),
+            }),
+            signal,
+            agent,
+          );
+          a.completions.push(c);
+          sampleKeys.push(completionKey(c));
+          return (c.choices ?? []).map((ch) => {
+            const r = a.read(ch);
+            // an unusable sample counts as disagreeing
+            return {
+              answer: r.ok ? r.answer : undefined,
+              raw: ch.message ? (decisionText(a.mode, ch.message) ?? '') : '',
+            };
+          });
+        },
+        (e) => refusedParameter(e, ['n']) === 'n',
+      );
+    } catch (e) {
+      void store(db, st);
+      throw a.failure(e, ' (drawing self-consistency samples)');
+    }
+    if (drawn.support !== st.sampling) {
+      st.sampling = drawn.support;
+      learn(st, { n: drawn.support === 'n' ? 'honoured' : drawn.support === 'ignores-n' ? 'ignored' : 'refused' });
+    }
+    // One completion handed out twice (the first answer's, or an earlier draw's: same id, time
+    // and content) is a cache: this draw measures nothing.
+    const firstKey = completionKey(a.last);
+    const served = sampleKeys.filter((key, k) => key === firstKey || sampleKeys.indexOf(key) < k || st.ids.seen(key));
+    if (served.length > 0) {
+      return {
+        ok: false,
+        reason: `${why}, and self-consistency is impossible: the endpoint served completion ${served[0]?.split('|')[0]} again (a cache), so its samples cannot vary`,
+      };
+    }
+    if (st.caps.temperature === 'unknown' && drawn.answers.every((s) => s.raw === a.first.text)) {
+      return {
+        ok: false,
+        reason: `${why}, and self-consistency is impossible: every sample was identical to the first answer`,
+      };
+    }
+    learn(st, { confidence: 'self-consistency' });
+    return { ok: true, answers: drawn.answers.map((s) => s.answer) };
+  }
+
+  /** What every result records of the calls it took: model, snapshot, prompt, tokens, cost, latency. */
+  function answerRecord(
+    db: Kysely<DB> | undefined,
+    a: FirstAnswer<unknown>,
+    agent: AgentSpec,
+    text: string,
+    prompt: string,
+  ) {
+    void store(db, a.st);
+    const latencyMs = Math.round(performance.now() - a.started);
+    // The endpoint names the snapshot that answered (gpt-4o-mini -> gpt-4o-mini-2024-07-18).
+    const modelVersion = a.last.model || a.model;
+    const usage = sumUsage(a.completions);
+    const own = agent.ai?.pricing;
+    const pricing = own ? { ...options.pricing, [a.model]: own, [modelVersion]: own } : options.pricing;
+    return {
+      provider: 'openai' as const,
+      model: a.model,
+      modelVersion,
+      promptVersion: prompt,
+      inputHash: inputHash(text),
+      latencyMs,
+      tokensIn: usage?.tokensIn,
+      tokensOut: usage?.tokensOut,
+      costUsd: costUsd(priceOf(a.model, modelVersion, pricing), usage?.tokensIn, usage?.tokensOut),
+      outputMode: a.mode,
+      ...(a.withTools ? { toolCalls: a.toolCalls } : {}),
+    };
+  }
+
+  const machinery: AnswerMachinery = { firstAnswer, answerLogprobs, logprobsHonoured, sampleAnswers, answerRecord };
+
+  async function decide(db: Kysely<DB> | undefined, req: DecideRequest): Promise<DecideResult> {
+    const kind: AnswerKind<ModelDecision> = {
+      request: (mode) => decisionRequest(mode, req.agent.instructions, req.text, req.labels),
+      parse: (text) => parseDecisionOutput(text, req.labels),
+      repairHint: ` (label must be one of: ${req.labels.join(', ')})`,
+    };
+    const a = await firstAnswer(db, req, kind);
+    const { first } = a;
+    let label = first.value.label;
+    let rationale = first.value.rationale;
     let confidence: number;
     let score: number;
     let confidenceMethod: ConfidenceMethod;
     let confidenceNote: string | undefined;
-    const tokens = firstChoice.logprobs?.content;
-    let why: string | undefined; // why log probabilities were not used
+    const logprobs = answerLogprobs(a);
+    let why = 'why' in logprobs ? logprobs.why : ''; // why log probabilities were not used
     let fromLogprobs: ReturnType<typeof labelConfidenceFromLogprobs>;
-    if (st.dropped.has('logprobs')) why = 'the endpoint refuses logprobs';
-    else if (!tokens || tokens.length === 0) {
-      why = 'the endpoint returned no log probabilities';
-      learn(st, { logprobs: 'ignored' });
-    } else if (!tokens.some((t) => (t.top_logprobs ?? []).length >= 2)) {
-      why = 'the log probabilities list no alternative tokens (top_logprobs), so they cannot weigh the other labels';
-      learn(st, { logprobs: 'ignored' });
-    } else {
-      fromLogprobs = labelConfidenceFromLogprobs(first.text, tokens, first.decision.label, req.labels);
+    if ('tokens' in logprobs) {
+      fromLogprobs = labelConfidenceFromLogprobs(first.text, logprobs.tokens, first.value.label, req.labels);
       if (!fromLogprobs) why = 'the log probabilities do not spell the answer, so the label cannot be found in them';
-      else learn(st, { logprobs: 'honoured', confidence: 'logprobs' });
+      else logprobsHonoured(a);
     }
-    const unavailableConfidence = async (reason: string) => {
-      if (whenUnavailable === 'verbalized') {
-        confidence = first.decision.confidence;
+    const unavailableConfidence = (reason: string) => {
+      if (a.whenUnavailable === 'verbalized') {
+        confidence = first.value.confidence;
         score = verbalizedScore(confidence);
         confidenceMethod = 'verbalized';
         confidenceNote = `${reason}; the model's own rating is used instead (whenConfidenceUnavailable: verbalized)`;
@@ -603,108 +759,33 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
       confidence = fromLogprobs.confidence;
       score = fromLogprobs.score;
       confidenceMethod = 'logprobs';
-    } else if (fallback === 'verbalized') {
-      confidence = first.decision.confidence;
+    } else if (a.fallback === 'verbalized') {
+      confidence = first.value.confidence;
       score = verbalizedScore(confidence);
       confidenceMethod = 'verbalized';
       confidenceNote = `${why}; the model's own rating is used (confidenceFallback: verbalized)`;
-    } else if (fallback === 'review') {
-      await unavailableConfidence(`${why}; no other confidence is configured (confidenceFallback: review)`);
+    } else if (a.fallback === 'review') {
+      unavailableConfidence(`${why}; no other confidence is configured (confidenceFallback: review)`);
     } else {
-      try {
-        await probeSampling(st, model, req.signal);
-      } catch (e) {
-        void store(db, st);
-        throw failure(e, ' (checking whether the endpoint samples)');
-      }
-      if (st.caps.temperature === 'ignored') {
-        learn(st, { confidence: 'unavailable' });
-        await unavailableConfidence(
-          `${why}, and self-consistency is impossible: the endpoint's samples never vary (it ignores temperature${st.sampling === 'n' ? '' : ' and n'}, or serves cached answers)`,
+      const drawn = await sampleAnswers(db, a, req.signal, req.agent, why);
+      if (!drawn.ok) unavailableConfidence(drawn.reason);
+      else {
+        const vote = majorityVote(
+          first.value.label,
+          drawn.answers.map((s) => s?.value.label),
         );
-      } else {
-        /** Each sample request's completion, as `completionKey`. */
-        const sampleKeys: string[] = [];
-        let drawn: Awaited<ReturnType<typeof drawSamples<{ answer: Answer | undefined; id: string; raw: string }>>>;
-        try {
-          drawn = await drawSamples(
-            samples,
-            st.sampling,
-            async (n) => {
-              const c = await complete(
-                body(mode, {
-                  ...(st.dropped.has('temperature') ? {} : { temperature: sampleTemperature }),
-                  ...(n === undefined ? {} : { n }),
-                  // Samples answer from the same tool results; they call no tools themselves.
-                  ...(tools ? { tool_choice: 'none' as const } : {}),
-                }),
-                req.signal,
-                req.agent,
-              );
-              completions.push(c);
-              sampleKeys.push(completionKey(c));
-              return (c.choices ?? []).map((ch) => {
-                const r = readAnswer(ch, mode, model, req.labels, endpoint);
-                // an unusable sample counts as disagreeing
-                return {
-                  answer: r.ok ? r.answer : undefined,
-                  id: c.id,
-                  raw: ch.message ? (decisionText(mode, ch.message) ?? '') : '',
-                };
-              });
-            },
-            (e) => refusedParameter(e, ['n']) === 'n',
-          );
-        } catch (e) {
-          void store(db, st);
-          throw failure(e, ' (drawing self-consistency samples)');
-        }
-        if (drawn.support !== st.sampling) {
-          st.sampling = drawn.support;
-          learn(st, { n: drawn.support === 'n' ? 'honoured' : drawn.support === 'ignores-n' ? 'ignored' : 'refused' });
-        }
-        // One completion handed out twice (the first answer's, or an earlier draw's: same id, time
-        // and content) is a cache: this draw measures nothing.
-        const firstKey = completionKey(completion);
-        const served = sampleKeys.filter(
-          (key, k) => key === firstKey || sampleKeys.indexOf(key) < k || st.ids.seen(key),
-        );
-        const allSame = drawn.answers.every((a) => a.raw === first.text);
-        if (served.length > 0 || (st.caps.temperature === 'unknown' && allSame)) {
-          await unavailableConfidence(
-            served.length > 0
-              ? `${why}, and self-consistency is impossible: the endpoint served completion ${served[0]?.split('|')[0]} again (a cache), so its samples cannot vary`
-              : `${why}, and self-consistency is impossible: every sample was identical to the first answer`,
-          );
-        } else {
-          learn(st, { confidence: 'self-consistency' });
-          const vote = majorityVote(
-            first.decision.label,
-            drawn.answers.map((a) => a.answer?.decision.label),
-          );
-          label = vote.label;
-          confidence = vote.confidence;
-          score = vote.score;
-          confidenceMethod = 'self-consistency';
-          confidenceNote = `${why}; agreement of ${vote.samples} samples`;
-          if (label !== first.decision.label) {
-            rationale =
-              drawn.answers.find((a) => a.answer?.decision.label === label)?.answer?.decision.rationale ?? rationale;
-          }
+        label = vote.label;
+        confidence = vote.confidence;
+        score = vote.score;
+        confidenceMethod = 'self-consistency';
+        confidenceNote = `${why}; agreement of ${vote.samples} samples`;
+        if (label !== first.value.label) {
+          rationale = drawn.answers.find((s) => s?.value.label === label)?.value.rationale ?? rationale;
         }
       }
     }
-    if (repairedAfter)
-      confidenceNote = `${confidenceNote ? `${confidenceNote}; ` : ''}answer repaired after: ${repairedAfter}`;
-    void store(db, st);
-    const latencyMs = Math.round(performance.now() - started);
-
-    // The endpoint names the snapshot that answered (gpt-4o-mini -> gpt-4o-mini-2024-07-18).
-    const modelVersion = completion.model || model;
-    const usage = sumUsage(completions);
-    const pricing = settings.pricing
-      ? { ...options.pricing, [model]: settings.pricing, [modelVersion]: settings.pricing }
-      : options.pricing;
+    if (a.repairedAfter)
+      confidenceNote = `${confidenceNote ? `${confidenceNote}; ` : ''}answer repaired after: ${a.repairedAfter}`;
     return {
       label,
       rationale,
@@ -715,20 +796,9 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
       // biome-ignore lint/style/noNonNullAssertion: every branch above sets it
       confidenceMethod: confidenceMethod!,
       ...(confidenceNote ? { confidenceNote } : {}),
-      provider: 'openai',
-      model,
-      modelVersion,
-      promptVersion: promptVersion(req.agent.instructions, req.labels),
-      inputHash: inputHash(req.text),
-      latencyMs,
-      tokensIn: usage?.tokensIn,
-      tokensOut: usage?.tokensOut,
-      costUsd: costUsd(priceOf(model, modelVersion, pricing), usage?.tokensIn, usage?.tokensOut),
-      outputMode: mode,
-      ...(tools ? { toolCalls } : {}),
+      ...answerRecord(db, a, req.agent, req.text, promptVersion(req.agent.instructions, req.labels)),
     };
   }
-
   async function probe(db: Kysely<DB> | undefined, requested?: string): Promise<ModelCapabilities> {
     const model = requested ?? defaultModel;
     const st = freshState(model);
@@ -782,6 +852,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): OpenAIDeci
     capabilities: (model) => states.get(model ?? defaultModel)?.caps,
     probe,
     decide: (db, req) => decide(db, req),
+    extract: (db, req) => extractWithMachinery(machinery, db, req),
   };
 }
 
@@ -878,13 +949,13 @@ function invalid(message: string, where: { endpoint: string; model: string }, is
 }
 
 /** Validates one choice's answer: the answer, or the error (with the text when a repair may help). */
-function readAnswer(
+function readAnswer<V>(
   choice: ChatCompletion['choices'][number],
   mode: OutputMode,
   model: string,
-  labels: readonly string[],
+  parse: (text: string) => V,
   endpoint: string,
-): Read {
+): Read<V> {
   const { message } = choice;
   const where = { endpoint, model };
   if (message.refusal) {
@@ -912,7 +983,7 @@ function readAnswer(
     };
   }
   try {
-    return { ok: true, answer: { decision: parseDecisionOutput(text, labels), text } };
+    return { ok: true, answer: { value: parse(text), text } };
   } catch (e) {
     if (!(e instanceof AppError)) throw e;
     return { ok: false, error: invalid(e.message, where, e.issues), text };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { drawSamples, majorityVote } from './self-consistency';
+import { drawSamples, fieldAgreement, fieldwiseVote, majorityVote } from './self-consistency';
 
 describe('majorityVote', () => {
   it('is the most common label and the share of samples that gave it', () => {
@@ -75,5 +75,49 @@ describe('drawSamples', () => {
     await expect(drawSamples(2, 'n', () => Promise.reject(new Error('HTTP 500')), refusesN)).rejects.toThrow(
       'HTTP 500',
     );
+  });
+});
+
+describe('fieldwiseVote', () => {
+  const paths = ['a', 'b.c', 'list'];
+  const first = { a: 1, b: { c: 'x' }, list: [1, 2] };
+
+  it('takes each voting field from the majority, keeps the others, and scores agreement on the result', () => {
+    const samples = [
+      { a: 1, b: { c: 'y' }, list: [1, 2] },
+      { a: 2, b: { c: 'y' }, list: [1, 2] },
+      { a: 2, b: { c: 'y' }, list: [2, 1] },
+      undefined,
+    ];
+    const r = fieldwiseVote(paths, first, samples, ['b.c', 'list']);
+    // a does not vote (its confidence is measured otherwise), b.c: y 3 of 4, list: [1,2] 2 of 4
+    expect(r.value).toEqual({ a: 1, b: { c: 'y' }, list: [1, 2] });
+    expect(r.fields['b.c']?.confidence).toBe(3 / 4);
+    expect(r.fields.list?.confidence).toBe(2 / 4);
+    // a agrees with the result in 1 sample of 4; the unusable sample agrees on nothing
+    expect(r.fields.a?.confidence).toBe(1 / 4);
+    // every field at once: only the first sample
+    expect(r.confidence).toBe(1 / 4);
+    expect(r.score).toBeCloseTo(Math.log(1.5 / 3.5), 12);
+  });
+
+  it('counts an absent value and null as the same, and keeps the one the majority wrote', () => {
+    const r = fieldwiseVote(['a', 'n'], { a: 1, n: 'q' }, [{ a: 1 }, { a: 1, n: null }, { a: 1, n: 'q' }]);
+    expect(r.value).toEqual({ a: 1 });
+    expect(r.fields.n?.confidence).toBe(2 / 3);
+  });
+});
+
+describe('fieldAgreement', () => {
+  it('measures samples against a fixed value', () => {
+    const r = fieldAgreement(['a', 'b'], { a: 1, b: 2 }, [
+      { a: 1, b: 3 },
+      { a: 1, b: 2 },
+    ]);
+    expect(r.fields).toEqual({
+      a: { confidence: 1, score: expect.closeTo(Math.log(2.5 / 0.5), 12) },
+      b: { confidence: 0.5, score: 0 },
+    });
+    expect(r.confidence).toBe(0.5);
   });
 });

@@ -1,3 +1,4 @@
+import { sameFieldValue, structuredLabel, valueAt, withValueAt } from '@signoff/core';
 import { agreementScore } from './log-odds';
 
 /** The outcome of a self-consistency vote. */
@@ -78,4 +79,65 @@ export async function drawSamples<A>(
   // Fewer choices than asked: `n` was ignored. Top up with separate requests.
   const rest = await singles(count - first.length);
   return { answers: [...first, ...rest], support: first.length <= 1 ? 'ignores-n' : 'n' };
+}
+
+/** How far sampled structured answers agree with one value, field by field and as a whole. */
+export interface FieldAgreement {
+  /** Per leaf path: share of samples with the same value there, and its `agreementScore`. */
+  fields: Record<string, { confidence: number; score: number }>;
+  /** Share of samples that agree on every field (unusable samples agree on none). */
+  confidence: number;
+  score: number;
+  samples: number;
+}
+
+/**
+ * The agreement of `samples` with `value` at each of `paths` (values compared as canonical JSON,
+ * absent as null) and on all of them at once; an unusable sample (`undefined`) counts as
+ * disagreeing everywhere.
+ *
+ * @example
+ * fieldAgreement(['a', 'b'], { a: 1, b: 2 }, [{ a: 1, b: 2 }, { a: 1, b: 3 }]).fields.b.confidence; // 0.5
+ */
+export function fieldAgreement(
+  paths: readonly string[],
+  value: Record<string, unknown>,
+  samples: ReadonlyArray<Record<string, unknown> | undefined>,
+): FieldAgreement {
+  const n = samples.length;
+  const share = (k: number) => ({ confidence: n === 0 ? 0 : k / n, score: agreementScore(k, n) });
+  const agrees = (s: Record<string, unknown> | undefined, path: string) =>
+    s !== undefined && sameFieldValue(valueAt(s, path), valueAt(value, path));
+  const fields: FieldAgreement['fields'] = {};
+  for (const path of paths) fields[path] = share(samples.filter((s) => agrees(s, path)).length);
+  return { fields, ...share(samples.filter((s) => paths.every((p) => agrees(s, p))).length), samples: n };
+}
+
+/**
+ * Self-consistency for a structured answer: at each path of `voting` the value most samples agree
+ * on (`majorityVote` of the values' canonical JSON: ties go to the first answer's), the first
+ * answer's value at the other paths, and the agreement of the samples with the result
+ * (`fieldAgreement` over all `paths`). The result may combine fields of different samples, so
+ * the caller validates it again.
+ *
+ * @example
+ * fieldwiseVote(['a', 'b'], { a: 1, b: 2 }, [{ a: 1, b: 3 }, { a: 1, b: 3 }, { a: 2, b: 2 }]).value; // { a: 1, b: 3 }
+ */
+export function fieldwiseVote(
+  paths: readonly string[],
+  first: Record<string, unknown>,
+  samples: ReadonlyArray<Record<string, unknown> | undefined>,
+  voting: readonly string[] = paths,
+): FieldAgreement & { value: Record<string, unknown> } {
+  let value = first;
+  const labelAt = (v: Record<string, unknown>, path: string) => structuredLabel(valueAt(v, path) ?? null);
+  for (const path of voting) {
+    const vote = majorityVote(
+      labelAt(first, path),
+      samples.map((s) => (s === undefined ? undefined : labelAt(s, path))),
+    );
+    const source = [first, ...samples].find((s) => s !== undefined && labelAt(s, path) === vote.label) ?? first;
+    value = withValueAt(value, path, valueAt(source, path));
+  }
+  return { value, ...fieldAgreement(paths, value, samples) };
 }

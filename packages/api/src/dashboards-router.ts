@@ -16,6 +16,12 @@ import {
   confusionMatrix,
   dashboardFilter,
   dashboardOptions,
+  fieldAccuracy,
+  fieldAccuracyInput,
+  fieldCalibration,
+  fieldCalibrationInput,
+  fieldOptions,
+  fieldOptionsInput,
   overridesPerReviewer,
   queueHealth,
   queueHealthInput,
@@ -43,6 +49,18 @@ export const dashboards = router({
   calibration: requirePermission('dashboard:diagnostics')
     .input(calibrationInput)
     .query(({ ctx, input }) => calibrationReport(ctx.db, input)),
+  /** The structured decide states and their leaf fields (the field picker). */
+  fields: requirePermission('item:read')
+    .input(fieldOptionsInput)
+    .query(({ ctx, input }) => fieldOptions(ctx.db, input)),
+  /** Accuracy of each leaf field of structured decisions (automated path by Horvitz-Thompson, and routed). */
+  fieldAccuracy: requirePermission('metrics:read')
+    .input(fieldAccuracyInput)
+    .query(({ ctx, input }) => fieldAccuracy(ctx.db, input)),
+  /** Reliability diagram and ECE of a leaf field's confidence against its correctness. */
+  fieldCalibration: requirePermission('dashboard:diagnostics')
+    .input(fieldCalibrationInput)
+    .query(({ ctx, input }) => fieldCalibration(ctx.db, input)),
   /** Share of decisions accepted without a person, per day or week. */
   automation: requirePermission('metrics:read')
     .input(bucketedFilter)

@@ -11,7 +11,7 @@ import {
   itemListInput,
   loginInput,
   policyChangeInput,
-  stateRef,
+  policyRef,
   uuid,
   verdictInput,
 } from '@signoff/core';
@@ -195,8 +195,8 @@ const trust = router({
     .query(({ ctx, input }) => accuracyReport(ctx.db, input)),
   /** A state's policy versions, newest first: every change, with its reason. */
   history: requirePermission('metrics:read')
-    .input(stateRef)
-    .query(({ ctx, input }) => policyHistory(ctx.db, input.workflow, input.state)),
+    .input(policyRef)
+    .query(({ ctx, input }) => policyHistory(ctx.db, input.workflow, input.state, input.field)),
   /** A certificate with its evidence (the trade-off curve). */
   certificate: requirePermission('metrics:read')
     .input(z.object({ certificateId: uuid }))
@@ -208,6 +208,7 @@ const trust = router({
       certifyState(ctx.db, {
         workflow: input.workflow,
         state: input.state,
+        field: input.field,
         key: {
           modelVersion: input.modelVersion,
           confidenceMethod: input.confidenceMethod,
@@ -229,12 +230,22 @@ const trust = router({
       ctx.db
         .transaction()
         .execute((trx) =>
-          pausePolicy(trx, input.workflow, input.state, `paused by a person: ${input.reason}`, actorOf(ctx.user)),
+          pausePolicy(
+            trx,
+            input.workflow,
+            input.state,
+            `paused by a person: ${input.reason}`,
+            actorOf(ctx.user),
+            {},
+            input.field,
+          ),
         ),
     ),
   resume: requirePermission('policy:manage')
     .input(policyChangeInput)
-    .mutation(({ ctx, input }) => resumePolicy(ctx.db, input.workflow, input.state, input.reason, actorOf(ctx.user))),
+    .mutation(({ ctx, input }) =>
+      resumePolicy(ctx.db, input.workflow, input.state, input.reason, actorOf(ctx.user), input.field),
+    ),
 });
 
 const examples = router({

@@ -233,6 +233,17 @@ export const stateRef = z.object({
   state: z.string().min(1, 'Name the decide state'),
 });
 
+/** A structured state's certified leaf field (dotted path, `policy.fields.<field>.autoAccept`); omitted for the state. */
+export const certifiedFieldRef = z
+  .string()
+  .trim()
+  .min(1, 'Name the field (a dotted leaf path such as vendor.taxId), or leave it out for the state')
+  .max(300, 'At most 300 characters')
+  .optional();
+
+/** A certified state's policy, or one of its certified fields'. */
+export const policyRef = stateRef.extend({ field: certifiedFieldRef });
+
 /** Why a person changes policy: required, recorded in the policy history and the audit trail. */
 export const policyReason = z
   .string({ error: 'Say why (at least 3 characters)' })
@@ -246,6 +257,7 @@ export const policyReason = z
  */
 export const certifyInput = stateRef
   .extend({
+    field: certifiedFieldRef,
     modelVersion: z.string().min(1).optional(),
     confidenceMethod: z.string().min(1).optional(),
     promptVersion: z.string().min(1).optional(),
@@ -266,13 +278,14 @@ export const accuracyInput = z.object({
   workflow: z.string().min(1).optional(),
   state: z.string().min(1).optional(),
   modelVersion: z.string().min(1).optional(),
+  field: certifiedFieldRef,
   from: z.coerce.date().optional(),
   to: z.coerce.date().optional(),
   confidence: z.number().gt(0.5, 'Confidence must be above 0.5').lt(1, 'Confidence must be below 1').default(0.95),
 });
 
 /** Pausing or resuming a state's auto-accept needs a reason, for the audit trail. */
-export const policyChangeInput = stateRef.extend({ reason: policyReason });
+export const policyChangeInput = policyRef.extend({ reason: policyReason });
 
 /** `labels.adjudicate`: the settled answer to a decision, which outranks single verdicts. */
 export const adjudicateInput = z.object({

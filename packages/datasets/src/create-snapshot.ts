@@ -14,6 +14,7 @@ import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import { writeSnapshot } from './export-snapshot';
 import { formatSchemas } from './snapshot-fields';
 import { insertMembersSql, membersSql } from './snapshot-sql';
+import { flatFields, type StructuredState, structuredStates } from './snapshot-structured';
 
 /** What a snapshot is, as the list shows it. */
 export interface SnapshotSummary {
@@ -69,6 +70,11 @@ export interface SnapshotManifest {
     bySource: { source: string; inclusionProbability: number | null; rows: number }[];
   };
   labelWindow: { first: string | null; last: string | null };
+  /**
+   * The structured decide states among the labels, with their leaf fields (the flat columns of CSV
+   * and Parquet); [] when every label is a classification's. Absent from manifests made before issue 13.
+   */
+  structured?: StructuredState[];
   schema: ReturnType<typeof formatSchemas>;
   contentHash: { algorithm: 'sha256'; over: string; value: string };
 }
@@ -124,6 +130,7 @@ async function computeManifest(
     overall[r.human_label] = (overall[r.human_label] ?? 0) + r.rows;
     (perSplit[r.split] as Counts)[r.human_label] = r.rows;
   }
+  const structured = await structuredStates(trx, snapshotId);
   const sourceCounts: Counts = {};
   for (const r of sources.rows) sourceCounts[r.source] = (sourceCounts[r.source] ?? 0) + r.rows;
   return {
@@ -153,7 +160,8 @@ async function computeManifest(
       bySource: sources.rows.map((r) => ({ source: r.source, inclusionProbability: r.p, rows: r.rows })),
     },
     labelWindow: { first: totals?.first?.toISOString() ?? null, last: totals?.last?.toISOString() ?? null },
-    schema: formatSchemas(),
+    structured,
+    schema: formatSchemas(flatFields(structured)),
   };
 }
 

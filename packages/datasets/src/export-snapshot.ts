@@ -3,11 +3,19 @@ import type { DatasetFormat, DatasetSplit } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import { maskPii } from '@signoff/governance';
 import { stringify } from 'csv-stringify/sync';
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { ParquetStream } from './parquet-stream';
 import { SNAPSHOT_FIELDS, type SnapshotRow } from './snapshot-fields';
 import { chatPage, jsonlPage, type LinePage, type PageRenderer } from './snapshot-lines';
 import { lastOrdinal, prefetch, readRowsPage, SNAPSHOT_PAGE, snapshotPages } from './snapshot-rows';
+import {
+  type FlatField,
+  flatColumnNames,
+  flatFields,
+  flatStructured,
+  type StructuredState,
+  structuredStates,
+} from './snapshot-structured';
 import { writeChunk } from './write-stream';
 
 /** File extension and media type of each format. */
@@ -19,12 +27,20 @@ export const FORMAT_FILES: Record<DatasetFormat, { extension: string; contentTyp
 };
 
 const CSV_COLUMNS = SNAPSHOT_FIELDS.map((f) => f.name);
-const csvOptions = {
-  columns: CSV_COLUMNS,
-  cast: { boolean: (v: boolean) => (v ? 'true' : 'false') },
-  eof: true,
-  record_delimiter: '\n',
-} as const;
+const csvOptions = (flat: readonly FlatField[]) =>
+  ({
+    columns: [...CSV_COLUMNS, ...flatColumnNames(flat)],
+    cast: { boolean: (v: boolean) => (v ? 'true' : 'false') },
+    eof: true,
+    record_delimiter: '\n',
+  }) as const;
+
+/** A CSV record: the row's columns in order, then its flat structured columns (records are arrays: column names have dots). */
+function csvRecord(row: SnapshotRow, flat: readonly FlatField[]): unknown[] {
+  const out: unknown[] = CSV_COLUMNS.map((c) => row[c]);
+  if (flat.length > 0) out.push(...Object.values(flatStructured(row, flat)));
+  return out;
+}
 
 /** The canonical JSONL line of a row: its keys in SNAPSHOT_FIELDS order (the row is built that way). */
 export function jsonlLine(row: SnapshotRow): string {
@@ -32,6 +48,17 @@ export function jsonlLine(row: SnapshotRow): string {
 }
 
 type Db = Kysely<DB> | Transaction<DB>;
+
+/**
+ * The leaf fields of a snapshot's structured states, the flat columns of its CSV and Parquet:
+ * from its manifest (`structured`, recorded at creation), else read from its members.
+ */
+async function snapshotFlatFields(db: Db, snapshotId: string): Promise<FlatField[]> {
+  const m = await sql<{ structured: StructuredState[] | null }>`
+    SELECT manifest->'structured' AS structured FROM dataset_snapshots WHERE id = ${snapshotId}`.execute(db);
+  const recorded = m.rows[0]?.structured;
+  return flatFields(Array.isArray(recorded) ? recorded : await structuredStates(db, snapshotId));
+}
 
 /**
  * Exports are masked (issue 12): every field of a row goes through maskPii, but the reviewer's
@@ -139,20 +166,23 @@ export async function writeSnapshot(
       );
       break;
     case 'csv': {
+      const flat = await snapshotFlatFields(db, snapshotId);
+      const csv = csvOptions(flat);
       let header = true;
       for await (const { rows } of snapshotPages(db, snapshotId, options.split, pageSize)) {
-        await writeChunk(out, stringify(maskRows(rows, includePii), { ...csvOptions, header }));
+        const csvLines = maskRows(rows, includePii).map((r) => csvRecord(r, flat));
+        await writeChunk(out, stringify(csvLines, { ...csv, header }));
         header = false;
         records += rows.length;
       }
-      if (header) await writeChunk(out, stringify([], { ...csvOptions, header: true }));
+      if (header) await writeChunk(out, stringify([], { ...csv, header: true }));
       break;
     }
     case 'chat':
       records = await writeLinePages(db, snapshotId, options.split, pageSize, chatPage, out, includePii);
       break;
     case 'parquet': {
-      const parquet = new ParquetStream(out);
+      const parquet = new ParquetStream(out, await snapshotFlatFields(db, snapshotId));
       for await (const { rows } of snapshotPages(db, snapshotId, options.split, pageSize)) {
         await parquet.write(maskRows(rows, includePii));
         records += rows.length;

@@ -5,3 +5,4 @@ export * from './export-snapshot';
 export * from './parquet-stream';
 export * from './snapshot-fields';
 export * from './snapshot-rows';
+export * from './snapshot-structured';

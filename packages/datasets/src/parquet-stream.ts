@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { ByteWriter, ParquetWriter, schemaFromColumnData } from 'hyparquet-writer';
 import { type FieldType, SNAPSHOT_FIELDS, type SnapshotRow } from './snapshot-fields';
+import { type FlatField, type FlatType, flatColumnNames, flatStructured } from './snapshot-structured';
 import { writeChunk } from './write-stream';
 
 const PARQUET_TYPE: Record<FieldType, 'STRING' | 'INT32' | 'DOUBLE' | 'BOOLEAN' | 'TIMESTAMP'> = {
@@ -53,15 +54,34 @@ function patchEmptyRowGroups(file: Uint8Array): void {
     }
 }
 
-function columnsOf(rows: SnapshotRow[]) {
-  return SNAPSHOT_FIELDS.map((f) => {
+const FLAT_PARQUET_TYPE: Record<FlatType, 'STRING' | 'DOUBLE' | 'BOOLEAN'> = {
+  string: 'STRING',
+  double: 'DOUBLE',
+  boolean: 'BOOLEAN',
+  json: 'STRING',
+};
+
+function columnsOf(rows: SnapshotRow[], flat: readonly FlatField[]) {
+  const columns = SNAPSHOT_FIELDS.map((f) => {
     const data: unknown[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const v = (rows[i] as SnapshotRow)[f.name];
       data[i] = f.type === 'timestamp' ? new Date(v as string) : v;
     }
-    return { name: f.name, data, type: PARQUET_TYPE[f.type], nullable: f.nullable };
+    return { name: f.name as string, data, type: PARQUET_TYPE[f.type], nullable: f.nullable };
   });
+  if (flat.length === 0) return columns;
+  // The leaf fields of structured labels, one nullable column each (null in other rows).
+  const values = rows.map((r) => flatStructured(r, flat));
+  const types = [...flat.flatMap((f) => [f.type, f.type]), 'json' as const];
+  for (const [k, name] of flatColumnNames(flat).entries())
+    columns.push({
+      name,
+      data: values.map((v) => v[name]),
+      type: FLAT_PARQUET_TYPE[types[k] as FlatType],
+      nullable: true,
+    });
+  return columns;
 }
 
 /**
@@ -76,10 +96,14 @@ function columnsOf(rows: SnapshotRow[]) {
 export class ParquetStream {
   private readonly writer: ParquetWriter;
 
-  constructor(out: Writable) {
+  /** `flat`: the leaf fields of the snapshot's structured states, as columns after the others. */
+  constructor(
+    out: Writable,
+    private readonly flat: readonly FlatField[] = [],
+  ) {
     const schema = schemaFromColumnData({
       // biome-ignore lint/suspicious/noExplicitAny: the column sources' data type is the library's union.
-      columnData: columnsOf([]) as any,
+      columnData: columnsOf([], flat) as any,
     });
     this.writer = new ParquetWriter({ writer: new StreamByteWriter(out), schema, createdBy: PARQUET_CREATED_BY });
   }
@@ -87,7 +111,7 @@ export class ParquetStream {
   async write(rows: SnapshotRow[]): Promise<void> {
     if (rows.length === 0) return;
     // biome-ignore lint/suspicious/noExplicitAny: see above.
-    await this.writer.write({ columnData: columnsOf(rows) as any, rowGroupSize: rows.length });
+    await this.writer.write({ columnData: columnsOf(rows, this.flat) as any, rowGroupSize: rows.length });
   }
 
   async finish(): Promise<void> {

@@ -1,7 +1,11 @@
 import type { DatasetSplit, LabelSource } from '@signoff/core';
+import { type FlatField, flatColumnNames, type StructuredRowPart } from './snapshot-structured';
 
-/** One row of a snapshot export: a label, flat, with its split and where it came from. */
-export interface SnapshotRow {
+/**
+ * One row of a snapshot export: a label, flat, with its split and where it came from. A label of a
+ * structured decide state also has `fields`, `ai_fields` and `changed_fields` (after `created_at`).
+ */
+export interface SnapshotRow extends StructuredRowPart {
   label_id: string;
   item_id: string;
   split: DatasetSplit;
@@ -68,23 +72,40 @@ export const SNAPSHOT_FIELDS: readonly { name: keyof SnapshotRow; type: FieldTyp
   { name: 'created_at', type: 'timestamp', nullable: false },
 ];
 
-/** The schema of each format, for the manifest. */
-export function formatSchemas() {
+/** The JSONL keys a structured row adds after `created_at`. */
+const STRUCTURED_KEYS = [
+  { name: 'fields', type: "object (the person's record)", nullable: true },
+  { name: 'ai_fields', type: "object (the AI's record)", nullable: true },
+  { name: 'changed_fields', type: 'array of leaf field paths', nullable: false },
+];
+
+/** The schema of each format, for the manifest; `flat`: the leaf fields of the snapshot's structured states. */
+export function formatSchemas(flat: readonly FlatField[] = []) {
   const columns = SNAPSHOT_FIELDS.map((f) => ({ name: f.name, type: f.type, nullable: f.nullable }));
+  const flatColumns = flatColumnNames(flat).map((name) => {
+    const f = flat.find((x) => name === `fields.${x.path}` || name === `ai_fields.${x.path}`);
+    return { name, type: f ? (f.type === 'json' ? 'string (JSON)' : f.type) : 'string (JSON array)', nullable: true };
+  });
   return {
-    jsonl: { description: 'one JSON object per line, keys in this order; timestamps as ISO 8601 (UTC)', columns },
-    csv: {
-      description: 'RFC 4180, a header line, these columns; null as an empty field, booleans as true/false',
+    jsonl: {
+      description:
+        'one JSON object per line, keys in this order; timestamps as ISO 8601 (UTC). a label of a structured decide state also has the `structured` keys, after created_at',
       columns,
+      ...(flat.length > 0 ? { structured: STRUCTURED_KEYS } : {}),
+    },
+    csv: {
+      description:
+        'RFC 4180, a header line, these columns; null as an empty field, booleans as true/false; arrays and objects as JSON text',
+      columns: [...columns, ...flatColumns],
     },
     parquet: {
       description:
         'these columns: string = BYTE_ARRAY UTF8, integer = INT32, double = DOUBLE, boolean = BOOLEAN, timestamp = INT64 TIMESTAMP_MILLIS',
-      columns,
+      columns: [...columns, ...flatColumns],
     },
     chat: {
       description:
-        'OpenAI fine-tuning chat JSONL: {"messages": [system (the agent\'s instructions, when it has any), user (input_text), assistant (human_label)]}; labels without input text are left out',
+        'OpenAI fine-tuning chat JSONL: {"messages": [system (the agent\'s instructions, when it has any; for a structured state also its JSON Schema), user (input_text), assistant (human_label: for a structured state the JSON of the corrected record)]}; labels without input text are left out',
       columns: [{ name: 'messages', type: 'array of {role, content}', nullable: false }],
     },
   };

@@ -39,19 +39,32 @@ function lineRecordSql(): RawBuilder<unknown> {
   return sql`(SELECT ${sql.join(columns)})`;
 }
 
-/** True when a double of the line record `x` could not be rendered. */
+/**
+ * True when a double of the line record `x` could not be rendered, or the row is a structured
+ * decide state's label (`l.changed_fields` set): its objects are its labels' JSON parsed and
+ * written again by JSON.stringify, which PostgreSQL cannot promise to match byte for byte (json
+ * keeps a text as it is, jsonb writes spaces and its own key order), so JavaScript renders them.
+ */
 function unrenderedSql(): RawBuilder<boolean> {
   return sql<boolean>`(${sql.join(
-    [...DOUBLES].map((name) => sql`x.${sql.id(name)} IS NULL`),
+    [...[...DOUBLES].map((name) => sql`x.${sql.id(name)} IS NULL`), sql`l.changed_fields IS NOT NULL`],
     sql` OR `,
   )})`;
 }
 
+/**
+ * The system message's text: the agent's instructions, and for a structured state's label the
+ * JSON Schema its answer follows (the assistant's message is then the corrected record's JSON).
+ */
+const SYSTEM_TEXT = sql`concat_ws(E'\n\n', NULLIF(i.instructions, ''),
+    CASE WHEN p.structured AND i.schema IS NOT NULL
+         THEN 'Answer with one JSON object that this JSON Schema accepts: ' || i.schema END)`;
+
 /** The chat line of a row with input text: system (the agent's instructions, when any), user, assistant. */
 function chatLineSql(): RawBuilder<string> {
   return sql<string>`'{"messages":[' ||
-    CASE WHEN i.instructions IS NOT NULL AND i.instructions <> ''
-         THEN '{"role":"system","content":' || to_json(i.instructions)::text || '},' ELSE '' END ||
+    CASE WHEN ${SYSTEM_TEXT} <> ''
+         THEN '{"role":"system","content":' || to_json(${SYSTEM_TEXT})::text || '},' ELSE '' END ||
     '{"role":"user","content":' || to_json(p.input_text)::text ||
     '},{"role":"assistant","content":' || to_json(p.human_label)::text || '}]}'`;
 }
@@ -116,12 +129,14 @@ export const jsonlPage: PageRenderer = async (db, snapshotId, split, after, size
 export const chatPage: PageRenderer = async (db, snapshotId, split, after, size) => {
   const r = await sql<{ text: string | null; records: number }>`
     WITH p AS (
-      SELECT s.ordinal, l.workflow_version_id, l.state, l.input_text, l.human_label
+      SELECT s.ordinal, l.workflow_version_id, l.state, l.input_text, l.human_label,
+             l.changed_fields IS NOT NULL AS structured
         FROM ${snapshotRowsSql(snapshotId, split, after, size)} AND l.input_text IS NOT NULL
     ),
     i AS (
       SELECT k.workflow_version_id, k.state,
-             v.definition #>> ARRAY['states', k.state, 'agent', 'instructions'] AS instructions
+             v.definition #>> ARRAY['states', k.state, 'agent', 'instructions'] AS instructions,
+             v.definition #>> ARRAY['states', k.state, 'output', 'jsonSchema'] AS schema
         FROM (SELECT DISTINCT workflow_version_id, state FROM p) k
         JOIN workflow_versions v ON v.id = k.workflow_version_id
     )

@@ -2,6 +2,7 @@ import type { DatasetSplit, LabelSource } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import type { SnapshotRow } from './snapshot-fields';
+import { structuredPart } from './snapshot-structured';
 
 /** Where a label came from, in SQL over `labels l` and its review task `t` (left-joined). */
 export function labelSourceSql(): RawBuilder<LabelSource> {
@@ -17,9 +18,11 @@ export interface SnapshotPage {
 /** Rows per page read from PostgreSQL (and per Parquet row group). */
 export const SNAPSHOT_PAGE = 10_000;
 
-interface RawRow extends Omit<SnapshotRow, 'source'> {
+interface RawRow extends Omit<SnapshotRow, 'source' | 'fields' | 'ai_fields' | 'changed_fields'> {
   source: LabelSource;
   workflow_version_id: string;
+  /** The label's changed leaf fields: not NULL only for a structured decide state's label. */
+  label_changed_fields: string[] | null;
 }
 
 /** Each exported field's SQL over the joins of `snapshotRowsSql`, in SNAPSHOT_FIELDS order. */
@@ -91,7 +94,7 @@ export function memberJoinsSql(members: RawBuilder<unknown>, more: RawBuilder<un
 function pageQuery(snapshotId: string, split: DatasetSplit | undefined, after: number, size: number) {
   const columns = snapshotColumns().map(([name, e]) => sql`${e} AS ${sql.id(name)}`);
   return sql<RawRow>`
-    SELECT ${sql.join(columns)}, l.workflow_version_id
+    SELECT ${sql.join(columns)}, l.workflow_version_id, l.changed_fields AS label_changed_fields
       FROM ${snapshotRowsSql(snapshotId, split, after, size)}
      ORDER BY s.ordinal`;
 }
@@ -166,6 +169,8 @@ export async function readRowsPage(
       decision_route: r.decision_route,
       inclusion_probability: r.inclusion_probability,
       created_at: r.created_at,
+      // A structured label's objects and changed fields, after created_at (nothing for the others).
+      ...structuredPart(r.label_changed_fields, r.ai_label, r.human_label),
     };
     workflowVersionIds[i] = r.workflow_version_id;
   }

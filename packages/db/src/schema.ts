@@ -140,6 +140,8 @@ export interface CertificatesTable {
   model_version: string;
   confidence_method: string;
   prompt_version: string;
+  /** The certified leaf field of a structured output (dotted path), '' for the state itself (0032). */
+  field: ColumnType<string, string | undefined, string>;
   max_error: number;
   confidence: number;
   threshold: number;
@@ -160,6 +162,8 @@ export interface PolicyVersionsTable {
   id: Generated<string>;
   workflow_name: string;
   state: string;
+  /** The certified leaf field of a structured output (dotted path), '' for the state itself (0032). */
+  field: ColumnType<string, string | undefined, string>;
   version: number;
   max_error: number;
   confidence: number;

@@ -40,10 +40,48 @@ function purgedJson(column: RawBuilder<unknown>, mode: RetentionMode, empty: Raw
   return mode === 'anonymise' ? sql`signoff_anonymise(${column})` : empty;
 }
 
-/** The facts a decide or review state's output keeps: its label, confidence and who decided. */
+// A structured decision's label is a record (a tax id, an address, an e-mail: the canonical JSON of
+// the object), so its label texts go too, replaced by a marker that keeps what the dashboards
+// count: whether the person changed the record. Its field-level facts stay: which leaf fields were
+// changed (schema paths, not data) and each field's confidence, score and method.
+/** The label of a purged structured record the person left as the AI gave it (or the AI's own). */
+export const PURGED_RECORD = '[purged]';
+/** The label of a purged structured record the person corrected. */
+export const PURGED_CORRECTION = '[purged: corrected]';
+
+/** True when a decision's or state's output `c` is a structured answer's (it has `value` or per-field `fields`). */
+const STRUCTURED_OUTPUT = (c: RawBuilder<unknown>) => sql`(${c} ? 'value' OR jsonb_typeof(${c}->'fields') = 'object')`;
+
+/** Per-field confidence records kept by a purge: confidence, score and method (a note may quote data). */
+const FIELD_RECORDS = (c: RawBuilder<unknown>) =>
+  sql`CASE WHEN jsonb_typeof(${c}) = 'object' THEN (SELECT jsonb_object_agg(k, jsonb_strip_nulls(jsonb_build_object(
+        'confidence', r->'confidence', 'score', r->'score', 'method', r->'method'))) FROM jsonb_each(${c}) AS e(k, r)) END`;
+
+/** The label a purge leaves in output `c`: a structured record's marker, else the label (a classification's). */
+const OUTPUT_LABEL = (c: RawBuilder<unknown>) =>
+  sql`CASE WHEN ${STRUCTURED_OUTPUT(c)} THEN to_jsonb(CASE WHEN jsonb_typeof(${c}->'changedFields') = 'array'
+        AND jsonb_array_length(${c}->'changedFields') > 0 THEN ${PURGED_CORRECTION}::text ELSE ${PURGED_RECORD}::text END)
+        ELSE ${c}->'label' END`;
+
+/** The facts a decide or review state's output keeps: its label, confidence and who decided (and a record's field facts). */
 const OUTPUT_FACTS = (c: RawBuilder<unknown>) =>
-  sql`jsonb_strip_nulls(jsonb_build_object('label', ${c}->'label', 'confidence', ${c}->'confidence',
-        'decidedBy', ${c}->'decidedBy', 'reviewedBy', ${c}->'reviewedBy'))`;
+  sql`jsonb_strip_nulls(jsonb_build_object('label', ${OUTPUT_LABEL(c)}, 'confidence', ${c}->'confidence',
+        'decidedBy', ${c}->'decidedBy', 'reviewedBy', ${c}->'reviewedBy',
+        'changedFields', ${c}->'changedFields', 'fields', ${FIELD_RECORDS(sql`${c}->'fields'`)}))`;
+
+/** A structured label's text after a purge: the marker of a correction, or of a record left as it was. */
+const PURGED_LABEL = sql`CASE WHEN l.is_correction THEN ${PURGED_CORRECTION}::text ELSE ${PURGED_RECORD}::text END`;
+
+/** A label's field-level diff after a purge: the fields changed, their values gone (delete) or anonymised. */
+function purgedFieldChanges(mode: RetentionMode): RawBuilder<unknown> {
+  const values =
+    mode === 'anonymise'
+      ? sql`jsonb_build_object('ai', signoff_anonymise(c->'ai'), 'human', signoff_anonymise(c->'human'))`
+      : sql`'{}'::jsonb`;
+  return sql`(SELECT COALESCE(jsonb_agg(jsonb_build_object('field', c->'field') || ${values} ORDER BY n), '[]'::jsonb)
+                FROM jsonb_array_elements(CASE WHEN jsonb_typeof(l.field_changes) = 'array' THEN l.field_changes
+                                          ELSE '[]'::jsonb END) WITH ORDINALITY AS a(c, n))`;
+}
 
 /** An error keeps where it happened and its code; its message (which may quote data) goes. */
 const ERROR_FACTS = (c: RawBuilder<unknown>) =>
@@ -72,8 +110,11 @@ export function purgeStatements(ids: string[], mode: RetentionMode, now: Date): 
     // A decision keeps its label, confidences, route, reasons and timings; the prompt snippet, the
     // rationale, the checker's message and the tool calls (arguments, results) go.
     sql`UPDATE decisions SET input_text = '',
+          label = CASE WHEN label IS NOT NULL AND ${STRUCTURED_OUTPUT(j('output'))} THEN ${PURGED_RECORD} ELSE label END,
           output = ${purgedJson(j('output'), mode, sql`'{}'::jsonb`)} || jsonb_strip_nulls(jsonb_build_object(
-            'label', output->'label',
+            'label', CASE WHEN ${STRUCTURED_OUTPUT(j('output'))} AND output->'label' <> 'null'::jsonb
+              THEN to_jsonb(${PURGED_RECORD}::text) ELSE output->'label' END,
+            'fields', ${FIELD_RECORDS(sql`output->'fields'`)},
             'checker', CASE WHEN output ? 'checker' THEN jsonb_strip_nulls(jsonb_build_object(
               'agent', output->'checker'->'agent', 'agrees', output->'checker'->'agrees',
               'label', output->'checker'->'label', 'confidence', output->'checker'->'confidence')) END,
@@ -85,6 +126,13 @@ export function purgeStatements(ids: string[], mode: RetentionMode, now: Date): 
         WHERE reason IS NOT NULL AND task_id IN (SELECT id FROM review_tasks WHERE item_id IN ${batch})`,
     sql`UPDATE labels SET input_text = NULL, reason = NULL
         WHERE item_id IN ${batch} AND (input_text IS NOT NULL OR reason IS NOT NULL)`,
+    // Structured labels (changed_fields set): the records the AI and the person gave, in the review too.
+    sql`UPDATE reviews r SET label = ${PURGED_LABEL}
+          FROM labels l
+         WHERE l.review_id = r.id AND l.item_id IN ${batch} AND l.changed_fields IS NOT NULL AND r.label IS NOT NULL`,
+    sql`UPDATE labels l SET ai_label = CASE WHEN l.ai_label IS NULL THEN NULL ELSE ${PURGED_RECORD} END,
+          human_label = ${PURGED_LABEL}, field_changes = ${purgedFieldChanges(mode)}
+        WHERE l.item_id IN ${batch} AND l.changed_fields IS NOT NULL`,
     sql`UPDATE events SET payload = ${purgedJson(j('payload'), mode, sql`'null'::jsonb`)}
         WHERE id IN (SELECT event_id FROM event_waits WHERE item_id IN ${batch} AND event_id IS NOT NULL)`,
     // The one change snapshots accept (migration 0029's trigger), inside this transaction only.

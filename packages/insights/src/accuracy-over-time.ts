@@ -1,7 +1,7 @@
 import type { DB } from '@signoff/db';
 import { clopperPearsonLower, clopperPearsonUpper, errorBound, type Stratum } from '@signoff/trust';
-import { type Kysely, sql, type Transaction } from 'kysely';
-import { type AccuracyOverTimeInput, accuracyOverTimeInput } from './inputs';
+import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
+import { type AccuracyOverTimeInput, accuracyOverTimeInput, type Window } from './inputs';
 import { DECISIVE_LABEL, DECISIVE_LABEL_ORDER, labelConditions } from './label-filter';
 import { allOf, equalsIfGiven, parseDashboardInput, resolveWindow, within, withRoomToSort } from './sql-parts';
 
@@ -9,8 +9,8 @@ import { allOf, equalsIfGiven, parseDashboardInput, resolveWindow, within, withR
  * A decision's labels are given after it, so those of the window's decisions are among the labels
  * given since its start; a day earlier still, in case two servers' clocks disagree.
  */
-const LABEL_CLOCK_SLACK_MS = 86_400_000;
-const FOREVER = new Date('9999-12-31T00:00:00Z');
+export const LABEL_CLOCK_SLACK_MS = 86_400_000;
+export const FOREVER = new Date('9999-12-31T00:00:00Z');
 
 /** An accuracy with its exact interval; null accuracy when nothing was labelled. */
 export interface AccuracyEstimate {
@@ -63,25 +63,9 @@ export async function accuracyOverTime(
   const keys = sql`d.workflow_name AS workflow, d.state, d.model_version,
     date_trunc(${sql.lit(f.bucket)}, d.created_at AT TIME ZONE 'UTC') AS bucket,
     d.route = 'review' AS routed, d.audit_probability AS probability`;
-  const counted = allOf([
-    sql`d.audit_probability IS NOT NULL AND d.label IS NOT NULL`,
-    within('d.created_at', w),
-    equalsIfGiven('d.workflow_name', f.workflow),
-    equalsIfGiven('d.state', f.state),
-    equalsIfGiven('d.model_version', f.modelVersion),
-  ]);
+  const counted = allOf(countedDecisions(f, w));
   const { rows } = await withRoomToSort(db, (db) =>
-    sql<{
-      workflow: string;
-      state: string;
-      model_version: string;
-      bucket: string;
-      routed: boolean;
-      probability: number;
-      population: number;
-      labelled: number;
-      wrong: number;
-    }>`
+    sql<StratumRow>`
     WITH decisive AS (
       SELECT DISTINCT ON (l.decision_id) l.decision_id, l.human_label
         FROM labels l
@@ -107,13 +91,67 @@ export async function accuracyOverTime(
      ORDER BY 4, 1, 2, 3`.execute(db),
   );
 
-  const groups = new Map<string, (typeof rows)[number][]>();
+  return groupedEstimates(rows, delta, (r) => [r.bucket, r.workflow, r.state, r.model_version]).map(
+    ({ head, ...estimates }) => ({
+      workflow: head.workflow,
+      state: head.state,
+      modelVersion: head.model_version,
+      bucket: head.bucket,
+      ...estimates,
+    }),
+  );
+}
+
+/** The decisions `d` an accuracy counts: with an audit probability and an answer, made in the window, of the filter's workflow, state and model version. */
+export function countedDecisions(
+  f: { workflow?: string | undefined; state?: string | undefined; modelVersion?: string | undefined },
+  w: Window,
+): RawBuilder<unknown>[] {
+  return [
+    sql`d.audit_probability IS NOT NULL AND d.label IS NOT NULL`,
+    within('d.created_at', w),
+    ...[
+      equalsIfGiven('d.workflow_name', f.workflow),
+      equalsIfGiven('d.state', f.state),
+      equalsIfGiven('d.model_version', f.modelVersion),
+    ].filter((c): c is RawBuilder<unknown> => c !== undefined),
+  ];
+}
+
+/** A row of the accuracy query: its group's keys and one stratum's counts. */
+export interface StratumRow extends StratumCounts {
+  workflow: string;
+  state: string;
+  model_version: string;
+  bucket: string;
+}
+
+/** One stratum of a group of decisions: routed or not, at one audit probability, with its counts. */
+export interface StratumCounts {
+  routed: boolean;
+  probability: number;
+  population: number;
+  labelled: number;
+  wrong: number;
+}
+
+/**
+ * The rows grouped by `key` (in their order), each group's accuracies: the automated path's by
+ * Horvitz-Thompson over its strata of audit probability (`errorBound`, two-sided), the routed
+ * decisions' with a two-sided Clopper-Pearson interval. `head` is the group's first row.
+ */
+export function groupedEstimates<R extends StratumCounts>(
+  rows: readonly R[],
+  delta: number,
+  key: (r: R) => string[],
+): { head: R; decisions: number; automated: AccuracyPoint['automated']; routed: AccuracyPoint['routed'] }[] {
+  const groups = new Map<string, R[]>();
   for (const r of rows) {
-    const key = [r.bucket, r.workflow, r.state, r.model_version].join('\u0000');
-    groups.set(key, [...(groups.get(key) ?? []), r]);
+    const k = key(r).join('\u0000');
+    groups.set(k, [...(groups.get(k) ?? []), r]);
   }
   return [...groups.values()].map((parts) => {
-    const head = parts[0] as (typeof parts)[number];
+    const head = parts[0] as R;
     const strata: Stratum[] = parts
       .filter((p) => !p.routed)
       .map((p) => ({ probability: p.probability, population: p.population, labelled: p.labelled, wrong: p.wrong }));
@@ -122,10 +160,7 @@ export async function accuracyOverTime(
     const n = routed.reduce((a, p) => a + p.labelled, 0);
     const wrong = routed.reduce((a, p) => a + p.wrong, 0);
     return {
-      workflow: head.workflow,
-      state: head.state,
-      modelVersion: head.model_version,
-      bucket: head.bucket,
+      head,
       decisions: parts.reduce((a, p) => a + p.population, 0),
       automated: {
         population: bound.population,

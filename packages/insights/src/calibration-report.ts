@@ -52,15 +52,25 @@ export async function calibrationReport(
            (count(*) FILTER (WHERE is_right))::int AS "right"
       FROM points GROUP BY 1 ORDER BY 1`.execute(db),
   );
+  return { confidence: f.confidence, ...binnedCalibration(rows, f.bins) };
+}
+
+/**
+ * The reliability bins and ECE of per-bin sums (count `n`, confidence sum `p`, right answers),
+ * each bin standing as `n` points at its mean confidence, `right` of them right.
+ */
+export function binnedCalibration(
+  rows: readonly { bin: number; n: number; p: number; right: number }[],
+  bins: number,
+): Omit<CalibrationReport, 'confidence'> {
   const points: CalibrationPoint[] = [];
   for (const r of rows) {
-    const mean = inBin(r.p / r.n, r.bin, f.bins);
+    const mean = inBin(r.p / r.n, r.bin, bins);
     for (let i = 0; i < r.n; i++) points.push({ p: mean, correct: i < r.right });
   }
   return {
-    confidence: f.confidence,
-    bins: reliabilityBins(points, f.bins),
-    ece: points.length > 0 ? expectedCalibrationError(points, f.bins) : null,
+    bins: reliabilityBins(points, bins),
+    ece: points.length > 0 ? expectedCalibrationError(points, bins) : null,
     labelled: points.length,
   };
 }

@@ -3,6 +3,7 @@ export * from './agreement';
 export * from './automation-rate';
 export * from './calibration-report';
 export * from './confusion-matrix';
+export * from './field-dashboards';
 export * from './inputs';
 export * from './options';
 export * from './overrides';

@@ -68,6 +68,44 @@ export const calibrationInput = z
   .superRefine(checkWindow);
 export type CalibrationInput = z.input<typeof calibrationInput>;
 
+/** A leaf field of a structured decision: its dotted path (`vendor.taxId`). */
+const fieldPath = z
+  .string()
+  .trim()
+  .max(200, 'A field path has at most 200 characters')
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/,
+    'A field is a dotted path of names, such as vendor.taxId',
+  );
+
+/** Per-field accuracy of structured decisions: as `accuracyOverTimeInput`, and one field or all. */
+export const fieldAccuracyInput = z
+  .object({
+    ...dashboardFilterShape,
+    field: fieldPath.optional(),
+    bucket: z.enum(['day', 'week'], { error: 'Bucket by day or week' }).default('week'),
+    confidence: z.number().gt(0.5, 'Confidence must be above 0.5').lt(1, 'Confidence must be below 1').default(0.95),
+  })
+  .superRefine(checkWindow);
+export type FieldAccuracyInput = z.input<typeof fieldAccuracyInput>;
+
+/** Per-field calibration: one field's confidence (or every field's, pooled) against its correctness. */
+export const fieldCalibrationInput = z
+  .object({
+    ...dashboardFilterShape,
+    field: fieldPath.optional(),
+    bins: z.number().int('Bins are a whole number').min(2, 'At least 2 bins').max(50, 'At most 50 bins').default(10),
+  })
+  .superRefine(checkWindow);
+export type FieldCalibrationInput = z.input<typeof fieldCalibrationInput>;
+
+/** Which structured states (and their leaf fields) the field picker offers. */
+export const fieldOptionsInput = z.object({
+  workflow: name('workflow').optional(),
+  state: name('state').optional(),
+});
+export type FieldOptionsInput = z.input<typeof fieldOptionsInput>;
+
 export const throughputInput = z
   .object({
     ...dashboardFilterShape,

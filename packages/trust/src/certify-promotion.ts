@@ -55,6 +55,8 @@ export async function certifyPromotedModel(
   const to = input.window?.to ?? new Date();
   const window = { from: input.window?.from ?? new Date(to.getTime() - DEFAULT_WINDOW_DAYS * 86_400_000), to };
   for (const policy of await listPoliciesInForce(db)) {
+    // A certified field is scored by an extractor, not by a trained classifier's promotion.
+    if (policy.field) continue;
     const latest = await latestDecisionKey(db, policy.workflow, policy.state);
     if (latest?.agent !== input.agent) continue;
     const key: DecisionKey = { ...latest, modelVersion: input.modelVersion, confidenceMethod: input.confidenceMethod };

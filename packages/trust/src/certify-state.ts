@@ -5,7 +5,8 @@ import type { Kysely } from 'kysely';
 import type { ErrorBound } from './bounds';
 import { type Certification, certifyThreshold } from './certification';
 import { type DecisionKey, latestDecisionKey, loadScoredDecisions, type Window } from './fair-labels';
-import { applyCertificate, findPolicyInForce, type PolicyVersion } from './policies';
+import { latestFieldDecisionKey, loadFieldDecisions } from './field-labels';
+import { applyCertificate, findPolicyInForce, type PolicyVersion, policySubject } from './policies';
 
 /** How far back `certifyState` looks when no window is given. */
 export const DEFAULT_WINDOW_DAYS = 90;
@@ -30,7 +31,9 @@ export interface CertificationReport {
  * decisions of one model version (by default the state's latest) in a window, finds the lowest
  * threshold whose error bound is within the target (`certifyThreshold`), stores the certificate
  * (audited) and, with `apply`, puts it in force. Without a passing threshold nothing is stored and
- * the report says why.
+ * the report says why. With `field`, certifies one certified leaf field of a structured state
+ * (`policy.fields.<field>.autoAccept`) the same way, on the field's score and on whether reviewers
+ * changed the field.
  *
  * @example
  * const r = await certifyState(db, { workflow: 'support-triage', state: 'classify', actor, apply: true });
@@ -41,6 +44,8 @@ export async function certifyState(
   input: {
     workflow: string;
     state: string;
+    /** A structured state's certified leaf field (dotted path); omitted for the state itself. */
+    field?: string | undefined;
     key?: Partial<Pick<DecisionKey, 'modelVersion' | 'confidenceMethod' | 'promptVersion'>>;
     window?: Partial<Window>;
     apply?: boolean;
@@ -49,18 +54,26 @@ export async function certifyState(
     actor: Actor;
   },
 ): Promise<CertificationReport> {
-  const policy = await findPolicyInForce(db, input.workflow, input.state);
+  const field = input.field || undefined;
+  const subject = policySubject(input.workflow, input.state, field);
+  const policy = await findPolicyInForce(db, input.workflow, input.state, field);
   if (!policy)
     throw new AppError(
       'NOT_FOUND',
-      `"${input.state}" of "${input.workflow}" declares no certified auto-accept (autoAccept: { maxError, confidence })`,
+      field
+        ? `${subject} declares no certified auto-accept (policy.fields["${field}"].autoAccept: { maxError, confidence })`
+        : `${subject} declares no certified auto-accept (autoAccept: { maxError, confidence })`,
     );
-  const latest = await latestDecisionKey(db, input.workflow, input.state);
-  if (!latest) throw new AppError('BAD_INPUT', `"${input.state}" of "${input.workflow}" has no scored decisions yet`);
+  const latest = field
+    ? await latestFieldDecisionKey(db, input.workflow, input.state, field)
+    : await latestDecisionKey(db, input.workflow, input.state);
+  if (!latest) throw new AppError('BAD_INPUT', `${subject} has no scored decisions yet`);
   const key: DecisionKey = { ...latest, ...definedOnly(input.key ?? {}) };
   const to = input.window?.to ?? new Date();
   const window = { from: input.window?.from ?? new Date(to.getTime() - DEFAULT_WINDOW_DAYS * 86_400_000), to };
-  const decisions = await loadScoredDecisions(db, key, window);
+  const decisions = field
+    ? await loadFieldDecisions(db, { ...key, field }, window)
+    : await loadScoredDecisions(db, key, window);
   const certification = certifyThreshold(decisions, { maxError: policy.maxError, delta: 1 - policy.confidence });
   const fairLabels = decisions.filter((d) => d.wrong !== undefined).length;
   const certificateId = await storeCertificate(db, {
@@ -114,6 +127,7 @@ export async function storeCertificate(
       .values({
         workflow_name: key.workflow,
         state: key.state,
+        field: key.field ?? '',
         agent: key.agent,
         model_version: key.modelVersion,
         confidence_method: key.confidenceMethod,

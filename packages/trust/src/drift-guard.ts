@@ -5,12 +5,15 @@ import type { DB } from '@signoff/db';
 import type { Actor } from '@signoff/governance';
 import { type Kysely, sql } from 'kysely';
 import { alarmLevel, bettingEProcess } from './e-process';
+import { fieldWrong } from './field-labels';
 import { findPolicyInForce, listPoliciesInForce, type PolicyVersion, pausePolicy, pct } from './policies';
 
 export interface GuardReport {
   policyVersionId: string;
   workflow: string;
   state: string;
+  /** A certified field's guard; null for a state's. */
+  field: string | null;
   samples: number;
   wrong: number;
   eValue: number;
@@ -31,7 +34,16 @@ function coin(decisionId: string): number {
  * samples are a uniform draw from everything auto-accepted.
  */
 async function guardSamples(db: Kysely<DB>, policy: PolicyVersion): Promise<boolean[]> {
-  const rows = await sql<{ id: string; probability: number; wrong: boolean }>`
+  const rows = policy.field ? await fieldGuardRows(db, policy, policy.field) : await stateGuardRows(db, policy);
+  return rows
+    .filter((r) => r.probability <= policy.auditRate || coin(r.id) < policy.auditRate / r.probability)
+    .map((r) => r.wrong);
+}
+
+type GuardRow = { id: string; probability: number; wrong: boolean };
+
+async function stateGuardRows(db: Kysely<DB>, policy: PolicyVersion): Promise<GuardRow[]> {
+  const rows = await sql<GuardRow>`
     SELECT d.id, d.audit_probability AS probability, lab.human_label <> d.label AS wrong
       FROM decisions d
       JOIN LATERAL (
@@ -41,9 +53,46 @@ async function guardSamples(db: Kysely<DB>, policy: PolicyVersion): Promise<bool
      WHERE d.policy_version_id = ${policy.id} AND d.certificate_id = ${policy.certificateId}
        AND d.route = 'sampled'
      ORDER BY lab.created_at, lab.id`.execute(db);
-  return rows.rows
-    .filter((r) => r.probability <= policy.auditRate || coin(r.id) < policy.auditRate / r.probability)
-    .map((r) => r.wrong);
+  return rows.rows;
+}
+
+/**
+ * A certified field's samples: decisions record the state's policy version, not each field's, so
+ * they are found as the field's certificate defines them: auto-accepted (so every certified field
+ * passed its gate) and drawn for audit since this policy version took effect, of the certificate's
+ * agent, model version, prompt and field method, with the field scoring at or above its threshold;
+ * wrong when the reviewer changed the field. A decision routed in the policy cache's few seconds
+ * before this version still scored at or above its threshold under the same certificate key, so it
+ * belongs to the population the certificate covers.
+ */
+async function fieldGuardRows(db: Kysely<DB>, policy: PolicyVersion, field: string): Promise<GuardRow[]> {
+  const cert = await db
+    .selectFrom('certificates')
+    .select(['agent', 'model_version', 'confidence_method', 'prompt_version', 'threshold'])
+    .where('id', '=', policy.certificateId as string)
+    .executeTakeFirstOrThrow();
+  const rows = await sql<GuardRow & { changed_fields: string[] }>`
+    SELECT d.id, d.audit_probability AS probability, lab.changed_fields
+      FROM decisions d
+      JOIN items i ON i.id = d.item_id
+      JOIN LATERAL (
+        SELECT l.changed_fields, l.created_at, l.id FROM labels l
+         WHERE l.decision_id = d.id AND l.final AND l.changed_fields IS NOT NULL
+         ORDER BY l.adjudicated DESC, l.created_at DESC, l.id DESC LIMIT 1
+      ) lab ON true
+     WHERE i.workflow_name = ${policy.workflow} AND d.state = ${policy.state} AND d.route = 'sampled'
+       AND d.created_at >= ${policy.createdAt}
+       AND d.agent = ${cert.agent} AND d.model_version = ${cert.model_version}
+       AND d.prompt_version = ${cert.prompt_version}
+       AND d.output->'fields'->${field}->>'method' = ${cert.confidence_method}
+       AND jsonb_typeof(d.output->'fields'->${field}->'score') = 'number'
+       AND (d.output->'fields'->${field}->>'score')::float8 >= ${cert.threshold}
+     ORDER BY lab.created_at, lab.id`.execute(db);
+  return rows.rows.map((r) => ({
+    id: r.id,
+    probability: r.probability,
+    wrong: fieldWrong(r.changed_fields, field) === true,
+  }));
 }
 
 /**
@@ -90,21 +139,23 @@ export async function evaluateDriftGuards(db: Kysely<DB>, actor: Actor = DRIFT_G
         )
         .execute();
       if (!alarmed) return;
-      const still = await findPolicyInForce(trx, policy.workflow, policy.state);
+      const still = await findPolicyInForce(trx, policy.workflow, policy.state, policy.field);
       if (still?.id !== policy.id) return; // someone else paused or changed it meanwhile
       await pausePolicy(
         trx,
         policy.workflow,
         policy.state,
-        `drift guard: after ${e.samples} audit samples (${e.wrong} wrong) the evidence against "at most ${pct(policy.maxError)} wrong" reached ${e.maxEValue.toFixed(1)} (alarm at ${alarmAt.toFixed(0)})`,
+        `drift guard${policy.field ? ` (field "${policy.field}")` : ''}: after ${e.samples} audit samples (${e.wrong} wrong) the evidence against "at most ${pct(policy.maxError)} wrong" reached ${e.maxEValue.toFixed(1)} (alarm at ${alarmAt.toFixed(0)})`,
         actor,
         { guard: { samples: e.samples, wrong: e.wrong, eValue: e.maxEValue, alarmAt } },
+        policy.field,
       );
     });
     reports.push({
       policyVersionId: policy.id,
       workflow: policy.workflow,
       state: policy.state,
+      field: policy.field,
       samples: e.samples,
       wrong: e.wrong,
       eValue: e.eValue,

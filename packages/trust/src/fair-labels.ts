@@ -12,6 +12,12 @@ export interface DecisionKey {
   modelVersion: string;
   confidenceMethod: string;
   promptVersion: string;
+  /**
+   * A structured state's certified leaf field: its decisions are then ranked by the field's score,
+   * `confidenceMethod` is the field's method, and a decision is wrong when the reviewer changed
+   * the field (see `field-labels.ts`).
+   */
+  field?: string | undefined;
 }
 
 export interface Window {

@@ -7,6 +7,7 @@ export * from './drift-guard';
 export * from './e-process';
 export * from './evaluate';
 export * from './fair-labels';
+export * from './field-labels';
 export * from './overview';
 export * from './policies';
 export * from './policy-changes';

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { labelsNeeded } from './bounds';
 import { DEFAULT_WINDOW_DAYS } from './certify-state';
 import { type DecisionKey, latestDecisionKey, loadScoredDecisions } from './fair-labels';
+import { latestFieldDecisionKey, loadFieldDecisions } from './field-labels';
 import { listPoliciesInForce, type PolicyVersion, pct } from './policies';
 
 export interface StateTrust {
@@ -28,7 +29,7 @@ export interface StateTrust {
 }
 
 /**
- * Every certified state: its policy in force, certificate, drift guard and, for progress towards
+ * Every certified state and certified field (`policy.field`, after its state): its policy in force, certificate, drift guard and, for progress towards
  * a certificate, the fair labels of its latest model version. What the console's Trust screen and
  * `trust.states` show.
  */
@@ -49,20 +50,24 @@ export async function trustOverview(db: Kysely<DB>): Promise<StateTrust[]> {
             .selectAll('g')
             .where('p.workflow_name', '=', policy.workflow)
             .where('p.state', '=', policy.state)
+            .where('p.field', '=', policy.field ?? '')
             .where('p.version', '<', policy.version)
             .orderBy('p.version', 'desc')
             .limit(1)
             .executeTakeFirst()
         : undefined);
-    const key = await latestDecisionKey(db, policy.workflow, policy.state);
+    const field = policy.field;
+    const key = field
+      ? await latestFieldDecisionKey(db, policy.workflow, policy.state, field)
+      : await latestDecisionKey(db, policy.workflow, policy.state);
     let progress: StateTrust['progress'] = null;
     const needed = labelsNeeded(policy.maxError, 1 - policy.confidence);
     if (key) {
       const to = new Date();
-      const decisions = await loadScoredDecisions(db, key, {
-        from: new Date(to.getTime() - DEFAULT_WINDOW_DAYS * 86_400_000),
-        to,
-      });
+      const window = { from: new Date(to.getTime() - DEFAULT_WINDOW_DAYS * 86_400_000), to };
+      const decisions = field
+        ? await loadFieldDecisions(db, { ...key, field }, window)
+        : await loadScoredDecisions(db, key, window);
       const fair = decisions.filter((d) => d.wrong !== undefined);
       progress = {
         key,
@@ -72,12 +77,14 @@ export async function trustOverview(db: Kysely<DB>): Promise<StateTrust[]> {
         labelsNeeded: needed,
       };
     }
+    const of = field ? `Field "${field}": ` : '';
     const explanation =
-      policy.status === 'certified' && cert
+      of +
+      (policy.status === 'certified' && cert
         ? `Auto-accepting scores at or above ${cert.threshold.toPrecision(4)} of ${cert.model_version}: at most ${pct(policy.maxError)} wrong with ${pct(policy.confidence)} confidence, certified on ${cert.labels_used} fair labels`
         : policy.status === 'paused'
           ? `Auto-accept is paused; everything goes to review. ${policy.reason}`
-          : `Not certified yet: everything goes to review. ${progress ? `${progress.fairLabels} fair labels so far of the ${needed} a certificate needs at the least (more when some are wrong).` : 'No decisions yet.'}`;
+          : `Not certified yet: everything goes to review. ${progress ? `${progress.fairLabels} fair labels so far of the ${needed} a certificate needs at the least (more when some are wrong).` : 'No decisions yet.'}`);
     out.push({
       policy,
       certificate: cert

@@ -11,6 +11,8 @@ export interface PolicyVersion {
   id: string;
   workflow: string;
   state: string;
+  /** A structured state's certified leaf field (dotted path); null for the state itself. */
+  field: string | null;
   version: number;
   maxError: number;
   confidence: number;
@@ -25,33 +27,44 @@ export interface PolicyVersion {
 export interface DeclaredTarget {
   workflow: string;
   state: string;
+  /** A structured state's certified leaf field (`policy.fields.<field>.autoAccept`); null for the state. */
+  field: string | null;
   maxError: number;
   confidence: number;
   auditRate: number;
 }
 
-/** The certified decide states of a workflow definition and their declared targets. */
+/**
+ * The certified decide states of a workflow definition and their declared targets, and the
+ * certified fields of structured states (one target each). A field is audited at its state's rate:
+ * the audit draw is the decision's, one coin for all its fields.
+ */
 export function declaredTargets(definition: WorkflowDefinition): DeclaredTarget[] {
   return Object.entries(definition.states).flatMap(([state, s]) => {
     if (s.kind !== 'decide') return [];
     const policy = (s as DecideState<unknown>).policy;
-    if (!policy.autoAccept) return [];
-    return [
-      {
-        workflow: definition.name,
-        state,
-        maxError: policy.autoAccept.maxError,
-        confidence: policy.autoAccept.confidence,
-        auditRate: policy.sampleRate ?? DEFAULT_AUDIT_RATE,
-      },
-    ];
+    const auditRate = policy.sampleRate ?? DEFAULT_AUDIT_RATE;
+    const base = { workflow: definition.name, state, auditRate };
+    const own = policy.autoAccept
+      ? [{ ...base, field: null, maxError: policy.autoAccept.maxError, confidence: policy.autoAccept.confidence }]
+      : [];
+    const fields = Object.entries(policy.fields ?? {}).flatMap(([field, f]) =>
+      f.autoAccept ? [{ ...base, field, maxError: f.autoAccept.maxError, confidence: f.autoAccept.confidence }] : [],
+    );
+    return [...own, ...fields];
   });
+}
+
+/** How a policy's subject reads in messages: `"classify" of "triage"`, or `field "taxId" of "extract" of "vendor"`. */
+export function policySubject(workflow: string, state: string, field?: string | null): string {
+  return `${field ? `field "${field}" of ` : ''}"${state}" of "${workflow}"`;
 }
 
 function toVersion(r: {
   id: string;
   workflow_name: string;
   state: string;
+  field: string;
   version: number;
   max_error: number;
   confidence: number;
@@ -65,6 +78,7 @@ function toVersion(r: {
     id: r.id,
     workflow: r.workflow_name,
     state: r.state,
+    field: r.field || null,
     version: r.version,
     maxError: r.max_error,
     confidence: r.confidence,
@@ -76,20 +90,26 @@ function toVersion(r: {
   };
 }
 
-/** The policy version in force for a state (its newest), or undefined. */
-export async function findPolicyInForce(db: Db, workflow: string, state: string): Promise<PolicyVersion | undefined> {
+/** The policy version in force for a state (its newest), or for one of its certified fields; or undefined. */
+export async function findPolicyInForce(
+  db: Db,
+  workflow: string,
+  state: string,
+  field?: string | null,
+): Promise<PolicyVersion | undefined> {
   const row = await db
     .selectFrom('policy_versions')
     .selectAll()
     .where('workflow_name', '=', workflow)
     .where('state', '=', state)
+    .where('field', '=', field ?? '')
     .orderBy('version', 'desc')
     .limit(1)
     .executeTakeFirst();
   return row ? toVersion(row) : undefined;
 }
 
-/** Every state's policy version in force. */
+/** Every state's policy version in force, and every certified field's (after its state's). */
 export async function listPoliciesInForce(db: Db): Promise<PolicyVersion[]> {
   const rows = await db
     .selectFrom('policy_versions as p')
@@ -101,31 +121,40 @@ export async function listPoliciesInForce(db: Db): Promise<PolicyVersion[]> {
             .select('n.id')
             .whereRef('n.workflow_name', '=', 'p.workflow_name')
             .whereRef('n.state', '=', 'p.state')
+            .whereRef('n.field', '=', 'p.field')
             .whereRef('n.version', '>', 'p.version'),
         ),
       ),
     )
     .orderBy('p.workflow_name')
     .orderBy('p.state')
+    .orderBy('p.field')
     .execute();
   return rows.map(toVersion);
 }
 
-/** The history of a state's policy, newest first. */
-export async function policyHistory(db: Db, workflow: string, state: string): Promise<PolicyVersion[]> {
+/** The history of a state's policy (or of one of its certified fields), newest first. */
+export async function policyHistory(
+  db: Db,
+  workflow: string,
+  state: string,
+  field?: string | null,
+): Promise<PolicyVersion[]> {
   const rows = await db
     .selectFrom('policy_versions')
     .selectAll()
     .where('workflow_name', '=', workflow)
     .where('state', '=', state)
+    .where('field', '=', field ?? '')
     .orderBy('version', 'desc')
     .execute();
   return rows.map(toVersion);
 }
 
-/** Serialises the changes of one state's policy. */
-async function lockPolicy(trx: Transaction<DB>, workflow: string, state: string): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`policy:${workflow}:${state}`}, 727))`.execute(trx);
+/** Serialises the changes of one state's policy (or one field's). */
+async function lockPolicy(trx: Transaction<DB>, workflow: string, state: string, field?: string | null): Promise<void> {
+  const key = `policy:${workflow}:${state}${field ? `:field:${field}` : ''}`;
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 727))`.execute(trx);
 }
 
 interface NewVersion {
@@ -149,6 +178,7 @@ async function appendVersion(
     .values({
       workflow_name: target.workflow,
       state: target.state,
+      field: target.field ?? '',
       version: (current?.version ?? 0) + 1,
       max_error: target.maxError,
       confidence: target.confidence,
@@ -167,6 +197,7 @@ async function appendVersion(
     data: {
       workflow: target.workflow,
       state: target.state,
+      ...(target.field ? { field: target.field } : {}),
       policyVersionId: version.id,
       version: version.version,
       status: version.status,
@@ -199,15 +230,16 @@ export async function declarePolicies(
 ): Promise<PolicyVersion[]> {
   const out: PolicyVersion[] = [];
   for (const target of declaredTargets(definition)) {
-    await lockPolicy(trx, target.workflow, target.state);
-    const current = await findPolicyInForce(trx, target.workflow, target.state);
+    await lockPolicy(trx, target.workflow, target.state, target.field);
+    const current = await findPolicyInForce(trx, target.workflow, target.state, target.field);
     if (current && sameTarget(current, target)) {
       out.push(current);
       continue;
     }
+    const of = target.field ? `field "${target.field}": ` : '';
     const reason = current
-      ? `target changed to at most ${pct(target.maxError)} wrong with ${pct(target.confidence)} confidence (audit ${pct(target.auditRate)}): a new certificate is needed`
-      : `declared: at most ${pct(target.maxError)} wrong with ${pct(target.confidence)} confidence (audit ${pct(target.auditRate)}); nothing is auto-accepted until a certificate`;
+      ? `${of}target changed to at most ${pct(target.maxError)} wrong with ${pct(target.confidence)} confidence (audit ${pct(target.auditRate)}): a new certificate is needed`
+      : `${of}declared: at most ${pct(target.maxError)} wrong with ${pct(target.confidence)} confidence (audit ${pct(target.auditRate)}); nothing is auto-accepted until a certificate`;
     out.push(
       await appendVersion(
         trx,
@@ -237,10 +269,13 @@ export async function applyCertificate(
   return db.transaction().execute(async (trx) => {
     const cert = await trx.selectFrom('certificates').selectAll().where('id', '=', certificateId).executeTakeFirst();
     if (!cert) throw new AppError('NOT_FOUND', `No certificate ${certificateId}`);
-    await lockPolicy(trx, cert.workflow_name, cert.state);
-    const current = await findPolicyInForce(trx, cert.workflow_name, cert.state);
+    await lockPolicy(trx, cert.workflow_name, cert.state, cert.field);
+    const current = await findPolicyInForce(trx, cert.workflow_name, cert.state, cert.field);
     if (!current)
-      throw new AppError('CONFLICT', `"${cert.state}" of "${cert.workflow_name}" declares no certified auto-accept`);
+      throw new AppError(
+        'CONFLICT',
+        `${policySubject(cert.workflow_name, cert.state, cert.field)} declares no certified auto-accept`,
+      );
     if (current.maxError !== cert.max_error || current.confidence !== cert.confidence)
       throw new AppError(
         'CONFLICT',
@@ -267,7 +302,10 @@ export async function applyCertificate(
   });
 }
 
-/** Pauses a state's auto-accept (the drift guard, or a person): everything goes to review. */
+/**
+ * Pauses a state's auto-accept (the drift guard, or a person): everything goes to review. With
+ * `field`, a certified field's: every decision then goes to review for that field.
+ */
 export async function pausePolicy(
   trx: Transaction<DB>,
   workflow: string,
@@ -275,11 +313,15 @@ export async function pausePolicy(
   reason: string,
   actor: Actor,
   data: Record<string, unknown> = {},
+  field?: string | null,
 ): Promise<PolicyVersion> {
-  await lockPolicy(trx, workflow, state);
-  const current = await findPolicyInForce(trx, workflow, state);
+  await lockPolicy(trx, workflow, state, field);
+  const current = await findPolicyInForce(trx, workflow, state, field);
   if (current?.status !== 'certified')
-    throw new AppError('CONFLICT', `Auto-accept of "${state}" in "${workflow}" is not running, so it cannot be paused`);
+    throw new AppError(
+      'CONFLICT',
+      `Auto-accept of ${policySubject(workflow, state, field)} is not running, so it cannot be paused`,
+    );
   return appendVersion(
     trx,
     toTarget(current),
@@ -289,19 +331,20 @@ export async function pausePolicy(
   );
 }
 
-/** Resumes a paused auto-accept on the same certificate: the drift guard starts again from now. */
+/** Resumes a paused auto-accept (a state's, or with `field` a field's) on the same certificate: the drift guard starts again from now. */
 export async function resumePolicy(
   db: Kysely<DB>,
   workflow: string,
   state: string,
   reason: string,
   actor: Actor,
+  field?: string | null,
 ): Promise<PolicyVersion> {
   return db.transaction().execute(async (trx) => {
-    await lockPolicy(trx, workflow, state);
-    const current = await findPolicyInForce(trx, workflow, state);
+    await lockPolicy(trx, workflow, state, field);
+    const current = await findPolicyInForce(trx, workflow, state, field);
     if (current?.status !== 'paused')
-      throw new AppError('CONFLICT', `Auto-accept of "${state}" in "${workflow}" is not paused`);
+      throw new AppError('CONFLICT', `Auto-accept of ${policySubject(workflow, state, field)} is not paused`);
     return appendVersion(
       trx,
       toTarget(current),
@@ -321,6 +364,7 @@ function toTarget(p: PolicyVersion): DeclaredTarget {
   return {
     workflow: p.workflow,
     state: p.state,
+    field: p.field,
     maxError: p.maxError,
     confidence: p.confidence,
     auditRate: p.auditRate,

@@ -19,6 +19,9 @@ import { pct } from './policies';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
+/** The setting a trust change is about: a state's `status`, or a certified field's `fields.<path>.status`. */
+const setting = (field: string, name: 'status' | 'certificate') => (field ? `fields.${field}.${name}` : name);
+
 /** Who made a change: a signed-in user (by e-mail), a deployment, the drift guard, a CLI command. */
 export interface PolicyChangeActor {
   type: 'user' | 'deploy' | 'system' | 'api_key';
@@ -132,7 +135,13 @@ async function registrationChanges(db: Db, workflow: string | undefined, audit: 
 }
 
 async function trustChanges(db: Db, workflow: string | undefined, audit: AuditIndex): Promise<Draft[]> {
-  let pq = db.selectFrom('policy_versions').selectAll().orderBy('workflow_name').orderBy('state').orderBy('version');
+  let pq = db
+    .selectFrom('policy_versions')
+    .selectAll()
+    .orderBy('workflow_name')
+    .orderBy('state')
+    .orderBy('field')
+    .orderBy('version');
   if (workflow) pq = pq.where('workflow_name', '=', workflow);
   let cq = db.selectFrom('certificates').selectAll();
   if (workflow) cq = cq.where('workflow_name', '=', workflow);
@@ -156,7 +165,7 @@ async function trustChanges(db: Db, workflow: string | undefined, audit: AuditIn
     out.push({
       ...base(c.workflow_name, c.state, c.created_at, c.created_by),
       kind: 'certificate',
-      field: 'certificate',
+      field: setting(c.field, 'certificate'),
       old: null,
       new: {
         id: c.id,
@@ -176,7 +185,10 @@ async function trustChanges(db: Db, workflow: string | undefined, audit: AuditIn
   }
   policies.forEach((p, i) => {
     const before = policies[i - 1];
-    const prev = before && before.workflow_name === p.workflow_name && before.state === p.state ? before : undefined;
+    const prev =
+      before && before.workflow_name === p.workflow_name && before.state === p.state && before.field === p.field
+        ? before
+        : undefined;
     const event = audit.get(`pv:${p.id}`);
     const action = event?.action ?? (prev ? `policy.${p.status}` : 'policy.declared');
     const common = {
@@ -192,7 +204,7 @@ async function trustChanges(db: Db, workflow: string | undefined, audit: AuditIn
       out.push({
         ...common,
         kind: 'certificate',
-        field: 'certificate',
+        field: setting(p.field, 'certificate'),
         old: certValue(prev?.certificate_id ?? null),
         new: certValue(p.certificate_id),
         reason: typeof note === 'string' && note ? note : p.reason,
@@ -203,7 +215,7 @@ async function trustChanges(db: Db, workflow: string | undefined, audit: AuditIn
     out.push({
       ...common,
       kind: 'auto_accept',
-      field: 'status',
+      field: setting(p.field, 'status'),
       old: prev ? prev.status : null,
       new:
         action === 'policy.declared'

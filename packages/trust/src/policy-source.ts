@@ -23,16 +23,20 @@ export interface PolicySource {
   inForce(db: Kysely<DB>, workflow: string, state: string, field?: string): Promise<PolicyInForce | undefined>;
 }
 
-/** Reads the policy version in force and its certificate. */
+/**
+ * Reads the policy version in force and its certificate: a state's, or with `field` one of its
+ * certified fields' (`policy.fields.<field>.autoAccept`), which the engine gates each field on.
+ *
+ * @example
+ * await readPolicyInForce(db, 'vendor-onboarding', 'extract', 'taxId'); // { status: 'certified', certificate: {...} }
+ */
 export async function readPolicyInForce(
   db: Kysely<DB>,
   workflow: string,
   state: string,
   field?: string,
 ): Promise<PolicyInForce | undefined> {
-  // Field policy versions arrive with migration 0032; until then a certified field has none in force.
-  if (field) return undefined;
-  const policy = await findPolicyInForce(db, workflow, state);
+  const policy = await findPolicyInForce(db, workflow, state, field);
   if (!policy) return undefined;
   if (!policy.certificateId) return { ...policy, certificate: null };
   const c = await db

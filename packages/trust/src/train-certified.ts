@@ -43,6 +43,7 @@ export async function trainCertified(
 ): Promise<CertifiedTraining> {
   const certifiedStates: DecisionKey[] = [];
   for (const p of await listPoliciesInForce(db)) {
+    if (p.field) continue;
     const key = await latestDecisionKey(db, p.workflow, p.state);
     if (key?.agent === input.agent) certifiedStates.push(key);
   }

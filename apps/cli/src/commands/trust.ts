@@ -43,7 +43,7 @@ export function formatAccuracy(rows: readonly AccuracyRow[], confidence: number)
   const lines: string[] = [];
   for (const r of rows) {
     const a = r.automated;
-    lines.push(`${r.workflow} / ${r.state} / ${r.modelVersion}`);
+    lines.push(`${r.workflow} / ${r.state}${r.field ? ` / field ${r.field}` : ''} / ${r.modelVersion}`);
     lines.push(
       a.population === 0
         ? '  automated: none auto-accepted'
@@ -62,7 +62,7 @@ export function formatAccuracy(rows: readonly AccuracyRow[], confidence: number)
 export function formatCertification(r: CertificationReport): string {
   const c = r.certification;
   const lines = [
-    `${r.key.workflow} / ${r.key.state}: ${r.key.agent} ${r.key.modelVersion} (${r.key.confidenceMethod}, prompt ${r.key.promptVersion})`,
+    `${r.key.workflow} / ${r.key.state}${r.key.field ? ` / field ${r.key.field}` : ''}: ${r.key.agent} ${r.key.modelVersion} (${r.key.confidenceMethod}, prompt ${r.key.promptVersion})`,
     `target: at most ${pct(r.maxError)} wrong with ${pct(r.confidence, 0)} confidence; ${r.decisions} decisions, ${r.fairLabels} fair labels, window ${r.window.from.toISOString()} to ${r.window.to.toISOString()}`,
     c.reason,
   ];
@@ -91,6 +91,7 @@ export function registerTrustCommands(program: Command): void {
     .option('--workflow <name>', 'only this workflow')
     .option('--state <name>', 'only this decide state')
     .option('--model-version <version>', 'only this model version')
+    .option('--field <path>', "only this leaf field of a structured state's decisions (e.g. vendor.taxId)")
     .option('--from <date>', 'decisions made at or after', dateOption('--from'))
     .option('--to <date>', 'decisions made before', dateOption('--to'))
     .option('--confidence <c>', 'confidence of the intervals', (v) => Number(v), 0.95)
@@ -108,6 +109,7 @@ export function registerTrustCommands(program: Command): void {
     )
     .requiredOption('--workflow <name>', 'the workflow')
     .requiredOption('--state <name>', 'the decide state (it declares autoAccept: { maxError, confidence })')
+    .option('--field <path>', "a structured state's certified leaf field (policy.fields.<path>.autoAccept)")
     .option('--model-version <version>', "default: the state's latest")
     .option('--from <date>', 'decisions made at or after (default: 90 days ago)', dateOption('--from'))
     .option('--to <date>', 'decisions made before (default: now)', dateOption('--to'))
@@ -120,6 +122,7 @@ export function registerTrustCommands(program: Command): void {
         certifyState(db, {
           workflow: input.workflow,
           state: input.state,
+          field: input.field,
           key: { modelVersion: input.modelVersion },
           window: { from: input.from, to: input.to },
           apply: input.apply,
@@ -143,7 +146,7 @@ export function registerTrustCommands(program: Command): void {
       else
         for (const s of states)
           console.log(
-            `${s.policy.workflow} / ${s.policy.state}: ${s.policy.status} (policy v${s.policy.version})\n  ${s.explanation}`,
+            `${s.policy.workflow} / ${s.policy.state}${s.policy.field ? ` / field ${s.policy.field}` : ''}: ${s.policy.status} (policy v${s.policy.version})\n  ${s.explanation}`,
           );
     });
   for (const [name, description] of [
@@ -155,6 +158,7 @@ export function registerTrustCommands(program: Command): void {
       .description(description)
       .requiredOption('--workflow <name>', 'the workflow')
       .requiredOption('--state <name>', 'the decide state')
+      .option('--field <path>', "a structured state's certified leaf field, instead of the state")
       .requiredOption('--reason <text>', 'why, for the audit trail')
       .action(async (opts: Record<string, unknown>) => {
         const input = parse(policyChangeInput, opts);
@@ -163,10 +167,20 @@ export function registerTrustCommands(program: Command): void {
             ? db
                 .transaction()
                 .execute((trx) =>
-                  pausePolicy(trx, input.workflow, input.state, `paused by a person: ${input.reason}`, actor('policy')),
+                  pausePolicy(
+                    trx,
+                    input.workflow,
+                    input.state,
+                    `paused by a person: ${input.reason}`,
+                    actor('policy'),
+                    {},
+                    input.field,
+                  ),
                 )
-            : resumePolicy(db, input.workflow, input.state, input.reason, actor('policy')),
+            : resumePolicy(db, input.workflow, input.state, input.reason, actor('policy'), input.field),
         );
-        console.log(`${input.workflow} / ${input.state}: ${v.status} (policy v${v.version}): ${v.reason}`);
+        console.log(
+          `${input.workflow} / ${input.state}${v.field ? ` / field ${v.field}` : ''}: ${v.status} (policy v${v.version}): ${v.reason}`,
+        );
       });
 }
