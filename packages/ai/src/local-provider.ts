@@ -33,7 +33,8 @@ interface AgentCacheEntry {
  * every `refreshMs`. An agent with no model gets v1 trained on first use; a request offering a label
  * the model has never heard of triggers a retrain that includes it. Confidence is the posterior
  * probability of the predicted label among the request's labels (method `posterior`); `score` is
- * its log-odds, from the logits, never rounded.
+ * its log-odds, from the logits, never rounded. Structured states (`extract`) are answered by the
+ * built-in extractor (`createLocalExtractor`, same `refreshMs` and clock).
  *
  * @example
  * const local = createLocalProvider();
