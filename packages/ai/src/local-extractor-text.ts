@@ -225,7 +225,8 @@ export const scanDates: Scanner = (s) => {
 export function patternScanner(pattern: string): Scanner | undefined {
   const source = pattern.replace(/^\^/, '').replace(/\$$/, '');
   try {
-    return regexScanner(new RegExp(source, 'u'));
+    // Not inside a longer word or number (the anchors' job, within the field's own value).
+    return regexScanner(new RegExp(`(?<![\\p{L}\\p{N}])(?:${source})(?![\\p{L}\\p{N}])`, 'u'));
   } catch {
     return undefined;
   }
@@ -267,6 +268,8 @@ export function optionSpellings(option: string): string[][] {
     }
   }
   if (words.length > 1) spellings.push([words.join('')]);
+  // As the text's words come: letters and digits together (`W-8BEN-E` is w, 8ben, e).
+  spellings.push(wordsOf(option.replace(/_/g, ' ')));
   return spellings.filter((s) => s.length > 0);
 }
 

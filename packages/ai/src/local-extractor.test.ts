@@ -6,6 +6,7 @@ import { applyPattern, minePatterns, type Pattern, readerFor } from './local-ext
 import {
   afterPhrase,
   optionScanner,
+  patternScanner,
   readDoc,
   scanBooleans,
   scanDates,
@@ -46,6 +47,18 @@ describe('scanners', () => {
     expect(values(scan('a Limited Liability Company'))).toEqual(['llc']);
     expect(values(scan('S Corporation, not a C corp'))).toEqual(['s_corp', 'c_corp']);
     expect(values(scan('Sole proprietorship; terms Net 30'))).toEqual(['sole_proprietor', 'net_30']);
+    // Letters and digits run together as the text writes them; the longer option wins.
+    const forms = optionScanner(['W-9', 'W-8BEN', 'W-8BEN-E']);
+    expect(values(forms('Form W-8BEN-E Certificate'))).toEqual(['W-8BEN-E']);
+    expect(values(forms('Form W-8BEN (individuals), not a W 9'))).toEqual(['W-8BEN', 'W-9']);
+  });
+
+  it("searches a field's own regex without its anchors, but not inside a longer number or word", () => {
+    const scan = patternScanner('^(\\d{2}-\\d{7}|GB\\d{9})$');
+    expect(values(scan?.('VAT GB123456789, EIN 12-3456789, ref 112-34567890, XGB123456789') ?? [])).toEqual([
+      'GB123456789',
+      '12-3456789',
+    ]);
   });
 });
 
