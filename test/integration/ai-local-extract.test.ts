@@ -49,7 +49,10 @@ const flow = defineWorkflow({
   },
 });
 
-/** One vendor's form in its own layout: its tax id after "Fed. reg. no.", a purchase file number like one before it. */
+/**
+ * One vendor's form in its own layout: its tax id after "Fed. reg. no.", a purchase file number like
+ * one before it (`n` below 60, for two-digit EIN prefixes).
+ */
 function vendorForm(n: number): { text: string; truth: Vendor } {
   const taxId = `${40 + n}-${7_000_000 + n}`;
   const legalName = `Vendor ${n} LLC`;
@@ -224,5 +227,31 @@ describe('the local provider extracting offline', () => {
     const r = await createLocalProvider().extract?.(t.db, request('Legal name: Quiet Co', schema, 'sparse-reader'));
     expect(r?.value).toEqual({ email: null, legalName: 'Quiet Co' });
     expect(r?.fields.email?.note).toBe('no value found: no past labels, prior 0.30');
+  });
+
+  it('keeps what it learnt until refreshMs has passed, then relearns from the labels that arrived', async () => {
+    const agent = 'cached-reader';
+    let clock = 0;
+    const local = createLocalProvider({ refreshMs: 1000, now: () => clock });
+    const form = vendorForm(50);
+    const before = await local.extract?.(t.db, request(form.text, vendor, agent));
+    expect(before?.fields.taxId?.note).toBe('the first tax id in the text (of several): no past labels, prior 0.40');
+    await t.db
+      .insertInto('seed_examples')
+      .values(
+        Array.from({ length: 12 }, (_, i) => vendorForm(30 + i)).map((f) => ({
+          agent,
+          text: f.text,
+          label: JSON.stringify(f.truth),
+        })),
+      )
+      .execute();
+    clock = 999;
+    const cached = await local.extract?.(t.db, request(form.text, vendor, agent));
+    expect(cached?.fields.taxId?.note).toBe(before?.fields.taxId?.note);
+    clock = 1000;
+    const relearnt = await local.extract?.(t.db, request(form.text, vendor, agent));
+    expect(relearnt?.value.taxId).toBe(form.truth.taxId);
+    expect(relearnt?.rationale).toMatch(/learnt from 12 labelled documents/);
   });
 });
