@@ -186,9 +186,20 @@ function readAt(reader: FieldReader, doc: Doc, at: AfterPhrase, seg: number): un
   return segmentOf(at.rest, seg);
 }
 
+// The only / first / last patterns of a field all need its scan of a document: done once.
+const scans = new WeakMap<Doc, WeakMap<FieldReader, unknown[]>>();
+
 /** Distinct values of the field's type in the document, in order of first appearance. */
 function scannedValues(reader: FieldReader, doc: Doc): unknown[] {
+  let byReader = scans.get(doc);
+  if (!byReader) {
+    byReader = new WeakMap();
+    scans.set(doc, byReader);
+  }
+  const known = byReader.get(reader);
+  if (known) return known;
   const out: unknown[] = [];
+  byReader.set(reader, out);
   if (!reader.scan) return out;
   for (const line of doc.lines) {
     for (const f of reader.scan(line)) {
