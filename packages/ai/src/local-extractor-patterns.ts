@@ -28,11 +28,14 @@ import {
 /**
  * How a value is read: `after` a phrase (the rest of its line, or for a free string its `seg`-th
  * comma-separated part), `scan` for the field's type over the whole text (`only`: exactly one
- * distinct value there; `first`/`last`: of several), or `none` (no pattern found anything).
+ * distinct value there; `first`/`last`: of several), `says` (an enum's option written in words no
+ * rule knows, learnt from corrections: `Terms: payable on receipt` means `due_on_receipt`), or
+ * `none` (no pattern found anything).
  */
 export type Pattern =
   | { kind: 'after'; phrase: string[]; seg: number }
   | { kind: 'scan'; which: 'only' | 'first' | 'last' }
+  | { kind: 'says'; words: string[]; value: string }
   | { kind: 'none' };
 
 /** A Beta(a, b) belief about a pattern's accuracy before any label: its prior. */
@@ -218,6 +221,7 @@ function scannedValues(reader: FieldReader, doc: Doc): unknown[] {
  */
 export function applyPattern(reader: FieldReader, doc: Doc, pattern: Pattern): unknown {
   if (pattern.kind === 'none') return reader.fallback;
+  if (pattern.kind === 'says') return containsWords(doc, pattern.words) ? pattern.value : undefined;
   if (pattern.kind === 'scan') {
     const values = scannedValues(reader, doc);
     if (pattern.which === 'only') return values.length === 1 ? values[0] : undefined;
@@ -234,6 +238,7 @@ export function applyPattern(reader: FieldReader, doc: Doc, pattern: Pattern): u
 /** A pattern in words: its id in the extractor's statistics, and the note of a field's confidence. */
 export function patternId(pattern: Pattern, reader: FieldReader): string {
   if (pattern.kind === 'none') return 'no value found';
+  if (pattern.kind === 'says') return `"${pattern.words.join(' ')}" means ${pattern.value}`;
   if (pattern.kind === 'scan') {
     const which = { only: 'the only', first: 'the first', last: 'the last' }[pattern.which];
     return `${which} ${reader.kind} in the text${pattern.which === 'only' ? '' : ' (of several)'}`;
@@ -258,7 +263,7 @@ function overlap(reader: FieldReader, phrase: readonly string[]): { name: number
  */
 export function priorOf(reader: FieldReader, pattern: Pattern): Beta {
   let mean: number;
-  if (pattern.kind === 'none') mean = 0.3;
+  if (pattern.kind === 'none' || pattern.kind === 'says') mean = 0.3;
   else if (pattern.kind === 'scan') mean = { only: 0.65, first: 0.4, last: 0.25 }[pattern.which];
   else {
     const o = overlap(reader, pattern.phrase);
@@ -365,6 +370,7 @@ export function minePatterns(reader: FieldReader, doc: Doc, value: unknown): Pat
   }
   const out: Pattern[] = [];
   const seen = new Set<string>();
+  if (reader.spec.type === 'enum' && typeof value === 'string') out.push(...optionWordings(reader, doc, value));
   for (const phrase of phrases) {
     if (phrase.length === 0 || phrase.every((w) => /^\d+$/.test(w))) continue;
     for (let seg = 0; seg <= (reader.free ? 6 : 0); seg++) {
@@ -379,4 +385,28 @@ export function minePatterns(reader: FieldReader, doc: Doc, value: unknown): Pat
     }
   }
   return out;
+}
+
+/**
+ * How a document words an enum's option that no rule spells: the first words (up to four) after
+ * each line label naming the field whose rest mentions no option (`Terms: payable on receipt`).
+ */
+function optionWordings(reader: FieldReader, doc: Doc, value: string): Pattern[] {
+  const out: Pattern[] = [];
+  for (const line of doc.lines) {
+    const m = LABELLED.exec(line);
+    if (!m) continue;
+    const o = overlap(reader, wordsOf(m[1] as string));
+    if (o.name === 0 && o.other === 0) continue;
+    const rest = line.slice(m[0].length);
+    const words = wordsOf(rest).slice(0, 4);
+    if (words.length > 0 && (reader.scan?.(rest).length ?? 0) === 0) out.push({ kind: 'says', words, value });
+  }
+  return out;
+}
+
+function containsWords(doc: Doc, words: readonly string[]): boolean {
+  return doc.words.some((line) =>
+    line.some((_, i) => i + words.length <= line.length && words.every((w, j) => line[i + j]?.word === w)),
+  );
 }

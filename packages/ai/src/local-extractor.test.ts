@@ -152,4 +152,23 @@ describe('learnExtractor', () => {
     expect(measuring.length).toBeGreaterThan(10);
     expect(measuring.length).toBeLessThan(30);
   });
+
+  it('learns how a document words an enum option no rule spells, from corrections', () => {
+    const terms = describeFields(
+      z.toJSONSchema(z.object({ paymentTerms: z.enum(['due_on_receipt', 'net_30']), ref: z.string() })),
+    ).fields;
+    const form = (i: number, words: string) => `Vendor sheet ${i}\nRef: R-${i}\nTerms: ${words}`;
+    const before = extractFields(learnExtractor(terms, []), form(0, 'payable on receipt')).paymentTerms;
+    // No option is named: the first option, with the prior of "no value found".
+    expect(before).toMatchObject({ value: 'due_on_receipt', pattern: 'no value found' });
+    const examples = Array.from({ length: 24 }, (_, i) => ({
+      text: form(i + 1, i % 2 === 0 ? 'payable on receipt' : 'Net 30'),
+      value: { paymentTerms: i % 2 === 0 ? 'due_on_receipt' : 'net_30', ref: `R-${i + 1}` },
+    }));
+    const learned = learnExtractor(terms, examples);
+    const r = extractFields(learned, form(99, 'payable on receipt')).paymentTerms;
+    expect(r).toMatchObject({ value: 'due_on_receipt', pattern: '"payable on receipt" means due_on_receipt' });
+    expect(r?.note).toMatch(/: right on \d+ of \d+ past labels$/);
+    expect(extractFields(learned, form(98, 'Net 30')).paymentTerms?.value).toBe('net_30');
+  });
 });
