@@ -4,7 +4,14 @@
 // JSON as the assistant's message and the schema in the system's; CSV and Parquet get one column
 // per leaf field. The labels are written row by row below, and every expected value is spelled out.
 import { createHash } from 'node:crypto';
-import { createSnapshot, jsonlLine, type Snapshot, snapshotPages, writeSnapshot } from '@signoff/datasets';
+import {
+  createSnapshot,
+  iterateLabels,
+  jsonlLine,
+  type Snapshot,
+  snapshotPages,
+  writeSnapshot,
+} from '@signoff/datasets';
 import { SYSTEM } from '@signoff/governance';
 import { tableFromIPC } from 'apache-arrow';
 import { parse } from 'csv-parse/sync';
@@ -235,4 +242,57 @@ it('parquet: typed leaf columns (DOUBLE, BOOLEAN, JSON text), read back by parqu
   });
   expect(back[1]).toMatchObject({ 'fields.taxId': null, 'fields.amount': null, changed_fields: null });
   expect(back[2]).toMatchObject({ 'fields.amount': 7, 'fields.w9': false, 'fields.contact': null });
+});
+
+it('the label export (signoff labels export) gives a structured label its records and changed fields', async () => {
+  const labels = [];
+  for await (const l of iterateLabels(t.db)) labels.push(l);
+  expect(labels).toHaveLength(3);
+  expect(labels[0]).toMatchObject({
+    ai_output: { label: AI_1, value: { taxId: 'AB-1', vendor: { country: 'FR', name: 'Acme' } } },
+    human_output: { label: HUMAN_1, value: { taxId: 'AB-2', vendor: { country: 'DE', name: 'Acme' } } },
+    changed_fields: ['taxId', 'vendor.country'],
+  });
+  // A classification's label as it always was.
+  expect(labels[1]?.human_output).toEqual({ label: 'yes' });
+  expect(labels[1]).not.toHaveProperty('changed_fields');
+  expect(labels[2]).toMatchObject({ changed_fields: [], human_output: { value: { taxId: 'CD-9' } } });
+});
+
+it('splits structured labels by (state, corrected or not), not by record, and the manifest counts them so', async () => {
+  // Ten confirmed records and ten corrected ones, every record different: two strata of 10 items,
+  // each cut 8 / 1 / 1 (round(10 x 0.8), round(10 x 0.9)). Split by record instead, every item
+  // would be a stratum of one and go to train.
+  const specs = Array.from({ length: 20 }, (_, i) => ({
+    workflow: 'vendors',
+    state: 'extract',
+    human: `{"amount":${i},"taxId":"T-${i}"}`,
+    ai: i % 2 ? '{"amount":0,"taxId":"?"}' : `{"amount":${i},"taxId":"T-${i}"}`,
+    text: `form ${i}`,
+    createdAt: new Date(Date.UTC(2030, 0, 1, 0, i)),
+  }));
+  const { labelIds } = await insertLabels(t.db, specs);
+  for (const [i, id] of labelIds.entries())
+    await sql`UPDATE labels SET changed_fields = ${i % 2 ? ['amount', 'taxId'] : []}::text[] WHERE id = ${id}`.execute(
+      t.db,
+    );
+  const bulk = await t.db.transaction().execute((trx) =>
+    createSnapshot(
+      trx,
+      {
+        name: 'records',
+        seed: 'r',
+        filters: { from: new Date(Date.UTC(2030, 0, 1)) },
+        fractions: { train: 0.8, validation: 0.1, test: 0.1 },
+      },
+      SYSTEM,
+    ),
+  );
+  expect(bulk.manifest.labels.overall).toEqual({ '(record, confirmed)': 10, '(record, corrected)': 10 });
+  expect(bulk.manifest.labels.bySplit).toEqual({
+    train: { '(record, confirmed)': 8, '(record, corrected)': 8 },
+    validation: { '(record, confirmed)': 1, '(record, corrected)': 1 },
+    test: { '(record, confirmed)': 1, '(record, corrected)': 1 },
+  });
+  expect(JSON.stringify(bulk.manifest)).not.toContain('T-1');
 });

@@ -2,7 +2,7 @@
 // every expected figure is worked out by hand from the rows below (the comments say how). A field
 // is right when the decision's decisive label (adjudicated first, else the latest, answers only)
 // did not change it. Window: [2026-01-05, 2026-01-19), two ISO weeks from Monday 5 January.
-import { fieldAccuracy, fieldCalibration, fieldOptions } from '@signoff/insights';
+import { confusionMatrix, fieldAccuracy, fieldCalibration, fieldOptions, reviewerAgreement } from '@signoff/insights';
 import { clopperPearsonUpper } from '@signoff/trust';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DashboardHistory } from '../support/dashboard-history';
@@ -231,4 +231,16 @@ it('field options: the structured states with their leaf fields, over every vers
   expect(await fieldOptions(t.db, { workflow: 'wf-plain' })).toEqual([]);
   expect((await fieldOptions(t.db)).map((o) => `${o.workflow}/${o.state}`)).toEqual(['wf-opts/extract']);
   expect(await fieldOptions(t.db, { state: 'classify' })).toEqual([]);
+});
+
+it('the confusion matrix and agreement count classifications only: records are not categories, nor shown', async () => {
+  // wf-s: the classification decision C (AI "yes", person "no") only; the records' labels left out.
+  expect(await confusionMatrix(t.db, { ...window, workflow: 'wf-s' })).toEqual({
+    labels: ['no', 'yes'],
+    cells: [{ ai: 'yes', human: 'no', count: 1 }],
+    total: 1,
+    agreement: 0,
+  });
+  // S8 has two reviewers' labels (Ann's answer, Cat's other verdict): a pair of records, not counted.
+  expect(await reviewerAgreement(t.db, { ...window, workflow: 'wf-s' })).toMatchObject({ pairs: 0 });
 });

@@ -166,10 +166,9 @@ describe('purging a structured item', () => {
     }
   });
 
-  // KNOWN LEAK (engine, reported to the lead): `state.completed` of a structured decide state names
-  // the record's canonical JSON as `label` (plan-common.ts, labelOf), in the append-only chain the
-  // purge cannot reach. `it.fails` passes while the leak is there: once fixed, make it `it`.
-  it.fails('its audit events never held the record (they keep digests)', async () => {
+  // Regression: `state.completed` of a structured decide state once named the record's canonical
+  // JSON as `label`, in the append-only chain the purge cannot reach (fixed in the engine: a digest).
+  it('its audit events never held the record (they keep digests)', async () => {
     for (const id of Object.values(ids)) {
       const text = await auditText(id);
       for (const secret of SECRETS) expect(text, `${id}: ${secret}`).not.toContain(secret);

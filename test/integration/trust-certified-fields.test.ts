@@ -8,7 +8,7 @@
 // each test's document spells out. Expected values are written by hand.
 import type { DecisionProvider, ExtractResult } from '@signoff/ai';
 import { appRouter, type Context, createCallerFactory } from '@signoff/api';
-import { defineWorkflow, type FieldConfidenceRecord } from '@signoff/core';
+import type { FieldConfidenceRecord } from '@signoff/core';
 import { claimNextTask, submitVerdict } from '@signoff/engine';
 import { type SessionUser, upsertUser } from '@signoff/governance';
 import {
@@ -20,38 +20,20 @@ import {
   trustOverview,
 } from '@signoff/trust';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startTestEngine, type TestEngine } from '../support/engine';
+import { FIELD_VENDORS, FIELD_VENDORS_QUEUE, fieldVendorsFlow, type VendorRecord } from '../support/field-vendors';
 import { joinQueues } from '../support/queue-members';
 import { runSignoff } from '../support/signoff-cli';
 
-const WORKFLOW = 'field-vendors';
-const QUEUE = 'field-vendors';
-const record = z.object({ taxId: z.string(), amount: z.number(), name: z.string() });
-type Rec = z.infer<typeof record>;
-
-const flow = defineWorkflow({
-  name: WORKFLOW,
-  input: z.object({ doc: z.string() }),
-  start: 'extract',
-  states: {
-    extract: {
-      kind: 'decide',
-      agent: { name: 'field-reader', instructions: 'Read the vendor form.' },
-      output: record,
-      text: (ctx) => ctx.input.doc,
-      // At most 5% of auto-accepted tax ids wrong, 95% sure: 59 fair labels, all right, certify.
-      policy: {
-        autoAcceptAt: 0.5,
-        queue: QUEUE,
-        sampleRate: 0.5,
-        fields: { taxId: { autoAccept: { maxError: 0.05, confidence: 0.95 } } },
-      },
-      next: 'done',
-    },
-    done: { kind: 'final', status: 'succeeded', output: (ctx) => ({ vendor: ctx.extract.value }) },
-  },
+const WORKFLOW = FIELD_VENDORS;
+const QUEUE = FIELD_VENDORS_QUEUE;
+type Rec = VendorRecord;
+// At most 5% of auto-accepted tax ids wrong, 95% sure: 59 fair labels, all right, certify.
+const flow = fieldVendorsFlow({
+  autoAcceptAt: 0.5,
+  sampleRate: 0.5,
+  fields: { taxId: { autoAccept: { maxError: 0.05, confidence: 0.95 } } },
 });
 
 /** The document: what the model reads (`ai`), the truth a reviewer knows, the tax id's confidence. */

@@ -104,54 +104,68 @@ export function CalibrationDashboard({ filters }: { filters: DashboardFilters })
       isEmpty={(d) => d.labelled === 0}
       empty="No labelled AI decisions in this window yet."
     >
-      {(r) => {
-        const data = r.bins.map((b) => ({
-          mid: (b.from + b.to) / 2,
-          ideal: (b.from + b.to) / 2,
-          confidence: b.count ? b.confidence : null,
-          accuracy: b.count ? b.accuracy : null,
-          count: b.count,
-        }));
-        return (
-          <ChartFigure
-            title="Reliability diagram"
-            summary={`ECE ${formatRate(r.ece ?? 0)} over ${r.labelled} labelled decisions (0 is perfect).`}
-            chart={
-              <ComposedChart
-                className="chart-canvas"
-                responsive
-                data={data}
-                margin={{ top: 8, right: 24, bottom: 8, left: 8 }}
-              >
-                <CartesianGrid stroke={COLORS.grid} strokeDasharray="3 3" />
-                <XAxis type="number" dataKey="mid" domain={[0, 1]} tickFormatter={formatPercent} />
-                <YAxis domain={[0, 1]} tickFormatter={formatPercent} width={56} />
-                <Tooltip formatter={(v) => formatRate(Number(v))} />
-                <Legend />
-                <Line
-                  dataKey="ideal"
-                  name="Perfect calibration"
-                  stroke={COLORS.muted}
-                  strokeDasharray="4 3"
-                  dot={false}
-                  isAnimationActive={false}
-                />
-                <Scatter dataKey="accuracy" name="Share right" fill={COLORS.accent} isAnimationActive={false} />
-              </ComposedChart>
-            }
-            table={{
-              columns: ['Bin', 'Decisions', 'Mean confidence', 'Share right'],
-              rows: r.bins.map((b) => [
-                `${formatPercent(b.from)}–${formatPercent(b.to)}`,
-                b.count,
-                b.count ? formatRate(b.confidence) : '–',
-                b.count ? formatRate(b.accuracy) : '–',
-              ]),
-            }}
-          />
-        );
-      }}
+      {(r) => <ReliabilityFigure report={r} points="decisions" />}
     </DashboardPanel>
+  );
+}
+
+/** A reliability diagram (share right per bin of confidence, against the diagonal) with its ECE and figures. */
+export function ReliabilityFigure({
+  report: r,
+  points,
+}: {
+  report: {
+    bins: { from: number; to: number; confidence: number; accuracy: number; count: number }[];
+    ece: number | null;
+    labelled: number;
+  };
+  /** What a point is, in the summary and the table: "decisions", "fields". */
+  points: string;
+}) {
+  const data = r.bins.map((b) => ({
+    mid: (b.from + b.to) / 2,
+    ideal: (b.from + b.to) / 2,
+    confidence: b.count ? b.confidence : null,
+    accuracy: b.count ? b.accuracy : null,
+    count: b.count,
+  }));
+  return (
+    <ChartFigure
+      title="Reliability diagram"
+      summary={`ECE ${formatRate(r.ece ?? 0)} over ${r.labelled} labelled ${points} (0 is perfect).`}
+      chart={
+        <ComposedChart
+          className="chart-canvas"
+          responsive
+          data={data}
+          margin={{ top: 8, right: 24, bottom: 8, left: 8 }}
+        >
+          <CartesianGrid stroke={COLORS.grid} strokeDasharray="3 3" />
+          <XAxis type="number" dataKey="mid" domain={[0, 1]} tickFormatter={formatPercent} />
+          <YAxis domain={[0, 1]} tickFormatter={formatPercent} width={56} />
+          <Tooltip formatter={(v) => formatRate(Number(v))} />
+          <Legend />
+          <Line
+            dataKey="ideal"
+            name="Perfect calibration"
+            stroke={COLORS.muted}
+            strokeDasharray="4 3"
+            dot={false}
+            isAnimationActive={false}
+          />
+          <Scatter dataKey="accuracy" name="Share right" fill={COLORS.accent} isAnimationActive={false} />
+        </ComposedChart>
+      }
+      table={{
+        columns: ['Bin', points.charAt(0).toUpperCase() + points.slice(1), 'Mean confidence', 'Share right'],
+        rows: r.bins.map((b) => [
+          `${formatPercent(b.from)}–${formatPercent(b.to)}`,
+          b.count,
+          b.count ? formatRate(b.confidence) : '–',
+          b.count ? formatRate(b.accuracy) : '–',
+        ]),
+      }}
+    />
   );
 }
 

@@ -21,8 +21,33 @@ const CONFIDENCE = 0.95;
 const MAX_SERIES = 4;
 
 type AccuracyPoint = Dashboards['accuracy'][number];
-const seriesKey = (p: AccuracyPoint) => `${p.workflow} / ${p.state} / ${p.modelVersion}`;
+export const seriesKey = (p: Pick<AccuracyPoint, 'workflow' | 'state' | 'modelVersion'>) =>
+  `${p.workflow} / ${p.state} / ${p.modelVersion}`;
 const rate = (v: number | null) => (v === null ? '–' : formatRate(v));
+
+/** The columns of an accuracy point's figures, after its bucket and series (see `accuracyCells`). */
+export const ACCURACY_COLUMNS = [
+  'Auto-accepted',
+  'Audited',
+  'Accuracy (automated)',
+  'Interval',
+  'Routed labelled',
+  'Accuracy (routed)',
+  'Interval (routed)',
+];
+
+/** An accuracy point's figures as table cells, in the order of `ACCURACY_COLUMNS`. */
+export function accuracyCells(p: Pick<AccuracyPoint, 'automated' | 'routed'>): (string | number)[] {
+  return [
+    p.automated.population,
+    p.automated.labelled,
+    rate(p.automated.accuracy),
+    p.automated.population > 0 ? `${formatRate(p.automated.lower)} – ${formatRate(p.automated.upper)}` : '–',
+    p.routed.labelled,
+    rate(p.routed.accuracy),
+    p.routed.labelled > 0 ? `${formatRate(p.routed.lower)} – ${formatRate(p.routed.upper)}` : '–',
+  ];
+}
 
 /** Accuracy per model version over time: the automated path with its exact interval, and the routed decisions. */
 export function AccuracyDashboard({ filters, bucket }: { filters: DashboardFilters; bucket: 'day' | 'week' }) {
@@ -107,30 +132,8 @@ export function AccuracyDashboard({ filters, bucket }: { filters: DashboardFilte
               </ComposedChart>
             }
             table={{
-              columns: [
-                'Bucket',
-                'Series',
-                'Auto-accepted',
-                'Audited',
-                'Accuracy (automated)',
-                'Interval',
-                'Routed labelled',
-                'Accuracy (routed)',
-                'Interval (routed)',
-              ],
-              rows: points.map((p) => [
-                p.bucket,
-                seriesKey(p),
-                p.automated.population,
-                p.automated.labelled,
-                rate(p.automated.accuracy),
-                p.automated.population > 0
-                  ? `${formatRate(p.automated.lower)} – ${formatRate(p.automated.upper)}`
-                  : '–',
-                p.routed.labelled,
-                rate(p.routed.accuracy),
-                p.routed.labelled > 0 ? `${formatRate(p.routed.lower)} – ${formatRate(p.routed.upper)}` : '–',
-              ]),
+              columns: ['Bucket', 'Series', ...ACCURACY_COLUMNS],
+              rows: points.map((p) => [p.bucket, seriesKey(p), ...accuracyCells(p)]),
             }}
           />
         );

@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { type ReactNode, useId, useMemo, useState } from 'react';
 import type { DashboardFilters } from './dashboard-parts';
 import { CalibrationDashboard, ConfusionDashboard, StateTimesDashboard } from './dashboards-diagnostics';
+import { FieldDashboards } from './dashboards-fields';
 import { QueuesDashboard, ReviewVolumeDashboard, ThroughputDashboard } from './dashboards-operations';
 import {
   AccuracyDashboard,
@@ -122,6 +123,14 @@ export function DashboardsScreen() {
           <CalibrationDashboard filters={filters} />
           <StateTimesDashboard filters={filters} />
         </DashboardGroup>
+      )}
+      {canFilter && (
+        <FieldDashboards
+          filters={filters}
+          bucket={bucket === 'day' && days > 7 ? 'week' : bucket}
+          canQuality={canQuality}
+          canDiagnostics={canDiagnostics}
+        />
       )}
     </div>
   );

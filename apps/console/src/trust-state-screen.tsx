@@ -4,21 +4,14 @@ import { Message } from './app';
 import { ConfirmDialog } from './confirm-dialog';
 import { useFlash } from './flash';
 import { formatDateTime, formatRate, formatThreshold } from './format';
-import { Link, navigate, paths, useSearch } from './router';
+import { Link, paths, setSearch, useSearch } from './router';
 import { useCan } from './session';
 import { messageOf, type TrustState, useTRPC } from './trpc';
 import { AccuracyPanels } from './trust-accuracy';
 import { CertificatePanel } from './trust-certificate';
 import { CertifyPanel } from './trust-certify';
 import { PolicyHistory } from './trust-history';
-import {
-  DriftGuardFacts,
-  FairLabelProgress,
-  TRUST_REFRESH_MS,
-  TrustStatusBadge,
-  targetText,
-  trustPolicyHref,
-} from './trust-status';
+import { DriftGuardFacts, FairLabelProgress, TRUST_REFRESH_MS, TrustStatusBadge, targetText } from './trust-status';
 import './trust.css';
 
 /**
@@ -122,8 +115,8 @@ function PolicyPicker({ policies, current }: { policies: TrustState[]; current: 
         id={id}
         value={current ?? ''}
         onChange={(e) => {
-          const chosen = policies.find((t) => (t.policy.field ?? '') === e.target.value);
-          if (chosen) navigate(trustPolicyHref(chosen.policy), { replace: true });
+          // Same page, another policy: only the query changes (a new history entry, so Back returns).
+          setSearch(new URLSearchParams(e.target.value ? { field: e.target.value } : {}));
         }}
       >
         {policies.map((t) => (

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { parseStructuredLabel } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import { maskPii } from '@signoff/governance';
 import { type Kysely, sql } from 'kysely';
@@ -24,8 +25,11 @@ export interface ExportedLabel {
   model_version: string | null;
   prompt_version: string | null;
   input_text: string | null;
-  ai_output: { label: string | null; confidence: number | null };
-  human_output: { label: string };
+  /** `value`: a structured decision's record (the label is its canonical JSON); null when the AI gave none. */
+  ai_output: { label: string | null; confidence: number | null; value?: Record<string, unknown> | null };
+  human_output: { label: string; value?: Record<string, unknown> | null };
+  /** A structured decision's label only: the leaf fields the person changed ([] for a confirm). */
+  changed_fields?: string[];
   is_correction: boolean;
   reason: string | null;
   reviewer: { id: string; email: string };
@@ -78,6 +82,7 @@ export async function* iterateLabels(db: Kysely<DB>, filter: LabelExportFilter =
         'l.adjudicated',
         'l.final',
         'l.created_at',
+        'l.changed_fields',
       ])
       .$if(filter.workflow !== undefined, (q) => q.where('l.workflow_name', '=', filter.workflow as string))
       .$if(filter.agent !== undefined, (q) => q.where('l.agent', '=', filter.agent as string))
@@ -107,8 +112,16 @@ export async function* iterateLabels(db: Kysely<DB>, filter: LabelExportFilter =
         model_version: r.model_version,
         prompt_version: r.prompt_version,
         input_text: r.input_text,
-        ai_output: { label: r.ai_label, confidence: r.ai_confidence },
-        human_output: { label: r.human_label },
+        ai_output: {
+          label: r.ai_label,
+          confidence: r.ai_confidence,
+          ...(r.changed_fields ? { value: parseStructuredLabel(r.ai_label) ?? null } : {}),
+        },
+        human_output: {
+          label: r.human_label,
+          ...(r.changed_fields ? { value: parseStructuredLabel(r.human_label) ?? null } : {}),
+        },
+        ...(r.changed_fields ? { changed_fields: r.changed_fields } : {}),
         is_correction: r.is_correction,
         reason: r.reason,
         reviewer: { id: r.reviewer_id, email: r.email },

@@ -5,6 +5,16 @@ import { lineJoinSql, lineSql } from './snapshot-lines';
 import { labelSourceSql, memberJoinsSql } from './snapshot-rows';
 
 /**
+ * The class of a label `l`, for the split's strata and the manifest's label distribution: its human
+ * label, but for a structured decision's, whose label is a record (every one its own, and a text
+ * the manifest must not show): `(record, corrected)` or `(record, confirmed)`.
+ */
+export function labelClassSql(): RawBuilder<string> {
+  return sql<string>`CASE WHEN l.changed_fields IS NULL THEN l.human_label
+    WHEN cardinality(l.changed_fields) > 0 THEN '(record, corrected)' ELSE '(record, confirmed)' END`;
+}
+
+/**
  * The filters as one SQL condition over `labels l`, its review task `t` and its reviewer `u`.
  * Lists match any of their values; reviewers match by id or (case-insensitive) email. Only the
  * answers of review points (`labels.final`) unless `verdicts` is `all`.
@@ -28,7 +38,7 @@ export function filterCondition(f: DatasetFilters): RawBuilder<boolean> {
 /**
  * Inserts a snapshot's members: the labels the filters take, numbered in creation order (created_at,
  * then id), each with its item's split. The split is by item, stratified by label: each item's
- * stratum is the (state, human label) of its first label; within a stratum items are ordered by
+ * stratum is the (state, label class: `labelClassSql`) of its first label; within a stratum items are ordered by
  * SHA-256 of `seed:item_id` and cut at round(n × train) and round(n × (train + validation)), so
  * every stratum's split sizes are within one item of their targets, and a seed always gives the
  * same split. All labels of an item share its split.
@@ -41,7 +51,7 @@ export function insertMembersSql(
 ): RawBuilder<unknown> {
   return sql`
     WITH picked AS (
-      SELECT l.id, l.item_id, l.state, l.human_label, l.created_at
+      SELECT l.id, l.item_id, l.state, ${labelClassSql()} AS human_label, l.created_at
         FROM labels l
         JOIN users u ON u.id = l.reviewer_id
         LEFT JOIN reviews r ON r.id = l.review_id
@@ -80,7 +90,7 @@ export function insertMembersSql(
 /** The members of a snapshot joined to their labels, for the manifest's aggregates. */
 export function membersSql(snapshotId: string): RawBuilder<unknown> {
   return sql`
-    SELECT s.split, l.item_id, l.workflow_name, l.state, l.human_label, l.is_correction, l.agent, l.model,
+    SELECT s.split, l.item_id, l.workflow_name, l.state, ${labelClassSql()} AS human_label, l.is_correction, l.agent, l.model,
            l.model_version, l.created_at, ${labelSourceSql()} AS source, d.audit_probability
       FROM dataset_snapshot_rows s
       JOIN labels l ON l.id = s.label_id

@@ -1,7 +1,7 @@
 import type { DB } from '@signoff/db';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { type DashboardFilterInput, dashboardFilter } from './inputs';
-import { labelConditions } from './label-filter';
+import { CLASSIFICATION_LABEL, labelConditions } from './label-filter';
 import { parseDashboardInput, resolveWindow } from './sql-parts';
 
 export interface ReviewerAgreement {
@@ -27,7 +27,8 @@ export interface ReviewerAgreement {
  * A pair is the first two labels by different people on the same item and state given in
  * `[from, to)` (default: the last 30 days), the earlier one as the first rater; adjudications are
  * left out (they settle a disagreement, they do not rate independently), and so are a person's
- * later labels on the same item. Labels of review states count too (a person, not the AI, is rated).
+ * later labels on the same item. Labels of review states count too (a person, not the AI, is rated);
+ * a structured decision's do not (its labels are records, not categories: `CLASSIFICATION_LABEL`).
  * `kappa = (po - pe) / (1 - pe)`.
  *
  * @example
@@ -43,12 +44,12 @@ export async function reviewerAgreement(
   const { rows } = await sql<{ first: string; second: string; count: number }>`
     WITH twice AS (
       SELECT l.item_id, l.state FROM labels l
-       WHERE NOT l.adjudicated AND ${labelConditions(f, w, { onDecisions: false })}
+       WHERE NOT l.adjudicated AND ${CLASSIFICATION_LABEL} AND ${labelConditions(f, w, { onDecisions: false })}
        GROUP BY 1, 2 HAVING count(DISTINCT l.reviewer_id) >= 2
     ), firsts AS (
       SELECT DISTINCT ON (l.item_id, l.state, l.reviewer_id) l.item_id, l.state, l.human_label, l.created_at, l.id
         FROM labels l JOIN twice t ON t.item_id = l.item_id AND t.state = l.state
-       WHERE NOT l.adjudicated AND ${labelConditions(f, w, { onDecisions: false })}
+       WHERE NOT l.adjudicated AND ${CLASSIFICATION_LABEL} AND ${labelConditions(f, w, { onDecisions: false })}
        ORDER BY l.item_id, l.state, l.reviewer_id, l.created_at, l.id
     ), ordered AS (
       SELECT item_id, state, human_label,

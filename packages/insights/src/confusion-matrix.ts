@@ -1,7 +1,7 @@
 import type { DB } from '@signoff/db';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { type DashboardFilterInput, dashboardFilter } from './inputs';
-import { DECISIVE_LABEL, DECISIVE_LABEL_ORDER, labelConditions } from './label-filter';
+import { CLASSIFICATION_LABEL, DECISIVE_LABEL, DECISIVE_LABEL_ORDER, labelConditions } from './label-filter';
 import { parseDashboardInput, resolveWindow } from './sql-parts';
 
 export interface ConfusionMatrix {
@@ -16,7 +16,8 @@ export interface ConfusionMatrix {
 
 /**
  * The AI's label against the person's, one label per decision (adjudicated first, else the
- * latest), for labels given in `[from, to)` (default: the last 30 days).
+ * latest), for labels given in `[from, to)` (default: the last 30 days). Classifications only: a
+ * structured decision's labels are records, not categories (see `fieldAccuracy`).
  *
  * @example
  * const m = await confusionMatrix(db, { workflow: 'support-triage', state: 'classify' });
@@ -32,7 +33,7 @@ export async function confusionMatrix(
     WITH decisive AS (
       SELECT DISTINCT ON (l.decision_id) l.ai_label, l.human_label
         FROM labels l
-       WHERE l.ai_label IS NOT NULL AND ${labelConditions(f, w)} AND ${DECISIVE_LABEL}
+       WHERE l.ai_label IS NOT NULL AND ${CLASSIFICATION_LABEL} AND ${labelConditions(f, w)} AND ${DECISIVE_LABEL}
        ORDER BY ${DECISIVE_LABEL_ORDER}
     )
     SELECT ai_label AS ai, human_label AS human, count(*)::int AS count

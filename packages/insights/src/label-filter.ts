@@ -30,3 +30,10 @@ export const DECISIVE_LABEL = sql`l.final`;
 
 /** One label per decision, the one that counts: an adjudicated label first, else the latest. */
 export const DECISIVE_LABEL_ORDER = sql`l.decision_id, l.adjudicated DESC, l.created_at DESC, l.id DESC`;
+
+/**
+ * A classification's label, not a structured decision's (`changed_fields` is set only on those,
+ * migration 0030): its labels are records (a tax id, an address), neither categories to cross nor
+ * texts to show on a dashboard. Per-field figures are `fieldAccuracy` and `fieldCalibration`.
+ */
+export const CLASSIFICATION_LABEL = sql`l.changed_fields IS NULL`;
