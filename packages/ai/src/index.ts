@@ -11,6 +11,7 @@ export * from './hashed-features';
 export * from './json-value-spans';
 export * from './label-confidence';
 export * from './lbfgs';
+export * from './local-extractor';
 export * from './local-model';
 export * from './local-provider';
 export * from './log-odds';
