@@ -4,7 +4,7 @@
 // fallbacks (output modes, self-consistency field by field, unavailable). Expected confidences are
 // worked out by hand from the probabilities the fake model is given.
 import { createOpenAIProvider, type OpenAIDecisionProvider } from '@signoff/ai';
-import { isAppError, outputFields, outputJsonSchema } from '@signoff/core';
+import { type AgentTool, isAppError, outputFields, outputJsonSchema } from '@signoff/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type FakeExtraction, type FakeOpenAI, startFakeOpenAI } from '../fixtures/fake-openai';
@@ -292,5 +292,43 @@ describe('structured answers without log probabilities', () => {
     );
     // no samples drawn
     expect(fake.requests).toHaveLength(1);
+  });
+});
+
+describe("structured answers with the agent's tools", () => {
+  it('feeds the tool results back and answers with the record they gave, the calls recorded', async () => {
+    const registry: AgentTool = {
+      name: 'lookupVendor',
+      description: 'Looks a vendor up in the registry by name: its tax id.',
+      parameters: z.object({ name: z.string() }),
+      run: ({ name }: { name: string }) => ({ name, taxId: '98-7654321' }),
+    };
+    const withTools = await startFakeOpenAI({
+      toolCalls: () => [{ name: 'lookupVendor', arguments: { name: 'Acme Corp' } }],
+      // The fake model takes the tax id from the registry's answer once it has one.
+      extract: (_text, _schema, messages) => {
+        const found = messages.find((m) => m.role === 'tool');
+        const taxId = found ? (JSON.parse(String(found.content)) as { taxId: string }).taxId : '00-0000000';
+        return { value: { ...VALUE, vendor: { name: 'Acme Corp', taxId } } };
+      },
+    });
+    try {
+      const r = await createOpenAIProvider({ apiKey: 'sk-test', baseURL: withTools.url, maxRetries: 0 }).extract(
+        t.db,
+        request({ tools: [registry] }),
+      );
+      expect(r.value.vendor).toEqual({ name: 'Acme Corp', taxId: '98-7654321' });
+      expect(r.toolCalls).toEqual([
+        expect.objectContaining({ name: 'lookupVendor', arguments: { name: 'Acme Corp' }, ok: true }),
+      ]);
+      expect(r.confidenceMethod).toBe('logprobs');
+      // the tool call, then the answer: both with the structured output format and the tool offered
+      expect(withTools.requests.map((q) => [q.response_format?.type, q.tools?.map((x) => x.function?.name)])).toEqual([
+        ['json_schema', ['lookupVendor']],
+        ['json_schema', ['lookupVendor']],
+      ]);
+    } finally {
+      await withTools.close();
+    }
   });
 });

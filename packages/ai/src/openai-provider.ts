@@ -138,7 +138,9 @@ export const SAMPLING_PROBE_MARKER = 'Signoff capability probe (sampling)';
  * with a note). An answer that fails validation is asked again once, quoting the error.
  * Requests pass in-process limiters (`maxConcurrency`, `tokensPerMinute`, per provider and per
  * agent); each result carries its token usage and estimated cost. Retries and timeouts are the
- * SDK's; what still fails is `AI_UNAVAILABLE` with `AiFailure` details.
+ * SDK's; what still fails is `AI_UNAVAILABLE` with `AiFailure` details. Structured answers
+ * (`extract`, decide states with an `output` schema) take the same steps with the state's schema
+ * and a confidence per field: see `extractWithMachinery`.
  *
  * @example
  * const openai = createOpenAIProvider({ apiKey: env.OPENAI_API_KEY, model: 'gpt-4o-mini' });
