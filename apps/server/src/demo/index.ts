@@ -42,6 +42,7 @@ export {
   LEGAL_LABELS,
   type LegalLabel,
   nextClause,
+  POLICY_TOPIC,
   RISKY_CLAUSES,
   STANDARD_CLAUSES,
   vendorClauseSeedExamples,

@@ -57,37 +57,49 @@ export const RISKY_CLAUSES: readonly string[] = [
 
 /**
  * Examples the built-in clause classifier starts from (seed examples of `contract-clause-reader`):
- * ten per label, written apart from the clauses above.
+ * twelve per label, written apart from the clauses above.
  *
  * @example
  * await addSeedExamples(db, 'contract-clause-reader', vendorClauseSeedExamples);
  */
 export const vendorClauseSeedExamples: readonly { text: string; label: ClauseLabel }[] = [
   ...[
-    'Payment is due thirty days after receipt of a correct invoice.',
+    'Payment under this agreement is due thirty days after the customer receives a correct invoice.',
     'Both parties shall treat non-public information of the other party as confidential.',
-    'The agreement may be ended by either side with one month of written notice.',
-    'Neither party is liable for more than the amounts paid under this agreement in the preceding year.',
-    'The laws of the State of New York govern this contract.',
-    'Supplier guarantees its work is free from defects for ninety days.',
-    'Supplier shall hold professional indemnity insurance throughout the engagement.',
-    'Title and risk in the goods pass to the buyer on delivery to the named place.',
-    'Rates stay unchanged during the first contract year.',
-    'Supplier handles personal data only as instructed by the buyer and deletes it on request.',
+    'This agreement may be ended by either party with one month of written notice.',
+    'Neither party is liable for more than the amounts the customer paid in the preceding twelve months.',
+    'The laws of the State of New York govern this agreement.',
+    'The vendor guarantees its work is free from defects for ninety days.',
+    'The vendor shall hold professional indemnity insurance throughout the engagement.',
+    'Title and risk in the goods pass to the customer on delivery to the named place.',
+    'Rates under this agreement stay unchanged during the first contract year.',
+    'The vendor handles personal data only as the customer instructs and deletes it on request.',
+    'Each party shall comply with applicable anti-bribery laws.',
+    'Notices under this agreement are given in writing to the addresses above.',
   ].map((text) => ({ text, label: 'standard' as const })),
   ...[
-    'Buyer accepts liability without any limit, while supplier liability is capped at one hundred dollars.',
-    'The term extends automatically by five years each time unless notice is given one year ahead.',
-    'Buyer may not procure similar services from any other supplier during the term.',
-    'Supplier can change its fees whenever it wishes without notice to the buyer.',
-    'Supplier is free to pass buyer information to third parties and partner companies.',
-    'All disputes are settled exclusively by the courts of Macau under Macanese law.',
-    'Buyer indemnifies and holds supplier harmless from every claim, including supplier negligence.',
-    'Early termination by the buyer triggers a fee equal to all remaining contract payments.',
-    'Supplier keeps a copy of all buyer records for its own purposes after the contract ends.',
-    'Buyer guarantees to order at least one million dollars of goods every year.',
+    'The customer accepts unlimited liability, while the vendor liability shall not exceed one hundred dollars.',
+    'This agreement renews automatically for five-year terms unless cancelled one year before renewal.',
+    'The customer may not buy similar services from anyone else: it purchases exclusively from the vendor.',
+    'The vendor may change its prices at its sole discretion without notice to the customer.',
+    'The vendor may share customer data with its affiliates, partners and other third parties.',
+    'All disputes fall under the exclusive jurisdiction of the courts of Macau under Macanese law.',
+    'The customer shall indemnify and hold the vendor harmless from all claims, including the vendor’s own negligence.',
+    'If the customer terminates early it pays a termination fee equal to all remaining fees as liquidated damages.',
+    'The vendor may retain customer records indefinitely and use them for its own purposes after termination.',
+    'The customer commits to a minimum purchase volume of one million dollars every year.',
+    'The vendor’s liability is excluded entirely, whatever the cause.',
+    'Renewal is automatic for three years; notice of cancellation must reach the vendor 270 days in advance.',
   ].map((text) => ({ text, label: 'risky' as const })),
 ];
+
+/**
+ * Words of the policy's topics (liability, renewal, exclusivity, pricing, data, jurisdiction,
+ * indemnity, termination fees): a clause naming one is never waved through as standard on the
+ * clause agent's word alone.
+ */
+export const POLICY_TOPIC =
+  /unlimited|exclusiv|indemnif|automatic|renew|discretion|affiliates|third part|retain|indefinite|minimum purchase|liquidated|jurisdiction|shall not exceed/i;
 
 /** One clause the loop has looked at, and what became of it. */
 export interface ClauseOutcome {

@@ -179,9 +179,23 @@ describe('the clause loop', () => {
     expect(pick(at())).toBe('createVendor');
   });
 
-  it('gives the clause classifier ten examples of each label', () => {
-    expect(vendorClauseSeedExamples.filter((e) => e.label === 'risky')).toHaveLength(10);
-    expect(vendorClauseSeedExamples.filter((e) => e.label === 'standard')).toHaveLength(10);
+  it('gives the clause classifier twelve examples of each label', () => {
+    expect(vendorClauseSeedExamples.filter((e) => e.label === 'risky')).toHaveLength(12);
+    expect(vendorClauseSeedExamples.filter((e) => e.label === 'standard')).toHaveLength(12);
+  });
+
+  it('never lets the clause agent wave a clause on a policy topic through as standard', () => {
+    const s = vendorOnboarding.states.clauseRisk;
+    if (s?.kind !== 'decide') throw new Error('clauseRisk is not a decide state');
+    const at = (clause: string) =>
+      ({ input: {}, nextClause: { index: 0, clause, done: false, outcomes: [] } }) as unknown as VendorContext;
+    const routed = (clause: string, label: string) =>
+      routeDecision(s.policy, at(clause), { label, confidence: 0.99 }).route;
+    // Every risky clause the demo's vendors propose, called standard, goes to a person.
+    for (const clause of RISKY_CLAUSES) expect(routed(clause, 'standard')).toBe('review');
+    expect(routed(RISKY_CLAUSES[0] as string, 'risky')).toBe('auto');
+    // A plainly standard clause, called standard with confidence, does not.
+    expect(routed('Invoices are payable within the agreed payment terms.', 'standard')).toBe('auto');
   });
 });
 

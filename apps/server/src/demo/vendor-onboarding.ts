@@ -8,6 +8,7 @@ import {
   CONTRACT_POLICY,
   LEGAL_LABELS,
   nextClause,
+  POLICY_TOPIC,
 } from './vendor-clauses';
 import { checkTaxIdWithRegistry, TAX_ID_PATTERN, type TaxIdCheck } from './vendor-tax-id';
 
@@ -231,7 +232,19 @@ export const vendorOnboarding = defineWorkflow({
       },
       labels: CLAUSE_LABELS,
       text: (ctx) => clauseProgress(ctx).clause ?? '',
-      policy: { autoAcceptAt: 0.7, queue: 'vendors', dueInMinutes: 480 },
+      policy: {
+        autoAcceptAt: 0.7,
+        queue: 'vendors',
+        dueInMinutes: 480,
+        risks: [
+          {
+            name: 'policy-topic-called-standard',
+            reason:
+              'The clause touches a topic of the contract policy (liability, renewal, exclusivity, pricing, data, jurisdiction, indemnity, termination fees) and the agent calls it standard: a person checks',
+            when: (ctx, answer) => answer.label === 'standard' && POLICY_TOPIC.test(clauseProgress(ctx).clause ?? ''),
+          },
+        ],
+      },
       next: 'clauseRoute',
     },
     clauseRoute: {
