@@ -177,13 +177,22 @@ export function moveTo(
 
 /**
  * The label a decide or review state answered with: one of the state's declared labels, a fact
- * (not item data) the event keeps in clear.
+ * (not item data) the event keeps in clear. A structured decision's label is its record (names,
+ * tax ids): the event keeps its digest and the fields a person changed.
  */
-function labelOf(definition: WorkflowDefinition, state: string, output: unknown): { label?: string } {
-  const kind = (definition.states[state] as { kind?: string } | undefined)?.kind;
-  if (kind !== 'decide' && kind !== 'review') return {};
-  const label = (output as { label?: unknown } | null)?.label;
-  return typeof label === 'string' ? { label } : {};
+function labelOf(
+  definition: WorkflowDefinition,
+  state: string,
+  output: unknown,
+): { label?: string; labelHash?: string | null; changedFields?: unknown } {
+  const def = definition.states[state] as { kind?: string; output?: unknown } | undefined;
+  if (def?.kind !== 'decide' && def?.kind !== 'review') return {};
+  const o = output as { label?: unknown; changedFields?: unknown } | null;
+  const label = o?.label;
+  if (typeof label !== 'string') return {};
+  if (def.kind === 'decide' && def.output)
+    return { labelHash: textHash(label), ...(o?.changedFields ? { changedFields: o.changedFields } : {}) };
+  return { label };
 }
 
 type Inline =
