@@ -5,11 +5,10 @@
 // one goes to legal (who sees the clause, not the tax form), and the vendor is created from the
 // corrected record without the clause legal struck. Then the demo seed: its vendor history (labels
 // with field-level diffs for the extractor to learn from) and its submissions, once.
-import type { AppRouter } from '@signoff/api';
 import { DEMO_API_KEY, DEMO_PASSWORD, seedDemo } from '@signoff/server';
 import { registryOutages, type VendorRecord } from '@signoff/server/demo';
-import { createTRPCClient, httpLink } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signInApi } from '../support/api-client';
 import { startTestSignoff, type TestSignoff, waitFor } from '../support/signoff';
 
 let s: TestSignoff;
@@ -18,15 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => s?.close());
 
-function client(token?: string) {
-  return createTRPCClient<AppRouter>({
-    links: [httpLink({ url: `${s.url}/trpc`, headers: () => (token ? { authorization: `Bearer ${token}` } : {}) })],
-  });
-}
-async function signIn(email: string) {
-  const { token } = await client().auth.login.mutate({ email, password: DEMO_PASSWORD, session: 'bearer' });
-  return client(token);
-}
+const signIn = (email: string) => signInApi(s.url, email, DEMO_PASSWORD);
 
 // Written by hand: what the document below says, and one clause of it that breaks the contract
 // policy (unlimited liability for us). The tax id's registry has an outage on the first try.
