@@ -8,6 +8,7 @@ export * from './example-import';
 export * from './hashed-features';
 export * from './label-confidence';
 export * from './lbfgs';
+export * from './local-extractor';
 export * from './local-model';
 export * from './local-provider';
 export * from './log-odds';

@@ -2,6 +2,7 @@ import { AppError } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import { type Actor, appendAudit, SYSTEM } from '@signoff/governance';
 import { type Kysely, sql, type Transaction } from 'kysely';
+import { finalHumanLabels } from './final-labels';
 import {
   decidePromotion,
   holdoutOutcomes,
@@ -389,28 +390,7 @@ async function loadLabelledRows(db: Db, agent: string) {
     .where('agent', '=', agent)
     .orderBy('id')
     .execute();
-  // One example per decision, its answer: two reviewers' verdicts on one decision are not two
-  // examples, and a disagreement teaches nothing until a lead settled it (`labels.final`).
-  const human = await db
-    .selectFrom((eb) =>
-      eb
-        .selectFrom('labels')
-        // A label with no decision is an example of its own.
-        .distinctOn(sql`coalesce(decision_id, id)`)
-        .select(['input_text', 'human_label', 'created_at', 'id'])
-        .where('agent', '=', agent)
-        .where('input_text', 'is not', null)
-        .where('final', '=', true)
-        .orderBy(sql`coalesce(decision_id, id)`)
-        .orderBy('adjudicated', 'desc')
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .as('x'),
-    )
-    .select(['input_text', 'human_label'])
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
+  const human = await finalHumanLabels(db, agent);
   return { seeds, human };
 }
 

@@ -1,6 +1,7 @@
 import { AppError, isAppError } from '@signoff/core';
 import type { DB } from '@signoff/db';
 import type { Kysely } from 'kysely';
+import { createLocalExtractor } from './local-extractor';
 import { findActiveLocalModelRef, findLocalModel, type StoredLocalModel, trainLocalModel } from './local-model';
 import { inputHash, promptVersion } from './prompt-version';
 import type { DecideRequest, DecideResult, DecisionProvider } from './provider';
@@ -51,6 +52,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Decisio
   const agents = new Map<string, AgentCacheEntry>();
   // Concurrent decisions for one agent share one lookup (and at most one training run).
   const resolving = new Map<string, Promise<StoredLocalModel>>();
+  const extractor = createLocalExtractor({ refreshMs, now });
 
   async function load(db: Kysely<DB>, id: string): Promise<StoredLocalModel> {
     const cached = models.get(id);
@@ -99,6 +101,7 @@ export function createLocalProvider(options: LocalProviderOptions = {}): Decisio
 
   return {
     name: 'local',
+    extract: (db, req) => extractor.extract(db, req),
     async decide(db: Kysely<DB>, req: DecideRequest): Promise<DecideResult> {
       const started = performance.now();
       if (req.signal?.aborted) {
