@@ -274,12 +274,12 @@ describe('vendor onboarding', () => {
         eb.selectFrom('items').select('id').where('idempotency_key', 'like', 'demo-vendor-history-%'),
       )
       .execute();
-    // 48 records, those over 10,000 USD with two labels.
-    expect(new Set(history.map((h) => h.input_text)).size).toBe(48);
+    // 120 records, those over 10,000 USD with two labels.
+    expect(new Set(history.map((h) => h.input_text)).size).toBe(120);
     expect(history.every((h) => h.agent === 'tax-form-reader' && Array.isArray(h.changed_fields))).toBe(true);
     expect(history.some((h) => (h.changed_fields?.length ?? 0) > 0)).toBe(true);
     expect(history.some((h) => h.changed_fields?.length === 0)).toBe(true);
-    expect(history.filter((h) => h.final)).toHaveLength(48);
+    expect(history.filter((h) => h.final)).toHaveLength(120);
     const again = await seed();
     expect(again).toEqual({ submitted: 0, history: 0 });
   });

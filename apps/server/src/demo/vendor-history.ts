@@ -7,7 +7,16 @@
 // named rather than its country, an OCR'd tax id), and every one corrected to the true record.
 import { createHash, randomUUID } from 'node:crypto';
 import { promptVersion } from '@signoff/ai';
-import { fieldChanges, leafFields, outputFields, structuredLabel, valueAt, withValueAt } from '@signoff/core';
+import {
+  canonicalJson,
+  fieldChanges,
+  leafFields,
+  outputFields,
+  outputJsonSchema,
+  structuredLabel,
+  valueAt,
+  withValueAt,
+} from '@signoff/core';
 import type { DB } from '@signoff/db';
 import type { Insertable, Kysely } from 'kysely';
 import { emptyHistoryRows, historyTarget, importedEvent, writeHistoryRows } from './history-import';
@@ -61,7 +70,7 @@ function misreading(record: VendorRecord, path: string, rnd: () => number): unkn
 }
 
 export interface VendorHistoryOptions {
-  /** Past submissions. Default 48. */
+  /** Past submissions. Default 120: enough for the extractor's confidence on a clean portal form to clear the 0.6 overall threshold. */
   items?: number;
   /** Days they are spread over, ending now. Default 30. */
   days?: number;
@@ -79,7 +88,7 @@ export interface VendorHistoryOptions {
  * await seedVendorHistory(db, { reviewerIds: [riley.id, sam.id] });
  */
 export async function seedVendorHistory(db: Kysely<DB>, options: VendorHistoryOptions): Promise<{ items: number }> {
-  const count = options.items ?? 48;
+  const count = options.items ?? 120;
   const days = options.days ?? 30;
   const now = (options.now ?? new Date()).getTime();
   const [first, second] = options.reviewerIds;
@@ -87,7 +96,8 @@ export async function seedVendorHistory(db: Kysely<DB>, options: VendorHistoryOp
   const versionId = await historyTarget(db, vendorOnboarding.name, `${VENDOR_HISTORY_KEY_PREFIX}0`);
   if (versionId === undefined) return { items: 0 };
   const extract = vendorOnboarding.states.extract as { agent: { name: string; instructions: string } };
-  const prompt = promptVersion(extract.agent.instructions, []);
+  // As the built-in extractor versions its prompt: the instructions and the record's JSON Schema.
+  const prompt = promptVersion(extract.agent.instructions, [canonicalJson(outputJsonSchema(vendorRecord))]);
   const fields = outputFields(vendorRecord);
   const rnd = mulberry32(options.seed ?? 1_313);
   // Another seed than the live submissions': the extractor learns from documents it is not asked about.
