@@ -1,5 +1,5 @@
 import type { WorkflowDefinition } from '@signoff/core';
-import { supportTriage } from './demo';
+import { supportTriage, vendorOnboarding } from './demo';
 
 /** The workflows this server registers at start. */
-export const WORKFLOWS: WorkflowDefinition[] = [supportTriage];
+export const WORKFLOWS: WorkflowDefinition[] = [supportTriage, vendorOnboarding];

@@ -33,3 +33,41 @@ export {
   supportTriageInput,
   ticketText,
 } from './support-triage';
+export {
+  CLAUSE_LABELS,
+  type ClauseLabel,
+  type ClauseOutcome,
+  type ClauseProgress,
+  CONTRACT_POLICY,
+  LEGAL_LABELS,
+  type LegalLabel,
+  nextClause,
+  POLICY_TOPIC,
+  RISKY_CLAUSES,
+  STANDARD_CLAUSES,
+  vendorClauseSeedExamples,
+} from './vendor-clauses';
+export { type DocumentFormat, generateVendorSubmissions, type VendorSubmission } from './vendor-documents';
+export {
+  ENTITY_TYPES,
+  MAX_CLAUSES,
+  PAYMENT_TERMS,
+  recordOf,
+  TAX_FORMS,
+  TAX_ID_AUTO_ACCEPT,
+  VENDOR_FOUR_EYES_USD,
+  type VendorContext,
+  type VendorOnboardingInput,
+  type VendorRecord,
+  vendorIdFor,
+  vendorOnboarding,
+  vendorOnboardingInput,
+  vendorRecord,
+} from './vendor-onboarding';
+export {
+  checkTaxIdWithRegistry,
+  registryOutages,
+  TAX_ID_PATTERN,
+  type TaxIdCheck,
+  validateTaxId,
+} from './vendor-tax-id';

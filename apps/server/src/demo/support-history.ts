@@ -11,8 +11,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { promptVersion } from '@signoff/ai';
 import type { DB } from '@signoff/db';
-import { chainEvents, GENESIS_HASH, SYSTEM } from '@signoff/governance';
 import type { Insertable, Kysely } from 'kysely';
+import { emptyHistoryRows, historyTarget, importedEvent, writeHistoryRows } from './history-import';
 import { generateLabelledSupportItems, mulberry32 } from './support-items';
 import { SUPPORT_LABELS, supportTriage, ticketText } from './support-triage';
 
@@ -69,32 +69,14 @@ export async function seedSupportHistory(db: Kysely<DB>, options: HistoryOptions
   const now = (options.now ?? new Date()).getTime();
   const [first, second] = options.reviewerIds;
   if (!first || !second) throw new Error('The demo history needs two reviewers');
-  const done = await db
-    .selectFrom('items')
-    .select('id')
-    .where('idempotency_key', '=', `${HISTORY_KEY_PREFIX}0`)
-    .executeTakeFirst();
-  if (done) return { items: 0 };
-  const version = await db
-    .selectFrom('workflow_versions')
-    .select(['id'])
-    .where('name', '=', supportTriage.name)
-    .orderBy('version', 'desc')
-    .executeTakeFirstOrThrow();
+  const versionId = await historyTarget(db, supportTriage.name, `${HISTORY_KEY_PREFIX}0`);
+  if (versionId === undefined) return { items: 0 };
   const classify = supportTriage.states.classify as { agent: { name: string; instructions: string } };
   const prompt = promptVersion(classify.agent.instructions, SUPPORT_LABELS);
   const rnd = mulberry32(options.seed ?? 2026);
   const tickets = generateLabelledSupportItems(days * perDay, 7_331);
 
-  const rows = {
-    items: [] as Insertable<DB['items']>[],
-    audit: [] as Insertable<DB['audit_events']>[],
-    runs: [] as Insertable<DB['state_runs']>[],
-    decisions: [] as Insertable<DB['decisions']>[],
-    tasks: [] as Insertable<DB['review_tasks']>[],
-    reviews: [] as Insertable<DB['reviews']>[],
-    labels: [] as Insertable<DB['labels']>[],
-  };
+  const rows = emptyHistoryRows();
   const other = (label: string) => SUPPORT_LABELS[(SUPPORT_LABELS.indexOf(label as never) + 1) % SUPPORT_LABELS.length];
   tickets.forEach((ticket, n) => {
     const day = Math.floor(n / perDay);
@@ -114,19 +96,12 @@ export async function seedSupportHistory(db: Kysely<DB>, options: HistoryOptions
     const reviewedAt = new Date(decidedAt.getTime() + (5 + Math.floor(rnd() * 240)) * 60_000);
     const finishedAt = routed ? reviewedAt : new Date(decidedAt.getTime() + 50);
     const text = ticketText(ticket.input);
-    const [event] = chainEvents(itemId, itemId, { seq: 0, hash: GENESIS_HASH }, [
-      {
-        actor: SYSTEM,
-        action: 'demo.history_imported',
-        data: { simulatedAt: at.toISOString(), modelVersion: model.version, note: 'demo history, not engine work' },
-      },
-    ]);
-    if (!event) throw new Error('no audit event');
+    const event = importedEvent(itemId, { simulatedAt: at.toISOString(), modelVersion: model.version });
     rows.audit.push(event);
     rows.items.push({
       id: itemId,
       workflow_name: supportTriage.name,
-      workflow_version_id: version.id,
+      workflow_version_id: versionId,
       idempotency_key: `${HISTORY_KEY_PREFIX}${n}`,
       input: JSON.stringify(ticket.input),
       context: JSON.stringify({ classify: { label: ticket.label, decidedBy: routed ? 'human' : 'ai' } }),
@@ -243,7 +218,7 @@ export async function seedSupportHistory(db: Kysely<DB>, options: HistoryOptions
         decision_id: decisionId,
         review_id: reviewId,
         workflow_name: supportTriage.name,
-        workflow_version_id: version.id,
+        workflow_version_id: versionId,
         agent: classify.agent.name,
         model: HISTORY_MODEL,
         model_version: model.version,
@@ -288,16 +263,6 @@ export async function seedSupportHistory(db: Kysely<DB>, options: HistoryOptions
     }
   });
 
-  await db.transaction().execute(async (trx) => {
-    const chunks = <T>(all: T[]) =>
-      Array.from({ length: Math.ceil(all.length / 500) }, (_, i) => all.slice(i * 500, i * 500 + 500));
-    for (const c of chunks(rows.items)) await trx.insertInto('items').values(c).execute();
-    for (const c of chunks(rows.audit)) await trx.insertInto('audit_events').values(c).execute();
-    for (const c of chunks(rows.runs)) await trx.insertInto('state_runs').values(c).execute();
-    for (const c of chunks(rows.decisions)) await trx.insertInto('decisions').values(c).execute();
-    for (const c of chunks(rows.tasks)) await trx.insertInto('review_tasks').values(c).execute();
-    for (const c of chunks(rows.reviews)) await trx.insertInto('reviews').values(c).execute();
-    for (const c of chunks(rows.labels)) await trx.insertInto('labels').values(c).execute();
-  });
+  await writeHistoryRows(db, rows);
   return { items: rows.items.length };
 }
