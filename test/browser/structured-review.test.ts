@@ -4,11 +4,12 @@
 // with the corrected record; another corrects a draft (its diff against the AI's), a list's rows
 // and a tax id, and bad values are refused at their fields before anything is stored.
 import { upsertUser } from '@signoff/governance';
-import { DEMO_API_KEY } from '@signoff/server';
+import { DEMO_API_KEY, DEMO_PASSWORD } from '@signoff/server';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   AI_INVOICE,
+  FOUR_EYES,
   INVOICE_QUEUE,
   type Invoice,
   invoiceExtractor,
@@ -16,12 +17,14 @@ import {
   UNREADABLE,
 } from '../fixtures/invoice-extract-workflow';
 import { expectAccessible } from '../support/accessibility';
-import { launchBrowser, openConsolePageEachTest, screenshot, signIn } from '../support/browser';
+import { signInApi } from '../support/api-client';
+import { demoUser, launchBrowser, openConsolePageEachTest, screenshot, signIn } from '../support/browser';
 import { startTestEngine, type TestEngine } from '../support/engine';
-import { joinQueues } from '../support/queue-members';
+import { joinQueues, joinQueuesByEmail } from '../support/queue-members';
 import { startTestSignoff, type TestSignoff, waitFor } from '../support/signoff';
 
 const RIA = { email: 'ria@records.test', name: 'Ria Records', password: 'fields, not labels' };
+const SAM = { email: 'sam@records.test', name: 'Sam Second', password: 'a second pair of eyes' };
 
 let s: TestSignoff;
 let engine: TestEngine;
@@ -278,6 +281,65 @@ it('a record the AI could not give is filled in from a blank form and sent as an
     note: 'Paid by card.',
   });
   expect((await engine.settle(itemId)).status).toBe('succeeded');
+});
+
+it('two reviewers correct different fields, and the lead settles the record in the form', async () => {
+  const samId = (await upsertUser(s.db, { ...SAM, role: 'reviewer' })).id;
+  await joinQueues(s.db, samId, [INVOICE_QUEUE]);
+  await joinQueuesByEmail(s.db, demoUser('lead').email, [INVOICE_QUEUE]);
+  const itemId = await submitInvoice(`Invoice 9, ${FOUR_EYES}`);
+  await waitFor(() => s.db.selectFrom('review_tasks').select('id').where('item_id', '=', itemId).executeTakeFirst());
+
+  // Through the API: Ria corrects the total, Sam the currency.
+  for (const [who, value] of [
+    [RIA, { ...AI_INVOICE, total: 1000 }],
+    [SAM, { ...AI_INVOICE, currency: 'EUR' }],
+  ] as const) {
+    const api = await signInApi(s.url, who.email, who.password);
+    const task = await waitFor(() => api.tasks.claimNext.mutate({ queue: INVOICE_QUEUE }));
+    expect(task.item_id).toBe(itemId);
+    await api.tasks.submit.mutate({ taskId: task.id, verdict: 'correct', value, reason: `${who.name} checked it` });
+  }
+  const adjudication = await waitFor(() =>
+    s.db
+      .selectFrom('review_tasks')
+      .select('id')
+      .where('item_id', '=', itemId)
+      .where('kind', '=', 'adjudication')
+      .executeTakeFirst(),
+  );
+
+  await signIn(page, demoUser('lead').email, DEMO_PASSWORD);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Lead' }).click();
+  await page.getByRole('button', { name: /^Adjudicate invoice-intake/ }).click();
+  await page.waitForURL(new RegExp(`/tasks/${adjudication.id}$`));
+  // Each reviewer's record as the fields they changed from the AI's.
+  const verdicts = page.getByRole('region', { name: 'The reviewers’ verdicts' });
+  const row = async (name: string) => (await verdicts.getByRole('row').filter({ hasText: name }).textContent()) ?? '';
+  expect(await row(RIA.name)).toContain('total 1000');
+  expect(await row(SAM.name)).toContain('currency EUR');
+  expect(await row(SAM.name)).not.toContain('total');
+
+  // The form starts from the AI's record; the lead takes both corrections.
+  expect(await page.getByLabel('Total', { exact: true }).inputValue()).toBe('125.5');
+  await page.getByLabel('Total', { exact: true }).fill('1000');
+  await page.getByLabel('Currency', { exact: true }).selectOption('EUR');
+  await page.getByLabel('Why this record (optional)').fill('Both are right.');
+  await screenshot(page, 'structured-adjudication.png');
+  await page.getByRole('button', { name: /^Submit final record/ }).click();
+
+  const settled: Invoice = { ...AI_INVOICE, total: 1000, currency: 'EUR' };
+  const done = await engine.settle(itemId);
+  expect(done.status).toBe('succeeded');
+  expect(done.context.extract).toMatchObject({ value: settled });
+  const final = await s.db
+    .selectFrom('labels')
+    .select(['human_label', 'adjudicated', 'changed_fields'])
+    .where('item_id', '=', itemId)
+    .where('final', '=', true)
+    .executeTakeFirstOrThrow();
+  expect(final).toMatchObject({ adjudicated: true, changed_fields: ['total', 'currency'] });
+  expect(JSON.parse(final.human_label)).toEqual(settled);
 });
 
 async function submitInvoice(document: string): Promise<string> {
