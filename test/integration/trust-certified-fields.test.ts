@@ -221,7 +221,8 @@ describe('a certified field', () => {
     for (const [k, id] of ids.entries()) {
       const d = byItem.get(id);
       // Each decision keeps the field's policy version, certificate and threshold it was routed on.
-      const routedOn = (d?.output as { certifiedFields?: Record<string, Record<string, unknown>> }).certifiedFields;
+      const routedOn = (d?.output as { certifiedFields?: Record<string, Record<string, unknown>> } | undefined)
+        ?.certifiedFields;
       expect(routedOn?.taxId).toEqual({
         policyVersionId: expect.any(String),
         certificateId,
