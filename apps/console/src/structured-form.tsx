@@ -4,6 +4,7 @@ import { type FormEvent, type KeyboardEvent, useId, useMemo, useRef, useState } 
 import { useHotkeys } from './hotkeys';
 import { FieldList, type FieldsContext } from './structured-fields';
 import { fieldTitle, initialRecord, recordProblems, type StructuredRecord } from './structured-value';
+import { SubmitVerdictButton } from './submit-verdict-button';
 import { fieldErrorsOf, messageOf, type TaskView } from './trpc';
 import './structured-form.css';
 
@@ -264,26 +265,14 @@ export function StructuredVerdictForm({
             </p>
           )}
         </div>
-        <button
-          type="submit"
-          className={`button button-block button-split ${mode !== 'correct' || changes.length ? 'button-primary' : 'button-secondary'}`}
-          disabled={busy}
-          aria-keyshortcuts="Control+Enter"
-        >
-          <span>
-            {pending && sent !== 'confirm'
-              ? 'Saving…'
-              : mode === 'correct'
-                ? 'Submit correction'
-                : mode === 'adjudicate'
-                  ? 'Submit final record'
-                  : 'Submit record'}
-          </span>
-          <span className="kbd-group" aria-hidden="true">
-            <kbd>Ctrl</kbd>
-            <kbd>Enter</kbd>
-          </span>
-        </button>
+        <SubmitVerdictButton
+          primary={mode !== 'correct' || changes.length > 0}
+          busy={busy}
+          saving={pending && sent !== 'confirm'}
+          text={
+            mode === 'correct' ? 'Submit correction' : mode === 'adjudicate' ? 'Submit final record' : 'Submit record'
+          }
+        />
       </form>
     </section>
   );

@@ -2,6 +2,7 @@ import { type VerdictInput, verdictInput } from '@signoff/core/schemas';
 import { type FormEvent, useId, useRef, useState } from 'react';
 import { useHotkeys } from './hotkeys';
 import { StructuredVerdictForm } from './structured-form';
+import { SubmitVerdictButton } from './submit-verdict-button';
 import { fieldErrorsOf, messageOf, type TaskView } from './trpc';
 
 type Mode = 'correct' | 'answer' | 'adjudicate';
@@ -238,26 +239,14 @@ function LabelVerdictForm({ task, disabled, pending, error, onSend }: VerdictFor
             </p>
           )}
         </div>
-        <button
-          type="submit"
-          className={`button button-block button-split ${mode === 'answer' || label ? 'button-primary' : 'button-secondary'}`}
-          disabled={busy}
-          aria-keyshortcuts="Control+Enter"
-        >
-          <span>
-            {pending && sent !== 'confirm'
-              ? 'Saving…'
-              : mode === 'correct'
-                ? 'Submit correction'
-                : mode === 'adjudicate'
-                  ? 'Submit final label'
-                  : 'Submit answer'}
-          </span>
-          <span className="kbd-group" aria-hidden="true">
-            <kbd>Ctrl</kbd>
-            <kbd>Enter</kbd>
-          </span>
-        </button>
+        <SubmitVerdictButton
+          primary={mode === 'answer' || Boolean(label)}
+          busy={busy}
+          saving={pending && sent !== 'confirm'}
+          text={
+            mode === 'correct' ? 'Submit correction' : mode === 'adjudicate' ? 'Submit final label' : 'Submit answer'
+          }
+        />
       </form>
     </section>
   );
