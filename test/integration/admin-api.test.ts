@@ -47,12 +47,15 @@ describe('queues', () => {
     const { api } = await signIn('admin@demo.signoff');
     const queues = await api.queues.list.query();
     // support (the policy and a risk rule), refunds and priority (risk rules, the lead's review
-    // state), escalations (the default escalation queue of states with a due time).
+    // state), escalations (the default escalation queue of states with a due time); the vendor
+    // demo's vendors (its extraction and tax-id review) and legal (risky contract clauses).
     expect(queues.map((q) => [q.queue, q.workflows, q.members.map((m) => m.email)])).toEqual([
-      ['escalations', ['support-triage'], ['lead@demo.signoff']],
+      ['escalations', ['support-triage', 'vendor-onboarding'], ['lead@demo.signoff']],
+      ['legal', ['vendor-onboarding'], ['lead@demo.signoff', 'legal@demo.signoff']],
       ['priority', ['support-triage'], ['lead@demo.signoff', 'reviewer@demo.signoff']],
       ['refunds', ['support-triage'], ['lead@demo.signoff', 'reviewer2@demo.signoff', 'reviewer@demo.signoff']],
       ['support', ['support-triage'], ['lead@demo.signoff', 'reviewer2@demo.signoff', 'reviewer@demo.signoff']],
+      ['vendors', ['vendor-onboarding'], ['lead@demo.signoff', 'reviewer2@demo.signoff', 'reviewer@demo.signoff']],
     ]);
     expect(queues[0]?.members[0]).toMatchObject({ name: 'Lee Lead', role: 'lead', disabled: false });
   });
@@ -65,7 +68,7 @@ describe('queues', () => {
     expect(await api.queues.addMember.mutate({ queue: 'priority', userId: sam })).toEqual({ changed: false });
     expect(await api.users.memberships.query({ userId: sam })).toEqual({
       userId: sam,
-      queues: ['priority', 'refunds', 'support'],
+      queues: ['priority', 'refunds', 'support', 'vendors'],
     });
     expect(await api.queues.removeMember.mutate({ queue: 'refunds', userId: sam })).toEqual({ changed: true });
     expect(await api.queues.removeMember.mutate({ queue: 'refunds', userId: sam })).toEqual({ changed: false });
@@ -78,7 +81,7 @@ describe('queues', () => {
       'reviewer@demo.signoff',
     ]);
     const users = await api.users.list.query();
-    expect(users.find((u) => u.id === sam)?.queues).toEqual(['night-shift', 'priority', 'support']);
+    expect(users.find((u) => u.id === sam)?.queues).toEqual(['night-shift', 'priority', 'support', 'vendors']);
 
     const data = (queue: string) => ({ queue, userId: sam, email: 'reviewer2@demo.signoff' });
     expect(await securityEventsAfter(start)).toEqual([
@@ -94,13 +97,14 @@ describe('queues', () => {
     const start = await securityHead();
     expect(await api.users.setQueues.mutate({ userId: riley, queues: ['support', 'escalations', 'support'] })).toEqual({
       added: ['escalations'],
-      removed: ['priority', 'refunds'],
+      removed: ['priority', 'refunds', 'vendors'],
     });
     expect((await api.users.memberships.query({ userId: riley })).queues).toEqual(['escalations', 'support']);
     expect((await securityEventsAfter(start)).map((e) => `${e.action} ${String(e.data.queue)}`)).toEqual([
       'queue_member.added escalations',
       'queue_member.removed priority',
       'queue_member.removed refunds',
+      'queue_member.removed vendors',
     ]);
   });
 

@@ -20,6 +20,8 @@ export interface TestSignoff extends RunningSignoff {
 export async function startTestSignoff(
   options: {
     demoItems?: number;
+    /** Vendor-onboarding submissions seeded besides `demoItems` support tickets (default 0). */
+    demoVendorItems?: number;
     /** Days of simulated past work (finished items, labels) the demo imports, as `signoff start --history-days`. */
     demoHistoryDays?: number;
     workers?: boolean;
@@ -41,6 +43,7 @@ export async function startTestSignoff(
     api: true,
     workers: options.workers ?? true,
     demoItems: options.demoItems ?? 0,
+    demoVendorItems: options.demoVendorItems ?? 0,
     ...(options.demoHistoryDays ? { demoHistoryDays: options.demoHistoryDays } : {}),
     ...(options.workflows ? { workflows: options.workflows } : {}),
   });

@@ -43,6 +43,8 @@ export interface StartOptions {
   workers?: boolean;
   /** Seed demo users and this many demo items (0: users and examples only; undefined: no demo). */
   demoItems?: number;
+  /** Vendor-onboarding submissions of the demo (default: `DEMO_VENDOR_ITEMS`, at most `demoItems`). */
+  demoVendorItems?: number;
   /**
    * Without a configured audit signing key, create one in the data dir (`audit-signing-key.pem`)
    * and use it: for `signoff start --demo` only.
@@ -228,6 +230,7 @@ export async function startSignoff(options: StartOptions): Promise<RunningSignof
         { registry, boss },
         {
           items: options.demoItems,
+          ...(options.demoVendorItems !== undefined ? { vendorItems: options.demoVendorItems } : {}),
           ...(options.demoHistoryDays ? { historyDays: options.demoHistoryDays } : {}),
           onProgress: (done, total) => log(`demo items ${done}/${total}`),
         },
